@@ -1,0 +1,368 @@
+"""The estimator base shared by skdl's networks: parameters, validation, the
+training loops (stochastic and L-BFGS), early stopping, warm starts and
+``partial_fit``. Subclasses say how targets are encoded and scored.
+
+Training works on a copy of the weights and optimizer state; a call that
+raises leaves the estimator exactly as it was.
+"""
+
+import copy
+import warnings
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from .activations import ACTIVATIONS, get_activation
+from .losses import LOSSES, get_loss
+from .network import Network, forward
+from .optimizers import SGD, Adam, minimize_lbfgs
+
+STOCHASTIC_SOLVERS = ("sgd", "adam")
+
+ACTIVATION_CONSTRAINTS = [
+    StrOptions(set(ACTIVATIONS)),
+    HasMethods(["value", "derivative"]),
+]
+LOSS_CONSTRAINTS = [
+    StrOptions({*LOSSES, "log_loss"}),
+    HasMethods(["value", "gradient"]),
+]
+
+
+@contextmanager
+def restore_on_error(estimator):
+    """Put back every attribute of ``estimator`` if the body raises."""
+    saved = dict(estimator.__dict__)
+    try:
+        yield
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(saved)
+        raise
+
+
+class BaseNetwork(BaseEstimator):
+    """Base class of the MLP estimators. Not for direct use.
+
+    Subclasses implement ``_validate_targets``, ``_default_output_activation``
+    and ``_score_outputs``, and may override ``_encode_targets``,
+    ``_apply_class_weight`` and ``_stratify_labels``.
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [*ACTIVATION_CONSTRAINTS, list],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "loss": LOSS_CONSTRAINTS,
+        "output_activation": [StrOptions({"auto", *ACTIVATIONS}), HasMethods(["value", "derivative"])],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    # ------------------------------------------------------------------ set-up
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if not hasattr(sizes, "__iter__") else list(sizes)
+        if any(int(s) != s or s <= 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        return [int(s) for s in sizes]
+
+    def _hidden_activations(self, n_hidden):
+        spec = self.activation
+        if isinstance(spec, list):
+            if len(spec) != n_hidden:
+                raise ValueError(
+                    f"activation has {len(spec)} entries but there are "
+                    f"{n_hidden} hidden layers; give one per hidden layer."
+                )
+            return [get_activation(a) for a in spec]
+        return [get_activation(spec) for _ in range(n_hidden)]
+
+    def _setup_layers(self, target_kind):
+        """Resolve activations and loss for a first fit on ``target_kind``."""
+        out_spec = self.output_activation
+        if isinstance(out_spec, str) and out_spec == "auto":
+            out_spec = self._default_output_activation(target_kind)
+        hidden = self._hidden_activations(len(self._hidden_sizes()))
+        self._layer_activations = [*hidden, get_activation(out_spec)]
+        self.out_activation_ = (
+            out_spec if isinstance(out_spec, str) else self._layer_activations[-1].name
+        )
+        self._loss = get_loss(self.loss, self._layer_activations[-1].name)
+
+    def _build_network(self, n_features, n_outputs, dtype, rng, first_pass):
+        """A freshly initialised network, or one holding the fitted weights."""
+        layer_units = [n_features, *self._hidden_sizes(), n_outputs]
+        network = Network(layer_units, self._layer_activations, dtype)
+        if first_pass:
+            network.initialize(rng)
+            self.n_layers_ = len(layer_units)
+            self.n_outputs_ = n_outputs
+            self.n_iter_ = 0
+            self.t_ = 0
+            self._reset_curves()
+            return network
+        fitted_units = [self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_)]
+        if fitted_units != layer_units:
+            raise ValueError(
+                f"The fitted network has layer sizes {fitted_units} but this call "
+                f"needs {layer_units}; refit from scratch (warm_start=False) to "
+                "change the architecture."
+            )
+        network.set_weights(self.coefs_, self.intercepts_)
+        return network
+
+    def _reset_curves(self):
+        self.loss_curve_ = []
+        self._no_improvement_count = 0
+        if self.early_stopping:
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = np.inf
+
+    # --------------------------------------------------------------- fitting
+    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
+        with restore_on_error(self):
+            first_pass = not hasattr(self, "coefs_") or (
+                not self.warm_start and not incremental
+            )
+            X, y, target_kind = self._validate_targets(
+                X, y, incremental, first_pass, classes
+            )
+            if first_pass:
+                self._setup_layers(target_kind)
+            Y = self._encode_targets(y, X.dtype)
+            if sample_weight is not None:
+                sample_weight = _check_sample_weight(
+                    sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+                )
+            sample_weight = self._apply_class_weight(sample_weight, y, X.dtype)
+            rng = check_random_state(self.random_state)
+            network = self._build_network(X.shape[1], Y.shape[1], X.dtype, rng, first_pass)
+            if self.solver in STOCHASTIC_SOLVERS:
+                self._fit_stochastic(network, X, Y, sample_weight, rng, incremental)
+            else:
+                self._fit_lbfgs(network, X, Y, sample_weight)
+            if not np.all(np.isfinite(network.params)):
+                raise ValueError(
+                    "Training diverged: the solver produced non-finite weights. "
+                    "Lower learning_rate_init or scale the input (e.g. with "
+                    "StandardScaler); the estimator was left unchanged."
+                )
+            self.coefs_ = network.coefs
+            self.intercepts_ = network.intercepts
+        return self
+
+    def _apply_class_weight(self, sample_weight, y, dtype):
+        """Hook for class weights; the base applies none."""
+        return sample_weight
+
+    def _encode_targets(self, y, dtype):
+        """Validated targets as a 2-D array of ``dtype`` for the network."""
+        return np.asarray(y, dtype=dtype).reshape(y.shape[0], -1)
+
+    def _new_optimizer(self, n_params, dtype):
+        if self.solver == "sgd":
+            return SGD(
+                n_params, dtype, self.learning_rate_init, self.learning_rate,
+                self.momentum, self.nesterovs_momentum, self.power_t,
+            )
+        return Adam(
+            n_params, dtype, self.learning_rate_init, self.beta_1, self.beta_2,
+            self.epsilon,
+        )
+
+    def _fit_stochastic(self, network, X, Y, sample_weight, rng, incremental):
+        if incremental and hasattr(self, "_optimizer"):
+            optimizer = copy.deepcopy(self._optimizer)
+        else:
+            optimizer = self._new_optimizer(network.params.size, network.dtype)
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        if self.early_stopping:
+            X, X_val, Y, Y_val, sample_weight, sw_val = self._validation_split(
+                X, Y, sample_weight, rng
+            )
+            best_params = network.params.copy()
+        n_samples = X.shape[0]
+        batch_size = self._batch_size(n_samples)
+        loss, alpha = self._loss, self.alpha
+        self.loss_curve_ = list(self.loss_curve_)
+        if self.early_stopping:
+            self.validation_scores_ = list(self.validation_scores_)
+        self.n_iter_ = 0
+        try:
+            for _ in range(self.max_iter):
+                order = rng.permutation(n_samples) if self.shuffle else None
+                total = 0.0
+                for start in range(0, n_samples, batch_size):
+                    stop = min(start + batch_size, n_samples)
+                    rows = slice(start, stop) if order is None else order[start:stop]
+                    sw = None if sample_weight is None else sample_weight[rows]
+                    value = network.loss_and_gradient(X[rows], Y[rows], loss, alpha, sw)
+                    total += value * (stop - start)
+                    optimizer.update(network.params, network.grad)
+                self.n_iter_ += 1
+                self.loss_ = total / n_samples
+                self.t_ += n_samples
+                self.loss_curve_.append(self.loss_)
+                if self.verbose:
+                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
+                if not np.isfinite(self.loss_):
+                    raise ValueError(
+                        f"Training diverged: the loss became {self.loss_} at "
+                        f"iteration {self.n_iter_}. Lower learning_rate_init or "
+                        "scale the input; the estimator was left unchanged."
+                    )
+                if self.early_stopping:
+                    improved = self._track_validation(network, X_val, Y_val, sw_val)
+                    if improved:
+                        best_params = network.params.copy()
+                else:
+                    self._track_training_loss()
+                optimizer.iteration_ends(self.t_)
+                if self._no_improvement_count > self.n_iter_no_change:
+                    what = "Validation score" if self.early_stopping else "Training loss"
+                    msg = (
+                        f"{what} did not improve more than tol={self.tol:f} for "
+                        f"{self.n_iter_no_change} consecutive epochs."
+                    )
+                    if optimizer.trigger_stopping(msg, self.verbose):
+                        break
+                    self._no_improvement_count = 0
+                if incremental:
+                    break
+                if self.n_iter_ == self.max_iter:
+                    warnings.warn(
+                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                        "reached and the optimization hasn't converged yet.",
+                        ConvergenceWarning,
+                    )
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+        if self.early_stopping:
+            network.params[:] = best_params
+        self._optimizer = optimizer
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. It is "
+                "going to be clipped"
+            )
+        return int(np.clip(self.batch_size, 1, n_samples))
+
+    def _validation_split(self, X, Y, sample_weight, rng):
+        stratify = self._stratify_labels(Y)
+        arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
+        parts = train_test_split(
+            *arrays, random_state=rng, test_size=self.validation_fraction,
+            stratify=stratify,
+        )
+        if parts[1].shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        X, X_val, Y, Y_val = parts[:4]
+        sw, sw_val = (parts[4], parts[5]) if sample_weight is not None else (None, None)
+        return X, X_val, Y, Y_val, sw, sw_val
+
+    def _stratify_labels(self, Y):
+        """Labels to stratify the validation split on; None for regression."""
+        return None
+
+    def _track_validation(self, network, X_val, Y_val, sw_val):
+        out = network.forward(X_val)
+        score = (
+            self._score_outputs(Y_val, out, sw_val) if np.all(np.isfinite(out)) else np.nan
+        )
+        self.validation_scores_.append(score)
+        if self.verbose:
+            print("Validation score: %f" % score)
+        if score < self.best_validation_score_ + self.tol:
+            self._no_improvement_count += 1
+        else:
+            self._no_improvement_count = 0
+        if score > self.best_validation_score_:
+            self.best_validation_score_ = score
+            return True
+        return False
+
+    def _track_training_loss(self):
+        if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+            self._no_improvement_count += 1
+        else:
+            self._no_improvement_count = 0
+        self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
+
+    def _fit_lbfgs(self, network, X, Y, sample_weight):
+        curve = []
+
+        def record(intermediate_result):
+            curve.append(float(intermediate_result.fun))
+            if self.verbose:
+                print("Iteration %d, loss = %.8f" % (len(curve), curve[-1]))
+
+        result = minimize_lbfgs(
+            lambda flat: network.objective(flat, X, Y, self._loss, self.alpha, sample_weight),
+            network.params, self.max_iter, self.max_fun, self.tol,
+            callback=record,
+        )
+        if result.status != 0:
+            warnings.warn(
+                f"lbfgs failed to converge after {result.nit} iteration(s) "
+                f"(status={result.status}): {result.message}. Increase max_iter "
+                "or max_fun, or scale the data.",
+                ConvergenceWarning,
+            )
+        network.params[:] = result.x
+        self.n_iter_ = min(int(result.nit), self.max_iter)
+        self.loss_ = float(result.fun)
+        self.loss_curve_ = curve
+
+    # ------------------------------------------------------------ prediction
+    def _forward(self, X):
+        """Validated network outputs for ``X``."""
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
+            reset=False,
+        )
+        return forward(X, self.coefs_, self.intercepts_, self._layer_activations)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

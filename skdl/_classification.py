@@ -1,0 +1,180 @@
+"""Class labels to network targets and network outputs back to labels,
+shared by skdl's classifiers.
+
+Binary targets become one 0/1 column (two one-hot columns under a softmax
+output), multi-class targets one column per class, multi-label indicator
+targets stay as they are. Predictions threshold a single column at the
+loss's threshold and take the arg-max of several.
+"""
+
+import numpy as np
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import compute_sample_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from .activations import ACTIVATIONS
+
+
+class ClassifierOutputsMixin:
+    """Target encoding, decoding and probabilities for skdl's classifiers.
+
+    The host class provides ``warm_start``, ``class_weight`` (or None),
+    ``_layer_activations`` and ``_loss`` once fitted, ``_forward(X)`` and
+    ``_output_is_probability()``.
+    """
+
+    def _validate_targets(self, X, y, incremental, first_pass, classes=None):
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+            dtype=(np.float64, np.float32), reset=first_pass,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if first_pass:
+            binarizer = LabelBinarizer()
+            binarizer.fit(y if classes is None or y.ndim == 2 else classes)
+            if len(binarizer.classes_) < 2:
+                raise ValueError(
+                    f"The target y has a single class ({binarizer.classes_[0]!r}); "
+                    "a classifier needs samples of at least two classes."
+                )
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
+        else:
+            seen = unique_labels(y)
+            if self.warm_start and not incremental:
+                if set(seen) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same "
+                        f"classes as in the previous call to fit. Previously got "
+                        f"{self.classes_}, `y` has {seen}"
+                    )
+            elif len(np.setdiff1d(seen, self.classes_)):
+                raise ValueError(
+                    f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                    f"{self.classes_}. 'y' has {seen}."
+                )
+        kind = self._label_binarizer.y_type_
+        kind = "multilabel" if kind.startswith("multilabel") else (
+            "binary" if len(self.classes_) == 2 else "multiclass"
+        )
+        return X, y, kind
+
+    def _encode_targets(self, y, dtype):
+        Y = self._label_binarizer.transform(y).astype(dtype)
+        if Y.shape[1] == 1 and self._layer_activations[-1].name == "softmax":
+            Y = np.hstack([1 - Y, Y])
+        return Y.astype(bool)
+
+    def _default_output_activation(self, target_kind):
+        loss = self.loss
+        if getattr(loss, "threshold", 0.5) == 0.0 or loss in ("hinge", "perceptron"):
+            return "identity"
+        if target_kind == "multilabel" or loss == "binary_cross_entropy":
+            return "logistic"
+        if target_kind == "binary" and loss != "cross_entropy":
+            return "logistic"
+        return "softmax"
+
+    def _apply_class_weight(self, sample_weight, y, dtype):
+        if self.class_weight is None:
+            return sample_weight
+        weights = compute_sample_weight(self.class_weight, y).astype(dtype)
+        return weights if sample_weight is None else weights * sample_weight
+
+    def _stratify_labels(self, Y):
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            return None
+        return Y.astype(bool)
+
+    def _labels(self, out, threshold):
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            return (out > threshold).astype(int)
+        if out.shape[1] == 1:
+            return self.classes_[(out[:, 0] > threshold).astype(int)]
+        return self.classes_[np.argmax(out, axis=1)]
+
+    def _score_outputs(self, Y, out, sample_weight=None):
+        """Accuracy of outputs ``out`` against encoded targets ``Y``."""
+        truth = self._labels(Y, 0.5)
+        pred = self._labels(out, self._loss.threshold)
+        if truth.ndim == 2:
+            hits = np.all(truth == pred, axis=1)
+        else:
+            hits = truth == pred
+        return float(np.average(hits, weights=sample_weight))
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The predicted classes (an indicator matrix for multi-label).
+        """
+        return self._labels(self._forward(X), self._loss.threshold)
+
+    def _output_is_probability(self):
+        if hasattr(self, "_layer_activations"):
+            return self._layer_activations[-1].is_probability
+        spec = self._output_activation_spec()
+        if isinstance(spec, str):
+            if spec == "auto":
+                loss = self.loss
+                return not (
+                    loss in ("hinge", "perceptron") or getattr(loss, "threshold", 0.5) == 0
+                )
+            return ACTIVATIONS[spec].is_probability if spec in ACTIVATIONS else False
+        return bool(getattr(spec, "is_probability", False))
+
+    @available_if(lambda est: est._output_is_probability())
+    def predict_proba(self, X):
+        """Probability estimates.
+
+        Available when the output activation gives probabilities (sigmoid,
+        softmax, or a user activation with ``is_probability = True``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class, in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        out = self._forward(X)
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            return out
+        if out.shape[1] == 1:
+            return np.hstack([1 - out, out])
+        if self._layer_activations[-1].name != "softmax":
+            out /= out.sum(axis=1, keepdims=True)
+        return out
+
+    @available_if(lambda est: est._output_is_probability())
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        proba = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            return np.log(proba, out=proba)

@@ -1,0 +1,270 @@
+"""The shared engine: a dense feed-forward network, its forward and backward
+passes, and flat parameter storage.
+
+All weights live in one flat vector ``params`` (every layer's coefficients,
+then every layer's intercepts); ``coefs`` and ``intercepts`` are views into
+it, so an optimizer updates the whole network with a few array operations
+and L-BFGS sees the same vector. Gradients live in ``grad`` with the same
+layout. Training passes reuse per-batch buffers that grow only when a larger
+batch arrives.
+
+This module knows nothing of scikit-learn.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from .activations import ACTIVATIONS
+
+__all__ = ["Network", "forward"]
+
+
+class Network:
+    """A dense feed-forward network.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Units per layer, input first and output last.
+    activations : sequence of Activation
+        One per non-input layer: the hidden layers' then the output's.
+    dtype : numpy floating dtype, default=np.float64
+        Dtype of weights, gradients and buffers.
+
+    Attributes
+    ----------
+    params : ndarray of shape (n_params,)
+        All weights, coefficients first.
+    grad : ndarray of shape (n_params,)
+        Gradient of the last :meth:`loss_and_gradient` call.
+    coefs, intercepts : list of ndarray
+        Per-layer views into ``params``.
+    coef_grads, intercept_grads : list of ndarray
+        Per-layer views into ``grad``.
+    n_coef_params : int
+        Number of coefficients (the penalised part of ``params``).
+    """
+
+    def __init__(self, layer_sizes, activations, dtype=np.float64):
+        self.layer_sizes = [int(n) for n in layer_sizes]
+        self.activations = list(activations)
+        if len(self.activations) != len(self.layer_sizes) - 1:
+            raise ValueError(
+                f"Need {len(self.layer_sizes) - 1} activations for layer sizes "
+                f"{self.layer_sizes}, got {len(self.activations)}."
+            )
+        self.dtype = np.dtype(dtype)
+        shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
+        self.n_coef_params = sum(i * o for i, o in shapes)
+        n_params = self.n_coef_params + sum(self.layer_sizes[1:])
+        self.params = np.zeros(n_params, dtype=self.dtype)
+        self.grad = np.zeros(n_params, dtype=self.dtype)
+        self.coefs, self.intercepts = _layer_views(self.params, shapes)
+        self.coef_grads, self.intercept_grads = _layer_views(self.grad, shapes)
+        self._capacity = 0
+
+    @property
+    def n_layers(self):
+        """Number of layers including input and output."""
+        return len(self.layer_sizes)
+
+    def initialize(self, random_state, scheme="glorot"):
+        """Draw fresh weights.
+
+        Parameters
+        ----------
+        random_state : numpy.random.RandomState
+            Source of randomness.
+        scheme : {"glorot", "zeros"}, default="glorot"
+            ``"glorot"`` draws each layer uniformly in ``+-sqrt(f / (fan_in +
+            fan_out))`` with ``f = 2`` when the layer feeds a sigmoid and 6
+            otherwise; ``"zeros"`` sets every weight to zero (the classic
+            perceptron start).
+        """
+        if scheme == "zeros":
+            self.params[:] = 0
+            return
+        hidden = self.activations[:-1] or self.activations
+        for i, (coef, intercept) in enumerate(zip(self.coefs, self.intercepts)):
+            fed = hidden[min(i, len(hidden) - 1)]
+            factor = 2.0 if fed.name == "sigmoid" else 6.0
+            bound = np.sqrt(factor / (coef.shape[0] + coef.shape[1]))
+            coef[...] = random_state.uniform(-bound, bound, coef.shape)
+            intercept[...] = random_state.uniform(-bound, bound, intercept.shape)
+
+    def set_weights(self, coefs, intercepts):
+        """Copy per-layer weights into ``params``."""
+        for dst, src in zip(self.coefs + self.intercepts, list(coefs) + list(intercepts)):
+            if dst.shape != np.shape(src):
+                raise ValueError(
+                    f"Weight of shape {np.shape(src)} does not fit a layer of "
+                    f"shape {dst.shape}."
+                )
+            dst[...] = src
+
+    def forward(self, X, return_logits=False):
+        """Outputs for ``X`` in fresh arrays (see :func:`forward`)."""
+        return forward(X, self.coefs, self.intercepts, self.activations, return_logits)
+
+    def _ensure_buffers(self, n_rows):
+        if n_rows <= self._capacity:
+            return
+        self._z, self._a, self._delta = [], [], []
+        last = len(self.activations) - 1
+        for i, act in enumerate(self.activations):
+            units = self.layer_sizes[i + 1]
+            z = np.empty((n_rows, units), dtype=self.dtype)
+            separate = act.needs_input or i == last
+            self._z.append(z)
+            self._a.append(np.empty_like(z) if separate else z)
+            self._delta.append(np.empty_like(z))
+        self._capacity = n_rows
+
+    def loss_and_gradient(self, X, Y, loss, alpha=0.0, sample_weight=None):
+        """Forward and backward pass over one batch.
+
+        Fills :attr:`grad` with the gradient of the objective
+        ``weighted_mean(loss) + alpha / (2 * sum(w)) * sum(coef ** 2)``.
+
+        Parameters
+        ----------
+        X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Y : ndarray of shape (n_samples, n_outputs)
+            Encoded targets.
+        loss : Loss
+        alpha : float, default=0.0
+            L2 penalty.
+        sample_weight : ndarray of shape (n_samples,), default=None
+
+        Returns
+        -------
+        float
+            The objective on this batch.
+        """
+        n = X.shape[0]
+        self._ensure_buffers(n)
+        zs = [z[:n] for z in self._z]
+        As = [a[:n] for a in self._a]
+        deltas = [d[:n] for d in self._delta]
+        last = len(self.activations) - 1
+
+        # forward
+        a_prev = X
+        for i, act in enumerate(self.activations):
+            _matmul_into(a_prev, self.coefs[i], zs[i])
+            zs[i] += self.intercepts[i]
+            act.forward(zs[i], As[i])
+            a_prev = As[i]
+
+        out_act = self.activations[last]
+        fused = _is_canonical_pair(loss, out_act)
+        weight_sum = n if sample_weight is None else float(np.sum(sample_weight))
+
+        # loss value
+        if fused:
+            per_sample = loss.per_sample_from_logits(Y, zs[last])
+            value = (
+                float(np.mean(per_sample))
+                if sample_weight is None
+                else float(np.dot(per_sample, sample_weight) / weight_sum)
+            )
+        else:
+            value = loss.value(Y, As[last], sample_weight)
+        coefs_flat = self.params[: self.n_coef_params]
+        value += 0.5 * alpha * float(np.dot(coefs_flat, coefs_flat)) / weight_sum
+
+        # output delta: dL/dz for the output layer, already averaged
+        delta = deltas[last]
+        if fused:
+            np.subtract(As[last], Y, out=delta)
+        else:
+            delta[...] = loss.gradient(Y, As[last])
+            out_act.backward(delta, zs[last], As[last])
+        if sample_weight is None:
+            delta *= 1.0 / weight_sum
+        else:
+            delta *= (sample_weight / weight_sum).astype(self.dtype)[:, None]
+
+        # backward
+        for i in range(last, -1, -1):
+            a_in = X if i == 0 else As[i - 1]
+            _matmul_into(a_in.T, deltas[i], self.coef_grads[i])
+            np.sum(deltas[i], axis=0, out=self.intercept_grads[i])
+            if i > 0:
+                np.matmul(deltas[i], self.coefs[i].T, out=deltas[i - 1])
+                self.activations[i - 1].backward(
+                    deltas[i - 1], zs[i - 1], As[i - 1]
+                )
+        if alpha:
+            self.grad[: self.n_coef_params] += (alpha / weight_sum) * coefs_flat
+        return value
+
+    def objective(self, flat_params, X, Y, loss, alpha=0.0, sample_weight=None):
+        """Objective and its gradient at ``flat_params``, for scipy.optimize.
+
+        Returns
+        -------
+        value : float
+        grad : ndarray of float64, shape (n_params,)
+        """
+        self.params[:] = flat_params
+        value = self.loss_and_gradient(X, Y, loss, alpha, sample_weight)
+        return value, self.grad.astype(np.float64)
+
+
+def forward(X, coefs, intercepts, activations, return_logits=False):
+    """Network outputs for ``X``, computed in fresh arrays.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    coefs, intercepts : list of ndarray
+        Per-layer weights.
+    activations : list of Activation
+        One per layer after the input.
+    return_logits : bool, default=False
+        Also return the output layer's pre-activation.
+
+    Returns
+    -------
+    out : ndarray of shape (n_samples, n_outputs)
+    logits : ndarray, only when ``return_logits``
+    """
+    a = X
+    last = len(activations) - 1
+    for i, act in enumerate(activations):
+        z = a @ coefs[i]
+        z += intercepts[i]
+        if i == last:
+            out = np.empty_like(z)
+            act.forward(z, out)
+            return (out, z) if return_logits else out
+        if act.needs_input:
+            a = np.empty_like(z)
+            act.forward(z, a)
+        else:
+            act.forward(z, z)
+            a = z
+
+
+def _layer_views(flat, shapes):
+    coefs, intercepts, start = [], [], 0
+    for n_in, n_out in shapes:
+        coefs.append(flat[start : start + n_in * n_out].reshape(n_in, n_out))
+        start += n_in * n_out
+    for _, n_out in shapes:
+        intercepts.append(flat[start : start + n_out])
+        start += n_out
+    return coefs, intercepts
+
+
+def _matmul_into(a, b, out):
+    if sp.issparse(a) or sp.issparse(b):
+        out[...] = a @ b
+    else:
+        np.matmul(a, b, out=out)
+
+
+def _is_canonical_pair(loss, activation):
+    name = getattr(loss, "canonical_activation", None)
+    return name is not None and type(activation) is ACTIVATIONS.get(name)

@@ -1,0 +1,200 @@
+"""Optimizers over a flat parameter vector, and an L-BFGS adapter.
+
+Stochastic optimizers hold their own state (velocities, moments, step
+count) and update a parameter vector in place from a gradient of the same
+shape; they never keep a reference to the parameters, so a model can be
+copied and its optimizer with it. ``iteration_ends`` is called once per
+epoch and ``trigger_stopping`` when training stops improving.
+
+This module knows nothing of scikit-learn.
+"""
+
+import numpy as np
+import scipy.optimize
+
+__all__ = ["SGD", "Adam", "minimize_lbfgs"]
+
+
+class SGD:
+    """Stochastic gradient descent with momentum and learning-rate schedules.
+
+    Parameters
+    ----------
+    n_params : int
+        Length of the parameter vector.
+    dtype : numpy dtype
+        Dtype of the parameters.
+    learning_rate_init : float, default=0.1
+        Initial step size.
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        ``"invscaling"`` divides the step by ``t ** power_t`` at each epoch
+        end (``t`` counts samples seen); ``"adaptive"`` divides it by 5 when
+        training stops improving, until it falls below 1e-6.
+    momentum : float, default=0.9
+        Momentum in [0, 1].
+    nesterov : bool, default=True
+        Use Nesterov's momentum.
+    power_t : float, default=0.5
+        Exponent of ``"invscaling"``.
+    """
+
+    def __init__(
+        self,
+        n_params,
+        dtype,
+        learning_rate_init=0.1,
+        learning_rate="constant",
+        momentum=0.9,
+        nesterov=True,
+        power_t=0.5,
+    ):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.schedule = learning_rate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.power_t = power_t
+        self.velocity = np.zeros(n_params, dtype=dtype) if momentum else None
+
+    def update(self, params, grad):
+        """Take one step: ``params`` is changed in place."""
+        lr = self.learning_rate
+        if self.velocity is None:
+            params -= lr * grad
+            return
+        v = self.velocity
+        v *= self.momentum
+        v -= lr * grad
+        if self.nesterov:
+            params += self.momentum * v
+            params -= lr * grad
+        else:
+            params += v
+
+    def iteration_ends(self, time_step):
+        """Update the learning rate at the end of an epoch.
+
+        Parameters
+        ----------
+        time_step : int
+            Number of training samples seen so far.
+        """
+        if self.schedule == "invscaling":
+            self.learning_rate = float(self.learning_rate_init) / (
+                (time_step + 1) ** self.power_t
+            )
+
+    def trigger_stopping(self, msg, verbose):
+        """Decide whether to stop when training no longer improves.
+
+        Returns
+        -------
+        bool
+            True to stop; with the ``"adaptive"`` schedule, False after
+            dividing the learning rate by 5 while it is still above 1e-6.
+        """
+        if self.schedule != "adaptive":
+            if verbose:
+                print(msg + " Stopping.")
+            return True
+        if self.learning_rate <= 1e-6:
+            if verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        self.learning_rate /= 5.0
+        if verbose:
+            print(msg + f" Setting learning rate to {self.learning_rate:f}")
+        return False
+
+
+class Adam:
+    """Adam: stochastic optimization with bias-corrected moment estimates.
+
+    Parameters
+    ----------
+    n_params : int
+        Length of the parameter vector.
+    dtype : numpy dtype
+        Dtype of the parameters.
+    learning_rate_init : float, default=0.001
+        Step size.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of the first and second moment estimates.
+    epsilon : float, default=1e-8
+        Added to the denominator for numerical stability.
+    """
+
+    def __init__(
+        self,
+        n_params,
+        dtype,
+        learning_rate_init=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+    ):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.t = 0
+        self.m = np.zeros(n_params, dtype=dtype)
+        self.v = np.zeros(n_params, dtype=dtype)
+        self._scratch = np.zeros(n_params, dtype=dtype)
+
+    def update(self, params, grad):
+        """Take one step: ``params`` is changed in place."""
+        self.t += 1
+        b1, b2 = self.beta_1, self.beta_2
+        m, v, s = self.m, self.v, self._scratch
+        m *= b1
+        np.multiply(grad, 1 - b1, out=s)
+        m += s
+        v *= b2
+        np.multiply(grad, grad, out=s)
+        s *= 1 - b2
+        v += s
+        step = self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        self.learning_rate = step
+        np.sqrt(v, out=s)
+        s += self.epsilon
+        np.divide(m, s, out=s)
+        s *= step
+        params -= s
+
+    def iteration_ends(self, time_step):
+        """Adam keeps no per-epoch schedule."""
+
+    def trigger_stopping(self, msg, verbose):
+        """Always stop when training no longer improves."""
+        if verbose:
+            print(msg + " Stopping.")
+        return True
+
+
+def minimize_lbfgs(fun, x0, max_iter, max_fun, tol, callback=None):
+    """Minimise ``fun`` (returning value and gradient) with L-BFGS-B.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x) -> (value, gradient)``.
+    x0 : ndarray
+        Starting point.
+    max_iter, max_fun : int
+        Caps on iterations and function evaluations.
+    tol : float
+        Projected-gradient tolerance.
+    callback : callable, default=None
+        Called after each iteration with SciPy's intermediate result.
+
+    Returns
+    -------
+    scipy.optimize.OptimizeResult
+    """
+    options = {"maxiter": max_iter, "maxfun": max_fun, "gtol": tol}
+    return scipy.optimize.minimize(
+        fun, np.asarray(x0, dtype=np.float64), method="L-BFGS-B", jac=True,
+        options=options, callback=callback,
+    )

@@ -1,0 +1,480 @@
+"""The perceptron: a single-layer network, trained by the perceptron rule
+with a step activation, or by gradient descent with any other activation."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._base import ACTIVATION_CONSTRAINTS, LOSS_CONSTRAINTS, restore_on_error
+from ._classification import ClassifierOutputsMixin
+from .activations import get_activation
+from .losses import get_loss
+from .network import Network
+from .optimizers import SGD
+from .perceptron_rule import fit_perceptron_rule
+
+__all__ = ["PerceptronClassifier"]
+
+# Loss used with each activation when loss="auto".
+_AUTO_LOSS = {
+    "step": "perceptron",
+    "sigmoid": "binary_cross_entropy",
+    "softmax": "cross_entropy",
+}
+
+
+class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimator):
+    """Perceptron: one layer of neurons, a weighted sum passed through an activation.
+
+    With the default step activation it is the classic perceptron, trained by
+    the perceptron rule (on a mistake, ``w += eta0 * y * x``) one sample at a
+    time, one output per class (one-vs-rest), and gives the same weights as
+    :class:`sklearn.linear_model.Perceptron`, whose parameters it shares.
+    Any other activation trains by mini-batch gradient descent on ``loss``:
+    sigmoid with log loss is logistic regression, identity with squared error
+    is ADALINE, softmax with cross-entropy is multinomial logistic regression.
+
+    Parameters
+    ----------
+    penalty : {"l2", "l1", "elasticnet"} or None, default=None
+        Regularisation of the weights.
+
+    alpha : float, default=0.0001
+        Strength of the penalty.
+
+    l1_ratio : float, default=0.15
+        Share of L1 in the elastic-net penalty, in [0, 1].
+
+    fit_intercept : bool, default=True
+        Learn a bias; otherwise it stays at zero.
+
+    max_iter : int, default=1000
+        Maximum epochs over the training data.
+
+    tol : float or None, default=1e-3
+        Training stops once an epoch's mean loss is not ``tol`` below the
+        best so far for ``n_iter_no_change`` epochs in a row; None trains
+        for ``max_iter`` epochs.
+
+    shuffle : bool, default=True
+        Shuffle the samples each epoch.
+
+    verbose : int, default=0
+        Print a line per epoch.
+
+    eta0 : float, default=1.0
+        Learning rate.
+
+    n_jobs : int or None, default=None
+        Accepted for compatibility with scikit-learn's ``Perceptron``; the
+        classes are trained together in vectorised form, so it has no effect.
+
+    random_state : int, RandomState instance or None, default=0
+        Seed for shuffling and the validation split.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop on validation
+        accuracy instead of training loss.
+
+    validation_fraction : float, default=0.1
+        Share of the data held out for early stopping.
+
+    n_iter_no_change : int, default=5
+        Epochs without improvement before stopping.
+
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes; ``"balanced"`` weighs classes inversely to
+        their frequency.
+
+    warm_start : bool, default=False
+        Start ``fit`` from the previous weights.
+
+    activation : str or Activation, default="step"
+        Output activation: ``"step"`` for the perceptron rule, or any other
+        name or activation object for gradient training.
+
+    loss : str or Loss, default="auto"
+        Loss for gradient training; ``"auto"`` is ``"perceptron"`` for step,
+        log loss for sigmoid and softmax, and squared error otherwise. With
+        ``activation="step"`` only ``"perceptron"`` is allowed.
+
+    batch_size : int or "auto", default="auto"
+        Mini-batch size of gradient training; ``"auto"`` is
+        ``min(200, n_samples)``. The perceptron rule always takes one sample
+        at a time.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    coef_ : ndarray of shape (1, n_features) or (n_outputs, n_features)
+        Weights, one row per output (a single row for two classes).
+
+    intercept_ : ndarray of shape (1,) or (n_outputs,)
+        Biases.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of str
+        Feature names seen during fit, when X had string column names.
+
+    n_iter_ : int
+        Epochs run by the last fit (the longest over the classes).
+
+    t_ : int
+        Number of weight updates performed, plus one.
+
+    loss_curve_ : list of float
+        Mean training loss of each epoch of gradient training (empty for the
+        perceptron rule).
+
+    See Also
+    --------
+    MLPClassifier : Networks with hidden layers.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skdl import PerceptronClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = PerceptronClassifier(shuffle=False).fit(X, y)
+    >>> clf.coef_.shape
+    (3, 4)
+    """
+
+    _parameter_constraints: dict = {
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "fit_intercept": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, None, None, closed="neither"), None],
+        "shuffle": ["boolean"],
+        "verbose": ["verbose"],
+        "eta0": [Interval(Real, 0, None, closed="neither")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "warm_start": ["boolean"],
+        "activation": ACTIVATION_CONSTRAINTS,
+        "loss": [StrOptions({"auto"}), *LOSS_CONSTRAINTS],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        penalty=None,
+        alpha=0.0001,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-3,
+        shuffle=True,
+        verbose=0,
+        eta0=1.0,
+        n_jobs=None,
+        random_state=0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        class_weight=None,
+        warm_start=False,
+        activation="step",
+        loss="auto",
+        batch_size="auto",
+    ):
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.shuffle = shuffle
+        self.verbose = verbose
+        self.eta0 = eta0
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.activation = activation
+        self.loss = loss
+        self.batch_size = batch_size
+
+    # ---------------------------------------------------------------- set-up
+    def _output_activation_spec(self):
+        return self.activation
+
+    def _setup_layers(self):
+        activation = get_activation(self.activation)
+        loss = self.loss
+        if isinstance(loss, str) and loss == "auto":
+            loss = _AUTO_LOSS.get(activation.name, "squared_error")
+        loss = get_loss(loss, activation.name)
+        if activation.name == "step" and loss.name != "perceptron":
+            raise ValueError(
+                "activation='step' trains only with the perceptron rule; use "
+                f"loss='auto' or 'perceptron', not {self.loss!r}."
+            )
+        self._layer_activations = [activation]
+        self._loss = loss
+
+    def _default_output_activation(self, target_kind):
+        return self.activation
+
+    # --------------------------------------------------------------- fitting
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
+        with restore_on_error(self):
+            first_pass = not hasattr(self, "coef_") or (
+                not self.warm_start and not incremental
+            )
+            X, y, _ = self._validate_targets(X, y, incremental, first_pass, classes)
+            if first_pass:
+                self._setup_layers()
+            Y = self._encode_targets(y, X.dtype)
+            if sample_weight is not None:
+                sample_weight = _check_sample_weight(
+                    sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+                )
+            rng = check_random_state(self.random_state)
+            network = Network([X.shape[1], Y.shape[1]], self._layer_activations, X.dtype)
+            if first_pass:
+                self.t_ = 1
+                self.loss_curve_ = []
+            else:
+                network.set_weights([self.coef_.T], [self.intercept_])
+            max_iter, tol = (1, None) if incremental else (self.max_iter, self.tol)
+            if self._loss.name == "perceptron" and self._layer_activations[0].name == "step":
+                n_iter = self._fit_rule(network, X, Y, y, sample_weight, rng, max_iter, tol)
+            else:
+                sample_weight = self._apply_class_weight(sample_weight, y, X.dtype)
+                n_iter = self._fit_gradient(network, X, Y, sample_weight, rng, max_iter, tol)
+            if not np.all(np.isfinite(network.params)):
+                raise ValueError(
+                    "Training diverged: the weights became non-finite. Lower eta0 "
+                    "or scale the input; the estimator was left unchanged."
+                )
+            self.n_iter_ = n_iter
+            self.t_ += n_iter * X.shape[0]
+            if tol is not None and n_iter == max_iter:
+                warnings.warn(
+                    "Maximum number of iteration reached before convergence. "
+                    "Consider increasing max_iter to improve the fit.",
+                    ConvergenceWarning,
+                )
+            self.coef_ = np.ascontiguousarray(network.coefs[0].T)
+            self.intercept_ = network.intercepts[0]
+        return self
+
+    def _split(self, rng, y, *arrays):
+        """Training and validation parts of ``arrays`` (validation None without
+        early stopping)."""
+        if not self.early_stopping:
+            return arrays, None
+        stratify = y if np.ndim(y) == 1 else None
+        parts = train_test_split(
+            *arrays, test_size=self.validation_fraction, random_state=rng,
+            stratify=stratify,
+        )
+        return parts[0::2], parts[1::2]
+
+    def _fit_rule(self, network, X, Y, y, sample_weight, rng, max_iter, tol):
+        signs = 2 * Y - 1
+        weights = np.ones_like(Y) if sample_weight is None else np.repeat(
+            sample_weight[:, None], Y.shape[1], axis=1
+        )
+        weights *= self._rule_class_weights(signs)
+        train, val = self._split(rng, y, X, signs, weights)
+        n_iter = fit_perceptron_rule(
+            network.coefs[0], network.intercepts[0], train[0], train[1], train[2],
+            eta0=self.eta0, penalty=self.penalty, alpha=self.alpha,
+            l1_ratio=self.l1_ratio, fit_intercept=self.fit_intercept,
+            max_iter=max_iter, tol=tol, n_iter_no_change=self.n_iter_no_change,
+            shuffle=self.shuffle, random_state=rng,
+            validation=None if val is None else (val[0], val[1]),
+            verbose=self.verbose,
+        )
+        return int(n_iter.max())
+
+    def _rule_class_weights(self, signs):
+        """Per-output weights of the one-vs-rest problems: each output's own
+        class weighs the positives; with two classes the negatives carry the
+        other class's weight."""
+        if self.class_weight is None:
+            return 1.0
+        labels = self._label_binarizer.inverse_transform(signs > 0)
+        cw = compute_class_weight(self.class_weight, classes=self.classes_, y=labels)
+        if signs.shape[1] == 1:
+            return np.where(signs > 0, cw[1], cw[0])
+        return np.where(signs > 0, cw[None, :], 1.0)
+
+    def _fit_gradient(self, network, X, Y, sample_weight, rng, max_iter, tol):
+        optimizer = SGD(network.params.size, network.dtype, self.eta0, momentum=0.0)
+        train, val = self._split(rng, Y.argmax(1) if Y.shape[1] > 1 else Y[:, 0],
+                                 X, Y, np.ones(len(Y)) if sample_weight is None else sample_weight)
+        X_tr, Y_tr, sw_tr = train
+        n = X_tr.shape[0]
+        batch = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
+        best, stale, epoch = (np.inf if val is None else -np.inf), 0, 0
+        curve = list(self.loss_curve_)
+        for epoch in range(1, max_iter + 1):
+            order = rng.permutation(n) if self.shuffle else np.arange(n)
+            total = 0.0
+            for start in range(0, n, batch):
+                rows = order[start : start + batch]
+                value = network.loss_and_gradient(
+                    X_tr[rows], Y_tr[rows], self._loss, self._alpha_l2(), sw_tr[rows]
+                )
+                total += value * len(rows)
+                optimizer.update(network.params, network.grad)
+                self._shrink_l1(network)
+                if not self.fit_intercept:
+                    network.intercepts[0][:] = 0
+            curve.append(total / n)
+            if self.verbose:
+                print(f"-- Epoch {epoch}, average loss: {curve[-1]:.6f}")
+            if not np.isfinite(curve[-1]) or tol is None:
+                if not np.isfinite(curve[-1]):
+                    break
+                continue
+            if val is None:
+                score, improved = curve[-1], curve[-1] <= best - tol
+                best = min(best, score)
+            else:
+                out = network.forward(val[0])
+                score = self._score_outputs(val[1], out, val[2])
+                improved = score >= best + tol
+                best = max(best, score)
+            stale = 0 if improved else stale + 1
+            if stale >= self.n_iter_no_change:
+                break
+        self.loss_curve_ = curve
+        return epoch
+
+    def _l1_share(self):
+        return {"l1": 1.0, "elasticnet": self.l1_ratio}.get(self.penalty, 0.0)
+
+    def _alpha_l2(self):
+        return 0.0 if self.penalty is None else self.alpha * (1 - self._l1_share())
+
+    def _shrink_l1(self, network):
+        """Proximal step of the L1 part of the penalty (soft thresholding)."""
+        shrink = self.eta0 * self.alpha * self._l1_share()
+        if shrink:
+            coef = network.coefs[0]
+            np.copysign(np.maximum(np.abs(coef) - shrink, 0), coef, out=coef)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the perceptron.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample.
+
+        Returns
+        -------
+        self : PerceptronClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one epoch over ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All classes that will ever be seen; required on the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample.
+
+        Returns
+        -------
+        self : PerceptronClassifier
+            The updated estimator.
+        """
+        if not hasattr(self, "coef_") and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    # ------------------------------------------------------------ prediction
+    def decision_function(self, X):
+        """Pre-activation ``X @ coef_.T + intercept_`` of each output.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            One column per output; a 1-D array for two classes.
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
+            reset=False,
+        )
+        scores = np.asarray(X @ self.coef_.T) + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def _forward(self, X):
+        z = self.decision_function(X)
+        z = z.reshape(z.shape[0], -1)
+        out = np.empty_like(z)
+        self._layer_activations[0].forward(z, out)
+        return out
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Predicted classes: the most activated output, or for two classes
+            whether the output passes the threshold.
+        """
+        z = self.decision_function(X)
+        if z.ndim == 2:
+            return self.classes_[np.argmax(z, axis=1)]
+        out = np.empty_like(z[:, None])
+        self._layer_activations[0].forward(z[:, None], out)
+        return self._labels(out, self._loss.threshold)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
