@@ -22,7 +22,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from .activations import ACTIVATIONS, get_activation
 from .losses import LOSSES, get_loss
 from .network import Network, forward
-from .optimizers import SGD, Adam, minimize_lbfgs
+from .optimizers import SGD, Adam, train_lbfgs
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 
@@ -46,6 +46,29 @@ def restore_on_error(estimator):
         estimator.__dict__.clear()
         estimator.__dict__.update(saved)
         raise
+
+
+def fit_lbfgs(network, X, Y, loss, *, alpha, sample_weight, max_iter, max_fun, tol, verbose):
+    """Train ``network`` with L-BFGS, warning when it stops unconverged.
+
+    Returns
+    -------
+    n_iter : int
+    final_loss : float
+    loss_curve : list of float
+    """
+    result, curve = train_lbfgs(
+        network, X, Y, loss, alpha=alpha, sample_weight=sample_weight,
+        max_iter=max_iter, max_fun=max_fun, tol=tol, verbose=bool(verbose),
+    )
+    if result.status != 0:
+        warnings.warn(
+            f"lbfgs failed to converge after {result.nit} iteration(s) "
+            f"(status={result.status}): {result.message}. Increase max_iter "
+            "or max_fun, or scale the data.",
+            ConvergenceWarning,
+        )
+    return min(int(result.nit), max_iter), float(result.fun), curve
 
 
 class BaseNetwork(BaseEstimator):
@@ -328,29 +351,12 @@ class BaseNetwork(BaseEstimator):
         self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
 
     def _fit_lbfgs(self, network, X, Y, sample_weight):
-        curve = []
-
-        def record(intermediate_result):
-            curve.append(float(intermediate_result.fun))
-            if self.verbose:
-                print("Iteration %d, loss = %.8f" % (len(curve), curve[-1]))
-
-        result = minimize_lbfgs(
-            lambda flat: network.objective(flat, X, Y, self._loss, self.alpha, sample_weight),
-            network.params, self.max_iter, self.max_fun, self.tol,
-            callback=record,
+        n_iter, self.loss_, self.loss_curve_ = fit_lbfgs(
+            network, X, Y, self._loss, alpha=self.alpha, sample_weight=sample_weight,
+            max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
+            verbose=self.verbose,
         )
-        if result.status != 0:
-            warnings.warn(
-                f"lbfgs failed to converge after {result.nit} iteration(s) "
-                f"(status={result.status}): {result.message}. Increase max_iter "
-                "or max_fun, or scale the data.",
-                ConvergenceWarning,
-            )
-        network.params[:] = result.x
-        self.n_iter_ = min(int(result.nit), self.max_iter)
-        self.loss_ = float(result.fun)
-        self.loss_curve_ = curve
+        self.n_iter_ = n_iter
 
     # ------------------------------------------------------------ prediction
     def _forward(self, X):

@@ -38,7 +38,7 @@ class ClassifierOutputsMixin:
             binarizer.fit(y if classes is None or y.ndim == 2 else classes)
             if len(binarizer.classes_) < 2:
                 raise ValueError(
-                    f"The target y has a single class ({binarizer.classes_[0]!r}); "
+                    f"The target y has only one class ({binarizer.classes_[0]!r}); "
                     "a classifier needs samples of at least two classes."
                 )
             self._label_binarizer = binarizer
@@ -67,7 +67,7 @@ class ClassifierOutputsMixin:
         Y = self._label_binarizer.transform(y).astype(dtype)
         if Y.shape[1] == 1 and self._layer_activations[-1].name == "softmax":
             Y = np.hstack([1 - Y, Y])
-        return Y.astype(bool)
+        return Y
 
     def _default_output_activation(self, target_kind):
         loss = self.loss

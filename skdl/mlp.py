@@ -471,6 +471,11 @@ class MLPRegressor(RegressorMixin, BaseNetwork):
         out = self._forward(X)
         return out.ravel() if out.shape[1] == 1 else out
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.positive_only = self.loss == "poisson"
+        return tags
+
 
 MLPClassifier.__doc__ = MLPClassifier.__doc__.format(
     shared=_SHARED_PARAMETERS, attributes=_SHARED_ATTRIBUTES

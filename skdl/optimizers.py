@@ -12,7 +12,7 @@ This module knows nothing of scikit-learn.
 import numpy as np
 import scipy.optimize
 
-__all__ = ["SGD", "Adam", "minimize_lbfgs"]
+__all__ = ["SGD", "Adam", "train_lbfgs"]
 
 
 class SGD:
@@ -173,28 +173,54 @@ class Adam:
         return True
 
 
-def minimize_lbfgs(fun, x0, max_iter, max_fun, tol, callback=None):
-    """Minimise ``fun`` (returning value and gradient) with L-BFGS-B.
+def train_lbfgs(
+    network, X, Y, loss, *, alpha=0.0, sample_weight=None, max_iter=200,
+    max_fun=15000, tol=1e-4, verbose=False,
+):
+    """Fit a network's weights with L-BFGS-B over the whole data set.
+
+    The network's flat parameter vector is the optimisation variable; it
+    holds the solution on return.
 
     Parameters
     ----------
-    fun : callable
-        ``fun(x) -> (value, gradient)``.
-    x0 : ndarray
-        Starting point.
-    max_iter, max_fun : int
-        Caps on iterations and function evaluations.
-    tol : float
+    network : Network
+        Starts from its current weights.
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+        Encoded targets.
+    loss : Loss
+    alpha : float, default=0.0
+        L2 penalty.
+    sample_weight : ndarray of shape (n_samples,), default=None
+    max_iter, max_fun : int, default=200, 15000
+        Caps on iterations and objective evaluations.
+    tol : float, default=1e-4
         Projected-gradient tolerance.
-    callback : callable, default=None
-        Called after each iteration with SciPy's intermediate result.
+    verbose : bool, default=False
+        Print the objective after each iteration.
 
     Returns
     -------
-    scipy.optimize.OptimizeResult
+    result : scipy.optimize.OptimizeResult
+    curve : list of float
+        Objective after each iteration.
     """
-    options = {"maxiter": max_iter, "maxfun": max_fun, "gtol": tol}
-    return scipy.optimize.minimize(
-        fun, np.asarray(x0, dtype=np.float64), method="L-BFGS-B", jac=True,
-        options=options, callback=callback,
+    curve = []
+
+    def record(intermediate_result):
+        curve.append(float(intermediate_result.fun))
+        if verbose:
+            print("Iteration %d, loss = %.8f" % (len(curve), curve[-1]))
+
+    result = scipy.optimize.minimize(
+        network.objective,
+        network.params.astype(np.float64),
+        args=(X, Y, loss, alpha, sample_weight),
+        method="L-BFGS-B",
+        jac=True,
+        options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
+        callback=record,
     )
+    network.params[:] = result.x
+    return result, curve

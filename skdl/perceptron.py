@@ -11,9 +11,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._base import ACTIVATION_CONSTRAINTS, LOSS_CONSTRAINTS, restore_on_error
+from ._base import ACTIVATION_CONSTRAINTS, LOSS_CONSTRAINTS, fit_lbfgs, restore_on_error
 from ._classification import ClassifierOutputsMixin
 from .activations import get_activation
 from .losses import get_loss
@@ -38,9 +39,10 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
     the perceptron rule (on a mistake, ``w += eta0 * y * x``) one sample at a
     time, one output per class (one-vs-rest), and gives the same weights as
     :class:`sklearn.linear_model.Perceptron`, whose parameters it shares.
-    Any other activation trains by mini-batch gradient descent on ``loss``:
-    sigmoid with log loss is logistic regression, identity with squared error
-    is ADALINE, softmax with cross-entropy is multinomial logistic regression.
+    Any other activation trains by gradient descent on ``loss`` (L-BFGS or
+    mini-batch SGD): sigmoid with log loss is logistic regression, identity
+    with squared error is ADALINE, softmax with cross-entropy is multinomial
+    logistic regression.
 
     Parameters
     ----------
@@ -106,10 +108,16 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         log loss for sigmoid and softmax, and squared error otherwise. With
         ``activation="step"`` only ``"perceptron"`` is allowed.
 
+    solver : {"auto", "perceptron", "sgd", "lbfgs"}, default="auto"
+        ``"perceptron"``: the online perceptron rule (step activation only).
+        ``"sgd"``: mini-batch gradient descent with step size ``eta0``.
+        ``"lbfgs"``: full-batch L-BFGS, ``max_iter`` iterations at most.
+        ``"auto"`` is ``"perceptron"`` for the step activation and
+        ``"lbfgs"`` otherwise.
+
     batch_size : int or "auto", default="auto"
-        Mini-batch size of gradient training; ``"auto"`` is
-        ``min(200, n_samples)``. The perceptron rule always takes one sample
-        at a time.
+        Mini-batch size of ``solver="sgd"``; ``"auto"`` is
+        ``min(200, n_samples)``.
 
     Attributes
     ----------
@@ -172,6 +180,7 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         "activation": ACTIVATION_CONSTRAINTS,
         "loss": [StrOptions({"auto"}), *LOSS_CONSTRAINTS],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "solver": [StrOptions({"auto", "perceptron", "sgd", "lbfgs"})],
     }
 
     def __init__(
@@ -195,6 +204,7 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         warm_start=False,
         activation="step",
         loss="auto",
+        solver="auto",
         batch_size="auto",
     ):
         self.penalty = penalty
@@ -215,6 +225,7 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         self.warm_start = warm_start
         self.activation = activation
         self.loss = loss
+        self.solver = solver
         self.batch_size = batch_size
 
     # ---------------------------------------------------------------- set-up
@@ -227,16 +238,28 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         if isinstance(loss, str) and loss == "auto":
             loss = _AUTO_LOSS.get(activation.name, "squared_error")
         loss = get_loss(loss, activation.name)
-        if activation.name == "step" and loss.name != "perceptron":
+        solver = self.solver
+        if solver == "auto":
+            solver = "perceptron" if activation.name == "step" else "lbfgs"
+        if (activation.name == "step") != (solver == "perceptron"):
             raise ValueError(
-                "activation='step' trains only with the perceptron rule; use "
+                "activation='step' trains only with solver='perceptron' (the "
+                "perceptron rule), and that solver only trains the step "
+                f"activation; got activation={self.activation!r}, solver={self.solver!r}."
+            )
+        if solver == "perceptron" and loss.name != "perceptron":
+            raise ValueError(
+                "The perceptron rule minimises the perceptron criterion; use "
                 f"loss='auto' or 'perceptron', not {self.loss!r}."
+            )
+        if solver == "lbfgs" and self.penalty in ("l1", "elasticnet"):
+            raise ValueError(
+                f"penalty={self.penalty!r} is not smooth; use solver='sgd' or "
+                "penalty='l2' with solver='lbfgs'."
             )
         self._layer_activations = [activation]
         self._loss = loss
-
-    def _default_output_activation(self, target_kind):
-        return self.activation
+        self._solver = solver
 
     # --------------------------------------------------------------- fitting
     def _fit(self, X, y, sample_weight, incremental, classes=None):
@@ -260,11 +283,16 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
             else:
                 network.set_weights([self.coef_.T], [self.intercept_])
             max_iter, tol = (1, None) if incremental else (self.max_iter, self.tol)
-            if self._loss.name == "perceptron" and self._layer_activations[0].name == "step":
+            if self._solver == "perceptron":
                 n_iter = self._fit_rule(network, X, Y, y, sample_weight, rng, max_iter, tol)
             else:
                 sample_weight = self._apply_class_weight(sample_weight, y, X.dtype)
-                n_iter = self._fit_gradient(network, X, Y, sample_weight, rng, max_iter, tol)
+                if self._solver == "lbfgs":
+                    n_iter = self._fit_lbfgs(network, X, Y, sample_weight, max_iter, tol)
+                else:
+                    n_iter = self._fit_gradient(
+                        network, X, Y, sample_weight, rng, max_iter, tol
+                    )
             if not np.all(np.isfinite(network.params)):
                 raise ValueError(
                     "Training diverged: the weights became non-finite. Lower eta0 "
@@ -280,7 +308,20 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
                 )
             self.coef_ = np.ascontiguousarray(network.coefs[0].T)
             self.intercept_ = network.intercepts[0]
+            self._decision_offset = _activation_crossing(
+                self._layer_activations[0], self._loss.threshold
+            )
         return self
+
+    def _fit_lbfgs(self, network, X, Y, sample_weight, max_iter, tol):
+        if not self.fit_intercept:
+            raise ValueError("solver='lbfgs' always fits an intercept; use solver='sgd'.")
+        n_iter, _, self.loss_curve_ = fit_lbfgs(
+            network, X, Y, self._loss, alpha=self._alpha_l2(),
+            sample_weight=sample_weight, max_iter=max_iter, max_fun=15000,
+            tol=0.0 if tol is None else tol, verbose=self.verbose,
+        )
+        return n_iter
 
     def _split(self, rng, y, *arrays):
         """Training and validation parts of ``arrays`` (validation None without
@@ -400,9 +441,15 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         """
         return self._fit(X, y, sample_weight, incremental=False)
 
+    def _is_online(self):
+        if self.solver == "auto":
+            return get_activation(self.activation).name == "step"
+        return self.solver in ("perceptron", "sgd")
+
+    @available_if(lambda est: est._is_online())
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Train for one epoch over ``X``.
+        """Train for one epoch over ``X`` (perceptron rule or SGD only).
 
         Parameters
         ----------
@@ -426,7 +473,13 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
 
     # ------------------------------------------------------------ prediction
     def decision_function(self, X):
-        """Pre-activation ``X @ coef_.T + intercept_`` of each output.
+        """Confidence scores: pre-activations, shifted so that positive means
+        the positive class.
+
+        For the step, sigmoid and softmax activations (and any output whose
+        threshold is crossed at ``z = 0``) this is ``X @ coef_.T +
+        intercept_`` itself; with two classes under softmax it is the logit
+        difference of the second class over the first.
 
         Parameters
         ----------
@@ -435,20 +488,26 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
 
         Returns
         -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            One column per output; a 1-D array for two classes.
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            A 1-D array for two classes.
         """
+        z = self._pre_activation(X)
+        if z.shape[1] == 2 and len(self.classes_) == 2:
+            return z[:, 1] - z[:, 0]
+        if z.shape[1] == 1:
+            return z[:, 0] - self._decision_offset
+        return z
+
+    def _pre_activation(self, X):
         check_is_fitted(self)
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
             reset=False,
         )
-        scores = np.asarray(X @ self.coef_.T) + self.intercept_
-        return scores.ravel() if scores.shape[1] == 1 else scores
+        return np.asarray(X @ self.coef_.T) + self.intercept_
 
     def _forward(self, X):
-        z = self.decision_function(X)
-        z = z.reshape(z.shape[0], -1)
+        z = self._pre_activation(X)
         out = np.empty_like(z)
         self._layer_activations[0].forward(z, out)
         return out
@@ -464,17 +523,31 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         Returns
         -------
         y : ndarray of shape (n_samples,)
-            Predicted classes: the most activated output, or for two classes
-            whether the output passes the threshold.
+            The class of the largest score, or for two classes whether
+            :meth:`decision_function` is positive.
         """
-        z = self.decision_function(X)
-        if z.ndim == 2:
-            return self.classes_[np.argmax(z, axis=1)]
-        out = np.empty_like(z[:, None])
-        self._layer_activations[0].forward(z[:, None], out)
-        return self._labels(out, self._loss.threshold)
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(int)]
+        return self.classes_[np.argmax(scores, axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _activation_crossing(activation, threshold, low=-1e3, high=1e3):
+    """Pre-activation where a monotone activation crosses ``threshold``
+    (found by bisection; 0 when the activation does not cross it)."""
+    def above(z):
+        out = np.empty((1, 1))
+        activation.forward(np.array([[z]], dtype=float), out)
+        return out[0, 0] > threshold
+
+    if above(low) or not above(high):
+        return 0.0
+    for _ in range(100):
+        middle = 0.5 * (low + high)
+        low, high = (low, middle) if above(middle) else (middle, high)
+    return 0.5 * (low + high) if abs(0.5 * (low + high)) > 1e-12 else 0.0

@@ -1,10 +1,11 @@
 """The online perceptron rule for a single dense layer.
 
-On each sample the rule looks at the sign of every output's pre-activation
-``z = x @ coef + intercept`` against the target sign ``s`` in {-1, +1}; on a
-mistake (``s * z <= 0``) it moves that output's weights towards the sample,
-``coef[:, k] += eta * w * s * x`` and ``intercept[k] += eta * w * s``. Each
-output is its own one-vs-rest problem and stops on its own, when its mean
+On each sample the rule looks at the sign of an output's pre-activation
+``z = x @ coef[:, k] + intercept[k]`` against the target sign ``s`` in
+{-1, +1}; on a mistake (``s * z <= 0``) it moves the output's weights towards
+the sample, ``coef[:, k] += eta * w * s * x`` and ``intercept[k] += eta * w *
+s``. Each output is its own one-vs-rest problem, visits the samples in its
+own shuffled order and stops on its own, when its mean
 epoch objective (perceptron criterion plus penalty) has not improved by
 ``tol`` for ``n_iter_no_change`` epochs, or, with a validation set, when its
 validation accuracy has not. Optional penalties: L2 as weight decay before
@@ -78,69 +79,82 @@ def fit_perceptron_rule(
     ndarray of int, shape (n_outputs,)
         Epochs each output ran.
     """
-    n_samples, n_outputs = signs.shape
+    n_outputs = signs.shape[1]
+    n_iter = np.zeros(n_outputs, dtype=int)
+    seeds = random_state.randint(np.iinfo(np.int32).max, size=n_outputs)
+    for k in range(n_outputs):
+        w, b = coef[:, k].copy(), np.array(intercept[k], dtype=float)
+        val = None if validation is None else (validation[0], validation[1][:, k])
+        n_iter[k] = _fit_binary(
+            w, b, X, signs[:, k], weights[:, k], eta0=eta0, penalty=penalty,
+            alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
+            max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
+            order_rng=np.random.RandomState(seeds[k]) if shuffle else None,
+            validation=val, verbose=verbose,
+        )
+        coef[:, k] = w
+        intercept[k] = b
+    return n_iter
+
+
+def _fit_binary(
+    w, b, X, signs, weights, *, eta0, penalty, alpha, l1_ratio, fit_intercept,
+    max_iter, tol, n_iter_no_change, order_rng, validation, verbose,
+):
+    """Perceptron rule for one output; ``w`` and ``b`` (0-d) change in place.
+    Returns the number of epochs run."""
+    n_samples = signs.shape[0]
     rows = _row_reader(X)
     l1 = {"l1": 1.0, "elasticnet": l1_ratio}.get(penalty, 0.0)
-    decay = 1.0 - (1.0 - l1) * eta0 * alpha if penalty in ("l2", "elasticnet") else 1.0
-    decay = max(0.0, decay)
+    decay = 1.0
+    if penalty in ("l2", "elasticnet"):
+        decay = max(0.0, 1.0 - (1.0 - l1) * eta0 * alpha)
     cumulative_l1 = 0.0
-    applied_l1 = np.zeros_like(coef) if l1 else None
-
-    active = np.ones(n_outputs, dtype=bool)
-    n_iter = np.zeros(n_outputs, dtype=int)
-    best = np.full(n_outputs, np.inf if validation is None else -np.inf)
-    no_improvement = np.zeros(n_outputs, dtype=int)
+    applied_l1 = np.zeros_like(w) if l1 else None
+    best = np.inf if validation is None else -np.inf
+    no_improvement = 0
     order = np.arange(n_samples)
 
-    for epoch in range(max_iter):
-        if shuffle:
-            random_state.shuffle(order)
-        objective = np.zeros(n_outputs)
+    for epoch in range(1, max_iter + 1):
+        if order_rng is not None:
+            order_rng.shuffle(order)
+        objective = 0.0
         for i in order:
             idx, x = rows(i)
-            z = x @ coef[idx] + intercept
             s = signs[i]
-            margin = s * z
-            objective += np.maximum(0.0, -margin)
+            margin = s * (x @ w[idx] + b)
+            objective += max(0.0, -margin)
             if penalty is not None:
-                objective += alpha * (
-                    (1 - l1) * 0.5 * np.einsum("ij,ij->j", coef, coef)
-                    + l1 * np.abs(coef).sum(axis=0)
-                )
-            update = np.where((margin <= 0) & active, eta0 * s * weights[i], 0.0)
+                objective += alpha * ((1 - l1) * 0.5 * (w @ w) + l1 * np.abs(w).sum())
             if decay != 1.0:
-                coef[:, active] *= decay
-            if update.any():
-                coef[idx] += np.outer(x, update)
+                w *= decay
+            if margin <= 0:
+                update = eta0 * s * weights[i]
+                w[idx] += update * x
                 if fit_intercept:
-                    intercept += update
+                    b += update
             if l1:
                 cumulative_l1 += l1 * eta0 * alpha
-                _truncate_l1(coef, applied_l1, idx, active, cumulative_l1)
-
-        n_iter[active] = epoch + 1
+                _truncate_l1(w, applied_l1, idx, cumulative_l1)
         if verbose:
-            print(f"-- Epoch {epoch + 1}, average loss: {objective.mean() / n_samples:.6f}")
-        if not np.all(np.isfinite(coef)) or not np.all(np.isfinite(intercept)):
-            raise FloatingPointError(
-                f"Perceptron weights overflowed at epoch {epoch + 1}."
-            )
+            print(f"-- Epoch {epoch}, average loss: {objective / n_samples:.6f}")
+        if not (np.all(np.isfinite(w)) and np.isfinite(b)):
+            raise FloatingPointError(f"Perceptron weights overflowed at epoch {epoch}.")
         if tol is None:
             continue
         if validation is None:
             score = objective / n_samples
             worse = score > best - tol
-            best = np.minimum(best, score)
+            best = min(best, score)
         else:
             X_val, signs_val = validation
-            score = ((X_val @ coef + intercept) * signs_val > 0).mean(axis=0)
+            score = float(np.mean((X_val @ w + b) * signs_val > 0))
             worse = score < best + tol
-            best = np.maximum(best, score)
-        no_improvement = np.where(worse, no_improvement + 1, 0)
-        active &= no_improvement < n_iter_no_change
-        if not active.any():
+            best = max(best, score)
+        no_improvement = no_improvement + 1 if worse else 0
+        if no_improvement >= n_iter_no_change:
             break
-    return n_iter
+    return epoch
 
 
 def _row_reader(X):
@@ -158,19 +172,13 @@ def _row_reader(X):
     return lambda i: (everything, X[i])
 
 
-def _truncate_l1(coef, applied, idx, active, total):
+def _truncate_l1(w, applied, idx, total):
     """Clip each touched weight towards zero by the L1 penalty not yet applied."""
-    w = coef[idx][:, active]
-    q = applied[idx][:, active]
-    before = w.copy()
-    positive, negative = w > 0, w < 0
-    w[positive] = np.maximum(0.0, w[positive] - (total + q[positive]))
-    w[negative] = np.minimum(0.0, w[negative] + (total - q[negative]))
-    q += w - before
-    cols = np.flatnonzero(active)
-    if isinstance(idx, slice):
-        coef[:, cols] = w
-        applied[:, cols] = q
-    else:
-        coef[np.ix_(idx, cols)] = w
-        applied[np.ix_(idx, cols)] = q
+    before = w[idx].copy()
+    q = applied[idx]
+    after = np.where(
+        before > 0, np.maximum(0.0, before - (total + q)),
+        np.where(before < 0, np.minimum(0.0, before + (total - q)), before),
+    )
+    w[idx] = after
+    applied[idx] = q + (after - before)
