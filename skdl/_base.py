@@ -20,7 +20,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOp
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .activations import ACTIVATIONS, get_activation
-from .losses import LOSSES, get_loss
+from .losses import get_loss
 from .network import Network, forward
 from .optimizers import SGD, Adam, train_lbfgs
 
@@ -30,8 +30,9 @@ ACTIVATION_CONSTRAINTS = [
     StrOptions(set(ACTIVATIONS)),
     HasMethods(["value", "derivative"]),
 ]
-LOSS_CONSTRAINTS = [
-    StrOptions({*LOSSES, "log_loss"}),
+CLASSIFIER_LOSS_CONSTRAINTS = [
+    StrOptions({"log_loss", "cross_entropy", "binary_cross_entropy", "hinge",
+                "perceptron", "squared_error"}),
     HasMethods(["value", "gradient"]),
 ]
 
@@ -89,7 +90,6 @@ class BaseNetwork(BaseEstimator):
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "loss": LOSS_CONSTRAINTS,
         "output_activation": [StrOptions({"auto", *ACTIVATIONS}), HasMethods(["value", "derivative"])],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],

@@ -4,11 +4,11 @@
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from ._base import BaseNetwork
+from ._base import CLASSIFIER_LOSS_CONSTRAINTS, BaseNetwork
 from ._classification import ClassifierOutputsMixin
 from .losses import get_loss
 
@@ -185,6 +185,7 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNetwork):
 
     _parameter_constraints: dict = {
         **BaseNetwork._parameter_constraints,
+        "loss": CLASSIFIER_LOSS_CONSTRAINTS,
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
@@ -340,6 +341,14 @@ class MLPRegressor(RegressorMixin, BaseNetwork):
     >>> reg.score(X, X.ravel() ** 2) > 0.95
     True
     """
+
+    _parameter_constraints: dict = {
+        **BaseNetwork._parameter_constraints,
+        "loss": [
+            StrOptions({"squared_error", "absolute_error", "huber", "poisson"}),
+            HasMethods(["value", "gradient"]),
+        ],
+    }
 
     def __init__(
         self,

@@ -14,7 +14,12 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._base import ACTIVATION_CONSTRAINTS, LOSS_CONSTRAINTS, fit_lbfgs, restore_on_error
+from ._base import (
+    ACTIVATION_CONSTRAINTS,
+    CLASSIFIER_LOSS_CONSTRAINTS,
+    fit_lbfgs,
+    restore_on_error,
+)
 from ._classification import ClassifierOutputsMixin
 from .activations import get_activation
 from .losses import get_loss
@@ -178,7 +183,7 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "warm_start": ["boolean"],
         "activation": ACTIVATION_CONSTRAINTS,
-        "loss": [StrOptions({"auto"}), *LOSS_CONSTRAINTS],
+        "loss": [StrOptions({"auto"}), *CLASSIFIER_LOSS_CONSTRAINTS],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "solver": [StrOptions({"auto", "perceptron", "sgd", "lbfgs"})],
     }
