@@ -174,7 +174,8 @@ class BaseNetwork(BaseEstimator):
 
     # --------------------------------------------------------------- fitting
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
-        with restore_on_error(self):
+        # overflow is detected and reported below, not warned about on the way
+        with restore_on_error(self), np.errstate(over="ignore", invalid="ignore"):
             first_pass = not hasattr(self, "coefs_") or (
                 not self.warm_start and not incremental
             )

@@ -9,6 +9,8 @@ a user's activation only has to provide ``value(z)`` and ``derivative(z, a)``.
 Look an activation up by name with :func:`get_activation`.
 """
 
+import math
+
 import numpy as np
 from scipy.special import expit, ndtr
 
@@ -28,6 +30,9 @@ __all__ = [
     "ACTIVATIONS",
     "get_activation",
 ]
+
+
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 class Activation:
@@ -309,7 +314,7 @@ class GELU(Activation):
         return z * ndtr(z)
 
     def derivative(self, z, a):
-        return ndtr(z) + z * np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
+        return ndtr(z) + z * np.exp(-0.5 * z * z) * _INV_SQRT_2PI
 
 
 class Softplus(Activation):

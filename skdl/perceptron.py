@@ -268,7 +268,8 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
 
     # --------------------------------------------------------------- fitting
     def _fit(self, X, y, sample_weight, incremental, classes=None):
-        with restore_on_error(self):
+        # overflow is detected and reported below, not warned about on the way
+        with restore_on_error(self), np.errstate(over="ignore", invalid="ignore"):
             first_pass = not hasattr(self, "coef_") or (
                 not self.warm_start and not incremental
             )

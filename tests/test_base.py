@@ -1,0 +1,197 @@
+"""The shared estimator base: training loops, stopping, warm starts and the
+promise that a failing call leaves a fitted estimator as it was."""
+
+import copy
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn import neural_network
+from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
+
+from skdl import MLPClassifier, MLPRegressor
+from skdl._base import restore_on_error
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def _state(estimator):
+    """A deep snapshot of every attribute, arrays copied."""
+    return copy.deepcopy(vars(estimator))
+
+
+def _assert_same_state(before, after):
+    assert before.keys() == after.keys()
+    for key in before:
+        a, b = before[key], after[key]
+        if isinstance(a, list) and a and isinstance(a[0], np.ndarray):
+            for x, y in zip(a, b):
+                assert_array_equal(x, y)
+        elif isinstance(a, np.ndarray):
+            assert_array_equal(a, b)
+        elif key in ("_optimizer",):
+            for name, value in vars(a).items():
+                if isinstance(value, np.ndarray):
+                    assert_array_equal(value, vars(b)[name])
+                else:
+                    assert value == vars(b)[name]
+        elif key not in ("_layer_activations", "_loss", "_label_binarizer"):
+            assert a == b, key
+
+
+def test_restore_on_error_puts_back_every_attribute():
+    class Thing:
+        pass
+
+    thing = Thing()
+    thing.kept = 1
+    with pytest.raises(RuntimeError):
+        with restore_on_error(thing):
+            thing.kept = 2
+            thing.added = 3
+            raise RuntimeError("boom")
+    assert vars(thing) == {"kept": 1}
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+@pytest.mark.parametrize(
+    "bad_call",
+    [
+        lambda est, X, y: est.fit(np.where(X > 1, np.nan, X), y),
+        lambda est, X, y: est.set_params(warm_start=True).fit(X[:, :3], y),
+        lambda est, X, y: est.fit(X, y[:-1]),
+        lambda est, X, y: est.fit(X, y, sample_weight=-np.ones(len(y))),
+    ],
+    ids=["nan", "warm-start-features", "lengths", "negative-weights"],
+)
+def test_failed_fit_leaves_fitted_model_unchanged(data, solver, bad_call):
+    X, y = data
+    model = MLPClassifier(hidden_layer_sizes=(5,), solver=solver, max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    before = _state(model)
+    proba = model.predict_proba(X)
+    with pytest.raises(ValueError):
+        bad_call(model, X, y)
+    model.set_params(warm_start=False)
+    _assert_same_state(before, _state(model))
+    assert_array_equal(model.predict_proba(X), proba)
+
+
+def test_divergence_raises_and_keeps_previous_weights(data):
+    X, y = data
+    y_reg = 1e6 * X[:, 0]
+    model = MLPRegressor(hidden_layer_sizes=(5,), solver="sgd", max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, X[:, 0])
+    before = _state(model)
+    model.set_params(learning_rate_init=10.0, momentum=0.99)
+    with pytest.raises(ValueError, match="diverged"):
+        model.fit(X * 1e3, y_reg)
+    model.set_params(learning_rate_init=0.001, momentum=0.9)
+    _assert_same_state(before, _state(model))
+    assert all(np.isfinite(c).all() for c in model.coefs_)
+
+
+def test_divergence_on_first_fit_leaves_estimator_unfitted(data):
+    X, _ = data
+    model = MLPRegressor(solver="sgd", learning_rate_init=10.0, momentum=0.99, max_iter=5)
+    with pytest.raises(ValueError, match="diverged"):
+        model.fit(X * 1e3, 1e6 * X[:, 0])
+    assert not hasattr(model, "coefs_")
+    assert not hasattr(model, "n_features_in_")
+
+
+def test_convergence_warning_and_batch_size_warning_like_sklearn(data):
+    X, y = data
+    for est in (MLPClassifier(max_iter=3, batch_size=1000),
+                neural_network.MLPClassifier(max_iter=3, batch_size=1000)):
+        with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(3\\)"):
+            with pytest.warns(UserWarning, match="clipped"):
+                est.fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
+        MLPClassifier(solver="lbfgs", max_iter=2).fit(X, y)
+
+
+def test_tol_and_n_iter_no_change_stop_training(data):
+    X, y = data
+    model = MLPClassifier(hidden_layer_sizes=(5,), tol=10.0, n_iter_no_change=3, random_state=0)
+    model.fit(X, y)
+    # every epoch fails to improve by tol: stop once the count exceeds 3
+    assert model.n_iter_ == 5
+    assert len(model.loss_curve_) == 5
+
+
+def test_adaptive_learning_rate_divides_by_five(data):
+    X, y = data
+    params = dict(hidden_layer_sizes=(5,), solver="sgd", learning_rate="adaptive",
+                  tol=10.0, n_iter_no_change=1, max_iter=8, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = MLPClassifier(**params).fit(X, y)
+        theirs = neural_network.MLPClassifier(**params).fit(X, y)
+    # no epoch improves by tol: after the first, every second one divides by 5
+    assert_allclose(ours._optimizer.learning_rate, 0.001 / 5**3)
+    assert_allclose(ours._optimizer.learning_rate, theirs._optimizer.learning_rate)
+
+
+def test_early_stopping_keeps_best_validation_weights(data):
+    X, y = data
+    model = MLPClassifier(hidden_layer_sizes=(10,), early_stopping=True, max_iter=300,
+                          n_iter_no_change=5, learning_rate_init=0.01, random_state=0)
+    model.fit(X, y)
+    assert model.best_loss_ is None
+    assert len(model.validation_scores_) == model.n_iter_
+    assert model.best_validation_score_ == max(model.validation_scores_)
+    assert model.n_iter_ < 300
+
+
+def test_warm_start_continues_and_refit_restarts(data):
+    X, y = data
+    params = dict(hidden_layer_sizes=(5,), max_iter=10, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cold = MLPClassifier(**params).fit(X, y)
+        first_curve = list(cold.loss_curve_)
+        cold.fit(X, y)
+        assert cold.loss_curve_ == first_curve  # a plain refit starts over
+        warm = MLPClassifier(warm_start=True, **params).fit(X, y)
+        warm.fit(X, y)
+    assert len(warm.loss_curve_) == 20
+    assert warm.loss_curve_[:10] == first_curve
+    assert warm.loss_curve_[10] < first_curve[-1]
+
+
+def test_verbose_prints_iterations(data, capsys):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        MLPClassifier(max_iter=2, verbose=True).fit(X, y)
+        MLPClassifier(max_iter=2, verbose=True, solver="lbfgs").fit(X, y)
+    out = capsys.readouterr().out
+    assert out.count("Iteration 1, loss = ") == 2
+    assert "Iteration 2, loss = " in out
+
+
+@pytest.mark.parametrize("sizes", [(0,), (3, -1), (2.5,)])
+def test_bad_hidden_layer_sizes(data, sizes):
+    X, y = data
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        MLPClassifier(hidden_layer_sizes=sizes).fit(X, y)
+
+
+def test_no_hidden_layer_is_a_linear_model(data):
+    X, y = data
+    model = MLPClassifier(hidden_layer_sizes=(), solver="lbfgs", random_state=0).fit(X, y)
+    assert model.n_layers_ == 2
+    assert [c.shape for c in model.coefs_] == [(4, 3)]
+    assert model.score(X, y) > 0.9

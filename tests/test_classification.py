@@ -1,0 +1,127 @@
+"""Class labels to network targets and back, shared by skdl's classifiers."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
+
+from skdl import MLPClassifier, PerceptronClassifier
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def _fit(estimator, X, y, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(X, y, **kwargs)
+
+
+@pytest.mark.parametrize("estimator", [
+    MLPClassifier(hidden_layer_sizes=(8,), solver="lbfgs", random_state=0),
+    PerceptronClassifier(),
+])
+def test_string_and_object_labels_are_kept(iris, estimator):
+    X, y = iris
+    names = np.array(["setosa", "versicolor", "virginica"])
+    for labels in (names[y], names[y].astype(object)):
+        model = _fit(estimator, X, labels)
+        assert_array_equal(model.classes_, names)
+        predicted = model.predict(X)
+        assert set(predicted) <= set(names)
+        assert np.mean(predicted == labels) > 0.8
+
+
+def test_binary_targets_are_one_column_or_two_under_softmax(iris):
+    X, y = iris
+    y = np.where(y == 1, "yes", "no")
+    sigmoid = _fit(MLPClassifier(hidden_layer_sizes=(4,), max_iter=5, random_state=0), X, y)
+    softmax = _fit(MLPClassifier(hidden_layer_sizes=(4,), loss="cross_entropy", max_iter=5,
+                                 random_state=0), X, y)
+    assert sigmoid.n_outputs_ == 1 and sigmoid.coefs_[-1].shape[1] == 1
+    assert softmax.n_outputs_ == 2 and softmax.coefs_[-1].shape[1] == 2
+    for model in (sigmoid, softmax):
+        proba = model.predict_proba(X)
+        assert proba.shape == (len(X), 2)
+        assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
+        assert_array_equal(model.predict(X), model.classes_[proba.argmax(axis=1)])
+        assert_allclose(model.predict_log_proba(X), np.log(proba))
+
+
+def test_one_vs_rest_sigmoid_probabilities_are_normalised(iris):
+    X, y = iris
+    model = _fit(MLPClassifier(hidden_layer_sizes=(8,), loss="binary_cross_entropy",
+                               solver="lbfgs", random_state=0), X, y)
+    assert model.out_activation_ == "logistic"
+    raw = model._forward(X)
+    proba = model.predict_proba(X)
+    assert_allclose(proba.sum(axis=1), 1)
+    assert_allclose(proba, raw / raw.sum(axis=1, keepdims=True))
+    assert_array_equal(model.predict(X), model.classes_[raw.argmax(axis=1)])
+
+
+def test_hinge_outputs_threshold_at_zero(iris):
+    X, y = iris
+    y = (y == 0).astype(int)
+    model = _fit(MLPClassifier(hidden_layer_sizes=(4,), loss="hinge", solver="lbfgs",
+                               random_state=0), X, y)
+    out = model._forward(X)[:, 0]
+    assert_array_equal(model.predict(X), (out > 0).astype(int))
+    assert model.score(X, y) > 0.95
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {0: 1.0, 1: 20.0}])
+def test_class_weight_equals_sample_weight(iris, class_weight):
+    X, y = iris
+    y = (y == 1).astype(int)
+    counts = np.bincount(y)
+    per_class = (len(y) / (2 * counts) if class_weight == "balanced"
+                 else np.array([class_weight[0], class_weight[1]]))
+    # alpha=0: the L2 term is divided by the summed weights, so scaling every
+    # weight by 2 would otherwise halve it
+    params = dict(hidden_layer_sizes=(4,), solver="lbfgs", alpha=0.0, random_state=0,
+                  max_iter=50)
+    weighted = _fit(MLPClassifier(class_weight=class_weight, **params), X, y)
+    by_samples = _fit(MLPClassifier(**params), X, y, sample_weight=per_class[y])
+    assert_allclose(weighted.predict_proba(X), by_samples.predict_proba(X), rtol=1e-6)
+    combined = _fit(MLPClassifier(class_weight=class_weight, **params), X, y,
+                    sample_weight=np.full(len(y), 2.0))
+    assert_allclose(combined.predict_proba(X), by_samples.predict_proba(X), rtol=1e-5)
+
+
+def test_single_class_is_rejected_with_a_clear_message(iris):
+    X, _ = iris
+    for est in (MLPClassifier(), PerceptronClassifier()):
+        with pytest.raises(ValueError, match="only one class"):
+            est.fit(X, np.zeros(len(X)))
+
+
+def test_continuous_targets_are_rejected(iris):
+    X, _ = iris
+    for est in (MLPClassifier(), PerceptronClassifier()):
+        with pytest.raises(ValueError, match="Unknown label type"):
+            est.fit(X, X[:, 0])
+
+
+def test_warm_start_and_partial_fit_check_classes(iris):
+    X, y = iris
+    model = _fit(MLPClassifier(hidden_layer_sizes=(4,), max_iter=5, warm_start=True,
+                               random_state=0), X, y)
+    with pytest.raises(ValueError, match="same classes"):
+        model.fit(X[y < 2], y[y < 2])
+    online = MLPClassifier(hidden_layer_sizes=(4,), random_state=0)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        online.partial_fit(X, y)
+    online.partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
+    assert_array_equal(online.classes_, [0, 1, 2])
+    with pytest.raises(ValueError, match="not in `self.classes_`"):
+        online.partial_fit(X, y + 1)
+    with pytest.raises(ValueError, match="not the same"):
+        online.partial_fit(X, y, classes=[0, 1])
