@@ -7,6 +7,7 @@ raises leaves the estimator exactly as it was.
 """
 
 import copy
+import time
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -49,7 +50,10 @@ def restore_on_error(estimator):
         raise
 
 
-def fit_lbfgs(network, X, Y, loss, *, alpha, sample_weight, max_iter, max_fun, tol, verbose):
+def fit_lbfgs(
+    network, X, Y, loss, *, alpha, sample_weight, max_iter, max_fun, tol, verbose,
+    on_iteration=None,
+):
     """Train ``network`` with L-BFGS, warning when it stops unconverged.
 
     Returns
@@ -61,8 +65,9 @@ def fit_lbfgs(network, X, Y, loss, *, alpha, sample_weight, max_iter, max_fun, t
     result, curve = train_lbfgs(
         network, X, Y, loss, alpha=alpha, sample_weight=sample_weight,
         max_iter=max_iter, max_fun=max_fun, tol=tol, verbose=bool(verbose),
+        on_iteration=on_iteration,
     )
-    if result.status != 0:
+    if result.status not in (0, 99):  # 99: stopped by a callback
         warnings.warn(
             f"lbfgs failed to converge after {result.nit} iteration(s) "
             f"(status={result.status}): {result.message}. Increase max_iter "
@@ -105,6 +110,8 @@ class BaseNetwork(BaseEstimator):
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left"), list],
+        "callbacks": [list, None],
     }
 
     # ------------------------------------------------------------------ set-up
@@ -140,8 +147,9 @@ class BaseNetwork(BaseEstimator):
 
     def _build_network(self, n_features, n_outputs, dtype, rng, first_pass):
         """A freshly initialised network, or one holding the fitted weights."""
-        layer_units = [n_features, *self._hidden_sizes(), n_outputs]
-        network = Network(layer_units, self._layer_activations, dtype)
+        hidden = self._hidden_sizes()
+        layer_units = [n_features, *hidden, n_outputs]
+        network = Network(layer_units, self._layer_activations, dtype, self._dropout_rates(len(hidden)))
         if first_pass:
             network.initialize(rng)
             self.n_layers_ = len(layer_units)
@@ -160,8 +168,26 @@ class BaseNetwork(BaseEstimator):
         network.set_weights(self.coefs_, self.intercepts_)
         return network
 
+    def _dropout_rates(self, n_hidden):
+        rates = self.dropout
+        rates = list(rates) if isinstance(rates, list) else [rates] * n_hidden
+        if len(rates) != n_hidden:
+            raise ValueError(
+                f"dropout has {len(rates)} entries but there are {n_hidden} hidden "
+                "layers; give one rate, or one per hidden layer."
+            )
+        if not all(isinstance(r, Real) and 0 <= r < 1 for r in rates):
+            raise ValueError(f"dropout rates must be in [0, 1), got {self.dropout!r}.")
+        if any(rates) and self.solver == "lbfgs":
+            raise ValueError(
+                "dropout makes the objective random, which L-BFGS cannot follow; use "
+                "solver='adam' or 'sgd' with dropout."
+            )
+        return rates
+
     def _reset_curves(self):
         self.loss_curve_ = []
+        self.history_ = []
         self._no_improvement_count = 0
         if self.early_stopping:
             self.validation_scores_ = []
@@ -192,6 +218,8 @@ class BaseNetwork(BaseEstimator):
             sample_weight = self._apply_class_weight(sample_weight, y, X.dtype)
             rng = check_random_state(self.random_state)
             network = self._build_network(X.shape[1], Y.shape[1], X.dtype, rng, first_pass)
+            # callbacks see the weights as they train
+            self.coefs_, self.intercepts_ = network.coefs, network.intercepts
             if self.solver in STOCHASTIC_SOLVERS:
                 self._fit_stochastic(network, X, Y, sample_weight, rng, incremental)
             else:
@@ -237,27 +265,24 @@ class BaseNetwork(BaseEstimator):
                 X, Y, sample_weight, rng
             )
             best_params = network.params.copy()
-        n_samples = X.shape[0]
-        batch_size = self._batch_size(n_samples)
-        loss, alpha = self._loss, self.alpha
-        self.loss_curve_ = list(self.loss_curve_)
-        if self.early_stopping:
             self.validation_scores_ = list(self.validation_scores_)
+        # drawn only when needed, so that without dropout the shuffles match
+        # scikit-learn's for the same random_state
+        dropout_rng = (
+            np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
+            if any(network.dropout) else None
+        )
+        batch_size = self._batch_size(X.shape[0])
+        self.loss_curve_ = list(self.loss_curve_)
         self.n_iter_ = 0
+        started = time.perf_counter()
         try:
             for _ in range(self.max_iter):
-                order = rng.permutation(n_samples) if self.shuffle else None
-                total = 0.0
-                for start in range(0, n_samples, batch_size):
-                    stop = min(start + batch_size, n_samples)
-                    rows = slice(start, stop) if order is None else order[start:stop]
-                    sw = None if sample_weight is None else sample_weight[rows]
-                    value = network.loss_and_gradient(X[rows], Y[rows], loss, alpha, sw)
-                    total += value * (stop - start)
-                    optimizer.update(network.params, network.grad)
+                self.loss_ = self._run_epoch(
+                    network, optimizer, X, Y, sample_weight, batch_size, rng, dropout_rng
+                )
                 self.n_iter_ += 1
-                self.loss_ = total / n_samples
-                self.t_ += n_samples
+                self.t_ += X.shape[0]
                 self.loss_curve_.append(self.loss_)
                 if self.verbose:
                     print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
@@ -268,12 +293,13 @@ class BaseNetwork(BaseEstimator):
                         "scale the input; the estimator was left unchanged."
                     )
                 if self.early_stopping:
-                    improved = self._track_validation(network, X_val, Y_val, sw_val)
-                    if improved:
+                    if self._track_validation(network, X_val, Y_val, sw_val):
                         best_params = network.params.copy()
                 else:
                     self._track_training_loss()
                 optimizer.iteration_ends(self.t_)
+                if self._run_callbacks(started):
+                    break
                 if self._no_improvement_count > self.n_iter_no_change:
                     what = "Validation score" if self.early_stopping else "Training loss"
                     msg = (
@@ -296,6 +322,43 @@ class BaseNetwork(BaseEstimator):
         if self.early_stopping:
             network.params[:] = best_params
         self._optimizer = optimizer
+
+    def _run_epoch(self, network, optimizer, X, Y, sample_weight, batch_size, rng, dropout_rng):
+        """One pass over the data in mini-batches; returns the mean objective."""
+        n_samples = X.shape[0]
+        order = rng.permutation(n_samples) if self.shuffle else None
+        total = 0.0
+        for start in range(0, n_samples, batch_size):
+            stop = min(start + batch_size, n_samples)
+            rows = slice(start, stop) if order is None else order[start:stop]
+            sw = None if sample_weight is None else sample_weight[rows]
+            total += (stop - start) * network.loss_and_gradient(
+                X[rows], Y[rows], self._loss, self.alpha, sw, dropout_rng
+            )
+            optimizer.update(network.params, network.grad)
+        return total / n_samples
+
+    def _run_callbacks(self, started):
+        """Record the epoch in ``history_`` and call the user's callbacks.
+
+        Returns
+        -------
+        bool
+            True when a callback asked to stop.
+        """
+        record = {
+            "epoch": self.n_iter_,
+            "loss": self.loss_,
+            "validation_score": (
+                self.validation_scores_[-1] if self.early_stopping else None
+            ),
+            "elapsed": time.perf_counter() - started,
+        }
+        self.history_ = [*self.history_, record]
+        stop = False
+        for callback in self.callbacks or ():
+            stop = bool(callback({**record, "estimator": self})) or stop
+        return stop
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
@@ -352,10 +415,18 @@ class BaseNetwork(BaseEstimator):
         self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
 
     def _fit_lbfgs(self, network, X, Y, sample_weight):
+        started = time.perf_counter()
+        self.n_iter_ = 0
+
+        def on_iteration(value):
+            self.n_iter_ += 1
+            self.loss_ = value
+            return self._run_callbacks(started)
+
         n_iter, self.loss_, self.loss_curve_ = fit_lbfgs(
             network, X, Y, self._loss, alpha=self.alpha, sample_weight=sample_weight,
             max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
-            verbose=self.verbose,
+            verbose=self.verbose, on_iteration=on_iteration,
         )
         self.n_iter_ = n_iter
 

@@ -95,6 +95,11 @@ class Loss:
         """
         return self.per_sample(y, get_activation(self.canonical_activation).value(z))
 
+    def logit_gradient(self, y, out, into):
+        """Write each sample's derivative with respect to the canonical
+        pre-activation, ``out - y``, into the array ``into`` and return it."""
+        return np.subtract(out, y, out=into)
+
     def value(self, y, out, sample_weight=None):
         """Sample-weighted mean loss.
 
@@ -235,6 +240,13 @@ class CrossEntropy(Loss):
 
     def per_sample_from_logits(self, y, z):
         return logsumexp(z, axis=1) * y.sum(axis=1) - np.einsum("ij,ij->i", y, z)
+
+    def logit_gradient(self, y, out, into):
+        # d/dz [logsumexp(z) * sum(y) - y.z] = p * sum(y) - y; sum(y) is 1
+        # for one-hot rows
+        np.multiply(out, y.sum(axis=1, keepdims=True), out=into)
+        into -= y
+        return into
 
 
 class Hinge(Loss):

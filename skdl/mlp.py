@@ -92,7 +92,19 @@ _SHARED_PARAMETERS = """
 
     output_activation : str or Activation, default="auto"
         Output-layer activation. ``"auto"`` picks the one that pairs with
-        ``loss`` (see the loss above)."""
+        ``loss`` (see the loss above).
+
+    dropout : float or list of float, default=0.0
+        Dropout rate of the hidden layers' outputs, one rate for all or one
+        per hidden layer, in [0, 1). Active only while training with
+        ``"sgd"`` or ``"adam"`` (inverted dropout: kept units are scaled by
+        ``1 / (1 - rate)``), so ``predict`` is deterministic.
+
+    callbacks : list of callable, default=None
+        Called after every epoch (every iteration for L-BFGS) with a dict
+        ``{"epoch", "loss", "validation_score", "elapsed", "estimator"}``;
+        training stops when one returns True. See
+        :class:`skdl.callbacks.ProgressBar`."""
 
 _SHARED_ATTRIBUTES = """
     loss_ : float
@@ -135,7 +147,11 @@ _SHARED_ATTRIBUTES = """
         Number of output units.
 
     out_activation_ : str
-        Name of the output activation."""
+        Name of the output activation.
+
+    history_ : list of dict
+        One record per epoch (L-BFGS: per iteration): ``epoch``, ``loss``,
+        ``validation_score`` and ``elapsed`` seconds."""
 
 
 class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNetwork):
@@ -218,6 +234,8 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNetwork):
         loss="log_loss",
         output_activation="auto",
         class_weight=None,
+        dropout=0.0,
+        callbacks=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -245,6 +263,8 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNetwork):
         self.loss = loss
         self.output_activation = output_activation
         self.class_weight = class_weight
+        self.dropout = dropout
+        self.callbacks = callbacks
 
     def _output_activation_spec(self):
         return self.output_activation
@@ -378,6 +398,8 @@ class MLPRegressor(RegressorMixin, BaseNetwork):
         n_iter_no_change=10,
         max_fun=15000,
         output_activation="auto",
+        dropout=0.0,
+        callbacks=None,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -404,6 +426,8 @@ class MLPRegressor(RegressorMixin, BaseNetwork):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.output_activation = output_activation
+        self.dropout = dropout
+        self.callbacks = callbacks
 
     def _validate_targets(self, X, y, incremental, first_pass, classes=None):
         X, y = validate_data(

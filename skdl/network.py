@@ -30,6 +30,9 @@ class Network:
         One per non-input layer: the hidden layers' then the output's.
     dtype : numpy floating dtype, default=np.float64
         Dtype of weights, gradients and buffers.
+    dropout : sequence of float, default=None
+        Dropout rate of each hidden layer's outputs during training passes
+        (inverted dropout: kept units are scaled by ``1 / (1 - rate)``).
 
     Attributes
     ----------
@@ -45,7 +48,7 @@ class Network:
         Number of coefficients (the penalised part of ``params``).
     """
 
-    def __init__(self, layer_sizes, activations, dtype=np.float64):
+    def __init__(self, layer_sizes, activations, dtype=np.float64, dropout=None):
         self.layer_sizes = [int(n) for n in layer_sizes]
         self.activations = list(activations)
         if len(self.activations) != len(self.layer_sizes) - 1:
@@ -61,6 +64,13 @@ class Network:
         self.grad = np.zeros(n_params, dtype=self.dtype)
         self.coefs, self.intercepts = _layer_views(self.params, shapes)
         self.coef_grads, self.intercept_grads = _layer_views(self.grad, shapes)
+        n_hidden = len(self.activations) - 1
+        self.dropout = [0.0] * n_hidden if dropout is None else [float(r) for r in dropout]
+        if len(self.dropout) != n_hidden or not all(0 <= r < 1 for r in self.dropout):
+            raise ValueError(
+                f"Need one dropout rate in [0, 1) per hidden layer ({n_hidden}), "
+                f"got {dropout!r}."
+            )
         self._capacity = 0
 
     @property
@@ -93,13 +103,16 @@ class Network:
             intercept[...] = random_state.uniform(-bound, bound, intercept.shape)
 
     def set_weights(self, coefs, intercepts):
-        """Copy per-layer weights into ``params``."""
-        for dst, src in zip(self.coefs + self.intercepts, list(coefs) + list(intercepts)):
-            if dst.shape != np.shape(src):
-                raise ValueError(
-                    f"Weight of shape {np.shape(src)} does not fit a layer of "
-                    f"shape {dst.shape}."
-                )
+        """Copy per-layer weights into ``params`` (all checked before any is copied)."""
+        sources = list(coefs) + list(intercepts)
+        targets = self.coefs + self.intercepts
+        shapes = [np.shape(src) for src in sources]
+        if shapes != [dst.shape for dst in targets]:
+            raise ValueError(
+                f"Weights of shapes {shapes} do not fit the layers, which need "
+                f"{[dst.shape for dst in targets]}."
+            )
+        for dst, src in zip(targets, sources):
             dst[...] = src
 
     def forward(self, X, return_logits=False):
@@ -118,13 +131,19 @@ class Network:
             self._z.append(z)
             self._a.append(np.empty_like(z) if separate else z)
             self._delta.append(np.empty_like(z))
+        self._uniform, self._kept, self._dropped = [], [], []
+        for rate, a in zip(self.dropout, self._a):
+            self._uniform.append(np.empty_like(a) if rate else None)
+            self._kept.append(np.empty(a.shape, dtype=bool) if rate else None)
+            self._dropped.append(np.empty_like(a) if rate else None)
         self._capacity = n_rows
 
-    def loss_and_gradient(self, X, Y, loss, alpha=0.0, sample_weight=None):
+    def loss_and_gradient(self, X, Y, loss, alpha=0.0, sample_weight=None, dropout_rng=None):
         """Forward and backward pass over one batch.
 
         Fills :attr:`grad` with the gradient of the objective
         ``weighted_mean(loss) + alpha / (2 * sum(w)) * sum(coef ** 2)``.
+        Dropout applies only when ``dropout_rng`` is given.
 
         Parameters
         ----------
@@ -135,6 +154,8 @@ class Network:
         alpha : float, default=0.0
             L2 penalty.
         sample_weight : ndarray of shape (n_samples,), default=None
+        dropout_rng : numpy.random.Generator, default=None
+            Source of the dropout masks; None trains without dropout.
 
         Returns
         -------
@@ -148,13 +169,15 @@ class Network:
         deltas = [d[:n] for d in self._delta]
         last = len(self.activations) - 1
 
-        # forward
-        a_prev = X
+        # forward; inputs[i] is what layer i multiplies (after dropout)
+        dropping = [bool(rate) and dropout_rng is not None for rate in self.dropout]
+        inputs = [X]
         for i, act in enumerate(self.activations):
-            _matmul_into(a_prev, self.coefs[i], zs[i])
+            _matmul_into(inputs[i], self.coefs[i], zs[i])
             zs[i] += self.intercepts[i]
             act.forward(zs[i], As[i])
-            a_prev = As[i]
+            if i < last:
+                inputs.append(self._drop(i, n, As[i], dropout_rng) if dropping[i] else As[i])
 
         out_act = self.activations[last]
         fused = _is_canonical_pair(loss, out_act)
@@ -176,7 +199,7 @@ class Network:
         # output delta: dL/dz for the output layer, already averaged
         delta = deltas[last]
         if fused:
-            np.subtract(As[last], Y, out=delta)
+            loss.logit_gradient(Y, As[last], delta)
         else:
             delta[...] = loss.gradient(Y, As[last])
             out_act.backward(delta, zs[last], As[last])
@@ -187,17 +210,28 @@ class Network:
 
         # backward
         for i in range(last, -1, -1):
-            a_in = X if i == 0 else As[i - 1]
-            _matmul_into(a_in.T, deltas[i], self.coef_grads[i])
+            _matmul_into(inputs[i].T, deltas[i], self.coef_grads[i])
             np.sum(deltas[i], axis=0, out=self.intercept_grads[i])
             if i > 0:
                 np.matmul(deltas[i], self.coefs[i].T, out=deltas[i - 1])
+                if dropping[i - 1]:
+                    deltas[i - 1] *= self._kept[i - 1][:n]
+                    deltas[i - 1] *= 1.0 / (1.0 - self.dropout[i - 1])
                 self.activations[i - 1].backward(
                     deltas[i - 1], zs[i - 1], As[i - 1]
                 )
         if alpha:
             self.grad[: self.n_coef_params] += (alpha / weight_sum) * coefs_flat
         return value
+
+    def _drop(self, i, n, a, rng):
+        """Inverted dropout of hidden layer ``i``'s outputs into a buffer."""
+        uniform, kept, dropped = self._uniform[i][:n], self._kept[i][:n], self._dropped[i][:n]
+        rng.random(out=uniform, dtype=self.dtype.type)
+        np.greater_equal(uniform, self.dropout[i], out=kept)
+        np.multiply(a, kept, out=dropped)
+        dropped *= 1.0 / (1.0 - self.dropout[i])
+        return dropped
 
     def objective(self, flat_params, X, Y, loss, alpha=0.0, sample_weight=None):
         """Objective and its gradient at ``flat_params``, for scipy.optimize.

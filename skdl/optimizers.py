@@ -175,7 +175,7 @@ class Adam:
 
 def train_lbfgs(
     network, X, Y, loss, *, alpha=0.0, sample_weight=None, max_iter=200,
-    max_fun=15000, tol=1e-4, verbose=False,
+    max_fun=15000, tol=1e-4, verbose=False, on_iteration=None,
 ):
     """Fit a network's weights with L-BFGS-B over the whole data set.
 
@@ -199,6 +199,8 @@ def train_lbfgs(
         Projected-gradient tolerance.
     verbose : bool, default=False
         Print the objective after each iteration.
+    on_iteration : callable, default=None
+        Called with the objective after each iteration; returning True stops.
 
     Returns
     -------
@@ -212,6 +214,8 @@ def train_lbfgs(
         curve.append(float(intermediate_result.fun))
         if verbose:
             print("Iteration %d, loss = %.8f" % (len(curve), curve[-1]))
+        if on_iteration is not None and on_iteration(curve[-1]):
+            raise StopIteration
 
     result = scipy.optimize.minimize(
         network.objective,

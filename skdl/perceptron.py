@@ -5,6 +5,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -28,6 +29,9 @@ from .optimizers import SGD
 from .perceptron_rule import fit_perceptron_rule
 
 __all__ = ["PerceptronClassifier"]
+
+SPARSE_INTERCEPT_DECAY = 0.01
+"""Factor on the perceptron rule's intercept steps for sparse X."""
 
 # Loss used with each activation when loss="auto".
 _AUTO_LOSS = {
@@ -284,10 +288,15 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
             rng = check_random_state(self.random_state)
             network = Network([X.shape[1], Y.shape[1]], self._layer_activations, X.dtype)
             if first_pass:
-                self.t_ = 1
                 self.loss_curve_ = []
+                if self._solver != "perceptron" and _flat_at_zero(self._layer_activations[0]):
+                    # zero weights would sit where this activation's gradient
+                    # vanishes and never move
+                    network.initialize(rng)
             else:
                 network.set_weights([self.coef_.T], [self.intercept_])
+            if not incremental or first_pass:
+                self.t_ = 1
             max_iter, tol = (1, None) if incremental else (self.max_iter, self.tol)
             if self._solver == "perceptron":
                 n_iter = self._fit_rule(network, X, Y, y, sample_weight, rng, max_iter, tol)
@@ -348,15 +357,23 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         )
         weights *= self._rule_class_weights(signs)
         train, val = self._split(rng, y, X, signs, weights)
-        n_iter = fit_perceptron_rule(
-            network.coefs[0], network.intercepts[0], train[0], train[1], train[2],
-            eta0=self.eta0, penalty=self.penalty, alpha=self.alpha,
-            l1_ratio=self.l1_ratio, fit_intercept=self.fit_intercept,
-            max_iter=max_iter, tol=tol, n_iter_no_change=self.n_iter_no_change,
-            shuffle=self.shuffle, random_state=rng,
-            validation=None if val is None else (val[0], val[1]),
-            verbose=self.verbose,
-        )
+        try:
+            n_iter = fit_perceptron_rule(
+                network.coefs[0], network.intercepts[0], train[0], train[1], train[2],
+                eta0=self.eta0, penalty=self.penalty, alpha=self.alpha,
+                l1_ratio=self.l1_ratio, fit_intercept=self.fit_intercept,
+                # damped intercept steps on sparse data, as scikit-learn takes them
+                intercept_decay=SPARSE_INTERCEPT_DECAY if sp.issparse(X) else 1.0,
+                max_iter=max_iter, tol=tol, n_iter_no_change=self.n_iter_no_change,
+                shuffle=self.shuffle, random_state=rng,
+                validation=None if val is None else (val[0], val[1]),
+                verbose=self.verbose,
+            )
+        except FloatingPointError as error:
+            raise ValueError(
+                f"Training diverged: {error} Lower eta0 or scale the input; the "
+                "estimator was left unchanged."
+            ) from error
         return int(n_iter.max())
 
     def _rule_class_weights(self, signs):
@@ -390,7 +407,7 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
                 )
                 total += value * len(rows)
                 optimizer.update(network.params, network.grad)
-                self._shrink_l1(network)
+                self._shrink_l1(network, float(np.sum(sw_tr[rows])))
                 if not self.fit_intercept:
                     network.intercepts[0][:] = 0
             curve.append(total / n)
@@ -412,6 +429,12 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
             if stale >= self.n_iter_no_change:
                 break
         self.loss_curve_ = curve
+        if len(curve) > 1 and curve[-1] > 10 * curve[0]:
+            warnings.warn(
+                f"The training loss grew from {curve[0]:.4g} to {curve[-1]:.4g}: eta0="
+                f"{self.eta0} is probably too large for this data.",
+                ConvergenceWarning,
+            )
         return epoch
 
     def _l1_share(self):
@@ -420,9 +443,10 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
     def _alpha_l2(self):
         return 0.0 if self.penalty is None else self.alpha * (1 - self._l1_share())
 
-    def _shrink_l1(self, network):
-        """Proximal step of the L1 part of the penalty (soft thresholding)."""
-        shrink = self.eta0 * self.alpha * self._l1_share()
+    def _shrink_l1(self, network, weight_sum):
+        """Proximal step of the L1 part of the penalty (soft thresholding),
+        scaled like the L2 part: ``alpha * l1_share / weight_sum``."""
+        shrink = self.eta0 * self.alpha * self._l1_share() / weight_sum
         if shrink:
             coef = network.coefs[0]
             np.copysign(np.maximum(np.abs(coef) - shrink, 0), coef, out=coef)
@@ -557,3 +581,11 @@ def _activation_crossing(activation, threshold, low=-1e3, high=1e3):
         middle = 0.5 * (low + high)
         low, high = (low, middle) if above(middle) else (middle, high)
     return 0.5 * (low + high) if abs(0.5 * (low + high)) > 1e-12 else 0.0
+
+
+def _flat_at_zero(activation):
+    """Whether ``activation`` has zero derivative at z = 0."""
+    zero = np.zeros((1, 1))
+    grad = np.ones((1, 1))
+    activation.backward(grad, zero, activation.value(zero))
+    return grad[0, 0] == 0

@@ -33,6 +33,7 @@ def fit_perceptron_rule(
     alpha=0.0001,
     l1_ratio=0.15,
     fit_intercept=True,
+    intercept_decay=1.0,
     max_iter=1000,
     tol=1e-3,
     n_iter_no_change=5,
@@ -60,6 +61,8 @@ def fit_perceptron_rule(
     l1_ratio : float, default=0.15
         L1 share of the elastic-net penalty.
     fit_intercept : bool, default=True
+    intercept_decay : float, default=1.0
+        Factor on every intercept step.
     max_iter : int, default=1000
         Maximum number of epochs.
     tol : float or None, default=1e-3
@@ -88,7 +91,7 @@ def fit_perceptron_rule(
         n_iter[k] = _fit_binary(
             w, b, X, signs[:, k], weights[:, k], eta0=eta0, penalty=penalty,
             alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
-            max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
+            intercept_decay=intercept_decay, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
             order_rng=np.random.RandomState(seeds[k]) if shuffle else None,
             validation=val, verbose=verbose,
         )
@@ -99,7 +102,7 @@ def fit_perceptron_rule(
 
 def _fit_binary(
     w, b, X, signs, weights, *, eta0, penalty, alpha, l1_ratio, fit_intercept,
-    max_iter, tol, n_iter_no_change, order_rng, validation, verbose,
+    intercept_decay, max_iter, tol, n_iter_no_change, order_rng, validation, verbose,
 ):
     """Perceptron rule for one output; ``w`` and ``b`` (0-d) change in place.
     Returns the number of epochs run."""
@@ -132,7 +135,7 @@ def _fit_binary(
                 update = eta0 * s * weights[i]
                 w[idx] += update * x
                 if fit_intercept:
-                    b += update
+                    b += update * intercept_decay
             if l1:
                 cumulative_l1 += l1 * eta0 * alpha
                 _truncate_l1(w, applied_l1, idx, cumulative_l1)

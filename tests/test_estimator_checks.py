@@ -8,10 +8,11 @@ from skdl import MLPClassifier, MLPRegressor, PerceptronClassifier
 from skdl.activations import LeakyReLU
 
 ONLINE_RULE_REASON = (
-    "The online perceptron rule visits rows one at a time in shuffled order, so "
-    "a row repeated k times cannot follow the same path as one row of weight k "
-    "(scikit-learn marks its own Perceptron the same way); "
-    "tests/test_perceptron.py checks instead that weights act statistically."
+    "The online perceptron rule steps on one row at a time: k copies of a row "
+    "take up to k steps, each depending on the last, where one row of weight k "
+    "takes a single step k times as large, so the paths differ (scikit-learn "
+    "marks its own Perceptron the same way); tests/test_perceptron.py checks "
+    "instead that weights act statistically."
 )
 
 DEFAULTS = [MLPClassifier(), MLPRegressor(), PerceptronClassifier()]

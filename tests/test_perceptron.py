@@ -1,0 +1,712 @@
+"""Tests of skdl.PerceptronClassifier against independent references:
+scikit-learn's Perceptron and LogisticRegression, NumPy least squares and
+plain NumPy gradient descent."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import expit
+from sklearn.datasets import load_iris, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression, Perceptron
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skdl import PerceptronClassifier
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+# --------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------
+
+
+def _iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def _datasets():
+    X_iris, y_iris = _iris()
+    X_bin, y_bin = make_classification(
+        n_samples=200, n_features=6, n_informative=3, flip_y=0.1, random_state=0
+    )
+    X_multi, y_multi = make_classification(
+        n_samples=200, n_features=6, n_informative=4, n_classes=3,
+        n_clusters_per_class=1, random_state=1,
+    )
+    return {
+        "iris": (X_iris, y_iris),
+        "iris_binary": (X_iris, (y_iris == 1).astype(int)),
+        "make_classification_binary": (X_bin, y_bin),
+        "make_classification_3class": (X_multi, y_multi),
+    }
+
+
+DATASETS = _datasets()
+
+# Settings for which sklearn's Perceptron and the estimator must agree,
+# epoch count included. L1 and elastic-net run a fixed number of epochs:
+# sklearn's stopping criterion there reads a norm it does not refresh after
+# the L1 truncation, so its tol-based stop is not a reference.
+RULE_SETTINGS = {
+    "default": {},
+    "l2": dict(penalty="l2", alpha=1e-3),
+    "l2_strong": dict(penalty="l2", alpha=0.05, eta0=0.5),
+    "l1_fixed_epochs": dict(penalty="l1", alpha=1e-3, tol=None, max_iter=12),
+    "elasticnet_fixed_epochs": dict(
+        penalty="elasticnet", alpha=1e-3, l1_ratio=0.3, tol=None, max_iter=12
+    ),
+    "balanced": dict(class_weight="balanced"),
+    "class_weight_dict": dict(class_weight={0: 2.0, 1: 0.5}),
+    "no_intercept": dict(fit_intercept=False),
+    "eta0": dict(eta0=0.3),
+    "no_early_stopping": dict(early_stopping=False, n_iter_no_change=3, tol=1e-2),
+    "fixed_epochs": dict(tol=None, max_iter=7),
+}
+
+
+def _assert_same_model(ours, ref, X, rtol=1e-10, atol=1e-12):
+    assert ours.coef_.shape == ref.coef_.shape
+    assert_allclose(ours.coef_, ref.coef_, rtol=rtol, atol=atol)
+    assert_allclose(ours.intercept_, ref.intercept_, rtol=rtol, atol=atol)
+    assert ours.n_iter_ == ref.n_iter_
+    assert ours.t_ == ref.t_
+    assert_array_equal(ours.classes_, ref.classes_)
+    assert_array_equal(ours.predict(X), ref.predict(X))
+    assert_allclose(ours.decision_function(X), ref.decision_function(X), rtol=rtol,
+                    atol=max(atol, 1e-10))
+
+
+# --------------------------------------------------------------------------
+# Weight-for-weight reproduction of sklearn.linear_model.Perceptron
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("setting", list(RULE_SETTINGS))
+@pytest.mark.parametrize("data", list(DATASETS))
+def test_reproduces_sklearn_perceptron(data, setting):
+    X, y = DATASETS[data]
+    kw = RULE_SETTINGS[setting]
+    ref = Perceptron(shuffle=False, **kw).fit(X, y)
+    ours = PerceptronClassifier(shuffle=False, **kw).fit(X, y)
+    _assert_same_model(ours, ref, X)
+    # the models did learn something
+    assert np.any(ours.coef_ != 0)
+
+
+@pytest.mark.parametrize("data", ["iris", "make_classification_binary"])
+@pytest.mark.parametrize("setting", ["default", "l2", "balanced"])
+def test_reproduces_sklearn_perceptron_with_sample_weight(data, setting):
+    X, y = DATASETS[data]
+    sw = np.random.RandomState(0).uniform(0.2, 3.0, size=len(y))
+    kw = RULE_SETTINGS[setting]
+    ref = Perceptron(shuffle=False, **kw).fit(X, y, sample_weight=sw)
+    ours = PerceptronClassifier(shuffle=False, **kw).fit(X, y, sample_weight=sw)
+    _assert_same_model(ours, ref, X)
+    unweighted = PerceptronClassifier(shuffle=False, **kw).fit(X, y)
+    assert not np.allclose(ours.coef_, unweighted.coef_)
+
+
+def test_reproduces_sklearn_perceptron_with_string_labels():
+    X, y = DATASETS["iris"]
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    ref = Perceptron(shuffle=False).fit(X, names)
+    ours = PerceptronClassifier(shuffle=False).fit(X, names)
+    _assert_same_model(ours, ref, X)
+    assert set(ours.predict(X)) <= set(names)
+
+
+@pytest.mark.parametrize("setting", ["default", "l2", "balanced", "fixed_epochs", "no_intercept"])
+@pytest.mark.parametrize("data", ["iris", "make_classification_binary"])
+def test_reproduces_sklearn_perceptron_float32(data, setting):
+    X, y = DATASETS[data]
+    X32 = X.astype(np.float32)
+    kw = RULE_SETTINGS[setting]
+    ref = Perceptron(shuffle=False, **kw).fit(X32, y)
+    ours = PerceptronClassifier(shuffle=False, **kw).fit(X32, y)
+    assert ours.coef_.dtype == np.float32
+    assert ours.decision_function(X32).dtype == np.float32
+    assert_allclose(ours.coef_, ref.coef_, rtol=1e-5, atol=1e-5)
+    assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-5, atol=1e-5)
+    assert ours.n_iter_ == ref.n_iter_
+    assert ours.t_ == ref.t_
+    assert_array_equal(ours.predict(X32), ref.predict(X32))
+    assert_allclose(ours.decision_function(X32), ref.decision_function(X32),
+                    rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("setting", ["default", "l2", "class_weight_dict"])
+@pytest.mark.parametrize("data", ["iris", "iris_binary", "make_classification_3class"])
+def test_partial_fit_reproduces_sklearn(data, setting):
+    X, y = DATASETS[data]
+    classes = np.unique(y)
+    n = len(y)
+    rng = np.random.RandomState(0)
+    batches = [rng.permutation(n)[: n // 2], np.arange(n // 3, n), np.arange(n)[::-1],
+               rng.permutation(n)[:40]]
+    sws = [None, rng.uniform(0.5, 2.0, n), None, rng.uniform(0.5, 2.0, n)]
+    kw = RULE_SETTINGS[setting]
+    ref = Perceptron(shuffle=False, **kw)
+    ours = PerceptronClassifier(shuffle=False, **kw)
+    for idx, sw in zip(batches, sws):
+        sw_batch = None if sw is None else sw[idx]
+        ref.partial_fit(X[idx], y[idx], classes=classes, sample_weight=sw_batch)
+        ours.partial_fit(X[idx], y[idx], classes=classes, sample_weight=sw_batch)
+        _assert_same_model(ours, ref, X)
+        assert ours.n_iter_ == 1
+
+
+def test_partial_fit_first_batch_missing_a_class():
+    X, y = DATASETS["iris"]
+    first = y < 2  # class 2 absent from the first batch
+    ref = Perceptron(shuffle=False).partial_fit(X[first], y[first], classes=[0, 1, 2])
+    ours = PerceptronClassifier(shuffle=False).partial_fit(X[first], y[first], classes=[0, 1, 2])
+    _assert_same_model(ours, ref, X)
+    ref.partial_fit(X, y)
+    ours.partial_fit(X, y)
+    _assert_same_model(ours, ref, X)
+
+
+def test_warm_start_weights_follow_sklearn():
+    X, y = DATASETS["iris"]
+    ref = Perceptron(shuffle=False, warm_start=True, tol=None, max_iter=3)
+    ours = PerceptronClassifier(shuffle=False, warm_start=True, tol=None, max_iter=3)
+    for _ in range(3):
+        ref.fit(X, y)
+        ours.fit(X, y)
+        assert_allclose(ours.coef_, ref.coef_, rtol=1e-10, atol=1e-12)
+        assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-10, atol=1e-12)
+    cold = PerceptronClassifier(shuffle=False, tol=None, max_iter=9).fit(X, y)
+    assert_allclose(ours.coef_, cold.coef_, rtol=1e-10, atol=1e-12)
+
+
+def test_warm_start_t_matches_sklearn():
+    X, y = DATASETS["iris"]
+    ref = Perceptron(shuffle=False, warm_start=True, tol=None, max_iter=3)
+    ours = PerceptronClassifier(shuffle=False, warm_start=True, tol=None, max_iter=3)
+    for _ in range(2):
+        ref.fit(X, y)
+        ours.fit(X, y)
+    assert ref.t_ == ref.n_iter_ * X.shape[0] + 1
+    assert ours.t_ == ref.t_
+
+
+@pytest.mark.parametrize("fmt", [sp.csr_matrix, sp.csc_matrix])
+def test_sparse_input_reproduces_sklearn(fmt):
+    """On sparse X both libraries damp intercept steps (by 0.01), so the
+    weights differ from the dense fit but agree with scikit-learn's."""
+    X, y = DATASETS["make_classification_3class"]
+    X = X * (np.random.RandomState(0).rand(*X.shape) < 0.5)
+    ours = PerceptronClassifier(shuffle=False).fit(fmt(X), y)
+    theirs = Perceptron(shuffle=False).fit(fmt(X), y)
+    assert_allclose(ours.coef_, theirs.coef_, rtol=1e-10, atol=1e-12)
+    assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-10, atol=1e-12)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert_array_equal(ours.predict(fmt(X)), theirs.predict(fmt(X)))
+    dense = PerceptronClassifier(shuffle=False).fit(X, y)
+    assert not np.allclose(ours.intercept_, dense.intercept_)
+
+
+def test_early_stopping_holds_out_validation_data():
+    X, y = DATASETS["iris"]
+    plain = PerceptronClassifier(random_state=0, n_iter_no_change=3).fit(X, y)
+    early = PerceptronClassifier(random_state=0, early_stopping=True, n_iter_no_change=3,
+                                 validation_fraction=0.2).fit(X, y)
+    assert early.n_iter_ >= 4  # at least one epoch plus n_iter_no_change idle ones
+    assert early.n_iter_ < early.max_iter
+    assert early.t_ == early.n_iter_ * X.shape[0] + 1
+    assert not np.allclose(early.coef_, plain.coef_)
+    assert early.score(X, y) > 0.7
+
+
+# --------------------------------------------------------------------------
+# Sample weights under the online rule: statistical
+# --------------------------------------------------------------------------
+
+N_SEEDS = 30
+
+
+@pytest.fixture(scope="module")
+def weighted_votes():
+    """Predictions on held-out points of models trained with shuffling over
+    many seeds: class 1 unweighted, weighted k, and repeated k times."""
+    rng = np.random.RandomState(0)
+    n = 100
+    X = np.vstack([rng.normal([-1, 0], 1, (n, 2)), rng.normal([1, 0], 1, (n, 2))])
+    y = np.repeat([0, 1], n)
+    X_test = np.vstack([rng.normal([-1, 0], 1, (1000, 2)), rng.normal([1, 0], 1, (1000, 2))])
+    out = {"none": [], "w3": [], "rep3": [], "w10": []}
+    X_rep = np.vstack([X, X[y == 1], X[y == 1]])
+    y_rep = np.concatenate([y, y[y == 1], y[y == 1]])
+    for seed in range(N_SEEDS):
+        out["none"].append(PerceptronClassifier(random_state=seed).fit(X, y).predict(X_test))
+        out["w3"].append(PerceptronClassifier(random_state=seed)
+                         .fit(X, y, sample_weight=np.where(y == 1, 3.0, 1.0)).predict(X_test))
+        out["rep3"].append(PerceptronClassifier(random_state=1000 + seed)
+                           .fit(X_rep, y_rep).predict(X_test))
+        out["w10"].append(PerceptronClassifier(random_state=seed)
+                          .fit(X, y, sample_weight=np.where(y == 1, 10.0, 1.0)).predict(X_test))
+    return {k: np.array(v) for k, v in out.items()}
+
+
+def _vote(predictions):
+    return predictions.mean(axis=0) > 0.5
+
+
+def test_weight_k_acts_like_k_repeats(weighted_votes):
+    w3, rep3, none = (_vote(weighted_votes[k]) for k in ("w3", "rep3", "none"))
+    agree_rep = np.mean(w3 == rep3)
+    agree_none = np.mean(w3 == none)
+    assert agree_rep > 0.95
+    # the agreement is not just that of any two perceptrons on this data
+    assert agree_rep > agree_none + 0.05
+    assert abs(weighted_votes["w3"].mean() - weighted_votes["rep3"].mean()) < 0.05
+
+
+def test_up_weighting_a_class_moves_predictions_towards_it(weighted_votes):
+    frac = {k: weighted_votes[k].mean() for k in ("none", "w3", "w10")}
+    # balanced classes and symmetric data: about half predicted as 1
+    assert 0.4 < frac["none"] < 0.6
+    assert frac["w3"] > frac["none"] + 0.08
+    assert frac["w10"] > frac["w3"] + 0.05
+    assert frac["w10"] > 0.7
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_balanced_class_weight_favours_minority_class(seed):
+    X, y = make_classification(n_samples=300, n_features=4, n_informative=2,
+                               weights=[0.85], flip_y=0.05, class_sep=0.5,
+                               random_state=seed)
+    recall = {}
+    for cw in (None, "balanced"):
+        preds = [PerceptronClassifier(class_weight=cw, random_state=s).fit(X, y).predict(X)
+                 for s in range(8)]
+        recall[cw] = np.mean([np.mean(p[y == 1] == 1) for p in preds])
+    assert recall["balanced"] > recall[None] + 0.15
+
+
+# --------------------------------------------------------------------------
+# Sample weights under L-BFGS: exact
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def easy_binary_data():
+    return make_classification(n_samples=200, n_features=5, n_informative=3,
+                               class_sep=2.0, flip_y=0.0, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def binary_data():
+    return make_classification(n_samples=200, n_features=5, n_informative=3,
+                               flip_y=0.1, random_state=0)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "softmax", "identity"])
+def test_lbfgs_weight_two_equals_duplicated_rows(binary_data, activation):
+    X, y = binary_data
+    sw = np.ones(len(y))
+    sw[:50] = 2.0
+    kw = dict(activation=activation, penalty="l2", alpha=0.1, tol=1e-10, max_iter=5000)
+    weighted = PerceptronClassifier(**kw).fit(X, y, sample_weight=sw)
+    duplicated = PerceptronClassifier(**kw).fit(np.vstack([X, X[:50]]),
+                                                np.concatenate([y, y[:50]]))
+    unweighted = PerceptronClassifier(**kw).fit(X, y)
+    assert_allclose(weighted.decision_function(X), duplicated.decision_function(X),
+                    rtol=1e-6, atol=1e-8)
+    assert not np.allclose(weighted.decision_function(X), unweighted.decision_function(X),
+                           rtol=1e-3)
+
+
+def test_lbfgs_zero_weight_equals_dropping_rows(binary_data):
+    X, y = binary_data
+    sw = np.ones(len(y))
+    sw[150:] = 0.0
+    kw = dict(activation="sigmoid", penalty="l2", alpha=0.1, tol=1e-10, max_iter=5000)
+    weighted = PerceptronClassifier(**kw).fit(X, y, sample_weight=sw)
+    dropped = PerceptronClassifier(**kw).fit(X[:150], y[:150])
+    assert_allclose(weighted.decision_function(X), dropped.decision_function(X),
+                    rtol=1e-6, atol=1e-8)
+
+
+# --------------------------------------------------------------------------
+# Gradient-trained variants against independent references
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("alpha", [1e-2, 1.0, 10.0])
+def test_sigmoid_is_logistic_regression(binary_data, alpha):
+    # skdl: mean log loss + alpha / (2 n) ||w||^2; sklearn: C * sum log loss
+    # + ||w||^2 / 2. Multiplying the first by n / alpha gives the second
+    # with C = 1 / alpha.
+    X, y = binary_data
+    ours = PerceptronClassifier(activation="sigmoid", penalty="l2", alpha=alpha,
+                                tol=1e-10, max_iter=5000).fit(X, y)
+    ref = LogisticRegression(C=1 / alpha, tol=1e-12, max_iter=10000).fit(X, y)
+    assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-4)
+    assert_allclose(ours.coef_, ref.coef_, atol=1e-3)
+    assert_array_equal(ours.predict(X), ref.predict(X))
+
+
+def test_sigmoid_without_penalty_is_unpenalised_logistic_regression(binary_data):
+    X, y = binary_data
+    ours = PerceptronClassifier(activation="sigmoid", tol=1e-10).fit(X, y)
+    ref = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10000).fit(X, y)
+    assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-4)
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {0: 1.0, 1: 3.0}])
+def test_sigmoid_class_weight_is_weighted_logistic_regression(class_weight):
+    X, y = make_classification(n_samples=300, n_features=5, weights=[0.8],
+                               flip_y=0.05, random_state=0)
+    ours = PerceptronClassifier(activation="sigmoid", penalty="l2", alpha=0.5,
+                                class_weight=class_weight, tol=1e-10).fit(X, y)
+    ref = LogisticRegression(C=2.0, class_weight=class_weight, tol=1e-12,
+                             max_iter=10000).fit(X, y)
+    assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-4)
+
+
+@pytest.mark.parametrize("alpha", [0.1, 1.0])
+def test_softmax_is_multinomial_logistic_regression(alpha):
+    X, y = _iris()
+    ours = PerceptronClassifier(activation="softmax", penalty="l2", alpha=alpha,
+                                tol=1e-10, max_iter=5000).fit(X, y)
+    ref = LogisticRegression(C=1 / alpha, tol=1e-12, max_iter=10000).fit(X, y)
+    assert ours.coef_.shape == (3, 4)
+    assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=5e-4)
+    assert np.mean(ours.predict(X) == ref.predict(X)) > 0.98
+
+
+def test_softmax_binary_maps_to_logistic_regression_with_doubled_C(binary_data):
+    # Two softmax columns w1, w0 both penalised: at the optimum w1 = -w0 =
+    # d / 2 for the logit difference d, so the penalty alpha/2 (|w1|^2 +
+    # |w0|^2) = alpha/4 |d|^2, i.e. logistic regression with C = 2 / alpha.
+    X, y = binary_data
+    alpha = 1.0
+    ours = PerceptronClassifier(activation="softmax", penalty="l2", alpha=alpha,
+                                tol=1e-10, max_iter=5000).fit(X, y)
+    ref = LogisticRegression(C=2 / alpha, tol=1e-12, max_iter=10000).fit(X, y)
+    assert ours.coef_.shape == (2, X.shape[1])
+    assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-4)
+    assert_allclose(ours.decision_function(X), ref.decision_function(X), atol=1e-3)
+
+
+def test_adaline_is_least_squares_binary():
+    X, y = make_classification(n_samples=300, n_features=5, n_informative=3,
+                               random_state=2)
+    ours = PerceptronClassifier(activation="identity", loss="squared_error",
+                                solver="lbfgs", tol=1e-10, max_iter=5000).fit(X, y)
+    A = np.hstack([X, np.ones((len(y), 1))])
+    solution = np.linalg.lstsq(A, y.astype(float), rcond=None)[0]
+    assert_allclose(ours.coef_.ravel(), solution[:-1], rtol=1e-5, atol=1e-7)
+    assert_allclose(ours.intercept_, solution[-1:], rtol=1e-5, atol=1e-7)
+    # decisions threshold the fitted 0/1 regression at 1/2
+    fitted = A @ solution
+    assert_allclose(ours.decision_function(X), fitted - 0.5, atol=1e-6)
+    assert_array_equal(ours.predict(X), (fitted > 0.5).astype(int))
+
+
+def test_adaline_is_least_squares_multiclass():
+    X, y = _iris()
+    ours = PerceptronClassifier(activation="identity", loss="squared_error",
+                                solver="lbfgs", tol=1e-10, max_iter=5000).fit(X, y)
+    A = np.hstack([X, np.ones((len(y), 1))])
+    targets = np.eye(3)[y]
+    solution = np.linalg.lstsq(A, targets, rcond=None)[0]
+    assert_allclose(ours.coef_, solution[:-1].T, rtol=1e-4, atol=1e-6)
+    assert_allclose(ours.intercept_, solution[-1], rtol=1e-4, atol=1e-6)
+    assert_array_equal(ours.predict(X), np.argmax(A @ solution, axis=1))
+
+
+def _gradient_descent(X, y, eta, steps, l2=0.0, l1=0.0, sw=None):
+    """Full-batch gradient descent on the weighted mean log loss plus
+    l2 / (2 sum(sw)) ||w||^2, with an L1 soft threshold eta * l1 / sum(sw)
+    after each step (the L1 term scaled like the L2 one)."""
+    n, d = X.shape
+    w, b = np.zeros(d), 0.0
+    sw = np.ones(n) if sw is None else sw
+    for _ in range(steps):
+        r = (expit(X @ w + b) - y) * sw / sw.sum()
+        grad_w = X.T @ r + l2 / sw.sum() * w
+        w, b = w - eta * grad_w, b - eta * r.sum()
+        w = np.sign(w) * np.maximum(np.abs(w) - eta * l1 / sw.sum(), 0.0)
+    return w, b
+
+
+@pytest.mark.parametrize("penalty, alpha", [(None, 1e-4), ("l2", 0.5), ("l1", 0.01)])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_sgd_full_batch_is_gradient_descent(penalty, alpha, weighted):
+    X, y = make_classification(n_samples=100, n_features=4, random_state=0)
+    sw = np.random.RandomState(0).uniform(0.1, 2.0, 100) if weighted else None
+    ours = PerceptronClassifier(
+        activation="sigmoid", solver="sgd", batch_size=500, shuffle=False, tol=None,
+        max_iter=7, eta0=0.5, penalty=penalty, alpha=alpha,
+    ).fit(X, y, sample_weight=sw)
+    w, b = _gradient_descent(X, y, 0.5, 7, l2=alpha if penalty == "l2" else 0.0,
+                             l1=alpha if penalty == "l1" else 0.0, sw=sw)
+    assert_allclose(ours.coef_.ravel(), w, rtol=1e-10, atol=1e-12)
+    assert_allclose(ours.intercept_[0], b, rtol=1e-10, atol=1e-12)
+    assert ours.n_iter_ == 7
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "softmax", "identity"])
+def test_sgd_trains_and_reduces_loss(activation):
+    X, y = _iris()
+    clf = PerceptronClassifier(activation=activation, solver="sgd", eta0=0.1,
+                               batch_size=16, max_iter=100).fit(X, y)
+    curve = clf.loss_curve_
+    assert len(curve) == clf.n_iter_
+    assert curve[-1] < 0.7 * curve[0]
+    assert clf.score(X, y) > 0.8
+
+
+def test_sgd_partial_fit_continues_training():
+    X, y = _iris()
+    clf = PerceptronClassifier(activation="softmax", solver="sgd", eta0=0.1)
+    clf.partial_fit(X, y, classes=[0, 1, 2])
+    first = clf.coef_.copy()
+    for _ in range(30):
+        clf.partial_fit(X, y)
+    assert len(clf.loss_curve_) == 31
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+    assert not np.allclose(first, clf.coef_)
+
+
+# --------------------------------------------------------------------------
+# Probabilities and decisions
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("activation, has_proba", [
+    ("step", False), ("identity", False), ("tanh", False),
+    ("sigmoid", True), ("softmax", True),
+])
+def test_predict_proba_availability(activation, has_proba):
+    X, y = _iris()
+    clf = PerceptronClassifier(activation=activation)
+    assert hasattr(clf, "predict_proba") is has_proba
+    clf.fit(X, y)
+    assert hasattr(clf, "predict_proba") is has_proba
+    assert hasattr(clf, "predict_log_proba") is has_proba
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "softmax"])
+@pytest.mark.parametrize("data", ["iris", "iris_binary"])
+def test_probabilities_are_distributions(activation, data):
+    X, y = DATASETS[data]
+    clf = PerceptronClassifier(activation=activation, penalty="l2", alpha=0.1).fit(X, y)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(y), len(np.unique(y)))
+    assert np.all((proba >= 0) & (proba <= 1))
+    assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+    assert_allclose(clf.predict_log_proba(X), np.log(proba), rtol=1e-12)
+
+
+@pytest.mark.parametrize("activation, loss", [
+    ("step", "auto"), ("sigmoid", "auto"), ("softmax", "auto"), ("identity", "auto"),
+    ("tanh", "auto"), ("tanh", "hinge"), ("identity", "hinge"), ("softplus", "auto"),
+])
+def test_binary_decision_sign_agrees_with_predict(activation, loss, easy_binary_data):
+    X, y = easy_binary_data
+    clf = PerceptronClassifier(activation=activation, loss=loss).fit(X, y)
+    scores = clf.decision_function(X)
+    assert scores.shape == (len(y),)
+    assert_array_equal(clf.predict(X), clf.classes_[(scores > 0).astype(int)])
+    assert np.mean(clf.predict(X) == y) > 0.6
+
+
+@pytest.mark.parametrize("solver, eta0, min_score", [("lbfgs", 1.0, 0.8), ("sgd", 0.1, 0.6)])
+def test_relu_activation_learns(solver, eta0, min_score, easy_binary_data):
+    """Zero weights are a dead start for ReLU; the estimator starts elsewhere."""
+    X, y = easy_binary_data
+    clf = PerceptronClassifier(activation="relu", solver=solver, eta0=eta0).fit(X, y)
+    assert np.any(clf.coef_ != 0)
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+    assert clf.score(X, y) > min_score
+
+
+def test_growing_sgd_loss_warns(easy_binary_data):
+    X, y = easy_binary_data
+    with pytest.warns(ConvergenceWarning, match="eta0"):
+        PerceptronClassifier(activation="identity", solver="sgd", eta0=1.0).fit(X, y)
+
+
+@pytest.mark.parametrize("activation, threshold", [
+    ("identity", 0.5), ("softplus", 0.5), ("tanh", 0.5), ("sigmoid", 0.5),
+])
+def test_binary_predict_thresholds_the_output(activation, threshold, binary_data):
+    # 0/1 targets: the positive class is predicted where the activated
+    # output exceeds 1/2, computed here from coef_ and intercept_.
+    X, y = binary_data
+    clf = PerceptronClassifier(activation=activation).fit(X, y)
+    z = X @ clf.coef_.ravel() + clf.intercept_[0]
+    out = {"identity": z, "softplus": np.logaddexp(0, z), "tanh": np.tanh(z),
+           "sigmoid": expit(z)}[activation]
+    assert np.any(out > threshold) and np.any(out < threshold)
+    margin = np.abs(out - threshold) > 1e-9
+    assert_array_equal(clf.predict(X)[margin], (out > threshold).astype(int)[margin])
+
+
+@pytest.mark.parametrize("activation", ["step", "sigmoid", "softmax", "identity", "tanh"])
+def test_multiclass_predict_is_argmax_of_decision(activation):
+    X, y = _iris()
+    clf = PerceptronClassifier(activation=activation).fit(X, y)
+    scores = clf.decision_function(X)
+    assert scores.shape == (len(y), 3)
+    assert_array_equal(clf.predict(X), clf.classes_[np.argmax(scores, axis=1)])
+    assert_allclose(scores, X @ clf.coef_.T + clf.intercept_, rtol=1e-12)
+
+
+def test_step_decision_function_is_linear_score():
+    X, y = DATASETS["make_classification_binary"]
+    clf = PerceptronClassifier().fit(X, y)
+    assert_allclose(clf.decision_function(X), X @ clf.coef_.ravel() + clf.intercept_[0],
+                    rtol=1e-12)
+
+
+# --------------------------------------------------------------------------
+# Errors and failure atomicity
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("params", [
+    dict(activation="step", loss="log_loss"),
+    dict(activation="step", loss="squared_error"),
+    dict(solver="perceptron", activation="sigmoid"),
+    dict(solver="lbfgs", activation="step"),
+    dict(penalty="l1", solver="lbfgs", activation="sigmoid"),
+    dict(penalty="elasticnet", activation="sigmoid"),
+    dict(activation="sigmoid", fit_intercept=False, solver="lbfgs"),
+])
+def test_invalid_combinations_raise(params):
+    X, y = _iris()
+    with pytest.raises(ValueError):
+        PerceptronClassifier(**params).fit(X, y)
+
+
+@pytest.mark.parametrize("activation", ["step", "sigmoid"])
+def test_single_class_raises(activation):
+    X, _ = _iris()
+    with pytest.raises(ValueError, match="class"):
+        PerceptronClassifier(activation=activation).fit(X, np.zeros(len(X)))
+
+
+def test_partial_fit_needs_classes_first():
+    X, y = _iris()
+    clf = PerceptronClassifier()
+    with pytest.raises(ValueError, match="classes"):
+        clf.partial_fit(X, y)
+    assert not hasattr(clf, "coef_")
+
+
+def test_partial_fit_unavailable_for_lbfgs():
+    assert not hasattr(PerceptronClassifier(activation="sigmoid"), "partial_fit")
+    assert hasattr(PerceptronClassifier(activation="sigmoid", solver="sgd"), "partial_fit")
+    assert hasattr(PerceptronClassifier(), "partial_fit")
+
+
+def _snapshot(clf):
+    return {k: np.copy(getattr(clf, k)) for k in ("coef_", "intercept_", "classes_")} | {
+        "n_iter_": clf.n_iter_, "t_": clf.t_}
+
+
+def _assert_unchanged(clf, snap, X):
+    for key in ("coef_", "intercept_", "classes_"):
+        assert_array_equal(getattr(clf, key), snap[key])
+    assert clf.n_iter_ == snap["n_iter_"]
+    assert clf.t_ == snap["t_"]
+    assert_array_equal(clf.predict(X), clf.classes_[np.argmax(X @ snap["coef_"].T
+                                                              + snap["intercept_"], axis=1)])
+
+
+@pytest.mark.parametrize("activation", ["step", "sigmoid"])
+def test_failed_refit_with_nan_leaves_estimator_unchanged(activation):
+    X, y = _iris()
+    clf = PerceptronClassifier(activation=activation).fit(X, y)
+    snap = _snapshot(clf)
+    X_bad = X.copy()
+    X_bad[3, 1] = np.nan
+    with pytest.raises(ValueError):
+        clf.fit(X_bad, y)
+    _assert_unchanged(clf, snap, X)
+
+
+def test_failed_refit_by_overflow_leaves_estimator_unchanged():
+    X, y = _iris()
+    clf = PerceptronClassifier().fit(X, y)
+    snap = _snapshot(clf)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises((ValueError, FloatingPointError)):
+            clf.set_params(eta0=1e308).fit(X * 1e300, y)
+    clf.set_params(eta0=1.0)
+    _assert_unchanged(clf, snap, X)
+
+
+def test_failed_partial_fit_with_unknown_class_leaves_estimator_unchanged():
+    X, y = _iris()
+    clf = PerceptronClassifier().partial_fit(X, y, classes=[0, 1, 2])
+    snap = _snapshot(clf)
+    with pytest.raises(ValueError):
+        clf.partial_fit(X, np.where(y == 2, 7, y))
+    _assert_unchanged(clf, snap, X)
+
+
+def test_max_iter_reached_warns():
+    X, y = _iris()
+    with pytest.warns(ConvergenceWarning):
+        PerceptronClassifier(max_iter=2, tol=1e-3).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        PerceptronClassifier(max_iter=2, tol=None).fit(X, y)
+
+
+# --------------------------------------------------------------------------
+# scikit-learn integration
+# --------------------------------------------------------------------------
+
+
+def test_pipeline_grid_search_and_cross_val_score():
+    X, y = load_iris(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), PerceptronClassifier())
+    grid = {"perceptronclassifier__eta0": [0.1, 1.0],
+            "perceptronclassifier__activation": ["step", "sigmoid"]}
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    search = GridSearchCV(pipe, grid, cv=cv).fit(X, y)
+    assert search.best_score_ > 0.85
+    assert search.score(X, y) > 0.85
+    # every grid cell equals an independent cross_val_score of that setting
+    for params, mean in zip(search.cv_results_["params"],
+                            search.cv_results_["mean_test_score"]):
+        scores = cross_val_score(
+            make_pipeline(StandardScaler(), PerceptronClassifier(**{
+                k.split("__")[1]: v for k, v in params.items()})),
+            X, y, cv=cv,
+        )
+        assert_allclose(scores.mean(), mean, rtol=1e-12)
+    # the eta0 grid is irrelevant to L-BFGS, so both sigmoid cells score alike
+    sig = [m for p, m in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"])
+           if p["perceptronclassifier__activation"] == "sigmoid"]
+    assert sig[0] == sig[1]
+
+
+@pytest.mark.parametrize("params", [
+    {}, dict(activation="sigmoid"), dict(activation="softmax", penalty="l2"),
+    dict(activation="identity", solver="sgd", eta0=0.05),
+])
+def test_pickle_round_trip(params):
+    X, y = _iris()
+    clf = PerceptronClassifier(**params).fit(X, y)
+    clone = pickle.loads(pickle.dumps(clf))
+    assert_array_equal(clone.predict(X), clf.predict(X))
+    assert_array_equal(clone.decision_function(X), clf.decision_function(X))
+    if hasattr(clf, "predict_proba"):
+        assert_array_equal(clone.predict_proba(X), clf.predict_proba(X))
