@@ -430,6 +430,31 @@ class BaseNetwork(BaseEstimator):
         )
         self.n_iter_ = n_iter
 
+    def _objective_parts(self, X, y, sample_weight=None):
+        """The training objective at the fitted weights, for inspection.
+
+        Returns
+        -------
+        network : Network
+            A fresh network holding a copy of the fitted weights.
+        X, Y : arrays
+            Validated inputs and encoded targets.
+        loss : Loss
+        alpha : float
+        sample_weight : ndarray or None
+            Sample weights with class weights applied.
+        """
+        check_is_fitted(self)
+        X, y, _ = self._validate_targets(X, y, incremental=True, first_pass=False)
+        Y = self._encode_targets(y, X.dtype)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        sample_weight = self._apply_class_weight(sample_weight, y, X.dtype)
+        layer_units = [self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_)]
+        network = Network(layer_units, self._layer_activations, X.dtype)
+        network.set_weights(self.coefs_, self.intercepts_)
+        return network, X, Y, self._loss, self.alpha, sample_weight
+
     # ------------------------------------------------------------ prediction
     def _forward(self, X):
         """Validated network outputs for ``X``."""

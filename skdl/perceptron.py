@@ -451,6 +451,23 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
             coef = network.coefs[0]
             np.copysign(np.maximum(np.abs(coef) - shrink, 0), coef, out=coef)
 
+    def _objective_parts(self, X, y, sample_weight=None):
+        """The training objective at the fitted weights, for inspection (see
+        ``BaseNetwork._objective_parts``). The perceptron rule's criterion is
+        taken on the pre-activation, so a step output is replaced by identity."""
+        check_is_fitted(self)
+        X, y, _ = self._validate_targets(X, y, incremental=True, first_pass=False)
+        Y = self._encode_targets(y, X.dtype)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        sample_weight = self._apply_class_weight(sample_weight, y, X.dtype)
+        activation = self._layer_activations[0]
+        if activation.name == "step":
+            activation = get_activation("identity")
+        network = Network([X.shape[1], Y.shape[1]], [activation], X.dtype)
+        network.set_weights([self.coef_.T], [self.intercept_])
+        return network, X, Y, self._loss, self._alpha_l2(), sample_weight
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the perceptron.
