@@ -372,16 +372,19 @@ class BaseNetwork(BaseEstimator):
 
     def _validation_split(self, X, Y, sample_weight, rng):
         stratify = self._stratify_labels(Y)
+        n_val = int(np.ceil(self.validation_fraction * X.shape[0]))
+        n_groups = 1 if stratify is None else len(np.unique(stratify, axis=0))
+        if n_val < max(2, n_groups):
+            raise ValueError(
+                f"The validation set is too small ({n_val} rows for "
+                f"{n_groups} class(es)). Increase 'validation_fraction' or the size "
+                "of your dataset."
+            )
         arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
         parts = train_test_split(
             *arrays, random_state=rng, test_size=self.validation_fraction,
             stratify=stratify,
         )
-        if parts[1].shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-            )
         X, X_val, Y, Y_val = parts[:4]
         sw, sw_val = (parts[4], parts[5]) if sample_weight is not None else (None, None)
         return X, X_val, Y, Y_val, sw, sw_val

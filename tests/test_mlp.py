@@ -263,3 +263,257 @@ def test_multilabel_and_multioutput(iris):
     reg = _quiet_fit(MLPRegressor(hidden_layer_sizes=(10,), solver="lbfgs", random_state=0), X[:, 2:], Y)
     assert reg.predict(X[:, 2:]).shape == Y.shape
     assert reg.n_outputs_ == 2
+
+
+# ---------------------------------------------------------------------------
+# Behaviour shared with scikit-learn, compared side by side
+
+
+@pytest.mark.parametrize("target", ["binary", "continuous"])
+def test_early_stopping_follows_sklearn(iris, target):
+    X, y = iris
+    y = (y == 1).astype(int) if target == "binary" else X[:, 0]
+    X = X[:, 1:] if target == "continuous" else X
+    ours_cls, theirs_cls = PAIRS[0] if target == "binary" else PAIRS[1]
+    params = dict(early_stopping=True, random_state=0, max_iter=200,
+                  learning_rate_init=0.01, n_iter_no_change=5)
+    ours = _quiet_fit(ours_cls(**params), X, y)
+    theirs = _quiet_fit(theirs_cls(**params), X, y)
+    assert ours.n_iter_ == theirs.n_iter_ < 200
+    assert_allclose(ours.validation_scores_, theirs.validation_scores_, rtol=1e-6)
+    assert ours.best_validation_score_ == pytest.approx(theirs.best_validation_score_)
+    for a, b in zip(ours.coefs_, theirs.coefs_):
+        assert_allclose(a, b, rtol=1e-6, atol=1e-8)
+
+
+def test_early_stopping_restores_the_best_weights(iris):
+    X, y = iris
+    seen = []
+
+    def remember(record):
+        seen.append([c.copy() for c in record["estimator"].coefs_])
+
+    model = MLPClassifier(hidden_layer_sizes=(10,), early_stopping=True, max_iter=300,
+                          learning_rate_init=0.05, n_iter_no_change=8, random_state=1,
+                          callbacks=[remember])
+    _quiet_fit(model, X, y)
+    best = int(np.argmax(model.validation_scores_))
+    assert best < len(seen) - 1, "the last epoch was the best: nothing to restore"
+    for final, kept in zip(model.coefs_, seen[best]):
+        assert_array_equal(final, kept)
+    assert not all(np.array_equal(a, b) for a, b in zip(model.coefs_, seen[-1]))
+
+
+def test_early_stopping_split_is_stratified(iris):
+    X, y = iris
+    keep = np.r_[0:50, 50:60, 100:150]  # an imbalanced three-class set
+    model = MLPClassifier(hidden_layer_sizes=(4,), early_stopping=True, max_iter=3,
+                          validation_fraction=0.2, random_state=0)
+    _quiet_fit(model, X[keep], y[keep])
+    # every class, the rare one included, must reach the 22-row validation set
+    Y = model._label_binarizer.transform(y[keep])
+    _, _, _, Y_val, _, _ = model._validation_split(
+        X[keep], Y.astype(float), None, np.random.RandomState(0)
+    )
+    assert_array_equal(Y_val.sum(axis=0) > 0, [True, True, True])
+    assert Y_val.sum(axis=0)[1] == 2
+
+
+@pytest.mark.parametrize("ours, theirs", PAIRS)
+def test_partial_fit_follows_sklearn(iris, ours, theirs):
+    X, y = iris
+    y = y if ours is MLPClassifier else X[:, 0]
+    kwargs = {"classes": np.unique(y)} if ours is MLPClassifier else {}
+    models = [cls(hidden_layer_sizes=(6,), random_state=0) for cls in (ours, theirs)]
+    for model in models:
+        for batch in np.array_split(np.random.RandomState(0).permutation(len(y)), 5):
+            model.partial_fit(X[batch], y[batch], **kwargs)
+    for a, b in zip(models[0].coefs_, models[1].coefs_):
+        assert_allclose(a, b, rtol=1e-6, atol=1e-8)
+    assert models[0].t_ == models[1].t_
+    assert models[0].n_iter_ == models[1].n_iter_ == 1
+
+
+def test_partial_fit_over_batches_approaches_fit(iris):
+    X, y = iris
+    params = dict(hidden_layer_sizes=(20,), learning_rate_init=0.01, random_state=0)
+    full = _quiet_fit(MLPClassifier(max_iter=60, **params), X, y)
+    online = MLPClassifier(**params)
+    rng = np.random.RandomState(0)
+    for _ in range(60):
+        for batch in np.array_split(rng.permutation(len(y)), 3):
+            online.partial_fit(X[batch], y[batch], classes=[0, 1, 2])
+    assert online.score(X, y) > 0.9
+    assert abs(online.score(X, y) - full.score(X, y)) < 0.05
+    # fit after partial_fit starts from scratch
+    refit = _quiet_fit(online.set_params(max_iter=60), X, y)
+    assert_allclose(refit.loss_curve_, full.loss_curve_)
+
+
+def test_partial_fit_only_for_stochastic_solvers():
+    assert not hasattr(MLPClassifier(solver="lbfgs"), "partial_fit")
+    assert not hasattr(neural_network.MLPClassifier(solver="lbfgs"), "partial_fit")
+    # scikit-learn's MLPRegressor forgets to call its solver check, so it keeps
+    # partial_fit under lbfgs; skdl hides it for both estimators
+    assert not hasattr(MLPRegressor(solver="lbfgs"), "partial_fit")
+    for cls in (MLPClassifier, MLPRegressor):
+        assert hasattr(cls(solver="sgd"), "partial_fit")
+        assert hasattr(cls(solver="adam"), "partial_fit")
+
+
+@pytest.mark.parametrize("ours, theirs", PAIRS)
+def test_same_errors_for_the_same_misuse(iris, ours, theirs):
+    X, y = iris
+    y = y if ours is MLPClassifier else X[:, 0]
+    rows = np.random.RandomState(0).choice(len(y), 20, replace=False)
+    X, y = X[rows], y[rows]
+    misuses = [
+        (dict(early_stopping=True), "partial_fit", "does not support early_stopping"),
+        (dict(early_stopping=True, validation_fraction=0.01), "fit", "validation set is too small"),
+        (dict(alpha=-1.0), "fit", "'alpha' parameter"),
+        (dict(solver="newton"), "fit", "'solver' parameter"),
+        (dict(hidden_layer_sizes=(0,)), "fit", "hidden_layer_sizes"),
+    ]
+    for params, method, message in misuses:
+        kwargs = {"classes": [0, 1, 2]} if (method == "partial_fit" and ours is MLPClassifier) else {}
+        errors = []
+        for cls in (ours, theirs):
+            with pytest.raises(ValueError, match=message) as info:
+                getattr(cls(**params), method)(X, y, **kwargs)
+            errors.append(type(info.value))
+        assert errors[0] is errors[1], params
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_verbose_lines_match_sklearn(iris, capsys, solver):
+    X, y = iris
+    outputs = []
+    for cls in PAIRS[0]:
+        _quiet_fit(cls(hidden_layer_sizes=(5,), max_iter=4, solver=solver, verbose=True,
+                       random_state=0), X, y)
+        outputs.append(capsys.readouterr().out.strip().splitlines())
+    ours, theirs = outputs
+    assert len(ours) >= 4
+    if solver == "adam":
+        assert ours == theirs
+    else:  # scikit-learn leaves L-BFGS's printing to SciPy
+        assert all(line.startswith("Iteration ") for line in ours)
+
+
+def test_max_fun_caps_lbfgs_like_sklearn(iris):
+    X, y = iris
+    fits = []
+    for cls in PAIRS[0]:
+        with pytest.warns(ConvergenceWarning):
+            fits.append(cls(solver="lbfgs", max_fun=7, random_state=0).fit(X, y))
+    assert fits[0].n_iter_ == fits[1].n_iter_
+    assert_allclose(fits[0].loss_, fits[1].loss_, rtol=1e-8)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_input_gives_the_dense_weights(iris, solver, fmt):
+    import scipy.sparse as sp
+
+    X, y = iris
+    X = np.where(np.abs(X) < 0.5, 0.0, X)  # mostly zeros
+    params = dict(hidden_layer_sizes=(6,), solver=solver, max_iter=30, random_state=0)
+    dense = _quiet_fit(MLPClassifier(**params), X, y)
+    sparse = _quiet_fit(MLPClassifier(**params), getattr(sp, f"{fmt}_matrix")(X), y)
+    for a, b in zip(dense.coefs_ + dense.intercepts_, sparse.coefs_ + sparse.intercepts_):
+        assert_allclose(a, b, rtol=1e-7, atol=1e-10)
+    assert_allclose(sparse.predict_proba(sp.csr_matrix(X)), dense.predict_proba(X),
+                    rtol=1e-7, atol=1e-12)
+
+
+@pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
+def test_weight_two_equals_duplicated_rows(iris, estimator):
+    X, y = iris
+    y = y if estimator is MLPClassifier else X[:, 0]
+    X = X if estimator is MLPClassifier else X[:, 1:]
+    weights = np.random.RandomState(0).randint(0, 3, size=len(y)).astype(float)
+    rows = np.repeat(np.arange(len(y)), weights.astype(int))
+    # the same objective, up to rounding; over many iterations of a non-convex
+    # problem rounding would eventually steer L-BFGS apart
+    params = dict(hidden_layer_sizes=(5,), solver="lbfgs", tol=1e-10, max_iter=15,
+                  random_state=0)
+    weighted = _quiet_fit(estimator(**params), X, y, sample_weight=weights)
+    repeated = _quiet_fit(estimator(**params), X[rows], y[rows])
+    for a, b in zip(weighted.coefs_, repeated.coefs_):
+        assert_allclose(a, b, rtol=1e-6, atol=1e-8)
+
+
+def test_sample_weight_is_routed_through_pipelines_and_searches(iris):
+    import sklearn
+    from sklearn.pipeline import Pipeline
+
+    X, y = iris
+    weights = np.where(y == 2, 5.0, 1.0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = MLPClassifier(hidden_layer_sizes=(5,), solver="lbfgs", random_state=0)
+        pipe = Pipeline([("scale", StandardScaler().set_fit_request(sample_weight=False)),
+                         ("mlp", model.set_fit_request(sample_weight=True)
+                          .set_score_request(sample_weight=True))])
+        search = GridSearchCV(pipe, {"mlp__alpha": [1e-4, 1e-2]}, cv=3)
+        _quiet_fit(search, X, y, sample_weight=weights)
+        direct = _quiet_fit(
+            MLPClassifier(hidden_layer_sizes=(5,), solver="lbfgs", random_state=0,
+                          alpha=search.best_params_["mlp__alpha"]),
+            StandardScaler().fit_transform(X), y, sample_weight=weights,
+        )
+        routed = search.best_estimator_.named_steps["mlp"]
+        for a, b in zip(routed.coefs_, direct.coefs_):
+            assert_allclose(a, b, rtol=1e-8)
+        with pytest.raises(Exception, match="sample_weight"):
+            unrequested = Pipeline([("mlp", MLPClassifier(max_iter=2))])
+            unrequested.fit(X, y, sample_weight=weights)
+
+
+def test_class_weight_changes_the_decision_on_imbalanced_data():
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=400, weights=[0.9, 0.1], class_sep=0.5,
+                               random_state=0)
+    params = dict(hidden_layer_sizes=(4,), alpha=1.0, solver="lbfgs", max_iter=300,
+                  random_state=0)
+    plain = _quiet_fit(MLPClassifier(**params), X, y)
+    balanced = _quiet_fit(MLPClassifier(class_weight="balanced", **params), X, y)
+    minority_plain = np.mean(plain.predict(X) == 1)
+    minority_balanced = np.mean(balanced.predict(X) == 1)
+    assert minority_balanced > minority_plain + 0.1
+    recall = lambda m: np.mean(m.predict(X)[y == 1] == 1)  # noqa: E731
+    assert recall(balanced) > recall(plain)
+
+
+def test_dropout_changes_training_not_prediction(iris):
+    X, y = iris
+    params = dict(hidden_layer_sizes=(16, 8), max_iter=100, learning_rate_init=0.01,
+                  random_state=0)
+    plain = _quiet_fit(MLPClassifier(**params), X, y)
+    dropped = _quiet_fit(MLPClassifier(dropout=0.3, **params), X, y)
+    per_layer = _quiet_fit(MLPClassifier(dropout=[0.5, 0.0], **params), X, y)
+    assert not np.allclose(plain.loss_curve_[:10], dropped.loss_curve_[:10])
+    assert not np.allclose(dropped.loss_curve_[:10], per_layer.loss_curve_[:10])
+    assert_array_equal(dropped.predict_proba(X), dropped.predict_proba(X))
+    # predict is the plain forward pass of the fitted weights: no mask, no scaling
+    a = X
+    for i, (W, b) in enumerate(zip(dropped.coefs_, dropped.intercepts_)):
+        a = a @ W + b
+        a = np.maximum(a, 0) if i < 2 else a
+    expected = np.exp(a - a.max(axis=1, keepdims=True))
+    assert_allclose(dropped.predict_proba(X), expected / expected.sum(axis=1, keepdims=True))
+    again = _quiet_fit(MLPClassifier(dropout=0.3, **params), X, y)
+    assert_allclose(again.loss_curve_, dropped.loss_curve_)  # reproducible masks
+    assert dropped.score(X, y) > 0.9
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(dropout=[0.1]), "one per hidden layer"),
+    (dict(dropout=1.0), "dropout"),
+    (dict(dropout=[0.2, 1.5]), r"\[0, 1\)"),
+    (dict(dropout=0.2, solver="lbfgs"), "L-BFGS"),
+])
+def test_dropout_validation(iris, params, message):
+    X, y = iris
+    with pytest.raises(ValueError, match=message):
+        MLPClassifier(hidden_layer_sizes=(4, 3), **params).fit(X, y)

@@ -636,3 +636,64 @@ def test_objective_sets_params_and_returns_float64_gradient(dtype):
     kept = grad.copy()
     net.objective(theta + 1.0, X, Y, loss, 0.3)
     np.testing.assert_array_equal(grad, kept)
+
+
+# ------------------------------------------------------------------ dropout
+def _dropout_network(rates):
+    net = Network([4, 6, 5, 3], [get_activation("tanh"), get_activation("sigmoid"),
+                                 get_activation("softmax")], np.float64, dropout=rates)
+    net.initialize(np.random.RandomState(0))
+    return net
+
+
+def test_dropout_gradient_matches_finite_differences():
+    """With the masks held fixed (same generator seed on every pass), the
+    backpropagated gradient is that of the masked network."""
+    rng = np.random.RandomState(1)
+    X, Y = rng.normal(size=(7, 4)), np.eye(3)[rng.randint(0, 3, 7)]
+    net, loss, eps = _dropout_network([0.3, 0.5]), get_loss("cross_entropy"), 1e-6
+
+    def objective():
+        return net.loss_and_gradient(X, Y, loss, 0.01, None, np.random.default_rng(7))
+
+    objective()
+    analytic = net.grad.copy()
+    numeric = np.empty_like(analytic)
+    for i in range(net.params.size):
+        net.params[i] += eps
+        upper = objective()
+        net.params[i] -= 2 * eps
+        lower = objective()
+        net.params[i] += eps
+        numeric[i] = (upper - lower) / (2 * eps)
+    error = np.linalg.norm(analytic - numeric) / np.linalg.norm(analytic + numeric)
+    assert error < 1e-6
+    plain = _dropout_network([0.0, 0.0])
+    plain.loss_and_gradient(X, Y, loss, 0.01, None, np.random.default_rng(7))
+    assert not np.allclose(plain.grad, analytic)  # the masks did act
+
+
+def test_dropout_masks_drop_the_rate_and_rescale_the_rest():
+    net = _dropout_network([0.25, 0.0])
+    a = np.full((4000, 6), 2.0)
+    net._ensure_buffers(4000)
+    dropped = net._drop(0, 4000, a, np.random.default_rng(0))
+    assert abs(np.mean(dropped == 0) - 0.25) < 0.01
+    np.testing.assert_allclose(dropped[dropped != 0], 2.0 / 0.75)
+    assert abs(dropped.mean() - 2.0) < 0.05  # inverted dropout keeps the mean
+
+
+def test_dropout_needs_a_generator_to_act():
+    rng = np.random.RandomState(2)
+    X, Y = rng.normal(size=(5, 4)), np.eye(3)[rng.randint(0, 3, 5)]
+    loss = get_loss("cross_entropy")
+    with_rates, without = _dropout_network([0.5, 0.5]), _dropout_network(None)
+    value = with_rates.loss_and_gradient(X, Y, loss)
+    assert value == without.loss_and_gradient(X, Y, loss)
+    np.testing.assert_array_equal(with_rates.grad, without.grad)
+
+
+@pytest.mark.parametrize("rates", [[0.5], [0.2, 1.0], [-0.1, 0.0]])
+def test_dropout_rates_are_checked(rates):
+    with pytest.raises(ValueError, match="dropout rate"):
+        _dropout_network(rates)

@@ -1,0 +1,467 @@
+"""Pictures of skdl's estimators: loss curves, decision boundaries,
+activation functions and loss landscapes.
+
+Needs matplotlib, an optional extra (``pip install 'skdl[plot]'``), imported
+only when a plot is drawn. Every function draws on an ``ax`` it is given (or
+on a new figure), returns what it drew on and never calls ``plt.show()``.
+
+The loss landscape follows Li, Xu, Taylor, Studer and Goldstein (2018),
+"Visualizing the Loss Landscape of Neural Nets": the training objective on
+the plane through the fitted weights spanned by two random, filter-normalised
+directions.
+"""
+
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from .activations import get_activation
+from .network import Network
+from .perceptron import PerceptronClassifier
+
+__all__ = [
+    "plot_loss_curve",
+    "plot_decision_boundary",
+    "plot_activations",
+    "loss_landscape",
+    "plot_loss_landscape",
+]
+
+BUILTIN_ACTIVATIONS = (
+    "identity", "step", "sigmoid", "softmax", "tanh", "relu", "leaky_relu",
+    "elu", "gelu", "softplus", "exp",
+)
+"""Every built-in activation by its canonical name (aliases left out)."""
+
+MATPLOTLIB_MISSING = "skdl.plot needs matplotlib: pip install 'skdl[plot]'"
+
+
+def _pyplot():
+    """Import and return ``matplotlib.pyplot``, naming the extra when missing."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        raise ImportError(MATPLOTLIB_MISSING) from error
+    return plt
+
+
+def _class_colours(n_classes):
+    """One RGB colour per class, from the ``tab10`` palette."""
+    from matplotlib import colormaps
+
+    palette = colormaps["tab10"].colors
+    return [np.asarray(palette[k % len(palette)]) for k in range(n_classes)]
+
+
+def _tint(colour, strength):
+    """``colour`` mixed with white; ``strength`` 1 is the colour itself."""
+    return tuple(1 - strength * (1 - np.asarray(colour)))
+
+
+# ---------------------------------------------------------------- loss curve
+def plot_loss_curve(est, *, ax=None, label=None):
+    """Plot the training loss per epoch, and the validation score if recorded.
+
+    Parameters
+    ----------
+    est : fitted MLPClassifier, MLPRegressor or PerceptronClassifier, or a Pipeline ending in one
+        The estimator whose ``loss_curve_`` to draw (one value per epoch, or
+        per iteration for ``solver="lbfgs"``). When early stopping ran, its
+        ``validation_scores_`` are drawn on a second y-axis.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw; a new figure when None. Call it again with the same
+        ``ax`` to compare several estimators.
+    label : str, default=None
+        Legend label of the loss curve; by default the class and solver.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The axes holding the loss curve (the validation scores, if any, are
+        on its twin ``ax.twinx()``).
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If ``est`` is not fitted.
+    ValueError
+        If ``est`` recorded no loss curve (the perceptron rule keeps none).
+    """
+    plt = _pyplot()
+    est = getattr(est, "_final_estimator", est)
+    check_is_fitted(est)
+    curve = getattr(est, "loss_curve_", None)
+    if not curve:
+        if isinstance(est, PerceptronClassifier) and get_activation(est.activation).name == "step":
+            raise ValueError(
+                "There is no loss curve for the perceptron rule: it updates on "
+                "mistakes and records no loss. Fit PerceptronClassifier with a "
+                "gradient solver (e.g. activation='sigmoid') to get one."
+            )
+        raise ValueError(f"{type(est).__name__} has no loss_curve_ to plot.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.5), layout="constrained")
+    solver = getattr(est, "solver", None)
+    if label is None:
+        label = f"{type(est).__name__} ({solver})"
+    steps = np.arange(1, len(curve) + 1)
+    ax.plot(steps, curve, label=label)
+    ax.set_xlabel("iteration" if solver == "lbfgs" else "epoch")
+    ax.set_ylabel("training loss")
+    scores = getattr(est, "validation_scores_", None)
+    if scores is None:
+        ax.legend(loc="best")
+        return ax
+    twin = ax.twinx()
+    twin.plot(np.arange(1, len(scores) + 1), scores, color="tab:orange",
+              linestyle="--", label="validation score")
+    twin.set_ylabel("validation score")
+    # the twin is drawn on top, so it holds the legend of both
+    handles, labels = ax.get_legend_handles_labels()
+    more_handles, more_labels = twin.get_legend_handles_labels()
+    twin.legend(handles + more_handles, labels + more_labels, loc="center right")
+    return ax
+
+
+# --------------------------------------------------------- decision boundary
+def plot_decision_boundary(est, X, y, *, ax=None, resolution=200, margin=0.1):
+    """Plot a classifier's regions over 2-D data, with the data on top.
+
+    Each class fills the region where it is predicted, in its own colour.
+    When the estimator has ``predict_proba`` the shade deepens with the
+    predicted probability of the winning class. The boundaries between
+    regions are drawn as black lines and the samples as dots coloured by
+    their true class.
+
+    Parameters
+    ----------
+    est : fitted classifier
+        Any fitted classifier with ``predict`` on two features: an skdl
+        estimator, a Pipeline ending in one, or any scikit-learn classifier.
+    X : array-like of shape (n_samples, 2)
+        The data to draw; it also sets the plotted range.
+    y : array-like of shape (n_samples,)
+        True class of each sample, among ``est.classes_``.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw; a new figure when None.
+    resolution : int, default=200
+        Grid points along each axis.
+    margin : float, default=0.1
+        Space around the data, as a fraction of its range on each axis.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If ``est`` is not fitted.
+    ValueError
+        If ``est`` is not a classifier, ``X`` has not exactly two columns, or
+        ``y`` does not fit ``X``.
+    """
+    plt = _pyplot()
+    from matplotlib.colors import LinearSegmentedColormap
+
+    if not is_classifier(est):
+        raise ValueError(
+            f"plot_decision_boundary needs a classifier, got {type(est).__name__}."
+        )
+    check_is_fitted(est)
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(
+            f"plot_decision_boundary needs X with exactly 2 columns, got shape "
+            f"{X.shape}; select or project two features first."
+        )
+    if y.shape != (X.shape[0],):
+        raise ValueError(
+            f"y must have shape ({X.shape[0]},) to match X, got {y.shape}."
+        )
+    classes = np.asarray(est.classes_)
+    unknown = np.setdiff1d(y, classes)
+    if unknown.size:
+        raise ValueError(f"y has labels {unknown} that are not in est.classes_ {classes}.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4), layout="constrained")
+
+    low, high = X.min(axis=0), X.max(axis=0)
+    pad = margin * np.where(high > low, high - low, 1.0)
+    xx, yy = np.meshgrid(
+        np.linspace(low[0] - pad[0], high[0] + pad[0], resolution),
+        np.linspace(low[1] - pad[1], high[1] + pad[1], resolution),
+    )
+    grid = np.column_stack([xx.ravel(), yy.ravel()])
+    colours = _class_colours(len(classes))
+    if hasattr(est, "predict_proba"):
+        proba = np.asarray(est.predict_proba(grid))
+        winner = proba.argmax(axis=1).reshape(xx.shape)
+        confidence = proba.max(axis=1).reshape(xx.shape)
+        levels = np.linspace(1 / len(classes), 1, 9)
+        for k, colour in enumerate(colours):
+            shades = LinearSegmentedColormap.from_list(
+                f"class_{k}", [_tint(colour, 0.08), _tint(colour, 0.6)]
+            )
+            ax.contourf(xx, yy, np.ma.masked_where(winner != k, confidence),
+                        levels=levels, cmap=shades)
+    else:
+        winner = np.searchsorted(classes, est.predict(grid)).reshape(xx.shape)
+        ax.contourf(xx, yy, winner, levels=np.arange(len(classes) + 1) - 0.5,
+                    colors=[_tint(c, 0.35) for c in colours])
+    ax.contour(xx, yy, winner, levels=np.arange(len(classes) - 1) + 0.5,
+               colors="k", linewidths=1)
+    for label, colour in zip(classes, colours):
+        mine = y == label
+        ax.scatter(X[mine, 0], X[mine, 1], color=colour, edgecolors="k",
+                   linewidths=0.5, s=20, label=str(label))
+    ax.set_xlim(xx[0, 0], xx[0, -1])
+    ax.set_ylim(yy[0, 0], yy[-1, 0])
+    ax.legend(title="class", loc="best", fontsize="small")
+    return ax
+
+
+# --------------------------------------------------------------- activations
+def plot_activations(names=None, *, axes=None, z_range=(-4.0, 4.0)):
+    """Plot activations and their derivatives, one small panel each.
+
+    Each panel shows ``f(z)`` (solid) and ``f'(z)`` (dashed), both as the
+    engine computes them: the derivative comes from the activation's own
+    backward pass. For softmax, which acts on a vector, the panel shows the
+    first component of ``softmax([z, 0])`` (the sigmoid) and its derivative
+    with respect to ``z``.
+
+    Parameters
+    ----------
+    names : list of str or Activation, default=None
+        Activations to draw, by registry name or as objects (e.g.
+        ``LeakyReLU(0.1)`` or your own); None draws every built-in one.
+    axes : matplotlib.axes.Axes or sequence of Axes, default=None
+        One axes per activation; a new figure with a grid of panels when None.
+    z_range : (float, float), default=(-4.0, 4.0)
+        Range of the pre-activation ``z``.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure holding the panels.
+
+    Raises
+    ------
+    ValueError
+        If ``axes`` does not hold one axes per activation.
+    """
+    plt = _pyplot()
+    names = list(BUILTIN_ACTIVATIONS if names is None else names)
+    if axes is None:
+        n_cols = min(4, len(names))
+        n_rows = -(-len(names) // n_cols)
+        fig, grid = plt.subplots(n_rows, n_cols, figsize=(2.4 * n_cols, 2 * n_rows),
+                                 squeeze=False, layout="constrained")
+        axes = grid.ravel()
+        for spare in axes[len(names):]:
+            fig.delaxes(spare)
+    else:
+        axes = np.atleast_1d(axes).ravel()
+        if len(axes) != len(names):
+            raise ValueError(
+                f"Got {len(axes)} axes for {len(names)} activations; pass one "
+                "axes per activation."
+            )
+        fig = axes[0].figure
+    z = np.linspace(*z_range, 401)
+    for name, ax in zip(names, axes):
+        value, derivative = _activation_curves(get_activation(name), z)
+        ax.plot(z, value, label="f(z)")
+        ax.plot(z, derivative, linestyle="--", label="f'(z)")
+        ax.set_title(name if isinstance(name, str) else repr(name), fontsize="medium")
+        ax.grid(True, alpha=0.3)
+    axes[0].legend(fontsize="small")
+    return fig
+
+
+def _activation_curves(activation, z):
+    """``f(z)`` and ``f'(z)`` of the first unit of ``activation([z, 0])``.
+
+    For elementwise activations that is ``f`` itself; for softmax it is the
+    first component. The derivative is the backward pass of the gradient
+    ``[1, 0]``.
+    """
+    Z = np.column_stack([z, np.zeros_like(z)])
+    A = np.empty_like(Z)
+    activation.forward(Z, A)
+    grad = np.column_stack([np.ones_like(z), np.zeros_like(z)])
+    activation.backward(grad, Z, A)
+    return A[:, 0], grad[:, 0]
+
+
+# ------------------------------------------------------------ loss landscape
+def loss_landscape(est, X, y, *, sample_weight=None, resolution=25, span=1.0,
+                   random_state=None):
+    """The training objective on a random plane through the fitted weights.
+
+    Draws two Gaussian directions ``d1``, ``d2`` in weight space and
+    filter-normalises them as Li et al. (2018) do: in every layer each
+    filter (the weights into one unit, a column of the coefficient matrix)
+    is rescaled to the norm of the same filter of the fitted weights, and
+    the intercepts are left out (zero in both directions). The objective is
+    then evaluated at ``w + a * d1 + b * d2`` by the network engine, exactly
+    as training sees it (loss plus L2 penalty, sample and class weights).
+    The estimator is not changed.
+
+    Parameters
+    ----------
+    est : fitted MLPClassifier, MLPRegressor or PerceptronClassifier
+        The estimator; for the perceptron rule the criterion is taken on the
+        pre-activation.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Targets.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weight of each sample in the objective.
+    resolution : int, default=25
+        Grid points along each direction; an odd number puts the fitted
+        weights exactly on the grid.
+    span : float, default=1.0
+        The grid covers ``[-span, span]`` along each direction; 1 is a step
+        as long as the fitted weights, filter by filter.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the directions.
+
+    Returns
+    -------
+    alphas : ndarray of shape (resolution,)
+        Steps along the first direction.
+    betas : ndarray of shape (resolution,)
+        Steps along the second direction.
+    losses : ndarray of shape (resolution, resolution)
+        ``losses[i, j]`` is the objective at ``w + alphas[j] * d1 + betas[i]
+        * d2`` (rows follow ``betas``, as ``contour`` expects).
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If ``est`` is not fitted.
+    ValueError
+        If ``resolution`` is below 2 or ``span`` is not positive.
+    """
+    if resolution < 2:
+        raise ValueError(f"resolution must be at least 2, got {resolution}.")
+    if not span > 0:
+        raise ValueError(f"span must be positive, got {span}.")
+    network, X, Y, loss, alpha, sample_weight = est._objective_parts(X, y, sample_weight)
+    rng = check_random_state(random_state)
+    centre = network.params.copy()
+    d1 = _filter_normalised_direction(network, rng)
+    d2 = _filter_normalised_direction(network, rng)
+    # symmetric about 0, so that an odd resolution has 0 exactly on the grid
+    steps = (np.arange(resolution) - (resolution - 1) / 2) * (2 * span / (resolution - 1))
+    losses = np.empty((resolution, resolution))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i, b in enumerate(steps):
+            for j, a in enumerate(steps):
+                network.params[:] = centre + a * d1 + b * d2
+                losses[i, j] = network.loss_and_gradient(X, Y, loss, alpha, sample_weight)
+    return steps, steps.copy(), losses
+
+
+def _filter_normalised_direction(network, rng):
+    """A Gaussian direction over ``network``'s flat weights, each filter scaled
+    to the norm of the network's own filter, intercepts zero."""
+    direction = Network(network.layer_sizes, network.activations, network.dtype)
+    direction.params[:] = rng.standard_normal(direction.params.size)
+    for coef, fitted in zip(direction.coefs, network.coefs):
+        norms = np.linalg.norm(coef, axis=0)
+        coef *= np.linalg.norm(fitted, axis=0) / np.where(norms > 0, norms, 1.0)
+    for intercept in direction.intercepts:
+        intercept[:] = 0
+    return direction.params.copy()
+
+
+def plot_loss_landscape(est, X, y, *, sample_weight=None, ax=None, resolution=25,
+                        span=1.0, random_state=None, surface=False, levels=20):
+    """Plot the loss landscape around the fitted weights (Li et al., 2018).
+
+    The training objective on the plane through the fitted weights spanned
+    by two random filter-normalised directions (see :func:`loss_landscape`),
+    as filled contours with the fitted weights marked by a star, or as a
+    3-D surface. The estimator is not changed.
+
+    Parameters
+    ----------
+    est : fitted MLPClassifier, MLPRegressor or PerceptronClassifier
+        The estimator.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Targets.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weight of each sample in the objective.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw (a 3-D axes when ``surface=True``); a new figure when
+        None.
+    resolution : int, default=25
+        Grid points along each direction.
+    span : float, default=1.0
+        The grid covers ``[-span, span]`` along each direction.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the directions.
+    surface : bool, default=False
+        Draw a 3-D surface instead of contours.
+    levels : int, default=20
+        Number of contour levels, spaced logarithmically when every loss is
+        positive (to resolve the basin), linearly otherwise.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The axes drawn on (an ``Axes3D`` when ``surface=True``).
+
+    Raises
+    ------
+    ValueError
+        If ``surface=True`` and ``ax`` is not a 3-D axes.
+    """
+    plt = _pyplot()
+    if surface and ax is not None and ax.name != "3d":
+        raise ValueError(
+            "surface=True needs a 3-D axes: create it with "
+            "fig.add_subplot(projection='3d')."
+        )
+    alphas, betas, losses = loss_landscape(
+        est, X, y, sample_weight=sample_weight, resolution=resolution, span=span,
+        random_state=random_state,
+    )
+    losses = np.ma.masked_invalid(losses)
+    A, B = np.meshgrid(alphas, betas)
+    centre_loss = losses[np.abs(betas).argmin(), np.abs(alphas).argmin()]
+    if ax is None:
+        fig = plt.figure(figsize=(5, 4), layout="constrained")
+        # in 3-D, draw in the order added, so the star stays above the surface
+        ax = (fig.add_subplot(projection="3d", computed_zorder=False) if surface
+              else fig.add_subplot())
+    if surface:
+        ax.plot_surface(A, B, losses, cmap="viridis", linewidth=0, antialiased=True,
+                        alpha=0.9)
+        ax.plot([0], [0], [centre_loss], marker="*", color="red", markersize=12,
+                linestyle="none", zorder=10, label="fitted weights")
+        ax.set_zlabel("training loss")
+    else:
+        low, high = losses.min(), losses.max()
+        logarithmic = low > 0 and high > low
+        bounds = (np.geomspace(low, high, levels + 1) if logarithmic
+                  else np.linspace(low, high, levels + 1) if high > low else levels)
+        filled = ax.contourf(A, B, losses, levels=bounds, cmap="viridis",
+                             norm="log" if logarithmic else None)
+        ax.contour(A, B, losses, levels=bounds, colors="k", linewidths=0.4, alpha=0.5)
+        ax.figure.colorbar(filled, ax=ax, label="training loss", format="%.3g")
+        ax.plot(0, 0, marker="*", color="red", markersize=12, linestyle="none",
+                label=f"fitted weights (loss {centre_loss:.3g})")
+        ax.legend(loc="upper right", fontsize="small", framealpha=0.8)
+        ax.set_aspect("equal")
+    ax.set_xlabel("direction 1")
+    ax.set_ylabel("direction 2")
+    return ax
