@@ -46,9 +46,9 @@ def main(output_dir=DEFAULT_OUTPUT, quick=False):
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     X, y = make_moons(60 if quick else 200, noise=0.2, random_state=0)
-    model = MLPClassifier((16, 16), activation="tanh", solver="lbfgs", alpha=0.01,
+    model = MLPClassifier((16, 16), solver="lbfgs", alpha=0.1,
                           max_iter=50 if quick else 500, random_state=0).fit(X, y)
-    landscape = dict(resolution=11 if quick else 41, span=0.5, random_state=0)
+    landscape = dict(resolution=11 if quick else 41, span=1.0, random_state=0)
     fig = plt.figure(figsize=(10, 4.2), layout="constrained")
     contour = fig.add_subplot(1, 2, 1)
     plot_loss_landscape(model, X, y, ax=contour, **landscape)
@@ -56,7 +56,7 @@ def main(output_dir=DEFAULT_OUTPUT, quick=False):
     # drawn in the order added, so the star stays above the surface
     surface = fig.add_subplot(1, 2, 2, projection="3d", computed_zorder=False)
     plot_loss_landscape(model, X, y, ax=surface, surface=True, **landscape)
-    surface.set_box_aspect(None, zoom=0.85)
+    surface.set_box_aspect(None, zoom=0.9)  # room for the z label
     surface.set_title("the same, as a surface")
     path = output_dir / "loss_landscape.png"
     fig.savefig(path, dpi=80)

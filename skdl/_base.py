@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -324,16 +325,29 @@ class BaseNetwork(BaseEstimator):
         self._optimizer = optimizer
 
     def _run_epoch(self, network, optimizer, X, Y, sample_weight, batch_size, rng, dropout_rng):
-        """One pass over the data in mini-batches; returns the mean objective."""
+        """One pass over the data in mini-batches; returns the mean objective.
+
+        Shuffled batches of dense X are gathered into one reused buffer
+        rather than copied anew each time.
+        """
         n_samples = X.shape[0]
         order = rng.permutation(n_samples) if self.shuffle else None
+        gather = order is not None and not sp.issparse(X)
+        if gather:
+            X_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
+            Y_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
         total = 0.0
         for start in range(0, n_samples, batch_size):
             stop = min(start + batch_size, n_samples)
             rows = slice(start, stop) if order is None else order[start:stop]
+            if gather:
+                X_batch = np.take(X, rows, axis=0, out=X_buffer[: stop - start])
+                Y_batch = np.take(Y, rows, axis=0, out=Y_buffer[: stop - start])
+            else:
+                X_batch, Y_batch = X[rows], Y[rows]
             sw = None if sample_weight is None else sample_weight[rows]
             total += (stop - start) * network.loss_and_gradient(
-                X[rows], Y[rows], self._loss, self.alpha, sw, dropout_rng
+                X_batch, Y_batch, self._loss, self.alpha, sw, dropout_rng
             )
             optimizer.update(network.params, network.grad)
         return total / n_samples

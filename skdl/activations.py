@@ -14,6 +14,8 @@ import math
 import numpy as np
 from scipy.special import expit, ndtr
 
+from . import kernels
+
 __all__ = [
     "Activation",
     "Identity",
@@ -52,11 +54,15 @@ class Activation:
         ``z=None`` to the derivative.
     is_probability : bool
         Whether the outputs are probabilities (each in [0, 1]).
+    kernel : str or None
+        Name under which :func:`skdl.kernels.bias_forward` fuses the bias
+        addition with this activation, if it can.
     """
 
     name = "activation"
     needs_input = True
     is_probability = False
+    kernel = None
 
     def value(self, z):
         """Return ``f(z)`` as a new array.
@@ -122,6 +128,7 @@ class Identity(Activation):
 
     name = "identity"
     needs_input = False
+    kernel = "identity"
 
     def value(self, z):
         return np.array(z, copy=True)
@@ -166,6 +173,7 @@ class Sigmoid(Activation):
     name = "sigmoid"
     needs_input = False
     is_probability = True
+    kernel = "sigmoid"
 
     def value(self, z):
         return expit(z)
@@ -177,8 +185,7 @@ class Sigmoid(Activation):
         expit(z, out=out)
 
     def backward(self, grad, z, a):
-        grad *= a
-        grad -= grad * a
+        kernels.sigmoid_backward(grad, a)
 
 
 class Softmax(Activation):
@@ -219,6 +226,7 @@ class Tanh(Activation):
 
     name = "tanh"
     needs_input = False
+    kernel = "tanh"
 
     def value(self, z):
         return np.tanh(z)
@@ -230,8 +238,7 @@ class Tanh(Activation):
         np.tanh(z, out=out)
 
     def backward(self, grad, z, a):
-        # grad * (1 - a^2) = grad - (grad * a) * a
-        grad -= grad * a * a
+        kernels.tanh_backward(grad, a)
 
 
 class ReLU(Activation):
@@ -239,6 +246,7 @@ class ReLU(Activation):
 
     name = "relu"
     needs_input = False
+    kernel = "relu"
 
     def value(self, z):
         return np.maximum(z, 0)
@@ -250,7 +258,7 @@ class ReLU(Activation):
         np.maximum(z, 0, out=out)
 
     def backward(self, grad, z, a):
-        grad *= a > 0
+        kernels.relu_backward(grad, a)
 
 
 class LeakyReLU(Activation):

@@ -17,7 +17,7 @@ Look a loss up by name with :func:`get_loss`.
 """
 
 import numpy as np
-from scipy.special import logsumexp, xlogy
+from scipy.special import xlogy
 
 from .activations import get_activation
 
@@ -239,7 +239,7 @@ class CrossEntropy(Loss):
         return -y / _clip_probability(out)
 
     def per_sample_from_logits(self, y, z):
-        return logsumexp(z, axis=1) * y.sum(axis=1) - np.einsum("ij,ij->i", y, z)
+        return _logsumexp_rows(z) * y.sum(axis=1) - np.einsum("ij,ij->i", y, z)
 
     def logit_gradient(self, y, out, into):
         # d/dz [logsumexp(z) * sum(y) - y.z] = p * sum(y) - y; sum(y) is 1
@@ -276,6 +276,12 @@ class PerceptronCriterion(Hinge):
 
     name = "perceptron"
     margin = 0.0
+
+
+def _logsumexp_rows(z):
+    """``log(sum(exp(z), axis=1))`` without overflow."""
+    top = z.max(axis=1, keepdims=True)
+    return np.log(np.exp(z - top).sum(axis=1)) + top[:, 0]
 
 
 def _clip_probability(p):

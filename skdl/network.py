@@ -14,6 +14,7 @@ This module knows nothing of scikit-learn.
 import numpy as np
 import scipy.sparse as sp
 
+from . import kernels
 from .activations import ACTIVATIONS
 
 __all__ = ["Network", "forward"]
@@ -72,6 +73,7 @@ class Network:
                 f"got {dropout!r}."
             )
         self._capacity = 0
+        self._penalty_scratch = None
 
     @property
     def n_layers(self):
@@ -174,8 +176,11 @@ class Network:
         inputs = [X]
         for i, act in enumerate(self.activations):
             _matmul_into(inputs[i], self.coefs[i], zs[i])
-            zs[i] += self.intercepts[i]
-            act.forward(zs[i], As[i])
+            if act.kernel is not None and As[i] is zs[i]:
+                kernels.bias_forward(zs[i], self.intercepts[i], act.kernel)
+            else:
+                zs[i] += self.intercepts[i]
+                act.forward(zs[i], As[i])
             if i < last:
                 inputs.append(self._drop(i, n, As[i], dropout_rng) if dropping[i] else As[i])
 
@@ -221,7 +226,12 @@ class Network:
                     deltas[i - 1], zs[i - 1], As[i - 1]
                 )
         if alpha:
-            self.grad[: self.n_coef_params] += (alpha / weight_sum) * coefs_flat
+            if self._penalty_scratch is None:
+                self._penalty_scratch = np.empty_like(coefs_flat)
+            kernels.add_scaled(
+                self.grad[: self.n_coef_params], coefs_flat, alpha / weight_sum,
+                self._penalty_scratch,
+            )
         return value
 
     def _drop(self, i, n, a, rng):

@@ -12,6 +12,8 @@ This module knows nothing of scikit-learn.
 import numpy as np
 import scipy.optimize
 
+from . import kernels
+
 __all__ = ["SGD", "Adam", "train_lbfgs"]
 
 
@@ -54,22 +56,13 @@ class SGD:
         self.momentum = momentum
         self.nesterov = nesterov
         self.power_t = power_t
-        self.velocity = np.zeros(n_params, dtype=dtype) if momentum else None
+        self.velocity = np.zeros(n_params, dtype=dtype)
 
     def update(self, params, grad):
         """Take one step: ``params`` is changed in place."""
-        lr = self.learning_rate
-        if self.velocity is None:
-            params -= lr * grad
-            return
-        v = self.velocity
-        v *= self.momentum
-        v -= lr * grad
-        if self.nesterov:
-            params += self.momentum * v
-            params -= lr * grad
-        else:
-            params += v
+        kernels.sgd_step(
+            params, grad, self.velocity, self.learning_rate, self.momentum, self.nesterov
+        )
 
     def iteration_ends(self, time_step):
         """Update the learning rate at the end of an epoch.
@@ -147,21 +140,13 @@ class Adam:
         """Take one step: ``params`` is changed in place."""
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
-        m, v, s = self.m, self.v, self._scratch
-        m *= b1
-        np.multiply(grad, 1 - b1, out=s)
-        m += s
-        v *= b2
-        np.multiply(grad, grad, out=s)
-        s *= 1 - b2
-        v += s
-        step = self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        self.learning_rate = step
-        np.sqrt(v, out=s)
-        s += self.epsilon
-        np.divide(m, s, out=s)
-        s *= step
-        params -= s
+        self.learning_rate = (
+            self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        )
+        kernels.adam_step(
+            params, grad, self.m, self.v, self.learning_rate, b1, b2, self.epsilon,
+            self._scratch,
+        )
 
     def iteration_ends(self, time_step):
         """Adam keeps no per-epoch schedule."""

@@ -13,12 +13,12 @@ directions.
 
 import numpy as np
 from sklearn.base import is_classifier
+from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .activations import get_activation
 from .network import Network
-from .perceptron import PerceptronClassifier
 
 __all__ = [
     "plot_loss_curve",
@@ -34,7 +34,7 @@ BUILTIN_ACTIVATIONS = (
 )
 """Every built-in activation by its canonical name (aliases left out)."""
 
-MATPLOTLIB_MISSING = "skdl.plot needs matplotlib: pip install 'skdl[plot]'"
+_MATPLOTLIB_MISSING = "skdl.plot needs matplotlib: pip install 'skdl[plot]'"
 
 
 def _pyplot():
@@ -42,7 +42,7 @@ def _pyplot():
     try:
         import matplotlib.pyplot as plt
     except ImportError as error:
-        raise ImportError(MATPLOTLIB_MISSING) from error
+        raise ImportError(_MATPLOTLIB_MISSING) from error
     return plt
 
 
@@ -89,11 +89,13 @@ def plot_loss_curve(est, *, ax=None, label=None):
         If ``est`` recorded no loss curve (the perceptron rule keeps none).
     """
     plt = _pyplot()
-    est = getattr(est, "_final_estimator", est)
+    if isinstance(est, Pipeline):
+        est = est[-1]
     check_is_fitted(est)
     curve = getattr(est, "loss_curve_", None)
+    solver = _solver(est)
     if not curve:
-        if isinstance(est, PerceptronClassifier) and get_activation(est.activation).name == "step":
+        if solver == "perceptron":
             raise ValueError(
                 "There is no loss curve for the perceptron rule: it updates on "
                 "mistakes and records no loss. Fit PerceptronClassifier with a "
@@ -102,7 +104,6 @@ def plot_loss_curve(est, *, ax=None, label=None):
         raise ValueError(f"{type(est).__name__} has no loss_curve_ to plot.")
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.5), layout="constrained")
-    solver = getattr(est, "solver", None)
     if label is None:
         label = f"{type(est).__name__} ({solver})"
     steps = np.arange(1, len(curve) + 1)
@@ -122,6 +123,14 @@ def plot_loss_curve(est, *, ax=None, label=None):
     more_handles, more_labels = twin.get_legend_handles_labels()
     twin.legend(handles + more_handles, labels + more_labels, loc="center right")
     return ax
+
+
+def _solver(est):
+    """The solver ``est`` trains with, PerceptronClassifier's ``"auto"`` resolved."""
+    solver = getattr(est, "solver", None)
+    if solver == "auto":
+        return "perceptron" if get_activation(est.activation).name == "step" else "lbfgs"
+    return solver
 
 
 # --------------------------------------------------------- decision boundary
@@ -313,9 +322,9 @@ def loss_landscape(est, X, y, *, sample_weight=None, resolution=25, span=1.0,
 
     Parameters
     ----------
-    est : fitted MLPClassifier, MLPRegressor or PerceptronClassifier
+    est : fitted MLPClassifier, MLPRegressor or PerceptronClassifier, or a Pipeline ending in one
         The estimator; for the perceptron rule the criterion is taken on the
-        pre-activation.
+        pre-activation. A Pipeline's earlier steps transform ``X`` first.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Training data.
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
@@ -345,6 +354,8 @@ def loss_landscape(est, X, y, *, sample_weight=None, resolution=25, span=1.0,
     ------
     sklearn.exceptions.NotFittedError
         If ``est`` is not fitted.
+    TypeError
+        If ``est`` is not an skdl estimator.
     ValueError
         If ``resolution`` is below 2 or ``span`` is not positive.
     """
@@ -352,6 +363,14 @@ def loss_landscape(est, X, y, *, sample_weight=None, resolution=25, span=1.0,
         raise ValueError(f"resolution must be at least 2, got {resolution}.")
     if not span > 0:
         raise ValueError(f"span must be positive, got {span}.")
+    if isinstance(est, Pipeline):
+        X = est[:-1].transform(X)
+        est = est[-1]
+    if not hasattr(est, "_objective_parts"):
+        raise TypeError(
+            "The loss landscape needs an skdl estimator (MLPClassifier, "
+            f"MLPRegressor or PerceptronClassifier), got {type(est).__name__}."
+        )
     network, X, Y, loss, alpha, sample_weight = est._objective_parts(X, y, sample_weight)
     rng = check_random_state(random_state)
     centre = network.params.copy()
@@ -392,8 +411,8 @@ def plot_loss_landscape(est, X, y, *, sample_weight=None, ax=None, resolution=25
 
     Parameters
     ----------
-    est : fitted MLPClassifier, MLPRegressor or PerceptronClassifier
-        The estimator.
+    est : fitted MLPClassifier, MLPRegressor or PerceptronClassifier, or a Pipeline ending in one
+        The estimator (see :func:`loss_landscape`).
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Training data.
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)

@@ -1,0 +1,241 @@
+"""Speed of skdl's MLP against the matrix-product floor, scikit-learn and torch.
+
+Everything is measured side by side in one process run and reported as
+ratios to the floor: the time of the same matrix products alone (per batch,
+``a @ W`` for each layer forward, ``a.T @ d`` for each layer and ``d @ W.T``
+for all but the first backward), at the same dtype and batch size. Each
+figure is the median of ``--repeats`` runs; absolute times on shared
+machines drift, ratios measured together do not.
+
+Run from the repository root::
+
+    python benchmarks/bench_mlp.py            # full tables (a few minutes)
+    python benchmarks/bench_mlp.py --quick    # smaller, for a smoke test
+
+torch is optional: its row appears when it imports.
+"""
+
+import argparse
+import statistics
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier as SklearnMLP
+
+from skdl import MLPClassifier, kernels
+
+warnings.simplefilter("ignore", ConvergenceWarning)
+
+N_FEATURES, N_CLASSES, BATCH = 784, 10, 200
+
+
+def make_data(n_rows, dtype, seed=0):
+    """Random inputs and labels like the benchmark's work."""
+    rng = np.random.RandomState(seed)
+    return rng.rand(n_rows, N_FEATURES).astype(dtype), rng.randint(0, N_CLASSES, n_rows)
+
+
+def layer_sizes(hidden):
+    return [N_FEATURES, *hidden, N_CLASSES]
+
+
+def floor_epoch(X, hidden):
+    """Seconds of one epoch's matrix products alone, into preallocated outputs."""
+    rng = np.random.RandomState(1)
+    sizes = layer_sizes(hidden)
+    weights = [rng.rand(a, b).astype(X.dtype) for a, b in zip(sizes[:-1], sizes[1:])]
+    acts = [np.empty((BATCH, b), dtype=X.dtype) for b in sizes[1:]]
+    deltas = [np.empty((BATCH, b), dtype=X.dtype) for b in sizes[1:]]
+    grads = [np.empty_like(w) for w in weights]
+    started = time.perf_counter()
+    for start in range(0, X.shape[0] - BATCH + 1, BATCH):
+        a = X[start : start + BATCH]
+        inputs = [a]
+        for i, w in enumerate(weights):
+            np.matmul(inputs[i], w, out=acts[i])
+            inputs.append(acts[i])
+        deltas[-1][...] = acts[-1]
+        for i in range(len(weights) - 1, -1, -1):
+            np.matmul(inputs[i].T, deltas[i], out=grads[i])
+            if i > 0:
+                np.matmul(deltas[i], weights[i].T, out=deltas[i - 1])
+    return time.perf_counter() - started
+
+
+def forward_floor(X, hidden):
+    """Seconds of the forward products alone over all of X."""
+    rng = np.random.RandomState(1)
+    sizes = layer_sizes(hidden)
+    weights = [rng.rand(a, b).astype(X.dtype) for a, b in zip(sizes[:-1], sizes[1:])]
+    started = time.perf_counter()
+    a = X
+    for w in weights:
+        a = a @ w
+    return time.perf_counter() - started
+
+
+def epoch_time(make_estimator, X, y, epochs):
+    """Seconds per epoch: (fit of ``epochs`` - fit of 1) / (epochs - 1), so
+    that set-up costs shared by both fits cancel."""
+    times = {}
+    for n in (1, epochs):
+        est = make_estimator(n)
+        started = time.perf_counter()
+        est.fit(X, y)
+        times[n] = time.perf_counter() - started
+    return (times[epochs] - times[1]) / (epochs - 1)
+
+
+def skdl_factory(hidden, **params):
+    return lambda n: MLPClassifier(hidden, solver="adam", batch_size=BATCH, max_iter=n,
+                                   tol=0.0, n_iter_no_change=10**6, random_state=0,
+                                   **params)
+
+
+def sklearn_factory(hidden, **params):
+    return lambda n: SklearnMLP(hidden, solver="adam", batch_size=BATCH, max_iter=n,
+                                tol=0.0, n_iter_no_change=10**6, random_state=0, **params)
+
+
+def torch_epoch(X, y, hidden, epochs):
+    """Seconds per epoch of the equivalent torch CPU loop, or None."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.manual_seed(0)
+    dtype = torch.float32 if X.dtype == np.float32 else torch.float64
+    sizes = layer_sizes(hidden)
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(torch.nn.Linear(a, b, dtype=dtype))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=0)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
+
+    def run_epoch():
+        order = torch.randperm(len(yt))
+        for start in range(0, len(yt), BATCH):
+            rows = order[start : start + BATCH]
+            opt.zero_grad()
+            loss_fn(model(Xt[rows]), yt[rows]).backward()
+            opt.step()
+
+    run_epoch()  # warm-up
+    started = time.perf_counter()
+    for _ in range(epochs - 1):
+        run_epoch()
+    return (time.perf_counter() - started) / (epochs - 1)
+
+
+def median(fn, repeats):
+    return statistics.median(fn() for _ in range(repeats))
+
+
+def peak_memory(make, X, y):
+    """Peak bytes allocated (tracemalloc sees NumPy's buffers) during fit."""
+    tracemalloc.start()
+    make(3).fit(X, y)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def lbfgs_iteration(cls, X, y, hidden, iterations=10):
+    est = cls(hidden, solver="lbfgs", max_iter=iterations, random_state=0)
+    started = time.perf_counter()
+    est.fit(X, y)
+    return (time.perf_counter() - started) / est.n_iter_
+
+
+def main_table(n_rows, hidden, epochs, repeats):
+    print(f"\n### Adam epoch, {n_rows} rows, hidden {hidden}, batch {BATCH} "
+          f"(median of {repeats}; ratio to the floor)\n")
+    print("| dtype | floor s/epoch | " + " | ".join(
+        [f"skdl[{b}]" for b in kernels.available()] + ["scikit-learn", "torch CPU"]) + " |")
+    print("|---" * (4 + len(kernels.available())) + "|")
+    for dtype in (np.float32, np.float64):
+        X, y = make_data(n_rows, dtype)
+        floor = median(lambda: floor_epoch(X, hidden), repeats)
+        cells = []
+        for name in kernels.available():
+            with kernels.use(name):
+                skdl_factory(hidden)(2).fit(X[:1000], y[:1000])  # compile / warm up
+                t = median(lambda: epoch_time(skdl_factory(hidden), X, y, epochs), repeats)
+            cells.append(f"{t / floor:.2f}x")
+        t = median(lambda: epoch_time(sklearn_factory(hidden), X, y, epochs), repeats)
+        cells.append(f"{t / floor:.2f}x")
+        t = torch_epoch(X, y, hidden, epochs + 1)
+        cells.append("not installed" if t is None else f"{t / floor:.2f}x")
+        print(f"| {dtype.__name__} | {floor:.3f} | " + " | ".join(cells) + " |")
+
+
+def predict_table(n_rows, hidden, repeats):
+    print(f"\n### predict_proba on {n_rows} rows (ratio to the forward products)\n")
+    print("| dtype | forward floor s | skdl | scikit-learn |\n|---|---|---|---|")
+    for dtype in (np.float32, np.float64):
+        X, y = make_data(n_rows, dtype)
+        ours = skdl_factory(hidden)(1).fit(X[:2000], y[:2000])
+        theirs = sklearn_factory(hidden)(1).fit(X[:2000], y[:2000])
+        floor = median(lambda: forward_floor(X, hidden), repeats)
+
+        def timed(est):
+            started = time.perf_counter()
+            est.predict_proba(X)
+            return time.perf_counter() - started
+
+        ratios = [median(lambda: timed(e), repeats) / floor for e in (ours, theirs)]
+        print(f"| {dtype.__name__} | {floor:.4f} | {ratios[0]:.2f}x | {ratios[1]:.2f}x |")
+
+
+def lbfgs_and_memory_table(n_rows, hidden, repeats):
+    print(f"\n### L-BFGS seconds per iteration and peak memory of fit ({n_rows} rows)\n")
+    print("| dtype | L-BFGS skdl / scikit-learn | peak MB skdl | peak MB scikit-learn |\n"
+          "|---|---|---|---|")
+    for dtype in (np.float32, np.float64):
+        X, y = make_data(n_rows, dtype)
+        ours = median(lambda: lbfgs_iteration(MLPClassifier, X, y, hidden), repeats)
+        theirs = median(lambda: lbfgs_iteration(SklearnMLP, X, y, hidden), repeats)
+        mem_ours = peak_memory(skdl_factory(hidden), X, y) / 2**20
+        mem_theirs = peak_memory(sklearn_factory(hidden), X, y) / 2**20
+        print(f"| {dtype.__name__} | {ours / theirs:.2f} | {mem_ours:.1f} | {mem_theirs:.1f} |")
+
+
+def scaling_table(rows_list, widths, epochs, repeats):
+    print(f"\n### Scaling (float32, skdl[{kernels.backend()}]): seconds per Adam epoch "
+          "and ratio to the floor\n")
+    print("| rows | hidden | s/epoch | ratio to floor |\n|---|---|---|---|")
+    cases = [(n, (256, 128)) for n in rows_list] + [(20000, (w, w // 2)) for w in widths]
+    for n_rows, hidden in cases:
+        X, y = make_data(n_rows, np.float32)
+        floor = median(lambda: floor_epoch(X, hidden), repeats)
+        t = median(lambda: epoch_time(skdl_factory(hidden), X, y, epochs), repeats)
+        print(f"| {n_rows} | {hidden} | {t:.3f} | {t / floor:.2f}x |")
+
+
+def main():
+    """Print the benchmark's tables as Markdown."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
+    parser.add_argument("--repeats", type=int, default=None)
+    args = parser.parse_args()
+    quick = args.quick
+    repeats = args.repeats or (1 if quick else 5)
+    n_rows = 2000 if quick else 20000
+    epochs = 2 if quick else 4
+    print(f"kernel back-ends: {kernels.available()}; default: {kernels.backend()}")
+    main_table(n_rows, (256, 128), epochs, repeats)
+    predict_table(n_rows, (256, 128), repeats)
+    lbfgs_and_memory_table(2000 if quick else 5000, (256, 128), repeats)
+    scaling_table([1000, 2000] if quick else [1000, 10000, 100000],
+                  [64] if quick else [64, 256, 1024], epochs, max(1, repeats // 2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Elementwise kernels of the engine, in two interchangeable back-ends.
+
+The matrix products of a training step run in BLAS; everything between them
+(bias and activation, activation derivatives, the L2 term, optimizer
+updates) is elementwise work over arrays the engine preallocates. This
+module does that work in one of two back-ends:
+
+- ``"numpy"``: in-place ufuncs over preallocated scratch buffers, in as few
+  passes as NumPy allows; always available.
+- ``"numba"``: fused, parallel loops compiled by numba (``pip install
+  skdl[fast]``), one pass per kernel.
+
+The back-end is chosen at import: numba when it imports, unless the
+environment variable ``SKDL_KERNELS=numpy`` asks for NumPy. :func:`use`
+switches it at run time (the tests run both). Both give the same results to
+floating-point tolerance.
+
+This module knows nothing of scikit-learn.
+"""
+
+import os
+from contextlib import contextmanager
+
+from . import _numpy_kernels
+
+__all__ = ["available", "backend", "use", "KERNEL_NAMES"]
+
+KERNEL_NAMES = (
+    "bias_forward",
+    "relu_backward",
+    "tanh_backward",
+    "sigmoid_backward",
+    "add_scaled",
+    "sgd_step",
+    "adam_step",
+)
+"""The kernels each back-end provides."""
+
+
+def _load_numba():
+    try:
+        from . import _numba_kernels
+    except ImportError:
+        return None
+    return _numba_kernels
+
+
+_BACKENDS = {"numpy": _numpy_kernels}
+_numba = _load_numba()
+if _numba is not None:
+    _BACKENDS["numba"] = _numba
+
+_active = _BACKENDS[
+    "numpy" if os.environ.get("SKDL_KERNELS", "").lower() == "numpy" or _numba is None
+    else "numba"
+]
+
+
+def available():
+    """Names of the back-ends that can run here.
+
+    Returns
+    -------
+    list of str
+    """
+    return sorted(_BACKENDS)
+
+
+def backend():
+    """Name of the active back-end.
+
+    Returns
+    -------
+    str
+    """
+    return next(name for name, module in _BACKENDS.items() if module is _active)
+
+
+@contextmanager
+def use(name):
+    """Run the enclosed code with back-end ``name``, then restore the last one.
+
+    Parameters
+    ----------
+    name : {"numpy", "numba"}
+
+    Examples
+    --------
+    >>> from skdl import kernels
+    >>> with kernels.use("numpy"):
+    ...     kernels.backend()
+    'numpy'
+    """
+    global _active
+    if name not in _BACKENDS:
+        raise ValueError(
+            f"Kernel back-end {name!r} is not available here; choose one of "
+            f"{available()} (numba comes with: pip install 'skdl[fast]')."
+        )
+    previous, _active = _active, _BACKENDS[name]
+    try:
+        yield
+    finally:
+        _active = previous
+
+
+def bias_forward(z, bias, activation):
+    """``z += bias`` then apply ``activation`` in place.
+
+    Parameters
+    ----------
+    z : ndarray of shape (n_samples, n_units), C-contiguous
+    bias : ndarray of shape (n_units,)
+    activation : {"identity", "relu", "tanh", "sigmoid"}
+    """
+    _active.bias_forward(z, bias, activation)
+
+
+def relu_backward(grad, a):
+    """``grad *= (a > 0)`` in place."""
+    _active.relu_backward(grad, a)
+
+
+def tanh_backward(grad, a):
+    """``grad *= 1 - a ** 2`` in place."""
+    _active.tanh_backward(grad, a)
+
+
+def sigmoid_backward(grad, a):
+    """``grad *= a * (1 - a)`` in place."""
+    _active.sigmoid_backward(grad, a)
+
+
+def add_scaled(dst, src, scale, scratch):
+    """``dst += scale * src`` in place (``scratch``: a buffer like ``src``)."""
+    _active.add_scaled(dst, src, scale, scratch)
+
+
+def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov):
+    """One SGD step with (Nesterov) momentum, in place.
+
+    ``velocity = momentum * velocity - learning_rate * grad``, then ``params
+    += velocity`` or, with Nesterov, ``params += momentum * velocity -
+    learning_rate * grad``.
+    """
+    _active.sgd_step(params, grad, velocity, learning_rate, momentum, nesterov)
+
+
+def adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch):
+    """One Adam step, in place.
+
+    ``m = b1 m + (1 - b1) g``; ``v = b2 v + (1 - b2) g^2``; ``params -= step
+    * m / (sqrt(v) + epsilon)``, where ``step`` already holds the bias
+    correction.
+    """
+    _active.adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch)

@@ -1,0 +1,170 @@
+"""The two kernel back-ends: each kernel against a plain NumPy reference, and
+whole fits agreeing between back-ends."""
+
+import os
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy.special import expit
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+
+from skdl import MLPClassifier, MLPRegressor, kernels
+
+BACKENDS = kernels.available()
+DTYPES = [np.float32, np.float64]
+
+
+def _tol(dtype):
+    return dict(rtol=2e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+
+
+@pytest.fixture
+def rng():
+    return np.random.RandomState(0)
+
+
+def test_numba_is_available_where_installed():
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        assert BACKENDS == ["numpy"]
+    else:
+        assert BACKENDS == ["numba", "numpy"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("activation, reference", [
+    ("identity", lambda z: z), ("relu", lambda z: np.maximum(z, 0)),
+    ("tanh", np.tanh), ("sigmoid", expit),
+])
+def test_bias_forward(backend, dtype, activation, reference, rng):
+    z = rng.normal(size=(37, 11)).astype(dtype)
+    bias = rng.normal(size=11).astype(dtype)
+    expected = reference(z.astype(np.float64) + bias)
+    with kernels.use(backend):
+        kernels.bias_forward(z, bias, activation)
+    assert z.dtype == dtype
+    assert_allclose(z, expected, **_tol(dtype))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name, slope", [
+    ("relu_backward", lambda a: (a > 0).astype(float)),
+    ("tanh_backward", lambda a: 1 - a * a),
+    ("sigmoid_backward", lambda a: a * (1 - a)),
+])
+def test_activation_backward(backend, dtype, name, slope, rng):
+    a = rng.uniform(-0.9, 0.9, size=(23, 9)).astype(dtype)
+    grad = rng.normal(size=(23, 9)).astype(dtype)
+    expected = grad.astype(np.float64) * slope(a.astype(np.float64))
+    with kernels.use(backend):
+        getattr(kernels, name)(grad, a)
+    assert grad.dtype == dtype
+    assert_allclose(grad, expected, **_tol(dtype))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_add_scaled(backend, dtype, rng):
+    dst, src = rng.normal(size=(2, 1001)).astype(dtype)
+    expected = dst.astype(np.float64) + 0.37 * src
+    with kernels.use(backend):
+        kernels.add_scaled(dst, src, 0.37, np.empty_like(src))
+    assert_allclose(dst, expected, **_tol(dtype))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("momentum, nesterov", [(0.0, False), (0.9, False), (0.9, True)])
+def test_sgd_step(backend, dtype, momentum, nesterov, rng):
+    params, grad, velocity = rng.normal(size=(3, 503)).astype(dtype)
+    p, v = params.astype(np.float64), velocity.astype(np.float64)
+    v = momentum * v - 0.1 * grad
+    p = p + (momentum * v - 0.1 * grad if nesterov else v)
+    with kernels.use(backend):
+        kernels.sgd_step(params, grad, velocity, 0.1, momentum, nesterov)
+    assert_allclose(velocity, v, **_tol(dtype))
+    assert_allclose(params, p, **_tol(dtype))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_adam_step(backend, dtype, rng):
+    params, grad = rng.normal(size=(2, 503)).astype(dtype)
+    m, v = rng.normal(size=503).astype(dtype), rng.uniform(size=503).astype(dtype)
+    m64 = 0.9 * m + 0.1 * grad.astype(np.float64)
+    v64 = 0.999 * v + 0.001 * grad.astype(np.float64) ** 2
+    p64 = params - 0.01 * m64 / (np.sqrt(v64) + 1e-8)
+    with kernels.use(backend):
+        kernels.adam_step(params, grad, m, v, 0.01, 0.9, 0.999, 1e-8, np.empty_like(params))
+    for got, want in [(m, m64), (v, v64), (params, p64)]:
+        assert got.dtype == dtype
+        assert_allclose(got, want, **_tol(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("params", [
+    dict(solver="adam", activation="relu", alpha=1e-3),
+    dict(solver="sgd", activation="tanh"),
+    dict(solver="adam", activation="logistic", dropout=0.2),
+])
+def test_whole_fits_agree_between_back_ends(dtype, params):
+    if len(BACKENDS) < 2:
+        pytest.skip("numba is not installed: one back-end only")
+    X, y = load_digits(return_X_y=True)
+    X = (X[:400] / 16).astype(dtype)
+    fits = []
+    for name in BACKENDS:
+        with kernels.use(name), warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fits.append(MLPClassifier((32, 16), max_iter=10, random_state=0, **params)
+                        .fit(X, y[:400]))
+    for a, b in zip(fits[0].coefs_, fits[1].coefs_):
+        assert_allclose(a, b, rtol=1e-3 if dtype == np.float32 else 1e-7, atol=1e-5)
+    assert_allclose(fits[0].loss_curve_, fits[1].loss_curve_, rtol=1e-4)
+
+
+def test_regressor_agrees_between_back_ends():
+    if len(BACKENDS) < 2:
+        pytest.skip("numba is not installed: one back-end only")
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 5))
+    y = X[:, 0] - np.tanh(X[:, 1])
+    preds = []
+    for name in BACKENDS:
+        with kernels.use(name), warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            preds.append(MLPRegressor(hidden_layer_sizes=(16,), activation="tanh", max_iter=20,
+                                      random_state=0)
+                         .fit(X, y).predict(X))
+    assert_allclose(preds[0], preds[1], rtol=1e-7, atol=1e-9)
+
+
+def test_use_restores_and_rejects_unknown_back_ends():
+    before = kernels.backend()
+    with kernels.use("numpy"):
+        assert kernels.backend() == "numpy"
+    assert kernels.backend() == before
+    with pytest.raises(ValueError, match="not available"):
+        with kernels.use("cuda"):
+            pass
+    assert kernels.backend() == before
+
+
+def test_environment_variable_forces_numpy():
+    code = "from skdl import kernels; print(kernels.backend())"
+    env = {**os.environ, "SKDL_KERNELS": "numpy"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert out == "numpy"
+    env.pop("SKDL_KERNELS")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert out == BACKENDS[0]

@@ -1,0 +1,323 @@
+"""skdl.plot: each picture on small fitted models under the Agg backend,
+checked through the artists it leaves on the axes; the loss landscape
+against the estimators' own objective."""
+
+import copy
+import importlib
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.collections import PathCollection  # noqa: E402
+from matplotlib.contour import QuadContourSet  # noqa: E402
+from mpl_toolkits.mplot3d.art3d import Poly3DCollection  # noqa: E402
+from numpy.testing import assert_allclose, assert_array_equal  # noqa: E402
+from scipy.special import expit  # noqa: E402
+from sklearn.datasets import make_blobs, make_moons  # noqa: E402
+from sklearn.exceptions import NotFittedError  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+import skdl  # noqa: E402
+from skdl import MLPClassifier, MLPRegressor, PerceptronClassifier  # noqa: E402
+from skdl.activations import LeakyReLU  # noqa: E402
+from skdl.plot import (  # noqa: E402
+    BUILTIN_ACTIVATIONS,
+    _filter_normalised_direction,
+    loss_landscape,
+    plot_activations,
+    plot_decision_boundary,
+    plot_loss_curve,
+    plot_loss_landscape,
+)
+
+from cases import ACTIVATION_NAMES  # noqa: E402  (tests/ is on sys.path)
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return make_moons(80, noise=0.2, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    return make_blobs(90, centers=3, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def lbfgs_mlp(moons):
+    return MLPClassifier((8,), activation="tanh", solver="lbfgs", max_iter=60,
+                         random_state=0).fit(*moons)
+
+
+def _filled(ax):
+    return [c for c in ax.collections if isinstance(c, QuadContourSet) and c.filled]
+
+
+def _lines(ax):
+    return [c for c in ax.collections if isinstance(c, QuadContourSet) and not c.filled]
+
+
+def _points(ax):
+    return [c for c in ax.collections if isinstance(c, PathCollection)]
+
+
+# ---------------------------------------------------------------- loss curve
+def test_loss_curve_has_one_point_per_epoch(moons):
+    est = MLPClassifier((8,), max_iter=15, random_state=0).fit(*moons)
+    ax = plot_loss_curve(est)
+    (line,) = ax.lines
+    assert_array_equal(line.get_xdata(), np.arange(1, est.n_iter_ + 1))
+    assert_array_equal(line.get_ydata(), est.loss_curve_)
+    assert ax.get_xlabel() == "epoch"
+    assert ax.get_ylabel() == "training loss"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["MLPClassifier (adam)"]
+
+
+def test_loss_curve_of_lbfgs_counts_iterations(lbfgs_mlp):
+    ax = plot_loss_curve(lbfgs_mlp, label="lbfgs")
+    (line,) = ax.lines
+    assert len(line.get_ydata()) == len(lbfgs_mlp.loss_curve_) > 1
+    assert ax.get_xlabel() == "iteration"
+    assert ax.get_legend().get_texts()[0].get_text() == "lbfgs"
+
+
+def test_loss_curves_of_several_estimators_share_an_axes(moons):
+    _, ax = plt.subplots()
+    for solver in ("sgd", "adam"):
+        est = MLPClassifier((8,), solver=solver, max_iter=5, random_state=0).fit(*moons)
+        assert plot_loss_curve(est, ax=ax, label=solver) is ax
+    assert [len(line.get_ydata()) for line in ax.lines] == [5, 5]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["sgd", "adam"]
+
+
+def test_loss_curve_with_early_stopping_adds_validation_scores(moons):
+    est = MLPClassifier((8,), early_stopping=True, max_iter=20, random_state=0).fit(*moons)
+    ax = plot_loss_curve(est)
+    twin = next(other for other in ax.figure.axes if other is not ax)
+    assert len(ax.lines) == 1
+    (scores,) = twin.lines
+    assert_array_equal(scores.get_ydata(), est.validation_scores_)
+    assert twin.get_ylabel() == "validation score"
+    assert len(twin.get_legend().get_texts()) == 2
+
+
+def test_loss_curve_of_regressor_and_pipeline(moons):
+    X, y = moons
+    reg = MLPRegressor(hidden_layer_sizes=(4,), max_iter=7, random_state=0).fit(X, y)
+    assert len(plot_loss_curve(reg).lines[0].get_ydata()) == 7
+    pipe = make_pipeline(StandardScaler(), MLPClassifier((4,), max_iter=6, random_state=0))
+    pipe.fit(X, y)
+    assert_array_equal(plot_loss_curve(pipe).lines[0].get_ydata(), pipe[-1].loss_curve_)
+
+
+def test_loss_curve_of_perceptron(moons):
+    est = PerceptronClassifier(activation="sigmoid", solver="sgd", eta0=0.1, max_iter=8,
+                               tol=None).fit(*moons)
+    assert len(plot_loss_curve(est).lines[0].get_ydata()) == 8
+    lbfgs = PerceptronClassifier(activation="sigmoid").fit(*moons)  # solver="auto"
+    ax = plot_loss_curve(lbfgs)
+    assert ax.get_xlabel() == "iteration"
+    assert ax.get_legend().get_texts()[0].get_text() == "PerceptronClassifier (lbfgs)"
+    with pytest.raises(ValueError, match="no loss curve for the perceptron rule"):
+        plot_loss_curve(PerceptronClassifier().fit(*moons))
+
+
+@pytest.mark.parametrize("draw", [
+    lambda est, X, y: plot_loss_curve(est),
+    lambda est, X, y: plot_decision_boundary(est, X, y),
+    lambda est, X, y: loss_landscape(est, X, y),
+    lambda est, X, y: plot_loss_landscape(est, X, y),
+], ids=["loss_curve", "decision_boundary", "loss_landscape", "plot_loss_landscape"])
+def test_unfitted_estimator_raises(draw, moons):
+    with pytest.raises(NotFittedError):
+        draw(MLPClassifier(), *moons)
+
+
+# --------------------------------------------------------- decision boundary
+def test_decision_boundary_shades_probabilities(lbfgs_mlp, moons):
+    X, y = moons
+    ax = plot_decision_boundary(lbfgs_mlp, X, y, resolution=30)
+    filled = _filled(ax)
+    assert len(filled) == 2  # one shaded region per class
+    for regions in filled:
+        assert_allclose(regions.levels[[0, -1]], [0.5, 1.0])  # probability of the winner
+    (boundary,) = _lines(ax)
+    assert_array_equal(boundary.levels, [0.5])
+    points = _points(ax)
+    assert len(points) == 2
+    for label, dots in zip(lbfgs_mlp.classes_, points):
+        assert_array_equal(dots.get_offsets(), X[y == label])
+    x_low, x_high = ax.get_xlim()
+    span = X[:, 0].max() - X[:, 0].min()
+    assert_allclose([x_low, x_high], [X[:, 0].min() - 0.1 * span, X[:, 0].max() + 0.1 * span])
+
+
+def test_decision_boundary_without_probabilities_fills_predicted_classes(blobs):
+    X, y = blobs
+    est = PerceptronClassifier().fit(X, y)
+    assert not hasattr(est, "predict_proba")
+    ax = plot_decision_boundary(est, X, y, resolution=40, margin=0.0)
+    (regions,) = _filled(ax)
+    assert_array_equal(regions.levels, [-0.5, 0.5, 1.5, 2.5])  # one band per class
+    (boundary,) = _lines(ax)
+    assert_array_equal(boundary.levels, [0.5, 1.5])
+    assert sum(len(dots.get_offsets()) for dots in _points(ax)) == len(X)
+    assert_allclose(ax.get_ylim(), [X[:, 1].min(), X[:, 1].max()])
+
+
+def test_decision_boundary_of_pipeline_on_given_axes(blobs):
+    X, y = blobs
+    pipe = make_pipeline(StandardScaler(), MLPClassifier((6,), solver="lbfgs",
+                                                         max_iter=30, random_state=0))
+    _, ax = plt.subplots()
+    assert plot_decision_boundary(pipe.fit(X, y), X, y, ax=ax, resolution=20) is ax
+    assert len(_filled(ax)) == 3
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["0", "1", "2"]
+
+
+def test_decision_boundary_rejects_bad_input(lbfgs_mlp, moons):
+    X, y = moons
+    with pytest.raises(ValueError, match="exactly 2 columns"):
+        plot_decision_boundary(lbfgs_mlp, np.hstack([X, X[:, :1]]), y)
+    with pytest.raises(ValueError, match="y must have shape"):
+        plot_decision_boundary(lbfgs_mlp, X, y[:-1])
+    with pytest.raises(ValueError, match="not in est.classes_"):
+        plot_decision_boundary(lbfgs_mlp, X, y + 5)
+    reg = MLPRegressor(hidden_layer_sizes=(3,), max_iter=5).fit(X, y)
+    with pytest.raises(ValueError, match="needs a classifier"):
+        plot_decision_boundary(reg, X, y)
+
+
+# --------------------------------------------------------------- activations
+def test_activations_draws_every_builtin_with_its_derivative():
+    assert list(BUILTIN_ACTIVATIONS) == ACTIVATION_NAMES
+    fig = plot_activations()
+    assert [ax.get_title() for ax in fig.axes] == ACTIVATION_NAMES
+    for ax in fig.axes:
+        value, derivative = ax.lines
+        assert len(value.get_xdata()) == len(derivative.get_ydata()) == 401
+        assert np.all(np.isfinite(value.get_ydata()))
+        assert np.all(np.isfinite(derivative.get_ydata()))
+    by_name = dict(zip(ACTIVATION_NAMES, fig.axes))
+    z = by_name["sigmoid"].lines[0].get_xdata()
+    assert_allclose(z[[0, -1]], [-4, 4])
+    for name in ("sigmoid", "softmax"):  # softmax([z, 0])[0] is the sigmoid
+        value, derivative = by_name[name].lines
+        assert_allclose(value.get_ydata(), expit(z), atol=1e-12)
+        assert_allclose(derivative.get_ydata(), expit(z) * (1 - expit(z)), atol=1e-12)
+    assert_array_equal(by_name["relu"].lines[1].get_ydata(), z > 0)
+    assert_array_equal(by_name["step"].lines[1].get_ydata(), 0)
+
+
+def test_activations_on_given_axes_with_instances():
+    fig, axes = plt.subplots(1, 2)
+    assert plot_activations(["tanh", LeakyReLU(0.2)], axes=axes, z_range=(-1, 1)) is fig
+    slope = axes[1].lines[1].get_ydata()
+    assert set(np.unique(slope)) == {0.2, 1.0}
+    assert axes[1].get_title() == "LeakyReLU(negative_slope=0.2)"
+    with pytest.raises(ValueError, match="one axes per activation"):
+        plot_activations(["tanh", "relu"], axes=axes[0])
+
+
+# ------------------------------------------------------------ loss landscape
+def test_landscape_centre_is_the_fitted_loss(lbfgs_mlp, moons):
+    alphas, betas, losses = loss_landscape(lbfgs_mlp, *moons, resolution=9, random_state=0)
+    assert alphas.shape == betas.shape == (9,)
+    assert losses.shape == (9, 9)
+    assert_allclose(alphas[[0, 4, -1]], [-1, 0, 1])
+    assert alphas[4] == 0
+    assert_allclose(losses[4, 4], lbfgs_mlp.loss_, rtol=1e-12)
+    assert losses[4, 4] == losses.min()  # L-BFGS stopped in a basin
+    again = loss_landscape(lbfgs_mlp, *moons, resolution=3, random_state=0)[2]
+    assert_array_equal(again, losses[::4, ::4])  # same seed, same directions
+
+
+def test_landscape_of_regressor_and_perceptron(moons):
+    X, y = moons
+    reg = MLPRegressor(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=30,
+                       random_state=0).fit(X, y)
+    _, _, losses = loss_landscape(reg, X, y, resolution=5, span=0.5, random_state=1)
+    assert_allclose(losses[2, 2], reg.loss_, rtol=1e-12)
+    # the perceptron rule's criterion is taken on the pre-activation
+    rule = PerceptronClassifier().fit(X, y)
+    _, _, losses = loss_landscape(rule, X, y, resolution=5, random_state=0)
+    assert np.all(np.isfinite(losses)) and np.all(losses >= 0)
+
+
+def test_landscape_of_pipeline_and_of_other_estimators(moons):
+    X, y = moons
+    pipe = make_pipeline(StandardScaler(), MLPClassifier((4,), solver="lbfgs", max_iter=30,
+                                                         random_state=0)).fit(X, y)
+    losses = loss_landscape(pipe, X, y, resolution=3, random_state=0)[2]
+    assert_allclose(losses[1, 1], pipe[-1].loss_, rtol=1e-12)  # on the scaled X
+    with pytest.raises(TypeError, match="needs an skdl estimator"):
+        loss_landscape(LogisticRegression().fit(X, y), X, y)
+
+
+def test_landscape_directions_are_filter_normalised(lbfgs_mlp, moons):
+    network = lbfgs_mlp._objective_parts(*moons)[0]
+    direction = _filter_normalised_direction(network, np.random.RandomState(0))
+    start = 0
+    for coef in lbfgs_mlp.coefs_:
+        block = direction[start : start + coef.size].reshape(coef.shape)
+        assert_allclose(np.linalg.norm(block, axis=0), np.linalg.norm(coef, axis=0))
+        start += coef.size
+    assert_array_equal(direction[start:], 0)  # intercepts are left out
+    assert start + sum(b.size for b in lbfgs_mlp.intercepts_) == direction.size
+
+
+def test_landscape_contours_leave_the_estimator_unchanged(lbfgs_mlp, moons):
+    coefs, intercepts = copy.deepcopy(lbfgs_mlp.coefs_), copy.deepcopy(lbfgs_mlp.intercepts_)
+    ax = plot_loss_landscape(lbfgs_mlp, *moons, resolution=7, random_state=0)
+    for before, after in zip(coefs + intercepts, lbfgs_mlp.coefs_ + lbfgs_mlp.intercepts_):
+        assert_array_equal(before, after)
+    (filled,) = _filled(ax)
+    losses = loss_landscape(lbfgs_mlp, *moons, resolution=7, random_state=0)[2]
+    assert_allclose(filled.levels[[0, -1]], [losses.min(), losses.max()])
+    assert len(_lines(ax)) == 1
+    (star,) = ax.lines
+    assert_array_equal(star.get_xydata(), [[0, 0]])
+    assert len(ax.figure.axes) == 2  # and a colour bar
+
+
+def test_landscape_surface(lbfgs_mlp, moons):
+    ax = plot_loss_landscape(lbfgs_mlp, *moons, resolution=5, surface=True, random_state=0)
+    assert ax.name == "3d"
+    assert sum(isinstance(c, Poly3DCollection) for c in ax.collections) == 1
+    assert ax.get_zlabel() == "training loss"
+    _, flat = plt.subplots()
+    with pytest.raises(ValueError, match="3-D axes"):
+        plot_loss_landscape(lbfgs_mlp, *moons, ax=flat, surface=True)
+
+
+def test_landscape_rejects_bad_grid(lbfgs_mlp, moons):
+    with pytest.raises(ValueError, match="resolution"):
+        loss_landscape(lbfgs_mlp, *moons, resolution=1)
+    with pytest.raises(ValueError, match="span"):
+        loss_landscape(lbfgs_mlp, *moons, span=0)
+
+
+# --------------------------------------------------------- optional extra
+def test_missing_matplotlib_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    monkeypatch.delitem(sys.modules, "skdl.plot")
+    monkeypatch.setattr(skdl, "plot", skdl.plot)  # put back after the fresh import
+    fresh = importlib.import_module("skdl.plot")  # importing needs no matplotlib
+    with pytest.raises(ImportError, match=r"needs matplotlib: pip install 'skdl\[plot\]'"):
+        fresh.plot_activations()
