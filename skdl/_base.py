@@ -346,10 +346,14 @@ class BaseNetwork(BaseEstimator):
             else:
                 X_batch, Y_batch = X[rows], Y[rows]
             sw = None if sample_weight is None else sample_weight[rows]
-            total += (stop - start) * network.loss_and_gradient(
-                X_batch, Y_batch, self._loss, self.alpha, sw, dropout_rng
+            value = network.loss_and_gradient(
+                X_batch, Y_batch, self._loss, self.alpha, sw, dropout_rng,
+                include_penalty=False,
             )
-            optimizer.update(network.params, network.grad)
+            # the optimizer adds the L2 term within its own pass over the weights
+            l2 = self.alpha / (stop - start if sw is None else float(np.sum(sw)))
+            squares = optimizer.update(network.params, network.grad, l2, network.n_coef_params)
+            total += (stop - start) * (value + 0.5 * l2 * squares)
         return total / n_samples
 
     def _run_callbacks(self, started):

@@ -1,37 +1,24 @@
-"""The numba back-end of :mod:`skdl.kernels`: each kernel one fused pass.
+"""The numba back-end of :mod:`skdl.kernels`: each kernel one fused,
+vectorised pass. Importing this module fails without numba.
 
-Every loop is compiled twice, serial and parallel; arrays of at least
-:data:`PARALLEL_MIN_SIZE` elements take the parallel one, smaller ones the
-serial one, whose thread start-up would cost more than it saves.
-``error_model="numpy"`` lets LLVM vectorise the divisions. Importing this
-module fails without numba.
+The loops are serial on purpose. Between two matrix products OpenBLAS's
+threads keep spinning on the cores; a parallel numba region started then
+competes with them for the same cores, and measured here it made a training
+step several times slower, not faster. ``error_model="numpy"`` lets LLVM
+vectorise the divisions.
 """
 
 import math
 
 import numba
 
-PARALLEL_MIN_SIZE = 1 << 16
-"""Elements from which a kernel runs on all threads."""
+_jit = numba.njit(fastmath=True, error_model="numpy", cache=True)
 
 
-def _kernel(loop):
-    """Compile ``loop`` serial and parallel; call the one that fits the size
-    of the first argument."""
-    options = dict(fastmath=True, error_model="numpy", cache=True)
-    serial = numba.njit(**options)(loop)
-    parallel = numba.njit(parallel=True, **options)(loop)
-
-    def run(first, *args):
-        return (parallel if first.size >= PARALLEL_MIN_SIZE else serial)(first, *args)
-
-    return run
-
-
-@_kernel
+@_jit
 def _bias_forward(z, bias, kind):
     rows, cols = z.shape
-    for i in numba.prange(rows):
+    for i in range(rows):
         for j in range(cols):
             x = z[i, j] + bias[j]
             if kind == 1:
@@ -51,22 +38,22 @@ def bias_forward(z, bias, activation):
     _bias_forward(z, bias, _KINDS[activation])
 
 
-@_kernel
+@_jit
 def _relu_backward(grad, a):
-    for i in numba.prange(grad.size):
+    for i in range(grad.size):
         if a[i] <= 0:
             grad[i] = 0
 
 
-@_kernel
+@_jit
 def _tanh_backward(grad, a):
-    for i in numba.prange(grad.size):
+    for i in range(grad.size):
         grad[i] *= 1 - a[i] * a[i]
 
 
-@_kernel
+@_jit
 def _sigmoid_backward(grad, a):
-    for i in numba.prange(grad.size):
+    for i in range(grad.size):
         grad[i] *= a[i] * (1 - a[i])
 
 
@@ -85,9 +72,9 @@ def sigmoid_backward(grad, a):
     _sigmoid_backward(grad.reshape(-1), a.reshape(-1))
 
 
-@_kernel
+@_jit
 def _add_scaled(dst, src, scale):
-    for i in numba.prange(dst.size):
+    for i in range(dst.size):
         dst[i] += scale * src[i]
 
 
@@ -96,36 +83,51 @@ def add_scaled(dst, src, scale, scratch):
     _add_scaled(dst, src, dst.dtype.type(scale))
 
 
-@_kernel
-def _sgd_step(params, grad, velocity, lr, momentum, nesterov):
-    for i in numba.prange(params.size):
-        step = lr * grad[i]
+@_jit
+def _sgd_step(params, grad, velocity, lr, momentum, nesterov, l2, n_penalized):
+    squares = 0.0
+    for i in range(params.size):
+        p = params[i]
+        g = grad[i]
+        if i < n_penalized:
+            squares += p * p
+            g += l2 * p
+        step = lr * g
         vel = momentum * velocity[i] - step
         velocity[i] = vel
-        params[i] += momentum * vel - step if nesterov else vel
+        params[i] = p + (momentum * vel - step if nesterov else vel)
+    return squares
 
 
-def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov):
+def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov, l2=0.0,
+             n_penalized=0):
     """See :func:`skdl.kernels.sgd_step`."""
     cast = params.dtype.type
-    _sgd_step(params, grad, velocity, cast(learning_rate), cast(momentum), nesterov)
+    return float(_sgd_step(params, grad, velocity, cast(learning_rate), cast(momentum),
+                           nesterov, cast(l2), n_penalized if l2 else 0))
 
 
-@_kernel
-def _adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon):
+@_jit
+def _adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, l2, n_penalized):
     keep_m, keep_v = 1 - beta_1, 1 - beta_2
-    for i in numba.prange(params.size):
+    squares = 0.0
+    for i in range(params.size):
+        p = params[i]
         g = grad[i]
+        if i < n_penalized:
+            squares += p * p
+            g += l2 * p
         mi = beta_1 * m[i] + keep_m * g
         vi = beta_2 * v[i] + keep_v * g * g
         m[i] = mi
         v[i] = vi
-        params[i] -= step * mi / (math.sqrt(vi) + epsilon)
+        params[i] = p - step * mi / (math.sqrt(vi) + epsilon)
+    return squares
 
 
-def adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch):
+def adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch, l2=0.0,
+              n_penalized=0):
     """See :func:`skdl.kernels.adam_step` (``scratch`` is not needed)."""
     cast = params.dtype.type
-    _adam_step(params, grad, m, v, cast(step), cast(beta_1), cast(beta_2), cast(epsilon))
-
-
+    return float(_adam_step(params, grad, m, v, cast(step), cast(beta_1), cast(beta_2),
+                            cast(epsilon), cast(l2), n_penalized if l2 else 0))

@@ -41,8 +41,20 @@ def add_scaled(dst, src, scale, scratch):
     dst += scratch
 
 
-def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov):
+def _penalise(params, grad, l2, n_penalized):
+    """Add the L2 gradient to ``grad``; return the penalised sum of squares."""
+    if not (l2 and n_penalized):
+        return 0.0
+    penalised = params[:n_penalized]
+    squares = float(np.dot(penalised, penalised))
+    grad[:n_penalized] += l2 * penalised
+    return squares
+
+
+def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov, l2=0.0,
+             n_penalized=0):
     """See :func:`skdl.kernels.sgd_step`."""
+    squares = _penalise(params, grad, l2, n_penalized)
     step = grad * learning_rate
     velocity *= momentum
     velocity -= step
@@ -51,10 +63,13 @@ def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov):
         params -= step
     else:
         params += velocity
+    return squares
 
 
-def adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch):
+def adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch, l2=0.0,
+              n_penalized=0):
     """See :func:`skdl.kernels.adam_step`."""
+    squares = _penalise(params, grad, l2, n_penalized)
     m *= beta_1
     np.multiply(grad, 1 - beta_1, out=scratch)
     m += scratch
@@ -67,3 +82,4 @@ def adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch):
     np.divide(m, scratch, out=scratch)
     scratch *= step
     params -= scratch
+    return squares

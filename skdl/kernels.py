@@ -136,21 +136,37 @@ def add_scaled(dst, src, scale, scratch):
     _active.add_scaled(dst, src, scale, scratch)
 
 
-def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov):
+def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov, l2=0.0,
+             n_penalized=0):
     """One SGD step with (Nesterov) momentum, in place.
 
-    ``velocity = momentum * velocity - learning_rate * grad``, then ``params
-    += velocity`` or, with Nesterov, ``params += momentum * velocity -
-    learning_rate * grad``.
+    With ``g = grad + l2 * params`` on the first ``n_penalized`` entries
+    (``grad`` itself elsewhere): ``velocity = momentum * velocity -
+    learning_rate * g``, then ``params += velocity`` or, with Nesterov,
+    ``params += momentum * velocity - learning_rate * g``.
+
+    Returns
+    -------
+    float
+        Sum of squares of the penalised entries before the step (0 when
+        ``l2`` is 0), for the penalty's value.
     """
-    _active.sgd_step(params, grad, velocity, learning_rate, momentum, nesterov)
+    return _active.sgd_step(params, grad, velocity, learning_rate, momentum, nesterov,
+                            l2, n_penalized)
 
 
-def adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch):
+def adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch, l2=0.0,
+              n_penalized=0):
     """One Adam step, in place.
 
-    ``m = b1 m + (1 - b1) g``; ``v = b2 v + (1 - b2) g^2``; ``params -= step
-    * m / (sqrt(v) + epsilon)``, where ``step`` already holds the bias
-    correction.
+    With ``g`` as in :func:`sgd_step`: ``m = b1 m + (1 - b1) g``; ``v = b2 v
+    + (1 - b2) g^2``; ``params -= step * m / (sqrt(v) + epsilon)``, where
+    ``step`` already holds the bias correction.
+
+    Returns
+    -------
+    float
+        Sum of squares of the penalised entries before the step.
     """
-    _active.adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch)
+    return _active.adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch,
+                             l2, n_penalized)

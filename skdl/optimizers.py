@@ -58,10 +58,25 @@ class SGD:
         self.power_t = power_t
         self.velocity = np.zeros(n_params, dtype=dtype)
 
-    def update(self, params, grad):
-        """Take one step: ``params`` is changed in place."""
-        kernels.sgd_step(
-            params, grad, self.velocity, self.learning_rate, self.momentum, self.nesterov
+    def update(self, params, grad, l2=0.0, n_penalized=0):
+        """Take one step: ``params`` is changed in place.
+
+        Parameters
+        ----------
+        params, grad : ndarray of shape (n_params,)
+        l2 : float, default=0.0
+            Coefficient of an L2 gradient ``l2 * params`` added to ``grad``
+            on the first ``n_penalized`` entries inside the same pass.
+        n_penalized : int, default=0
+
+        Returns
+        -------
+        float
+            Sum of squares of the penalised entries before the step.
+        """
+        return kernels.sgd_step(
+            params, grad, self.velocity, self.learning_rate, self.momentum, self.nesterov,
+            l2, n_penalized,
         )
 
     def iteration_ends(self, time_step):
@@ -136,16 +151,16 @@ class Adam:
         self.v = np.zeros(n_params, dtype=dtype)
         self._scratch = np.zeros(n_params, dtype=dtype)
 
-    def update(self, params, grad):
-        """Take one step: ``params`` is changed in place."""
+    def update(self, params, grad, l2=0.0, n_penalized=0):
+        """Take one step: ``params`` is changed in place (see :meth:`SGD.update`)."""
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
         self.learning_rate = (
             self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         )
-        kernels.adam_step(
+        return kernels.adam_step(
             params, grad, self.m, self.v, self.learning_rate, b1, b2, self.epsilon,
-            self._scratch,
+            self._scratch, l2, n_penalized,
         )
 
     def iteration_ends(self, time_step):
