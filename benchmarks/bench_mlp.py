@@ -12,7 +12,9 @@ Run from the repository root::
     python benchmarks/bench_mlp.py            # full tables (a few minutes)
     python benchmarks/bench_mlp.py --quick    # smaller, for a smoke test
 
-torch is optional: its row appears when it imports.
+torch is optional: its column is filled when it imports; it runs in a child
+process, because its spinning OpenMP threads would slow every measurement
+taken after it in this one.
 """
 
 import argparse
@@ -101,7 +103,12 @@ def sklearn_factory(hidden, **params):
 
 
 def torch_epoch(X, y, hidden, epochs):
-    """Seconds per epoch of the equivalent torch CPU loop, or None."""
+    """Seconds per epoch of the equivalent torch CPU loop, or None.
+
+    Call it only in a process of its own (see :func:`torch_ratio`): torch's
+    OpenMP threads keep spinning after each call and slow every NumPy and
+    BLAS measurement made after them in the same process.
+    """
     try:
         import torch
     except ImportError:
@@ -132,6 +139,29 @@ def torch_epoch(X, y, hidden, epochs):
     for _ in range(epochs - 1):
         run_epoch()
     return (time.perf_counter() - started) / (epochs - 1)
+
+
+def torch_ratio(n_rows, hidden, dtype, epochs, repeats):
+    """Median ratio of the torch loop to the floor, both measured in a child
+    process (so torch's threads cannot disturb this one), or None."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, statistics, sys; sys.path.insert(0, {dir!r}); import bench_mlp as b; "
+        "import numpy as np; X, y = b.make_data({n}, np.{dtype}); ratios = []\n"
+        "for _ in range({repeats}):\n"
+        "    f = b.floor_epoch(X, {hidden}); t = b.torch_epoch(X, y, {hidden}, {epochs})\n"
+        "    ratios.append(None if t is None else t / f)\n"
+        "print(json.dumps(None if None in ratios else statistics.median(ratios)))"
+    ).format(dir=str(__import__("pathlib").Path(__file__).parent), n=n_rows,
+             dtype=np.dtype(dtype).name, repeats=repeats, hidden=tuple(hidden),
+             epochs=epochs)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if out.returncode != 0:
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def median(fn, repeats):
@@ -176,15 +206,12 @@ def main_table(n_rows, hidden, epochs, repeats):
                 with kernels.use(name):
                     times[name] = epoch_time(skdl_factory(hidden), X, y, epochs)
             times["sklearn"] = epoch_time(sklearn_factory(hidden), X, y, epochs)
-            times["torch"] = torch_epoch(X, y, hidden, epochs + 1)
             rounds.append((floor, times))
         floor = statistics.median(f for f, _ in rounds)
-        cells = []
-        for key in [*backends, "sklearn", "torch"]:
-            if rounds[0][1][key] is None:
-                cells.append("not installed")
-                continue
-            cells.append(f"{statistics.median(t[key] / f for f, t in rounds):.2f}x")
+        cells = [f"{statistics.median(t[key] / f for f, t in rounds):.2f}x"
+                 for key in [*backends, "sklearn"]]
+        torch = torch_ratio(n_rows, hidden, dtype, epochs + 1, repeats)
+        cells.append("not installed" if torch is None else f"{torch:.2f}x")
         speedup = statistics.median(t["sklearn"] / t["numpy"] for _, t in rounds)
         cells.append(f"{speedup:.2f}x")
         print(f"| {dtype.__name__} | {floor:.3f} | " + " | ".join(cells) + " |")
@@ -233,6 +260,25 @@ def scaling_table(rows_list, widths, epochs, repeats):
         print(f"| {n_rows} | {hidden} | {t:.3f} | {t / floor:.2f}x |")
 
 
+def large_data_table(n_rows):
+    print(f"\n### One Adam epoch on {n_rows} x 100 float32 rows: peak memory allocated "
+          "during fit, beyond X itself\n")
+    rng = np.random.RandomState(0)
+    X = rng.rand(n_rows, 100).astype(np.float32)
+    y = rng.randint(0, N_CLASSES, n_rows)
+    print(f"X itself: {X.nbytes / 2**20:.0f} MB\n")
+    print("| estimator | peak MB | seconds |\n|---|---|---|")
+    for name, est in [("skdl", MLPClassifier((64,), max_iter=1, random_state=0)),
+                      ("scikit-learn", SklearnMLP((64,), max_iter=1, random_state=0))]:
+        tracemalloc.start()
+        started = time.perf_counter()
+        est.fit(X, y)
+        seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        print(f"| {name} | {peak / 2**20:.1f} | {seconds:.1f} |")
+
+
 def main():
     """Print the benchmark's tables as Markdown."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -249,6 +295,7 @@ def main():
     lbfgs_and_memory_table(2000 if quick else 5000, (256, 128), repeats)
     scaling_table([1000, 2000] if quick else [1000, 10000, 100000],
                   [64] if quick else [64, 256, 1024], epochs, max(1, repeats // 2))
+    large_data_table(100_000 if quick else 1_000_000)
 
 
 if __name__ == "__main__":

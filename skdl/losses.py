@@ -304,8 +304,8 @@ LOSSES = {
 
 
 class _UserLoss(Loss):
-    """Adapter for a user's object with ``value`` and ``gradient``, checking
-    what it returns."""
+    """Adapter for a user's loss (any object with ``value`` and ``gradient``,
+    subclasses of :class:`Loss` included), checking what it returns."""
 
     def __init__(self, obj):
         self.obj = obj
@@ -319,6 +319,8 @@ class _UserLoss(Loss):
                 f"Loss {self.name!r}.value must return a scalar, got shape "
                 f"{result.shape}."
             )
+        if not np.isfinite(result):
+            raise ValueError(f"Loss {self.name!r}.value returned {float(result)}.")
         return float(result)
 
     def gradient(self, y, out):
@@ -363,7 +365,7 @@ def get_loss(loss, output_activation=None):
                 f"{sorted([*LOSSES, 'log_loss'])} or pass an object with "
                 "value(y, out, sample_weight) and gradient(y, out)."
             ) from None
-    if isinstance(loss, Loss):
+    if isinstance(loss, Loss) and type(loss).__module__ == __name__:
         return loss
     if callable(getattr(loss, "value", None)) and callable(
         getattr(loss, "gradient", None)

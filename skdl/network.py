@@ -290,6 +290,10 @@ def forward(X, coefs, intercepts, activations, return_logits=False):
     last = len(activations) - 1
     for i, act in enumerate(activations):
         z = a @ coefs[i]
+        if i < last and act.kernel is not None and not act.needs_input:
+            kernels.bias_forward(z, intercepts[i], act.kernel)
+            a = z
+            continue
         z += intercepts[i]
         if i == last:
             out = np.empty_like(z)
