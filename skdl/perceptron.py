@@ -389,9 +389,13 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         return np.where(signs > 0, cw[None, :], 1.0)
 
     def _fit_gradient(self, network, X, Y, sample_weight, rng, max_iter, tol):
+        """Mini-batch gradient descent with step ``eta0``; stops like the
+        perceptron rule. Returns the number of epochs run."""
         optimizer = SGD(network.params.size, network.dtype, self.eta0, momentum=0.0)
-        train, val = self._split(rng, Y.argmax(1) if Y.shape[1] > 1 else Y[:, 0],
-                                 X, Y, np.ones(len(Y)) if sample_weight is None else sample_weight)
+        if sample_weight is None:
+            sample_weight = np.ones(len(Y), dtype=X.dtype)
+        labels = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
+        train, val = self._split(rng, labels, X, Y, sample_weight)
         X_tr, Y_tr, sw_tr = train
         n = X_tr.shape[0]
         batch = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
@@ -413,9 +417,9 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
             curve.append(total / n)
             if self.verbose:
                 print(f"-- Epoch {epoch}, average loss: {curve[-1]:.6f}")
-            if not np.isfinite(curve[-1]) or tol is None:
-                if not np.isfinite(curve[-1]):
-                    break
+            if not np.isfinite(curve[-1]):
+                break  # reported as divergence by the caller
+            if tol is None:
                 continue
             if val is None:
                 score, improved = curve[-1], curve[-1] <= best - tol
