@@ -131,3 +131,38 @@ def adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch, l2=0.0
     cast = params.dtype.type
     return float(_adam_step(params, grad, m, v, cast(step), cast(beta_1), cast(beta_2),
                             cast(epsilon), cast(l2), n_penalized if l2 else 0))
+
+
+@_jit
+def _softmax_cross_entropy(z, y, out, delta, weights, weighted, weight_sum):
+    rows, cols = z.shape
+    total = 0.0
+    for i in range(rows):
+        top = z[i, 0]
+        for j in range(1, cols):
+            top = max(top, z[i, j])
+        mass = 0.0
+        for j in range(cols):
+            e = math.exp(z[i, j] - top)
+            out[i, j] = e
+            mass += e
+        target_mass = 0.0
+        target_logit = 0.0
+        for j in range(cols):
+            out[i, j] /= mass
+            target_mass += y[i, j]
+            target_logit += y[i, j] * z[i, j]
+        w = weights[i] if weighted else 1.0
+        scale = w / weight_sum
+        for j in range(cols):
+            delta[i, j] = (out[i, j] * target_mass - y[i, j]) * scale
+        total += w * ((math.log(mass) + top) * target_mass - target_logit)
+    return total / weight_sum
+
+
+def softmax_cross_entropy(z, y, out, delta, sample_weight, weight_sum):
+    """See :func:`skdl.kernels.softmax_cross_entropy`."""
+    weighted = sample_weight is not None
+    weights = sample_weight if weighted else z[:0, 0]
+    return float(_softmax_cross_entropy(z, y, out, delta, weights, weighted,
+                                        float(weight_sum)))

@@ -83,3 +83,24 @@ def adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch, l2=0.0
     scratch *= step
     params -= scratch
     return squares
+
+
+def softmax_cross_entropy(z, y, out, delta, sample_weight, weight_sum):
+    """See :func:`skdl.kernels.softmax_cross_entropy`."""
+    top = z.max(axis=1, keepdims=True)
+    np.subtract(z, top, out=out)
+    np.exp(out, out=out)
+    total = out.sum(axis=1, keepdims=True)
+    out /= total
+    target_mass = y.sum(axis=1)
+    per_sample = (np.log(total[:, 0]) + top[:, 0]) * target_mass - np.einsum("ij,ij->i", y, z)
+    if sample_weight is None:
+        value = float(np.mean(per_sample))
+        delta_scale = 1.0 / weight_sum
+    else:
+        value = float(np.dot(per_sample, sample_weight) / weight_sum)
+        delta_scale = (sample_weight / weight_sum).astype(delta.dtype)[:, None]
+    np.multiply(out, target_mass[:, None], out=delta)
+    delta -= y
+    delta *= delta_scale
+    return value

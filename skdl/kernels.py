@@ -23,7 +23,7 @@ from contextlib import contextmanager
 
 from . import _numpy_kernels
 
-__all__ = ["available", "backend", "use", "KERNEL_NAMES"]
+__all__ = ["available", "backend", "use", "scale_rows", "KERNEL_NAMES"]
 
 KERNEL_NAMES = (
     "bias_forward",
@@ -33,6 +33,7 @@ KERNEL_NAMES = (
     "add_scaled",
     "sgd_step",
     "adam_step",
+    "softmax_cross_entropy",
 )
 """The kernels each back-end provides."""
 
@@ -170,3 +171,34 @@ def adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch, l2=0.0
     """
     return _active.adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch,
                              l2, n_penalized)
+
+
+def softmax_cross_entropy(z, y, out, delta, sample_weight, weight_sum):
+    """Softmax output, cross-entropy and its gradient in one step.
+
+    Writes ``softmax(z)`` into ``out`` and ``(out * sum(y) - y)`` times each
+    row's weight over ``weight_sum`` into ``delta``.
+
+    Parameters
+    ----------
+    z, y, out, delta : ndarray of shape (n_samples, n_classes)
+        Logits, targets, and the two outputs.
+    sample_weight : ndarray of shape (n_samples,) or None
+    weight_sum : float
+        Sum of the weights (``n_samples`` without weights).
+
+    Returns
+    -------
+    float
+        The weighted mean cross-entropy, from the logits.
+    """
+    return _active.softmax_cross_entropy(z, y, out, delta, sample_weight, weight_sum)
+
+
+def scale_rows(delta, sample_weight, weight_sum):
+    """Multiply each row of ``delta`` by its weight over ``weight_sum``
+    (by ``1 / weight_sum`` without weights), in place."""
+    if sample_weight is None:
+        delta *= 1.0 / weight_sum
+    else:
+        delta *= (sample_weight / weight_sum).astype(delta.dtype)[:, None]

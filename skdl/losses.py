@@ -19,6 +19,7 @@ Look a loss up by name with :func:`get_loss`.
 import numpy as np
 from scipy.special import xlogy
 
+from . import kernels
 from .activations import get_activation
 
 __all__ = [
@@ -99,6 +100,23 @@ class Loss:
         """Write each sample's derivative with respect to the canonical
         pre-activation, ``out - y``, into the array ``into`` and return it."""
         return np.subtract(out, y, out=into)
+
+    def canonical_step(self, y, z, activation, out, delta, sample_weight, weight_sum):
+        """Output-layer step of a canonical pair, in one go.
+
+        Writes ``activation(z)`` into ``out`` and the averaged gradient with
+        respect to ``z`` (each row times its weight over ``weight_sum``) into
+        ``delta``, and returns the weighted mean loss computed from ``z``.
+        """
+        activation.forward(z, out)
+        per_sample = self.per_sample_from_logits(y, z)
+        if sample_weight is None:
+            value = float(np.mean(per_sample))
+        else:
+            value = float(np.dot(per_sample, sample_weight) / weight_sum)
+        self.logit_gradient(y, out, delta)
+        kernels.scale_rows(delta, sample_weight, weight_sum)
+        return value
 
     def value(self, y, out, sample_weight=None):
         """Sample-weighted mean loss.
@@ -247,6 +265,10 @@ class CrossEntropy(Loss):
         np.multiply(out, y.sum(axis=1, keepdims=True), out=into)
         into -= y
         return into
+
+    def canonical_step(self, y, z, activation, out, delta, sample_weight, weight_sum):
+        # softmax, log-sum-exp, loss and gradient in one fused kernel
+        return kernels.softmax_cross_entropy(z, y, out, delta, sample_weight, weight_sum)
 
 
 class Hinge(Loss):

@@ -168,3 +168,28 @@ def test_environment_variable_forces_numpy():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True).stdout.strip()
     assert out == BACKENDS[0]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_softmax_cross_entropy(backend, dtype, weighted, rng):
+    z = (rng.normal(size=(31, 5)) * 30).astype(dtype)  # large logits: must stay finite
+    y = np.eye(5, dtype=dtype)[rng.randint(0, 5, 31)]
+    y[3] = 0  # a row that does not sum to one
+    weights = rng.uniform(0, 2, size=31).astype(dtype) if weighted else None
+    weight_sum = float(weights.sum()) if weighted else 31.0
+    z64, y64 = z.astype(np.float64), y.astype(np.float64)
+    top = z64.max(axis=1, keepdims=True)
+    log_mass = np.log(np.exp(z64 - top).sum(axis=1, keepdims=True)) + top
+    p = np.exp(z64 - log_mass)
+    per_sample = (log_mass[:, 0] * y64.sum(axis=1)) - (y64 * z64).sum(axis=1)
+    w = np.ones(31) if weights is None else weights.astype(np.float64)
+    out, delta = np.empty_like(z), np.empty_like(z)
+    with kernels.use(backend):
+        value = kernels.softmax_cross_entropy(z, y, out, delta, weights, weight_sum)
+    assert np.isfinite(value)
+    assert_allclose(value, np.dot(per_sample, w) / weight_sum, rtol=1e-5)
+    assert_allclose(out, p, **_tol(dtype))
+    assert_allclose(delta, (p * y64.sum(axis=1, keepdims=True) - y64) * (w / weight_sum)[:, None],
+                    **_tol(dtype))
