@@ -260,3 +260,17 @@ def test_pickle_and_joblib_round_trips(estimator, dtype, sparse, tmp_path):
         assert_array_equal(clone.predict(data), model.predict(data))
         weights = getattr(clone, "coefs_", None) or [clone.coef_]
         assert all(w.dtype == dtype for w in weights)
+
+
+EVERY_PARAMETER = [(type(est), name) for est in ESTIMATORS for name in est.get_params()]
+
+
+@pytest.mark.parametrize("cls, name", EVERY_PARAMETER,
+                         ids=[f"{c.__name__}-{n}" for c, n in EVERY_PARAMETER])
+def test_every_hyperparameter_rejects_a_value_of_the_wrong_kind(cls, name):
+    """An arbitrary object fits no parameter's constraints, so each one must
+    be refused by name before any training starts."""
+    model = cls(**{name: object()})
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
+        model.fit(X, Y_REG if cls is MLPRegressor else Y_CLASS)
+    assert not hasattr(model, "n_features_in_")
