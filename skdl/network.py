@@ -179,6 +179,10 @@ class Network:
         deltas = [d[:n] for d in self._delta]
         last = len(self.activations) - 1
 
+        out_act = self.activations[last]
+        fused = _is_canonical_pair(loss, out_act)
+        weight_sum = n if sample_weight is None else float(np.sum(sample_weight))
+
         # forward; inputs[i] is what layer i multiplies (after dropout)
         dropping = [bool(rate) and dropout_rng is not None for rate in self.dropout]
         inputs = [X]
@@ -188,40 +192,26 @@ class Network:
                 kernels.bias_forward(zs[i], self.intercepts[i], act.kernel)
             else:
                 zs[i] += self.intercepts[i]
-                act.forward(zs[i], As[i])
+                if not (i == last and fused):  # the fused step below activates it
+                    act.forward(zs[i], As[i])
             if i < last:
                 inputs.append(self._drop(i, n, As[i], dropout_rng) if dropping[i] else As[i])
 
-        out_act = self.activations[last]
-        fused = _is_canonical_pair(loss, out_act)
-        weight_sum = n if sample_weight is None else float(np.sum(sample_weight))
-
-        # loss value
+        # loss value and output delta dL/dz, already weighted and averaged
+        delta = deltas[last]
         if fused:
-            per_sample = loss.per_sample_from_logits(Y, zs[last])
-            value = (
-                float(np.mean(per_sample))
-                if sample_weight is None
-                else float(np.dot(per_sample, sample_weight) / weight_sum)
+            value = loss.canonical_step(
+                Y, zs[last], out_act, As[last], delta, sample_weight, weight_sum
             )
         else:
             value = loss.value(Y, As[last], sample_weight)
+            delta[...] = loss.gradient(Y, As[last])
+            out_act.backward(delta, zs[last], As[last])
+            kernels.scale_rows(delta, sample_weight, weight_sum)
         coefs_flat = self.params[: self.n_coef_params]
         penalise = include_penalty and alpha
         if penalise:
             value += 0.5 * alpha * float(np.dot(coefs_flat, coefs_flat)) / weight_sum
-
-        # output delta: dL/dz for the output layer, already averaged
-        delta = deltas[last]
-        if fused:
-            loss.logit_gradient(Y, As[last], delta)
-        else:
-            delta[...] = loss.gradient(Y, As[last])
-            out_act.backward(delta, zs[last], As[last])
-        if sample_weight is None:
-            delta *= 1.0 / weight_sum
-        else:
-            delta *= (sample_weight / weight_sum).astype(self.dtype)[:, None]
 
         # backward
         for i in range(last, -1, -1):
