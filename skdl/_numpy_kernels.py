@@ -41,13 +41,18 @@ def add_scaled(dst, src, scale, scratch):
     dst += scratch
 
 
-def _penalise(params, grad, l2, n_penalized):
-    """Add the L2 gradient to ``grad``; return the penalised sum of squares."""
+def _penalise(params, grad, l2, n_penalized, scratch=None):
+    """Add the L2 gradient to ``grad``; return the penalised sum of squares.
+    ``scratch`` (like ``params``) spares a temporary array."""
     if not (l2 and n_penalized):
         return 0.0
     penalised = params[:n_penalized]
     squares = float(np.dot(penalised, penalised))
-    grad[:n_penalized] += l2 * penalised
+    if scratch is None:
+        grad[:n_penalized] += l2 * penalised
+    else:
+        np.multiply(penalised, l2, out=scratch[:n_penalized])
+        grad[:n_penalized] += scratch[:n_penalized]
     return squares
 
 
@@ -69,7 +74,7 @@ def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov, l2=0.0,
 def adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch, l2=0.0,
               n_penalized=0):
     """See :func:`skdl.kernels.adam_step`."""
-    squares = _penalise(params, grad, l2, n_penalized)
+    squares = _penalise(params, grad, l2, n_penalized, scratch)
     m *= beta_1
     np.multiply(grad, 1 - beta_1, out=scratch)
     m += scratch
