@@ -51,6 +51,18 @@ def restore_on_error(estimator):
         raise
 
 
+def objective_inputs(estimator, X, y, sample_weight):
+    """Validated ``X``, encoded targets and effective sample weights (class
+    weights applied) of a fitted estimator, as its training objective sees
+    them; the shared first half of every ``_objective_parts``."""
+    check_is_fitted(estimator)
+    X, y, _ = estimator._validate_targets(X, y, incremental=True, first_pass=False)
+    Y = estimator._encode_targets(y, X.dtype)
+    if sample_weight is not None:
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+    return X, Y, estimator._apply_class_weight(sample_weight, y, X.dtype)
+
+
 def fit_lbfgs(
     network, X, Y, loss, *, alpha, sample_weight, max_iter, max_fun, tol, verbose,
     on_iteration=None,
@@ -159,7 +171,7 @@ class BaseNetwork(BaseEstimator):
             self.t_ = 0
             self._reset_curves()
             return network
-        fitted_units = [self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_)]
+        fitted_units = self._fitted_layer_units()
         if fitted_units != layer_units:
             raise ValueError(
                 f"The fitted network has layer sizes {fitted_units} but this call "
@@ -465,16 +477,14 @@ class BaseNetwork(BaseEstimator):
         sample_weight : ndarray or None
             Sample weights with class weights applied.
         """
-        check_is_fitted(self)
-        X, y, _ = self._validate_targets(X, y, incremental=True, first_pass=False)
-        Y = self._encode_targets(y, X.dtype)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
-        sample_weight = self._apply_class_weight(sample_weight, y, X.dtype)
-        layer_units = [self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_)]
-        network = Network(layer_units, self._layer_activations, X.dtype)
+        X, Y, sample_weight = objective_inputs(self, X, y, sample_weight)
+        network = Network(self._fitted_layer_units(), self._layer_activations, X.dtype)
         network.set_weights(self.coefs_, self.intercepts_)
         return network, X, Y, self._loss, self.alpha, sample_weight
+
+    def _fitted_layer_units(self):
+        """Units per layer of the fitted weights, input first."""
+        return [self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_)]
 
     # ------------------------------------------------------------ prediction
     def _forward(self, X):

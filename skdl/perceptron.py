@@ -19,6 +19,7 @@ from ._base import (
     ACTIVATION_CONSTRAINTS,
     CLASSIFIER_LOSS_CONSTRAINTS,
     fit_lbfgs,
+    objective_inputs,
     restore_on_error,
 )
 from ._classification import ClassifierOutputsMixin
@@ -459,12 +460,7 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         """The training objective at the fitted weights, for inspection (see
         ``BaseNetwork._objective_parts``). The perceptron rule's criterion is
         taken on the pre-activation, so a step output is replaced by identity."""
-        check_is_fitted(self)
-        X, y, _ = self._validate_targets(X, y, incremental=True, first_pass=False)
-        Y = self._encode_targets(y, X.dtype)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
-        sample_weight = self._apply_class_weight(sample_weight, y, X.dtype)
+        X, Y, sample_weight = objective_inputs(self, X, y, sample_weight)
         activation = self._layer_activations[0]
         if activation.name == "step":
             activation = get_activation("identity")

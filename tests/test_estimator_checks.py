@@ -1,7 +1,6 @@
 """scikit-learn's estimator checks over every estimator, with defaults and over
 a grid of activation x loss x solver combinations."""
 
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdl import MLPClassifier, MLPRegressor, PerceptronClassifier

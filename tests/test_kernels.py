@@ -28,6 +28,12 @@ def rng():
     return np.random.RandomState(0)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_back_end_provides_every_kernel(backend):
+    module = kernels._BACKENDS[backend]
+    assert all(callable(getattr(module, name, None)) for name in kernels.KERNEL_NAMES)
+
+
 def test_numba_is_available_where_installed():
     try:
         import numba  # noqa: F401

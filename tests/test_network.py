@@ -9,7 +9,7 @@ file, scikit-learn's own MLP internals (``_init_coef``, ``_forward_pass_fast``,
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.special import expit, logsumexp, ndtr, softmax as sp_softmax, xlogy
+from scipy.special import logsumexp, ndtr, xlogy
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from skdl.activations import get_activation
