@@ -353,8 +353,10 @@ class BaseNetwork(BaseEstimator):
             stop = min(start + batch_size, n_samples)
             rows = slice(start, stop) if order is None else order[start:stop]
             if gather:
-                X_batch = np.take(X, rows, axis=0, out=X_buffer[: stop - start])
-                Y_batch = np.take(Y, rows, axis=0, out=Y_buffer[: stop - start])
+                # rows come from a permutation, so always in range; mode="clip"
+                # skips the bounds check, for which "raise" copies via a buffer
+                X_batch = np.take(X, rows, axis=0, out=X_buffer[: stop - start], mode="clip")
+                Y_batch = np.take(Y, rows, axis=0, out=Y_buffer[: stop - start], mode="clip")
             else:
                 X_batch, Y_batch = X[rows], Y[rows]
             sw = None if sample_weight is None else sample_weight[rows]
