@@ -3,9 +3,12 @@
 Everything is measured side by side in one process run and reported as
 ratios to the floor: the time of the same matrix products alone (per batch,
 ``a @ W`` for each layer forward, ``a.T @ d`` for each layer and ``d @ W.T``
-for all but the first backward), at the same dtype and batch size. Each
-figure is the median of ``--repeats`` runs; absolute times on shared
-machines drift, ratios measured together do not.
+for all but the first backward), at the same dtype and batch size. Every
+timing is divided by the mean of the floor measured just before and just
+after it, and each figure is the median of ``--repeats`` such rounds: on
+shared machines the speed of the whole machine drifts by tens of percent
+within seconds, and a ratio to a floor measured around it cancels most of
+that drift.
 
 Run from the repository root::
 
@@ -150,11 +153,10 @@ def torch_ratio(n_rows, hidden, dtype, epochs, repeats):
 
     code = (
         "import json, statistics, sys; sys.path.insert(0, {dir!r}); import bench_mlp as b; "
-        "import numpy as np; X, y = b.make_data({n}, np.{dtype}); ratios = []\n"
-        "for _ in range({repeats}):\n"
-        "    f = b.floor_epoch(X, {hidden}); t = b.torch_epoch(X, y, {hidden}, {epochs})\n"
-        "    ratios.append(None if t is None else t / f)\n"
-        "print(json.dumps(None if None in ratios else statistics.median(ratios)))"
+        "import numpy as np; import torch; X, y = b.make_data({n}, np.{dtype})\n"
+        "_, ratios = b.bracketed_ratios(lambda: b.floor_epoch(X, {hidden}), "
+        "{{'torch': lambda: b.torch_epoch(X, y, {hidden}, {epochs})}}, {repeats})\n"
+        "print(json.dumps(statistics.median(ratios['torch'])))"
     ).format(dir=str(__import__("pathlib").Path(__file__).parent), n=n_rows,
              dtype=np.dtype(dtype).name, repeats=repeats, hidden=tuple(hidden),
              epochs=epochs)
@@ -166,6 +168,32 @@ def torch_ratio(n_rows, hidden, dtype, epochs, repeats):
 
 def median(fn, repeats):
     return statistics.median(fn() for _ in range(repeats))
+
+
+def bracketed_ratios(floor, contenders, repeats):
+    """Per round, each contender's seconds over the mean of the floor timed
+    just before and just after it.
+
+    Parameters
+    ----------
+    floor : callable returning seconds
+    contenders : dict of name -> callable returning seconds
+    repeats : int
+
+    Returns
+    -------
+    floors : list of float
+        Every floor measurement.
+    ratios : dict of name -> list of float
+        One ratio per round.
+    """
+    floors, ratios = [floor()], {name: [] for name in contenders}
+    for _ in range(repeats):
+        for name, timed in contenders.items():
+            seconds = timed()
+            floors.append(floor())
+            ratios[name].append(seconds / statistics.mean(floors[-2:]))
+    return floors, ratios
 
 
 def peak_memory(make, X, y):
@@ -184,10 +212,15 @@ def lbfgs_iteration(cls, X, y, hidden, iterations=10):
     return (time.perf_counter() - started) / est.n_iter_
 
 
+def _with_backend(name, timed):
+    with kernels.use(name):
+        return timed()
+
+
 def main_table(n_rows, hidden, epochs, repeats):
     print(f"\n### Adam epoch, {n_rows} rows, hidden {hidden}, batch {BATCH}: time / floor "
-          f"(median of {repeats} rounds, each measuring the floor and every "
-          "contender in turn)\n")
+          f"(median of {repeats} rounds; each time is over the floor measured just "
+          "before and after it)\n")
     backends = kernels.available()
     print("| dtype | floor s/epoch | " + " | ".join(
         [f"skdl[{b}]" for b in backends] + ["scikit-learn", "torch CPU",
@@ -198,21 +231,18 @@ def main_table(n_rows, hidden, epochs, repeats):
         for name in backends:  # compile and warm up every back-end first
             with kernels.use(name):
                 skdl_factory(hidden)(2).fit(X[:1000], y[:1000])
-        rounds = []
-        for _ in range(repeats):
-            floor = floor_epoch(X, hidden)
-            times = {}
-            for name in backends:
-                with kernels.use(name):
-                    times[name] = epoch_time(skdl_factory(hidden), X, y, epochs)
-            times["sklearn"] = epoch_time(sklearn_factory(hidden), X, y, epochs)
-            rounds.append((floor, times))
-        floor = statistics.median(f for f, _ in rounds)
-        cells = [f"{statistics.median(t[key] / f for f, t in rounds):.2f}x"
-                 for key in [*backends, "sklearn"]]
+        contenders = {}
+        for name in backends:
+            contenders[name] = lambda name=name: _with_backend(
+                name, lambda: epoch_time(skdl_factory(hidden), X, y, epochs))
+        contenders["sklearn"] = lambda: epoch_time(sklearn_factory(hidden), X, y, epochs)
+        floors, ratios = bracketed_ratios(lambda: floor_epoch(X, hidden), contenders, repeats)
+        floor = statistics.median(floors)
+        cells = [f"{statistics.median(ratios[key]):.2f}x" for key in [*backends, "sklearn"]]
         torch = torch_ratio(n_rows, hidden, dtype, epochs + 1, repeats)
         cells.append("not installed" if torch is None else f"{torch:.2f}x")
-        speedup = statistics.median(t["sklearn"] / t["numpy"] for _, t in rounds)
+        speedup = statistics.median(
+            theirs / ours for theirs, ours in zip(ratios["sklearn"], ratios["numpy"]))
         cells.append(f"{speedup:.2f}x")
         print(f"| {dtype.__name__} | {floor:.3f} | " + " | ".join(cells) + " |")
 
@@ -224,15 +254,18 @@ def predict_table(n_rows, hidden, repeats):
         X, y = make_data(n_rows, dtype)
         ours = skdl_factory(hidden)(1).fit(X[:2000], y[:2000])
         theirs = sklearn_factory(hidden)(1).fit(X[:2000], y[:2000])
-        floor = median(lambda: forward_floor(X, hidden), repeats)
 
         def timed(est):
             started = time.perf_counter()
             est.predict_proba(X)
             return time.perf_counter() - started
 
-        ratios = [median(lambda: timed(e), repeats) / floor for e in (ours, theirs)]
-        print(f"| {dtype.__name__} | {floor:.4f} | {ratios[0]:.2f}x | {ratios[1]:.2f}x |")
+        floors, ratios = bracketed_ratios(
+            lambda: forward_floor(X, hidden),
+            {"skdl": lambda: timed(ours), "sklearn": lambda: timed(theirs)}, repeats)
+        cells = [f"{statistics.median(ratios[key]):.2f}x" for key in ("skdl", "sklearn")]
+        print(f"| {dtype.__name__} | {statistics.median(floors):.4f} | " + " | ".join(cells)
+              + " |")
 
 
 def lbfgs_and_memory_table(n_rows, hidden, repeats):
@@ -255,9 +288,15 @@ def scaling_table(rows_list, widths, epochs, repeats):
     cases = [(n, (256, 128)) for n in rows_list] + [(20000, (w, w // 2)) for w in widths]
     for n_rows, hidden in cases:
         X, y = make_data(n_rows, np.float32)
-        floor = median(lambda: floor_epoch(X, hidden), repeats)
-        t = median(lambda: epoch_time(skdl_factory(hidden), X, y, epochs), repeats)
-        print(f"| {n_rows} | {hidden} | {t:.3f} | {t / floor:.2f}x |")
+        seconds = []
+
+        def timed():
+            seconds.append(epoch_time(skdl_factory(hidden), X, y, epochs))
+            return seconds[-1]
+
+        _, ratios = bracketed_ratios(lambda: floor_epoch(X, hidden), {"skdl": timed}, repeats)
+        print(f"| {n_rows} | {hidden} | {statistics.median(seconds):.3f} | "
+              f"{statistics.median(ratios['skdl']):.2f}x |")
 
 
 def large_data_table(n_rows):
