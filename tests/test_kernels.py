@@ -86,33 +86,54 @@ def test_add_scaled(backend, dtype, rng):
     assert_allclose(dst, expected, **_tol(dtype))
 
 
+def _penalised_gradient(params, grad, l2, n_penalized):
+    """The reference for the optimizers' fused L2 term: the gradient with
+    ``l2 * params`` added on the first entries, and their sum of squares."""
+    g = grad.astype(np.float64)
+    g[:n_penalized] += l2 * params[:n_penalized].astype(np.float64)
+    return g, float(np.sum(params[:n_penalized].astype(np.float64) ** 2))
+
+
+# no penalty; a penalty on part of the vector (coefficients before
+# intercepts); a penalty on all of it
+PENALTIES = [(0.0, 0), (0.3, 300), (0.3, 503)]
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("momentum, nesterov", [(0.0, False), (0.9, False), (0.9, True)])
-def test_sgd_step(backend, dtype, momentum, nesterov, rng):
+@pytest.mark.parametrize("l2, n_penalized", PENALTIES)
+def test_sgd_step(backend, dtype, momentum, nesterov, l2, n_penalized, rng):
     params, grad, velocity = rng.normal(size=(3, 503)).astype(dtype)
+    g, squares = _penalised_gradient(params, grad, l2, n_penalized)
     p, v = params.astype(np.float64), velocity.astype(np.float64)
-    v = momentum * v - 0.1 * grad
-    p = p + (momentum * v - 0.1 * grad if nesterov else v)
+    v = momentum * v - 0.1 * g
+    p = p + (momentum * v - 0.1 * g if nesterov else v)
     with kernels.use(backend):
-        kernels.sgd_step(params, grad, velocity, 0.1, momentum, nesterov)
+        got = kernels.sgd_step(params, grad, velocity, 0.1, momentum, nesterov, l2,
+                               n_penalized)
     assert_allclose(velocity, v, **_tol(dtype))
     assert_allclose(params, p, **_tol(dtype))
+    assert_allclose(got, squares, **_tol(dtype))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_adam_step(backend, dtype, rng):
+@pytest.mark.parametrize("l2, n_penalized", PENALTIES)
+def test_adam_step(backend, dtype, l2, n_penalized, rng):
     params, grad = rng.normal(size=(2, 503)).astype(dtype)
     m, v = rng.normal(size=503).astype(dtype), rng.uniform(size=503).astype(dtype)
-    m64 = 0.9 * m + 0.1 * grad.astype(np.float64)
-    v64 = 0.999 * v + 0.001 * grad.astype(np.float64) ** 2
+    g, squares = _penalised_gradient(params, grad, l2, n_penalized)
+    m64 = 0.9 * m + 0.1 * g
+    v64 = 0.999 * v + 0.001 * g ** 2
     p64 = params - 0.01 * m64 / (np.sqrt(v64) + 1e-8)
     with kernels.use(backend):
-        kernels.adam_step(params, grad, m, v, 0.01, 0.9, 0.999, 1e-8, np.empty_like(params))
-    for got, want in [(m, m64), (v, v64), (params, p64)]:
-        assert got.dtype == dtype
-        assert_allclose(got, want, **_tol(dtype))
+        got = kernels.adam_step(params, grad, m, v, 0.01, 0.9, 0.999, 1e-8,
+                                np.empty_like(params), l2, n_penalized)
+    for array, want in [(m, m64), (v, v64), (params, p64)]:
+        assert array.dtype == dtype
+        assert_allclose(array, want, **_tol(dtype))
+    assert_allclose(got, squares, **_tol(dtype))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
