@@ -7,7 +7,7 @@ module does that work in one of two back-ends:
 
 - ``"numpy"``: in-place ufuncs over preallocated scratch buffers, in as few
   passes as NumPy allows; always available.
-- ``"numba"``: fused, parallel loops compiled by numba (``pip install
+- ``"numba"``: fused, vectorised loops compiled by numba (``pip install
   skdl[fast]``), one pass per kernel.
 
 The back-end is chosen at import: numba when it imports, unless the
