@@ -39,6 +39,18 @@ CLASSIFIER_LOSS_CONSTRAINTS = [
 ]
 
 
+def check_split_weights(train_weight, val_weight, validation_fraction):
+    """Raise a ValueError when an early-stopping split leaves the training or
+    the validation rows with sample weights summing to zero (None: unweighted)."""
+    for side, weight in (("training", train_weight), ("validation", val_weight)):
+        if weight is not None and np.sum(weight) == 0:
+            raise ValueError(
+                f"The early-stopping split (validation_fraction={validation_fraction}) "
+                f"left the {side} rows with sample weights summing to 0. Give more "
+                "rows a non-zero weight, or change validation_fraction or random_state."
+            )
+
+
 @contextmanager
 def restore_on_error(estimator):
     """Put back every attribute of ``estimator`` if the body raises."""
@@ -340,7 +352,8 @@ class BaseNetwork(BaseEstimator):
         """One pass over the data in mini-batches; returns the mean objective.
 
         Shuffled batches of dense X are gathered into one reused buffer
-        rather than copied anew each time.
+        rather than copied anew each time. A batch whose sample weights sum
+        to zero carries no gradient: it takes no step and no part in the mean.
         """
         n_samples = X.shape[0]
         order = rng.permutation(n_samples) if self.shuffle else None
@@ -348,10 +361,14 @@ class BaseNetwork(BaseEstimator):
         if gather:
             X_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
             Y_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
-        total = 0.0
+        total, n_counted = 0.0, 0
         for start in range(0, n_samples, batch_size):
             stop = min(start + batch_size, n_samples)
             rows = slice(start, stop) if order is None else order[start:stop]
+            sw = None if sample_weight is None else sample_weight[rows]
+            weight_sum = stop - start if sw is None else float(np.sum(sw))
+            if weight_sum == 0:
+                continue
             if gather:
                 # rows come from a permutation, so always in range; mode="clip"
                 # skips the bounds check, for which "raise" copies via a buffer
@@ -359,16 +376,16 @@ class BaseNetwork(BaseEstimator):
                 Y_batch = np.take(Y, rows, axis=0, out=Y_buffer[: stop - start], mode="clip")
             else:
                 X_batch, Y_batch = X[rows], Y[rows]
-            sw = None if sample_weight is None else sample_weight[rows]
             value = network.loss_and_gradient(
                 X_batch, Y_batch, self._loss, self.alpha, sw, dropout_rng,
                 include_penalty=False,
             )
             # the optimizer adds the L2 term within its own pass over the weights
-            l2 = self.alpha / (stop - start if sw is None else float(np.sum(sw)))
+            l2 = self.alpha / weight_sum
             squares = optimizer.update(network.params, network.grad, l2, network.n_coef_params)
             total += (stop - start) * (value + 0.5 * l2 * squares)
-        return total / n_samples
+            n_counted += stop - start
+        return total / n_counted
 
     def _run_callbacks(self, started):
         """Record the epoch in ``history_`` and call the user's callbacks.
@@ -419,6 +436,7 @@ class BaseNetwork(BaseEstimator):
         )
         X, X_val, Y, Y_val = parts[:4]
         sw, sw_val = (parts[4], parts[5]) if sample_weight is not None else (None, None)
+        check_split_weights(sw, sw_val, self.validation_fraction)
         return X, X_val, Y, Y_val, sw, sw_val
 
     def _stratify_labels(self, Y):

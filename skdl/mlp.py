@@ -280,7 +280,8 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNetwork):
         y : array-like of shape (n_samples,) or (n_samples, n_classes)
             Class labels, or a label indicator matrix for multi-label.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
+            Weight of each sample in the loss. With the stochastic solvers a
+            mini-batch whose weights sum to zero takes no step.
 
         Returns
         -------
@@ -301,7 +302,8 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNetwork):
         y : array-like of shape (n_samples,) or (n_samples, n_classes)
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
+            Weight of each sample in the loss. With the stochastic solvers a
+            mini-batch whose weights sum to zero takes no step.
         classes : array-like of shape (n_classes,), default=None
             All classes that will ever be seen; required on the first call.
 
@@ -458,7 +460,8 @@ class MLPRegressor(RegressorMixin, BaseNetwork):
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
+            Weight of each sample in the loss. With the stochastic solvers a
+            mini-batch whose weights sum to zero takes no step.
 
         Returns
         -------
@@ -479,7 +482,8 @@ class MLPRegressor(RegressorMixin, BaseNetwork):
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
+            Weight of each sample in the loss. With the stochastic solvers a
+            mini-batch whose weights sum to zero takes no step.
 
         Returns
         -------

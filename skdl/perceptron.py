@@ -18,6 +18,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ._base import (
     ACTIVATION_CONSTRAINTS,
     CLASSIFIER_LOSS_CONSTRAINTS,
+    check_split_weights,
     fit_lbfgs,
     objective_inputs,
     restore_on_error,
@@ -349,6 +350,7 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
             *arrays, test_size=self.validation_fraction, random_state=rng,
             stratify=stratify,
         )
+        check_split_weights(parts[-2], parts[-1], self.validation_fraction)
         return parts[0::2], parts[1::2]
 
     def _fit_rule(self, network, X, Y, y, sample_weight, rng, max_iter, tol):
@@ -404,18 +406,22 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         curve = list(self.loss_curve_)
         for epoch in range(1, max_iter + 1):
             order = rng.permutation(n) if self.shuffle else np.arange(n)
-            total = 0.0
+            total, n_counted = 0.0, 0
             for start in range(0, n, batch):
                 rows = order[start : start + batch]
+                weight_sum = float(np.sum(sw_tr[rows]))
+                if weight_sum == 0:
+                    continue  # rows of weight 0 carry no gradient: no step
                 value = network.loss_and_gradient(
                     X_tr[rows], Y_tr[rows], self._loss, self._alpha_l2(), sw_tr[rows]
                 )
                 total += value * len(rows)
+                n_counted += len(rows)
                 optimizer.update(network.params, network.grad)
-                self._shrink_l1(network, float(np.sum(sw_tr[rows])))
+                self._shrink_l1(network, weight_sum)
                 if not self.fit_intercept:
                     network.intercepts[0][:] = 0
-            curve.append(total / n)
+            curve.append(total / n_counted)
             if self.verbose:
                 print(f"-- Epoch {epoch}, average loss: {curve[-1]:.6f}")
             if not np.isfinite(curve[-1]):
@@ -479,7 +485,8 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         y : array-like of shape (n_samples,)
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample.
+            Weight of each sample. With ``solver="sgd"`` a mini-batch whose
+            weights sum to zero takes no step.
 
         Returns
         -------
@@ -507,7 +514,8 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         classes : array-like of shape (n_classes,), default=None
             All classes that will ever be seen; required on the first call.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample.
+            Weight of each sample. With ``solver="sgd"`` a mini-batch whose
+            weights sum to zero takes no step.
 
         Returns
         -------

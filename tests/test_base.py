@@ -131,6 +131,40 @@ def test_tol_and_n_iter_no_change_stop_training(data):
     assert len(model.loss_curve_) == 5
 
 
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_mini_batches_of_weight_zero_take_no_step(data, solver):
+    # unshuffled batches of 10: the first five hold only rows of weight 0
+    X, y = data
+    order = np.random.RandomState(0).permutation(len(y))  # iris is sorted by class
+    X, y = X[order], y[order]
+    weight = np.ones(len(y))
+    weight[:50] = 0
+    kw = dict(hidden_layer_sizes=(5,), solver=solver, batch_size=10, shuffle=False,
+              max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted = MLPClassifier(**kw).fit(X, y, sample_weight=weight)
+        dropped = MLPClassifier(**kw).fit(X[50:], y[50:])
+    for a, b in zip(weighted.coefs_ + weighted.intercepts_,
+                    dropped.coefs_ + dropped.intercepts_):
+        assert_array_equal(a, b)
+    assert_allclose(weighted.loss_curve_, dropped.loss_curve_)
+
+
+@pytest.mark.parametrize("estimator", [
+    MLPClassifier((5,), early_stopping=True, random_state=0),
+    MLPRegressor(hidden_layer_sizes=(5,), early_stopping=True, random_state=0),
+])
+def test_early_stopping_split_needs_weight_on_both_sides(data, estimator):
+    # one row of non-zero weight lands on one side of the split; the other
+    # side is left with none
+    X, y = data
+    weight = np.zeros(len(y))
+    weight[0] = 1.0
+    with pytest.raises(ValueError, match="sample weights summing to 0"):
+        estimator.fit(X, y, sample_weight=weight)
+
+
 def test_adaptive_learning_rate_divides_by_five(data):
     X, y = data
     params = dict(hidden_layer_sizes=(5,), solver="sgd", learning_rate="adaptive",

@@ -336,6 +336,34 @@ def test_lbfgs_zero_weight_equals_dropping_rows(binary_data):
                     rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.parametrize("penalty", [None, "l1"])
+def test_sgd_mini_batches_of_weight_zero_take_no_step(binary_data, penalty):
+    # unshuffled batches of 10: the first five hold only rows of weight 0
+    X, y = binary_data
+    sw = np.ones(len(y))
+    sw[:50] = 0.0
+    kw = dict(solver="sgd", activation="sigmoid", penalty=penalty, batch_size=10,
+              shuffle=False, max_iter=5, random_state=0)
+    weighted = PerceptronClassifier(**kw).fit(X, y, sample_weight=sw)
+    dropped = PerceptronClassifier(**kw).fit(X[50:], y[50:])
+    assert_array_equal(weighted.coef_, dropped.coef_)
+    assert_array_equal(weighted.intercept_, dropped.intercept_)
+    assert_allclose(weighted.loss_curve_, dropped.loss_curve_)
+
+
+@pytest.mark.parametrize("solver", ["perceptron", "sgd"])
+def test_early_stopping_split_needs_weight_on_both_sides(binary_data, solver):
+    # one row of non-zero weight lands on one side of the split
+    X, y = binary_data
+    sw = np.zeros(len(y))
+    sw[0] = 1.0
+    activation = "step" if solver == "perceptron" else "sigmoid"
+    model = PerceptronClassifier(solver=solver, activation=activation, early_stopping=True,
+                                 random_state=0)
+    with pytest.raises(ValueError, match="sample weights summing to 0"):
+        model.fit(X, y, sample_weight=sw)
+
+
 # --------------------------------------------------------------------------
 # Gradient-trained variants against independent references
 # --------------------------------------------------------------------------
