@@ -17,7 +17,7 @@ Look a loss up by name with :func:`get_loss`.
 """
 
 import numpy as np
-from scipy.special import xlogy
+from scipy.special import logsumexp, xlogy
 
 from . import kernels
 from .activations import get_activation
@@ -96,17 +96,14 @@ class Loss:
         """
         return self.per_sample(y, get_activation(self.canonical_activation).value(z))
 
-    def logit_gradient(self, y, out, into):
-        """Write each sample's derivative with respect to the canonical
-        pre-activation, ``out - y``, into the array ``into`` and return it."""
-        return np.subtract(out, y, out=into)
-
     def canonical_step(self, y, z, activation, out, delta, sample_weight, weight_sum):
         """Output-layer step of a canonical pair, in one go.
 
         Writes ``activation(z)`` into ``out`` and the averaged gradient with
         respect to ``z`` (each row times its weight over ``weight_sum``) into
         ``delta``, and returns the weighted mean loss computed from ``z``.
+        Each sample's gradient with respect to the canonical pre-activation is
+        ``out - y``; a loss for which it is not overrides this method.
         """
         activation.forward(z, out)
         per_sample = self.per_sample_from_logits(y, z)
@@ -114,7 +111,7 @@ class Loss:
             value = float(np.mean(per_sample))
         else:
             value = float(np.dot(per_sample, sample_weight) / weight_sum)
-        self.logit_gradient(y, out, delta)
+        np.subtract(out, y, out=delta)
         kernels.scale_rows(delta, sample_weight, weight_sum)
         return value
 
@@ -257,17 +254,11 @@ class CrossEntropy(Loss):
         return -y / _clip_probability(out)
 
     def per_sample_from_logits(self, y, z):
-        return _logsumexp_rows(z) * y.sum(axis=1) - np.einsum("ij,ij->i", y, z)
-
-    def logit_gradient(self, y, out, into):
-        # d/dz [logsumexp(z) * sum(y) - y.z] = p * sum(y) - y; sum(y) is 1
-        # for one-hot rows
-        np.multiply(out, y.sum(axis=1, keepdims=True), out=into)
-        into -= y
-        return into
+        return logsumexp(z, axis=1) * y.sum(axis=1) - np.einsum("ij,ij->i", y, z)
 
     def canonical_step(self, y, z, activation, out, delta, sample_weight, weight_sum):
-        # softmax, log-sum-exp, loss and gradient in one fused kernel
+        # softmax, log-sum-exp, loss and its gradient p * sum(y) - y in one
+        # fused kernel
         return kernels.softmax_cross_entropy(z, y, out, delta, sample_weight, weight_sum)
 
 
@@ -298,12 +289,6 @@ class PerceptronCriterion(Hinge):
 
     name = "perceptron"
     margin = 0.0
-
-
-def _logsumexp_rows(z):
-    """``log(sum(exp(z), axis=1))`` without overflow."""
-    top = z.max(axis=1, keepdims=True)
-    return np.log(np.exp(z - top).sum(axis=1)) + top[:, 0]
 
 
 def _clip_probability(p):
