@@ -51,8 +51,7 @@ def _penalise(params, grad, l2, n_penalized, scratch=None):
     if scratch is None:
         grad[:n_penalized] += l2 * penalised
     else:
-        np.multiply(penalised, l2, out=scratch[:n_penalized])
-        grad[:n_penalized] += scratch[:n_penalized]
+        add_scaled(grad[:n_penalized], penalised, l2, scratch[:n_penalized])
     return squares
 
 
