@@ -106,16 +106,14 @@ def sklearn_factory(hidden, **params):
 
 
 def torch_epoch(X, y, hidden, epochs):
-    """Seconds per epoch of the equivalent torch CPU loop, or None.
+    """Seconds per epoch of the equivalent torch CPU loop.
 
     Call it only in a process of its own (see :func:`torch_ratio`): torch's
     OpenMP threads keep spinning after each call and slow every NumPy and
     BLAS measurement made after them in the same process.
     """
-    try:
-        import torch
-    except ImportError:
-        return None
+    import torch
+
     torch.manual_seed(0)
     dtype = torch.float32 if X.dtype == np.float32 else torch.float64
     sizes = layer_sizes(hidden)
@@ -146,14 +144,15 @@ def torch_epoch(X, y, hidden, epochs):
 
 def torch_ratio(n_rows, hidden, dtype, epochs, repeats):
     """Median ratio of the torch loop to the floor, both measured in a child
-    process (so torch's threads cannot disturb this one), or None."""
+    process (so torch's threads cannot disturb this one), or None when the
+    child fails (torch not installed)."""
     import json
     import subprocess
     import sys
 
     code = (
         "import json, statistics, sys; sys.path.insert(0, {dir!r}); import bench_mlp as b; "
-        "import numpy as np; import torch; X, y = b.make_data({n}, np.{dtype})\n"
+        "import numpy as np; X, y = b.make_data({n}, np.{dtype})\n"
         "_, ratios = b.bracketed_ratios(lambda: b.floor_epoch(X, {hidden}), "
         "{{'torch': lambda: b.torch_epoch(X, y, {hidden}, {epochs})}}, {repeats})\n"
         "print(json.dumps(statistics.median(ratios['torch'])))"
