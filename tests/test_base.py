@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn import neural_network
+from sklearn.base import clone
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
@@ -161,8 +162,14 @@ def test_early_stopping_split_needs_weight_on_both_sides(data, estimator):
     X, y = data
     weight = np.zeros(len(y))
     weight[0] = 1.0
+    estimator = clone(estimator).set_params(warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator.fit(X, y)
+    before = _state(estimator)
     with pytest.raises(ValueError, match="sample weights summing to 0"):
         estimator.fit(X, y, sample_weight=weight)
+    _assert_same_state(before, _state(estimator))
 
 
 def test_adaptive_learning_rate_divides_by_five(data):

@@ -359,9 +359,12 @@ def test_early_stopping_split_needs_weight_on_both_sides(binary_data, solver):
     sw[0] = 1.0
     activation = "step" if solver == "perceptron" else "sigmoid"
     model = PerceptronClassifier(solver=solver, activation=activation, early_stopping=True,
-                                 random_state=0)
+                                 warm_start=True, random_state=0).fit(X, y)
+    coef, intercept = model.coef_.copy(), model.intercept_.copy()
     with pytest.raises(ValueError, match="sample weights summing to 0"):
         model.fit(X, y, sample_weight=sw)
+    assert_array_equal(model.coef_, coef)
+    assert_array_equal(model.intercept_, intercept)
 
 
 # --------------------------------------------------------------------------
