@@ -144,7 +144,9 @@ class BaseNetwork(BaseEstimator):
         sizes = self.hidden_layer_sizes
         sizes = [sizes] if not hasattr(sizes, "__iter__") else list(sizes)
         if any(int(s) != s or s <= 0 for s in sizes):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+            raise ValueError(
+                f"hidden_layer_sizes must be positive integers, got {sizes}."
+            )
         return [int(s) for s in sizes]
 
     def _hidden_activations(self, n_hidden):
@@ -159,7 +161,9 @@ class BaseNetwork(BaseEstimator):
         return [get_activation(spec) for _ in range(n_hidden)]
 
     def _setup_layers(self, target_kind):
-        """Resolve activations and loss for a first fit on ``target_kind``."""
+        """Resolve activations and loss from the current parameters, for
+        targets of ``target_kind``; every fit call does, so that parameters
+        changed between warm-started or incremental calls take effect."""
         out_spec = self.output_activation
         if isinstance(out_spec, str) and out_spec == "auto":
             out_spec = self._default_output_activation(target_kind)
@@ -169,6 +173,14 @@ class BaseNetwork(BaseEstimator):
             out_spec if isinstance(out_spec, str) else self._layer_activations[-1].name
         )
         self._loss = get_loss(self.loss, self._layer_activations[-1].name)
+        if self._loss.needs_probability and not self._layer_activations[-1].is_probability:
+            raise ValueError(
+                f"loss={self.loss!r} is defined on probabilities, but the output "
+                f"activation {self.out_activation_!r} does not give probabilities; "
+                "use output_activation='auto', 'logistic' or 'softmax' (or a user "
+                "activation with is_probability = True), or a loss such as 'hinge' "
+                "for unbounded outputs."
+            )
 
     def _build_network(self, n_features, n_outputs, dtype, rng, first_pass):
         """A freshly initialised network, or one holding the fitted weights."""
@@ -181,6 +193,7 @@ class BaseNetwork(BaseEstimator):
             self.n_outputs_ = n_outputs
             self.n_iter_ = 0
             self.t_ = 0
+            self._optimizer = None
             self._reset_curves()
             return network
         fitted_units = self._fitted_layer_units()
@@ -210,11 +223,16 @@ class BaseNetwork(BaseEstimator):
             )
         return rates
 
+    def _early_stopping(self):
+        """Whether early stopping is in effect: L-BFGS ignores it, as in
+        scikit-learn."""
+        return self.early_stopping and self.solver in STOCHASTIC_SOLVERS
+
     def _reset_curves(self):
         self.loss_curve_ = []
         self.history_ = []
         self._no_improvement_count = 0
-        if self.early_stopping:
+        if self._early_stopping():
             self.validation_scores_ = []
             self.best_validation_score_ = -np.inf
             self.best_loss_ = None
@@ -233,8 +251,7 @@ class BaseNetwork(BaseEstimator):
             X, y, target_kind = self._validate_targets(
                 X, y, incremental, first_pass, classes
             )
-            if first_pass:
-                self._setup_layers(target_kind)
+            self._setup_layers(target_kind)
             Y = self._encode_targets(y, X.dtype)
             if sample_weight is not None:
                 sample_weight = _check_sample_weight(
@@ -279,10 +296,11 @@ class BaseNetwork(BaseEstimator):
         )
 
     def _fit_stochastic(self, network, X, Y, sample_weight, rng, incremental):
-        if incremental and hasattr(self, "_optimizer"):
-            optimizer = copy.deepcopy(self._optimizer)
-        else:
-            optimizer = self._new_optimizer(network.params.size, network.dtype)
+        optimizer = self._new_optimizer(network.params.size, network.dtype)
+        previous = getattr(self, "_optimizer", None)
+        if incremental and type(previous) is type(optimizer):
+            # partial_fit carries on with the state of the last call's solver
+            optimizer = copy.deepcopy(previous)
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         if self.early_stopping:
@@ -298,13 +316,18 @@ class BaseNetwork(BaseEstimator):
             if any(network.dropout) else None
         )
         batch_size = self._batch_size(X.shape[0])
+        # each epoch reshuffles the last one's order, as scikit-learn does, so
+        # that the same random_state visits the rows in the same order
+        order = np.arange(X.shape[0]) if self.shuffle else None
         self.loss_curve_ = list(self.loss_curve_)
         self.n_iter_ = 0
         started = time.perf_counter()
         try:
             for _ in range(self.max_iter):
+                if order is not None:
+                    order = order[rng.permutation(order.size)]
                 self.loss_ = self._run_epoch(
-                    network, optimizer, X, Y, sample_weight, batch_size, rng, dropout_rng
+                    network, optimizer, X, Y, sample_weight, batch_size, order, dropout_rng
                 )
                 self.n_iter_ += 1
                 self.t_ += X.shape[0]
@@ -348,15 +371,15 @@ class BaseNetwork(BaseEstimator):
             network.params[:] = best_params
         self._optimizer = optimizer
 
-    def _run_epoch(self, network, optimizer, X, Y, sample_weight, batch_size, rng, dropout_rng):
-        """One pass over the data in mini-batches; returns the mean objective.
+    def _run_epoch(self, network, optimizer, X, Y, sample_weight, batch_size, order, dropout_rng):
+        """One pass over the data in mini-batches, in row ``order`` (None: as
+        stored); returns the mean objective.
 
         Shuffled batches of dense X are gathered into one reused buffer
         rather than copied anew each time. A batch whose sample weights sum
         to zero carries no gradient: it takes no step and no part in the mean.
         """
         n_samples = X.shape[0]
-        order = rng.permutation(n_samples) if self.shuffle else None
         gather = order is not None and not sp.issparse(X)
         if gather:
             X_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
@@ -399,7 +422,7 @@ class BaseNetwork(BaseEstimator):
             "epoch": self.n_iter_,
             "loss": self.loss_,
             "validation_score": (
-                self.validation_scores_[-1] if self.early_stopping else None
+                self.validation_scores_[-1] if self._early_stopping() else None
             ),
             "elapsed": time.perf_counter() - started,
         }

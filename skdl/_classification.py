@@ -3,8 +3,9 @@ shared by skdl's classifiers.
 
 Binary targets become one 0/1 column (two one-hot columns under a softmax
 output), multi-class targets one column per class, multi-label indicator
-targets stay as they are. Predictions threshold a single column at the
-loss's threshold and take the arg-max of several.
+targets stay as they are. Predictions threshold a single column (at 0.5
+for probabilities, else at the loss's threshold) and take the arg-max of
+several.
 """
 
 import numpy as np
@@ -100,7 +101,7 @@ class ClassifierOutputsMixin:
     def _score_outputs(self, Y, out, sample_weight=None):
         """Accuracy of outputs ``out`` against encoded targets ``Y``."""
         truth = self._labels(Y, 0.5)
-        pred = self._labels(out, self._loss.threshold)
+        pred = self._labels(out, self._prediction_threshold())
         if truth.ndim == 2:
             hits = np.all(truth == pred, axis=1)
         else:
@@ -120,7 +121,15 @@ class ClassifierOutputsMixin:
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
             The predicted classes (an indicator matrix for multi-label).
         """
-        return self._labels(self._forward(X), self._loss.threshold)
+        return self._labels(self._forward(X), self._prediction_threshold())
+
+    def _prediction_threshold(self):
+        """Where an output column splits the classes: 0.5 for probabilities,
+        so that ``predict`` agrees with ``predict_proba``, otherwise the
+        loss's own threshold (0 for margin losses)."""
+        if self._layer_activations[-1].is_probability:
+            return 0.5
+        return self._loss.threshold
 
     def _output_is_probability(self):
         if hasattr(self, "_layer_activations"):

@@ -137,6 +137,17 @@ def add_scaled(dst, src, scale, scratch):
     _active.add_scaled(dst, src, scale, scratch)
 
 
+def _check_same_length(*vectors):
+    """Refuse vectors of different lengths: the numba loops index them all
+    by the first one's, without bounds checks."""
+    sizes = {vector.size for vector in vectors}
+    if len(sizes) > 1:
+        raise ValueError(
+            f"The optimizer's vectors have sizes {[v.size for v in vectors]}; "
+            "they must all match the parameter vector."
+        )
+
+
 def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov, l2=0.0,
              n_penalized=0):
     """One SGD step with (Nesterov) momentum, in place.
@@ -152,6 +163,7 @@ def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov, l2=0.0,
         Sum of squares of the penalised entries before the step (0 when
         ``l2`` is 0), for the penalty's value.
     """
+    _check_same_length(params, grad, velocity)
     return _active.sgd_step(params, grad, velocity, learning_rate, momentum, nesterov,
                             l2, n_penalized)
 
@@ -169,6 +181,7 @@ def adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch, l2=0.0
     float
         Sum of squares of the penalised entries before the step.
     """
+    _check_same_length(params, grad, m, v, scratch)
     return _active.adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch,
                              l2, n_penalized)
 

@@ -52,11 +52,15 @@ class Loss:
     threshold : float
         For a binary target encoded as 0/1, outputs at or above this value
         predict the positive class.
+    needs_probability : bool
+        True when the loss is defined only for outputs that are
+        probabilities (a sigmoid or softmax output).
     """
 
     name = "loss"
     canonical_activation = None
     threshold = 0.5
+    needs_probability = False
 
     def per_sample(self, y, out):
         """Return each sample's loss.
@@ -227,6 +231,7 @@ class BinaryCrossEntropy(Loss):
 
     name = "binary_cross_entropy"
     canonical_activation = "sigmoid"
+    needs_probability = True
 
     def per_sample(self, y, out):
         p = _clip_probability(out)
@@ -246,6 +251,7 @@ class CrossEntropy(Loss):
 
     name = "cross_entropy"
     canonical_activation = "softmax"
+    needs_probability = True
 
     def per_sample(self, y, out):
         return -xlogy(y, _clip_probability(out)).sum(axis=1)
@@ -318,6 +324,7 @@ class _UserLoss(Loss):
         self.obj = obj
         self.name = getattr(obj, "name", type(obj).__name__)
         self.threshold = getattr(obj, "threshold", 0.5)
+        self.needs_probability = bool(getattr(obj, "needs_probability", False))
 
     def value(self, y, out, sample_weight=None):
         result = np.asarray(self.obj.value(y, out, sample_weight))

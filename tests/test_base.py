@@ -13,7 +13,7 @@ from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
-from skdl import MLPClassifier, MLPRegressor
+from skdl import MLPClassifier, MLPRegressor, kernels
 from skdl._base import restore_on_error
 
 
@@ -37,14 +37,36 @@ def _assert_same_state(before, after):
                 assert_array_equal(x, y)
         elif isinstance(a, np.ndarray):
             assert_array_equal(a, b)
-        elif key in ("_optimizer",):
-            for name, value in vars(a).items():
+        elif key == "_optimizer":
+            assert type(a) is type(b)
+            for name, value in (vars(a) if a is not None else {}).items():
                 if isinstance(value, np.ndarray):
                     assert_array_equal(value, vars(b)[name])
                 else:
                     assert value == vars(b)[name]
         elif key not in ("_layer_activations", "_loss", "_label_binarizer"):
             assert a == b, key
+
+
+@pytest.mark.parametrize("backend", kernels.available())
+def test_partial_fit_after_refit_with_another_solver_starts_a_new_optimizer(backend):
+    """A fresh fit drops the optimizer of the fit before it; partial_fit with a
+    different solver than the one that made the optimizer starts afresh."""
+    X, y = load_iris(return_X_y=True)
+    with kernels.use(backend), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLPClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(X, y)
+        model.set_params(hidden_layer_sizes=(7,), solver="lbfgs").fit(X, y)
+        assert model._optimizer is None
+        model.set_params(solver="adam").partial_fit(X, y)
+        direct = MLPClassifier(hidden_layer_sizes=(7,), max_iter=5, solver="lbfgs",
+                               random_state=0).fit(X, y)
+        direct.set_params(solver="adam").partial_fit(X, y)
+        model.set_params(solver="sgd").partial_fit(X, y)
+        direct.set_params(solver="sgd").partial_fit(X, y)
+    assert type(model._optimizer).__name__ == "SGD"
+    for a, b in zip(model.coefs_ + model.intercepts_, direct.coefs_ + direct.intercepts_):
+        assert_array_equal(a, b)
 
 
 def test_restore_on_error_puts_back_every_attribute():

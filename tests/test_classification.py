@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import expit
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
@@ -74,6 +75,52 @@ def test_hinge_outputs_threshold_at_zero(iris):
                                random_state=0), X, y)
     out = model._forward(X)[:, 0]
     assert_array_equal(model.predict(X), (out > 0).astype(int))
+    assert model.score(X, y) > 0.95
+
+
+@pytest.mark.parametrize("loss", ["hinge", "perceptron"])
+def test_margin_loss_on_probability_output_predicts_like_predict_proba(iris, loss):
+    X, y = iris
+    y = (y == 0).astype(int)
+    model = _fit(MLPClassifier(hidden_layer_sizes=(4,), loss=loss, output_activation="logistic",
+                               solver="lbfgs", random_state=0), X, y)
+    proba = model.predict_proba(X)
+    assert_array_equal(model.predict(X), model.classes_[proba.argmax(axis=1)])
+    if loss == "hinge":
+        # the perceptron criterion has no gradient on a positive row whose
+        # sigmoid output is always positive, so only hinge learns here
+        assert model.score(X, y) > 0.95
+
+
+@pytest.mark.parametrize("loss, output", [
+    ("log_loss", "identity"), ("cross_entropy", "relu"), ("binary_cross_entropy", "tanh"),
+])
+def test_probability_losses_refuse_outputs_that_are_not_probabilities(iris, loss, output):
+    X, y = iris
+    fitted = _fit(MLPClassifier(hidden_layer_sizes=(4,), max_iter=5, random_state=0), X, y)
+    coefs = [c.copy() for c in fitted.coefs_]
+    fitted.set_params(loss=loss, output_activation=output, warm_start=True)
+    with pytest.raises(ValueError, match=f"loss='{loss}' is defined on probabilities"):
+        fitted.fit(X, y)
+    for before, after in zip(coefs, fitted.coefs_):
+        assert_array_equal(before, after)
+    assert fitted.loss == loss and fitted._loss.name == "cross_entropy"
+
+
+def test_user_activation_marked_as_probability_is_accepted_by_log_loss(iris):
+    class Sigmoid:
+        is_probability = True
+
+        def value(self, z):
+            return expit(z)
+
+        def derivative(self, z, a):
+            return a * (1 - a)
+
+    X, y = iris
+    y = (y == 0).astype(int)
+    model = _fit(MLPClassifier(hidden_layer_sizes=(4,), output_activation=Sigmoid(),
+                               solver="lbfgs", random_state=0), X, y)
     assert model.score(X, y) > 0.95
 
 

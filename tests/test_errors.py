@@ -165,6 +165,11 @@ def test_every_invalid_hyperparameter_is_named(cls, name, value):
         cls(**{name: value}).fit(X, Y_REG if cls is MLPRegressor else Y_CLASS)
 
 
+def test_fractional_layer_size_is_named():
+    with pytest.raises(ValueError, match=r"must be positive integers, got \[5.5\]"):
+        MLPClassifier(hidden_layer_sizes=(5.5,)).fit(X, Y_CLASS)
+
+
 class WrongShape:
     def value(self, z):
         return z[:, :1]

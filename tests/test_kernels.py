@@ -34,6 +34,19 @@ def test_every_back_end_provides_every_kernel(backend):
     assert all(callable(getattr(module, name, None)) for name in kernels.KERNEL_NAMES)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_optimizer_steps_refuse_vectors_of_different_lengths(backend):
+    params, grad = np.zeros(7), np.ones(7)
+    short = np.zeros(5)
+    with kernels.use(backend):
+        with pytest.raises(ValueError, match=r"sizes \[7, 7, 5\]"):
+            kernels.sgd_step(params, grad, short, 0.1, 0.9, True)
+        with pytest.raises(ValueError, match="must all match the parameter vector"):
+            kernels.adam_step(params, grad, np.zeros(7), short, 0.01, 0.9, 0.999, 1e-8,
+                              np.zeros(7))
+    assert not params.any()
+
+
 def test_numba_is_available_where_installed():
     try:
         import numba  # noqa: F401

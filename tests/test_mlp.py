@@ -59,6 +59,9 @@ def test_same_parameters_and_defaults_as_sklearn(ours, theirs):
         dict(solver="lbfgs"),
         dict(solver="adam", activation="tanh", hidden_layer_sizes=(7, 5), alpha=0.01),
         dict(solver="sgd", activation="logistic", batch_size=32, shuffle=False),
+        # shuffled mini-batches: each epoch reshuffles the last one's order
+        dict(solver="sgd", batch_size=32),
+        dict(solver="adam", batch_size=50, alpha=0.01),
     ],
 )
 @pytest.mark.parametrize("target", ["multiclass", "binary", "multilabel"])
@@ -94,7 +97,10 @@ def test_classifier_follows_sklearn_weight_for_weight(iris, params, target):
 def test_regressor_follows_sklearn_weight_for_weight(iris, loss, solver):
     X, _ = iris
     y = np.exp(X[:, 0]) if loss == "poisson" else X[:, 0] - 2 * X[:, 1]
-    params = dict(loss=loss, solver=solver, random_state=0, max_iter=30, learning_rate_init=0.01)
+    params = dict(
+        loss=loss, solver=solver, random_state=0, max_iter=30, learning_rate_init=0.01,
+        batch_size=40,
+    )
     ours = _quiet_fit(MLPRegressor(**params), X, y)
     theirs = _quiet_fit(neural_network.MLPRegressor(**params), X, y)
     for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
@@ -332,6 +338,39 @@ def test_partial_fit_follows_sklearn(iris, ours, theirs):
         assert_allclose(a, b, rtol=1e-6, atol=1e-8)
     assert models[0].t_ == models[1].t_
     assert models[0].n_iter_ == models[1].n_iter_ == 1
+
+
+@pytest.mark.parametrize("method", ["partial_fit", "warm_start"])
+def test_changed_activation_takes_effect_between_calls_like_sklearn(iris, method):
+    X, y = iris
+    models = [MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0),
+              neural_network.MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0)]
+    for model in models:
+        if method == "partial_fit":
+            model.partial_fit(X, y, classes=np.unique(y))
+            model.set_params(activation="tanh").partial_fit(X, y)
+        else:
+            _quiet_fit(model, X, y)
+            _quiet_fit(model.set_params(activation="tanh", warm_start=True), X, y)
+    ours, theirs = models
+    assert ours._layer_activations[0].name == "tanh"
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        assert_allclose(a, b, rtol=1e-6, atol=1e-8)
+    assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("ours, theirs", PAIRS)
+def test_lbfgs_ignores_early_stopping_like_sklearn(iris, ours, theirs):
+    X, y = iris
+    params = dict(solver="lbfgs", max_iter=20, random_state=0)
+    with_es = _quiet_fit(ours(early_stopping=True, **params), X, y)
+    without = _quiet_fit(ours(**params), X, y)
+    reference = _quiet_fit(theirs(early_stopping=True, **params), X, y)
+    for a, b, c in zip(with_es.coefs_, without.coefs_, reference.coefs_):
+        assert_array_equal(a, b)
+        assert_allclose(a, c, rtol=1e-6, atol=1e-8)
+    assert with_es.validation_scores_ is None
+    assert [r["validation_score"] for r in with_es.history_] == [None] * with_es.n_iter_
 
 
 def test_partial_fit_over_batches_approaches_fit(iris):
