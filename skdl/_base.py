@@ -231,6 +231,11 @@ class BaseNetwork(BaseEstimator):
     def _reset_curves(self):
         self.loss_curve_ = []
         self.history_ = []
+        self._reset_stopping_state()
+
+    def _reset_stopping_state(self):
+        """Fresh bookkeeping for the stopping rule in effect: the validation
+        score under early stopping, the training loss otherwise."""
         self._no_improvement_count = 0
         if self._early_stopping():
             self.validation_scores_ = []
@@ -303,6 +308,9 @@ class BaseNetwork(BaseEstimator):
             optimizer = copy.deepcopy(previous)
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
+        if self.early_stopping != (self.validation_scores_ is not None):
+            # a warm start that switched early stopping on or off
+            self._reset_stopping_state()
         if self.early_stopping:
             X, X_val, Y, Y_val, sample_weight, sw_val = self._validation_split(
                 X, Y, sample_weight, rng

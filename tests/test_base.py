@@ -69,6 +69,25 @@ def test_partial_fit_after_refit_with_another_solver_starts_a_new_optimizer(back
         assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("first, second", [(False, True), (True, False)])
+def test_warm_start_may_switch_early_stopping(data, first, second):
+    X, y = data
+    model = MLPClassifier(hidden_layer_sizes=(5,), max_iter=4, early_stopping=first,
+                          n_iter_no_change=100, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+        model.set_params(warm_start=True, early_stopping=second).fit(X, y)
+    assert len(model.loss_curve_) == 8
+    if second:
+        assert len(model.validation_scores_) == 4
+        assert model.best_validation_score_ == max(model.validation_scores_)
+        assert model.best_loss_ is None
+    else:
+        assert model.validation_scores_ is None and model.best_validation_score_ is None
+        assert model.best_loss_ == min(model.loss_curve_[4:])
+
+
 def test_restore_on_error_puts_back_every_attribute():
     class Thing:
         pass
