@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
@@ -95,7 +95,9 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data and stop on validation
-        accuracy instead of training loss.
+        accuracy instead of training loss. The held-out rows are a stratified
+        split drawn from ``random_state``, the rows scikit-learn's
+        ``Perceptron`` holds out. Not available with ``partial_fit``.
 
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping.
@@ -105,7 +107,7 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
 
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes; ``"balanced"`` weighs classes inversely to
-        their frequency.
+        their frequency (``fit`` only; ``partial_fit`` takes a dict).
 
     warm_start : bool, default=False
         Start ``fit`` from the previous weights.
@@ -273,6 +275,19 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         self._solver = solver
 
     # --------------------------------------------------------------- fitting
+    def _validate_targets(self, X, y, incremental, first_pass, classes=None):
+        """Validate ``X`` and ``y`` as ``ClassifierOutputsMixin`` does, after
+        rejecting targets that are not one label per sample."""
+        shape = y.shape if sp.issparse(y) else np.asarray(y).shape
+        if shape[1:] not in ((), (1,)):
+            raise ValueError(
+                f"y should be a 1d array of class labels, got an array of shape "
+                f"{shape} instead. PerceptronClassifier takes one label per sample; "
+                "multilabel and multi-output targets are not supported (MLPClassifier "
+                "accepts a multilabel indicator matrix)."
+            )
+        return super()._validate_targets(X, y, incremental, first_pass, classes)
+
     def _fit(self, X, y, sample_weight, incremental, classes=None):
         # overflow is detected and reported below, not warned about on the way
         with restore_on_error(self), np.errstate(over="ignore", invalid="ignore"):
@@ -342,16 +357,22 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
 
     def _split(self, rng, y, *arrays):
         """Training and validation parts of ``arrays`` (validation None without
-        early stopping)."""
+        early stopping; the last array holds the sample weights).
+
+        The validation rows are those of a stratified shuffle split on the
+        labels ``y`` drawn from ``rng``, as scikit-learn's ``Perceptron`` picks
+        them for the same ``random_state``; both parts keep the rows in their
+        original order, so that ``shuffle=False`` visits them in that order.
+        """
         if not self.early_stopping:
             return arrays, None
-        stratify = y if np.ndim(y) == 1 else None
-        parts = train_test_split(
-            *arrays, test_size=self.validation_fraction, random_state=rng,
-            stratify=stratify,
+        splitter = StratifiedShuffleSplit(
+            test_size=self.validation_fraction, random_state=rng
         )
-        check_split_weights(parts[-2], parts[-1], self.validation_fraction)
-        return parts[0::2], parts[1::2]
+        split = next(splitter.split(np.zeros((len(y), 1)), y))
+        train, val = (np.sort(rows) for rows in split)
+        check_split_weights(arrays[-1][train], arrays[-1][val], self.validation_fraction)
+        return [a[train] for a in arrays], [a[val] for a in arrays]
 
     def _fit_rule(self, network, X, Y, y, sample_weight, rng, max_iter, tol):
         signs = 2 * Y - 1
@@ -359,17 +380,20 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
             sample_weight[:, None], Y.shape[1], axis=1
         )
         weights *= self._rule_class_weights(signs)
-        train, val = self._split(rng, y, X, signs, weights)
+        # the validation accuracy is weighted by the sample weights alone, as
+        # scikit-learn's is
+        row_weights = np.ones(len(Y)) if sample_weight is None else sample_weight
+        train, val = self._split(rng, y, X, signs, row_weights, weights)
         try:
             n_iter = fit_perceptron_rule(
-                network.coefs[0], network.intercepts[0], train[0], train[1], train[2],
+                network.coefs[0], network.intercepts[0], train[0], train[1], train[3],
                 eta0=self.eta0, penalty=self.penalty, alpha=self.alpha,
                 l1_ratio=self.l1_ratio, fit_intercept=self.fit_intercept,
                 # damped intercept steps on sparse data, as scikit-learn takes them
                 intercept_decay=SPARSE_INTERCEPT_DECAY if sp.issparse(X) else 1.0,
                 max_iter=max_iter, tol=tol, n_iter_no_change=self.n_iter_no_change,
                 shuffle=self.shuffle, random_state=rng,
-                validation=None if val is None else (val[0], val[1]),
+                validation=None if val is None else (val[0], val[1], val[2]),
                 verbose=self.verbose,
             )
         except FloatingPointError as error:
@@ -483,7 +507,7 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
         y : array-like of shape (n_samples,)
-            Class labels.
+            Class labels, one per sample.
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample. With ``solver="sgd"`` a mini-batch whose
             weights sum to zero takes no step.
@@ -505,12 +529,15 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch over ``X`` (perceptron rule or SGD only).
 
+        Needs ``early_stopping=False`` and a ``class_weight`` other than
+        ``"balanced"``.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
         y : array-like of shape (n_samples,)
-            Class labels.
+            Class labels, one per sample.
         classes : array-like of shape (n_classes,), default=None
             All classes that will ever be seen; required on the first call.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -522,6 +549,20 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         self : PerceptronClassifier
             The updated estimator.
         """
+        if self.early_stopping:
+            raise ValueError(
+                "early_stopping should be False with partial_fit: each call trains "
+                "one epoch on its batch and holds no validation data out. Set "
+                "early_stopping=False, or use fit."
+            )
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported for partial_fit: one batch "
+                "does not show the class frequencies. Compute the weights with "
+                "sklearn.utils.class_weight.compute_class_weight('balanced', "
+                "classes=classes, y=y) on a large enough sample of the targets and "
+                "pass dict(zip(classes, weights)) as class_weight."
+            )
         if not hasattr(self, "coef_") and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)

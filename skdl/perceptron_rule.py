@@ -72,8 +72,9 @@ def fit_perceptron_rule(
     shuffle : bool, default=True
         Visit the samples in a new random order each epoch.
     random_state : numpy.random.RandomState, default=None
-    validation : tuple (X_val, signs_val), default=None
-        When given, stopping follows each output's validation accuracy.
+    validation : tuple (X_val, signs_val, weight_val), default=None
+        When given, stopping follows each output's validation accuracy,
+        weighted by ``weight_val`` (shape (n_val,)).
     verbose : int, default=0
         Print each epoch's mean loss.
 
@@ -87,7 +88,9 @@ def fit_perceptron_rule(
     seeds = random_state.randint(np.iinfo(np.int32).max, size=n_outputs)
     for k in range(n_outputs):
         w, b = coef[:, k].copy(), np.array(intercept[k], dtype=float)
-        val = None if validation is None else (validation[0], validation[1][:, k])
+        val = None if validation is None else (
+            validation[0], validation[1][:, k], validation[2]
+        )
         n_iter[k] = _fit_binary(
             w, b, X, signs[:, k], weights[:, k], eta0=eta0, penalty=penalty,
             alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
@@ -150,8 +153,8 @@ def _fit_binary(
             worse = score > best - tol
             best = min(best, score)
         else:
-            X_val, signs_val = validation
-            score = float(np.mean((X_val @ w + b) * signs_val > 0))
+            X_val, signs_val, weight_val = validation
+            score = float(np.average((X_val @ w + b) * signs_val > 0, weights=weight_val))
             worse = score < best + tol
             best = max(best, score)
         no_improvement = no_improvement + 1 if worse else 0

@@ -226,6 +226,39 @@ def test_early_stopping_holds_out_validation_data():
     assert early.score(X, y) > 0.7
 
 
+@pytest.mark.parametrize("validation_fraction", [0.1, 0.3])
+@pytest.mark.parametrize("random_state", [0, 1, 42])
+@pytest.mark.parametrize("data", ["make_classification_binary", "iris_binary",
+                                  "make_classification_3class", "iris"])
+def test_early_stopping_reproduces_sklearn(data, random_state, validation_fraction):
+    # same validation rows for the same random_state, and the training rows
+    # visited in their original order. Unpenalised only: under an L2 or
+    # elastic-net penalty scikit-learn scores the validation rows with its
+    # unscaled weight buffer (coef_ / wscale), so it stops elsewhere.
+    X, y = DATASETS[data]
+    kw = dict(early_stopping=True, shuffle=False, random_state=random_state,
+              validation_fraction=validation_fraction)
+    ref = Perceptron(**kw).fit(X, y)
+    ours = PerceptronClassifier(**kw).fit(X, y)
+    _assert_same_model(ours, ref, X)
+    assert ours.n_iter_ < ours.max_iter
+
+
+@pytest.mark.parametrize("random_state", [0, 3])
+@pytest.mark.parametrize("data", ["make_classification_binary", "make_classification_3class"])
+def test_early_stopping_weighs_validation_accuracy_like_sklearn(data, random_state):
+    # the validation accuracy is weighted by sample_weight (class weights
+    # stay out of it), so the weighted fit stops where scikit-learn's does;
+    # with an unweighted accuracy these four cases stop elsewhere
+    X, y = DATASETS[data]
+    weights = np.random.RandomState(random_state).uniform(0.1, 3.0, len(y))
+    kw = dict(early_stopping=True, shuffle=False, random_state=random_state,
+              validation_fraction=0.3)
+    ref = Perceptron(**kw).fit(X, y, sample_weight=weights)
+    ours = PerceptronClassifier(**kw).fit(X, y, sample_weight=weights)
+    _assert_same_model(ours, ref, X)
+
+
 # --------------------------------------------------------------------------
 # Sample weights under the online rule: statistical
 # --------------------------------------------------------------------------
@@ -689,6 +722,51 @@ def test_failed_partial_fit_with_unknown_class_leaves_estimator_unchanged():
     with pytest.raises(ValueError):
         clf.partial_fit(X, np.where(y == 2, 7, y))
     _assert_unchanged(clf, snap, X)
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_2d_targets_raise_and_leave_estimator_unchanged(method):
+    X, y = _iris()
+    Y = np.eye(3, dtype=int)[y]  # multilabel indicator of the same classes
+    with pytest.raises(ValueError, match="1d array"):
+        Perceptron().fit(X, Y)
+    clf = PerceptronClassifier()
+    fit = getattr(clf, method)
+    extra = {"classes": [0, 1, 2]} if method == "partial_fit" else {}
+    with pytest.raises(ValueError, match=r"y should be a 1d array.*shape \(150, 3\)"):
+        fit(X, Y, **extra)
+    assert not hasattr(clf, "coef_") and not hasattr(clf, "classes_")
+    fit(X, y, **extra)
+    snap = _snapshot(clf)
+    with pytest.raises(ValueError, match="1d array"):
+        fit(X, Y)
+    _assert_unchanged(clf, snap, X)
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(early_stopping=True), "early_stopping should be False with partial_fit"),
+    (dict(class_weight="balanced"), "class_weight='balanced' is not supported for partial_fit"),
+])
+@pytest.mark.parametrize("solver", ["perceptron", "sgd"])
+def test_partial_fit_rejects_batch_dependent_settings(solver, params, message):
+    X, y = _iris()
+    activation = "step" if solver == "perceptron" else "sigmoid"
+    with pytest.raises(ValueError):
+        Perceptron(**params).partial_fit(X, y, classes=[0, 1, 2])
+    clf = PerceptronClassifier(solver=solver, activation=activation, **params)
+    with pytest.raises(ValueError, match=message):
+        clf.partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
+    assert not hasattr(clf, "coef_") and not hasattr(clf, "classes_")
+    clf.set_params(early_stopping=False, class_weight=None).partial_fit(
+        X, y, classes=[0, 1, 2])
+    snap = _snapshot(clf)
+    with pytest.raises(ValueError, match=message):
+        clf.set_params(**params).partial_fit(X, y)
+    _assert_unchanged(clf, snap, X)
+    # fit is unaffected, and so is a class_weight dict under partial_fit
+    clf.fit(X, y)
+    clf.set_params(early_stopping=False, class_weight={0: 2.0, 1: 1.0, 2: 0.5})
+    clf.partial_fit(X, y)
 
 
 def test_max_iter_reached_warns():

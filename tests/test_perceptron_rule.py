@@ -89,8 +89,8 @@ def _hand_rule_with_stopping(X, s, *, eta=1.0, tol, n_iter_no_change, max_iter,
             worse = score > best - tol
             best = min(best, score)
         else:
-            Xv, sv = validation
-            score = np.mean(sv * (Xv @ w + b) > 0)
+            Xv, sv, wv = validation
+            score = np.average(sv * (Xv @ w + b) > 0, weights=wv)
             worse = score < best + tol
             best = max(best, score)
         stale = stale + 1 if worse else 0
@@ -247,15 +247,22 @@ def test_validation_stopping(n_iter_no_change):
     # to max_iter; with a validation set the stop follows validation accuracy.
     X_val = np.array([[2.0, 2.0], [-2.0, -2.0], [2.0, -2.0], [-2.0, 2.0], [0.1, 0.1]])
     s_val = np.array([1.0, 1.0, -1.0, -1.0, 1.0])
+    # weights under which the stop comes one epoch later than unweighted
+    w_val = np.array([1.2, 3.1, 1.9, 2.4, 0.3])
     coef, intercept, n_iter = _run(
         X_XOR, S_XOR, max_iter=50, tol=1e-4, n_iter_no_change=n_iter_no_change,
-        validation=(X_val, s_val[:, None]),
+        validation=(X_val, s_val[:, None], w_val),
     )
     w, b, epochs = _hand_rule_with_stopping(
         X_XOR, S_XOR, tol=1e-4, n_iter_no_change=n_iter_no_change, max_iter=50,
-        validation=(X_val, s_val),
+        validation=(X_val, s_val, w_val),
     )
     assert n_iter[0] == epochs < 50
+    _, _, unweighted = _run(
+        X_XOR, S_XOR, max_iter=50, tol=1e-4, n_iter_no_change=n_iter_no_change,
+        validation=(X_val, s_val[:, None], np.ones_like(w_val)),
+    )
+    assert unweighted[0] == epochs - 1
     assert_allclose(coef[:, 0], w, rtol=1e-12, atol=1e-12)
     assert_allclose(intercept[0], b, rtol=1e-12, atol=1e-12)
 
@@ -267,10 +274,12 @@ def test_validation_overrides_training_loss():
     X_val = np.array([[2.0, 2.0], [-2.0, -2.0], [2.0, -2.0], [-2.0, 2.0]])
     s_val = np.array([1.0, 1.0, -1.0, -1.0])
     kw = dict(tol=0.0, n_iter_no_change=2, max_iter=50)
-    _, _, with_val = _hand_rule_with_stopping(X_XOR, S_XOR, validation=(X_val, s_val), **kw)
+    ones = np.ones(len(s_val))
+    _, _, with_val = _hand_rule_with_stopping(X_XOR, S_XOR, validation=(X_val, s_val, ones),
+                                              **kw)
     _, _, without = _hand_rule_with_stopping(X_XOR, S_XOR, **kw)
     assert with_val != without
-    _, _, n_val = _run(X_XOR, S_XOR, validation=(X_val, s_val[:, None]), **kw)
+    _, _, n_val = _run(X_XOR, S_XOR, validation=(X_val, s_val[:, None], ones), **kw)
     _, _, n_train = _run(X_XOR, S_XOR, **kw)
     assert n_val[0] == with_val
     assert n_train[0] == without
@@ -314,8 +323,8 @@ def test_sparse_matches_hand_rule(sparse_problem):
 
 def test_sparse_validation_stopping(sparse_problem):
     X, signs, weights = sparse_problem
-    val = (sp.csr_matrix(X[:10]), signs[:10])
-    dense = _run(X[10:], signs[10:], weights[10:], validation=(X[:10], signs[:10]),
+    val = (sp.csr_matrix(X[:10]), signs[:10], weights[:10, 0])
+    dense = _run(X[10:], signs[10:], weights[10:], validation=(X[:10], *val[1:]),
                  max_iter=30, n_iter_no_change=2)
     sparse = _run(sp.csr_matrix(X[10:]), signs[10:], weights[10:], validation=val,
                   max_iter=30, n_iter_no_change=2)
