@@ -12,6 +12,7 @@ from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
@@ -311,7 +312,7 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
                     # vanishes and never move
                     network.initialize(rng)
             else:
-                network.set_weights([self.coef_.T], [self.intercept_])
+                network.set_weights([self._dense_coef().T], [self.intercept_])
             if not incremental or first_pass:
                 self.t_ = 1
             max_iter, tol = (1, None) if incremental else (self.max_iter, self.tol)
@@ -495,7 +496,7 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         if activation.name == "step":
             activation = get_activation("identity")
         network = Network([X.shape[1], Y.shape[1]], [activation], X.dtype)
-        network.set_weights([self.coef_.T], [self.intercept_])
+        network.set_weights([self._dense_coef().T], [self.intercept_])
         return network, X, Y, self._loss, self._alpha_l2(), sample_weight
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -600,7 +601,37 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
             self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
             reset=False,
         )
-        return np.asarray(X @ self.coef_.T) + self.intercept_
+        return np.asarray(safe_sparse_dot(X, self.coef_.T, dense_output=True)) + self.intercept_
+
+    def _dense_coef(self):
+        return self.coef_.toarray() if sp.issparse(self.coef_) else self.coef_
+
+    def sparsify(self):
+        """Store ``coef_`` as a scipy.sparse CSR matrix.
+
+        Worth it when most weights are zero (an L1 or elastic-net penalty):
+        the matrix takes less memory and predictions skip the zeros.
+        ``intercept_`` stays dense; ``fit`` and ``partial_fit`` leave
+        ``coef_`` dense again.
+
+        Returns
+        -------
+        self : PerceptronClassifier
+        """
+        check_is_fitted(self)
+        self.coef_ = sp.csr_matrix(self.coef_)
+        return self
+
+    def densify(self):
+        """Store ``coef_`` as a NumPy array again, undoing :meth:`sparsify`.
+
+        Returns
+        -------
+        self : PerceptronClassifier
+        """
+        check_is_fitted(self)
+        self.coef_ = self._dense_coef()
+        return self
 
     def _forward(self, X):
         z = self._pre_activation(X)

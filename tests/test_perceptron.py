@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit
 from sklearn.datasets import load_iris, make_classification
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression, Perceptron
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -819,3 +819,27 @@ def test_pickle_round_trip(params):
     assert_array_equal(clone.decision_function(X), clf.decision_function(X))
     if hasattr(clf, "predict_proba"):
         assert_array_equal(clone.predict_proba(X), clf.predict_proba(X))
+
+
+def test_sparsify_and_densify_like_sklearn():
+    X, y = _iris()
+    kw = dict(penalty="l1", alpha=0.01, shuffle=False, max_iter=20, tol=None)
+    ours = PerceptronClassifier(**kw).fit(X, y)
+    ref = Perceptron(**kw).fit(X, y)
+    dense, scores = ours.coef_.copy(), ours.decision_function(X)
+    assert ours.sparsify() is ours and ref.sparsify() is ref
+    assert sp.issparse(ours.coef_) and sp.issparse(ref.coef_)
+    assert ours.coef_.nnz == ref.coef_.nnz < dense.size
+    assert_allclose(ours.decision_function(X), scores, rtol=1e-12)
+    assert_array_equal(ours.predict(X), ref.predict(X))
+    # a warm start from sparse weights trains as from the dense ones
+    warm = dict(warm_start=True, max_iter=3)
+    from_sparse = ours.set_params(**warm).fit(X, y)
+    assert isinstance(from_sparse.coef_, np.ndarray)
+    from_dense = PerceptronClassifier(**kw).fit(X, y).set_params(**warm).fit(X, y)
+    assert_array_equal(from_sparse.coef_, from_dense.coef_)
+    restored = PerceptronClassifier(**kw).fit(X, y).sparsify().densify()
+    assert isinstance(restored.coef_, np.ndarray)
+    assert_array_equal(restored.coef_, dense)
+    with pytest.raises(NotFittedError):
+        PerceptronClassifier().sparsify()
