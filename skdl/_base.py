@@ -53,13 +53,21 @@ def check_split_weights(train_weight, val_weight, validation_fraction):
 
 @contextmanager
 def restore_on_error(estimator):
-    """Put back every attribute of ``estimator`` if the body raises."""
+    """Put back every attribute of ``estimator`` if the body raises, and the
+    state of a ``RandomState`` it holds as a parameter, which the body may
+    have drawn from."""
     saved = dict(estimator.__dict__)
+    rng_states = {
+        name: value.get_state() for name, value in saved.items()
+        if isinstance(value, np.random.RandomState)
+    }
     try:
         yield
     except BaseException:
         estimator.__dict__.clear()
         estimator.__dict__.update(saved)
+        for name, state in rng_states.items():
+            saved[name].set_state(state)
         raise
 
 
@@ -92,6 +100,13 @@ def fit_lbfgs(
         max_iter=max_iter, max_fun=max_fun, tol=tol, verbose=bool(verbose),
         on_iteration=on_iteration,
     )
+    if not np.isfinite(result.fun):
+        raise ValueError(
+            f"Training diverged: L-BFGS met a non-finite objective ({result.fun}) "
+            f"after {result.nit} iteration(s). Scale the input (e.g. with "
+            "StandardScaler) or choose activations that cannot overflow; the "
+            "estimator was left unchanged."
+        )
     if result.status not in (0, 99):  # 99: stopped by a callback
         warnings.warn(
             f"lbfgs failed to converge after {result.nit} iteration(s) "
@@ -173,7 +188,20 @@ class BaseNetwork(BaseEstimator):
             out_spec if isinstance(out_spec, str) else self._layer_activations[-1].name
         )
         self._loss = get_loss(self.loss, self._layer_activations[-1].name)
-        if self._loss.needs_probability and not self._layer_activations[-1].is_probability:
+        self._check_layer_choices()
+
+    def _check_layer_choices(self):
+        """Refuse activations gradient training cannot move and outputs the
+        loss is not defined for."""
+        if any(a.name == "step" for a in self._layer_activations):
+            raise ValueError(
+                "The 'step' activation has a zero derivative, so gradient training "
+                "cannot change the weights that feed it; it is trained only by "
+                "PerceptronClassifier's perceptron rule. Use 'sigmoid' or 'tanh' "
+                "for a smooth step."
+            )
+        output = self._layer_activations[-1]
+        if self._loss.needs_probability and not output.is_probability:
             raise ValueError(
                 f"loss={self.loss!r} is defined on probabilities, but the output "
                 f"activation {self.out_activation_!r} does not give probabilities; "
@@ -181,11 +209,23 @@ class BaseNetwork(BaseEstimator):
                 "activation with is_probability = True), or a loss such as 'hinge' "
                 "for unbounded outputs."
             )
+        if self._loss.needs_positive_output and not output.is_positive:
+            raise ValueError(
+                f"loss={self.loss!r} is defined on outputs greater than zero, but the "
+                f"output activation {self.out_activation_!r} can give values <= 0; "
+                "use output_activation='auto' or 'exp' (or 'softplus', or a user "
+                "activation with is_positive = True)."
+            )
 
     def _build_network(self, n_features, n_outputs, dtype, rng, first_pass):
         """A freshly initialised network, or one holding the fitted weights."""
         hidden = self._hidden_sizes()
         layer_units = [n_features, *hidden, n_outputs]
+        if n_outputs == 1 and self._layer_activations[-1].name == "softmax":
+            raise ValueError(
+                "A softmax over a single output is always 1, so nothing can be "
+                "learnt; use output_activation='auto', 'logistic' or 'identity'."
+            )
         network = Network(layer_units, self._layer_activations, dtype, self._dropout_rates(len(hidden)))
         if first_pass:
             network.initialize(rng)
@@ -507,11 +547,13 @@ class BaseNetwork(BaseEstimator):
             self.loss_ = value
             return self._run_callbacks(started)
 
-        n_iter, self.loss_, self.loss_curve_ = fit_lbfgs(
+        n_iter, self.loss_, curve = fit_lbfgs(
             network, X, Y, self._loss, alpha=self.alpha, sample_weight=sample_weight,
             max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
             verbose=self.verbose, on_iteration=on_iteration,
         )
+        # a warm start extends the curve, as it does for the stochastic solvers
+        self.loss_curve_ = [*self.loss_curve_, *curve]
         self.n_iter_ = n_iter
 
     def _objective_parts(self, X, y, sample_weight=None):

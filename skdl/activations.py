@@ -40,9 +40,12 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 class Activation:
     """Base class for activations.
 
-    Subclasses implement :meth:`value` and :meth:`derivative`; the in-place
-    engine hooks :meth:`forward` and :meth:`backward` default to them and may
-    be overridden for speed.
+    Subclasses implement :meth:`value` and :meth:`derivative`. The in-place
+    engine hooks :meth:`forward` and :meth:`backward` default to them; the
+    built-in activations override them for speed, while for your own
+    activation (a subclass or any object with ``value`` and ``derivative``)
+    the engine calls ``value`` and ``derivative`` and checks what they
+    return.
 
     Attributes
     ----------
@@ -54,6 +57,8 @@ class Activation:
         ``z=None`` to the derivative.
     is_probability : bool
         Whether the outputs are probabilities (each in [0, 1]).
+    is_positive : bool
+        Whether every output is greater than zero, as the Poisson loss needs.
     kernel : str or None
         Name under which :func:`skdl.kernels.bias_forward` fuses the bias
         addition with this activation, if it can.
@@ -62,6 +67,7 @@ class Activation:
     name = "activation"
     needs_input = True
     is_probability = False
+    is_positive = False
     kernel = None
 
     def value(self, z):
@@ -173,6 +179,7 @@ class Sigmoid(Activation):
     name = "sigmoid"
     needs_input = False
     is_probability = True
+    is_positive = True
     kernel = "sigmoid"
 
     def value(self, z):
@@ -199,6 +206,7 @@ class Softmax(Activation):
     name = "softmax"
     needs_input = False
     is_probability = True
+    is_positive = True
 
     def value(self, z):
         out = np.empty_like(np.asarray(z, dtype=np.result_type(z, np.float32)))
@@ -330,6 +338,7 @@ class Softplus(Activation):
 
     name = "softplus"
     needs_input = False
+    is_positive = True
 
     def value(self, z):
         return np.logaddexp(0, z)
@@ -344,6 +353,7 @@ class Exp(Activation):
 
     name = "exp"
     needs_input = False
+    is_positive = True
 
     def value(self, z):
         return np.exp(z)
@@ -386,6 +396,7 @@ class _UserActivation(Activation):
         self.obj = obj
         self.name = getattr(obj, "name", type(obj).__name__)
         self.is_probability = bool(getattr(obj, "is_probability", False))
+        self.is_positive = bool(getattr(obj, "is_positive", False))
 
     def value(self, z):
         return _checked(self.obj.value(z), z.shape, self.name, "value")
@@ -431,6 +442,14 @@ def get_activation(activation):
     if isinstance(activation, Activation):
         if type(activation).__module__ == __name__:
             return activation
+        missing = [m for m in ("value", "derivative")
+                   if getattr(type(activation), m) is getattr(Activation, m)]
+        if missing:
+            raise TypeError(
+                f"The activation {activation!r} subclasses Activation but does not "
+                f"implement {' and '.join(missing)}; a user activation provides "
+                "value(z) and derivative(z, a)."
+            )
         return _UserActivation(activation)
     if callable(getattr(activation, "value", None)) and callable(
         getattr(activation, "derivative", None)

@@ -55,12 +55,15 @@ class Loss:
     needs_probability : bool
         True when the loss is defined only for outputs that are
         probabilities (a sigmoid or softmax output).
+    needs_positive_output : bool
+        True when the loss is defined only for outputs greater than zero.
     """
 
     name = "loss"
     canonical_activation = None
     threshold = 0.5
     needs_probability = False
+    needs_positive_output = False
 
     def per_sample(self, y, out):
         """Return each sample's loss.
@@ -210,6 +213,7 @@ class Poisson(Loss):
 
     name = "poisson"
     canonical_activation = "exp"
+    needs_positive_output = True
 
     def per_sample(self, y, out):
         with np.errstate(divide="ignore"):
@@ -325,6 +329,7 @@ class _UserLoss(Loss):
         self.name = getattr(obj, "name", type(obj).__name__)
         self.threshold = getattr(obj, "threshold", 0.5)
         self.needs_probability = bool(getattr(obj, "needs_probability", False))
+        self.needs_positive_output = bool(getattr(obj, "needs_positive_output", False))
 
     def value(self, y, out, sample_weight=None):
         result = np.asarray(self.obj.value(y, out, sample_weight))

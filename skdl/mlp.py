@@ -10,7 +10,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 from ._base import CLASSIFIER_LOSS_CONSTRAINTS, BaseNetwork
 from ._classification import ClassifierOutputsMixin
-from .losses import get_loss
+from .losses import Poisson, get_loss
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -438,8 +438,8 @@ class MLPRegressor(RegressorMixin, BaseNetwork):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        if self.loss == "poisson" and np.any(y < 0):
-            raise ValueError("loss='poisson' needs non-negative targets y.")
+        if self._poisson_loss() and np.any(y < 0):
+            raise ValueError(f"loss={self.loss!r} needs non-negative targets y.")
         return X, y, "continuous"
 
     def _default_output_activation(self, target_kind):
@@ -510,8 +510,14 @@ class MLPRegressor(RegressorMixin, BaseNetwork):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.positive_only = self.loss == "poisson"
+        tags.target_tags.positive_only = self._poisson_loss()
         return tags
+
+    def _poisson_loss(self):
+        """Whether the loss is the Poisson deviance, by name or as an object."""
+        return isinstance(self.loss, Poisson) or (
+            isinstance(self.loss, str) and self.loss == "poisson"
+        )
 
 
 MLPClassifier.__doc__ = MLPClassifier.__doc__.format(

@@ -214,7 +214,17 @@ def train_lbfgs(
         curve.append(float(intermediate_result.fun))
         if verbose:
             print("Iteration %d, loss = %.8f" % (len(curve), curve[-1]))
-        if on_iteration is not None and on_iteration(curve[-1]):
+        if on_iteration is None:
+            return
+        try:
+            stop = on_iteration(curve[-1])
+        except StopIteration as error:
+            # SciPy reads StopIteration as "stop"; from the hook it is an error
+            raise RuntimeError(
+                "The iteration hook raised StopIteration, which L-BFGS would take "
+                "for a request to stop; return True to stop training instead."
+            ) from error
+        if stop:
             raise StopIteration
 
     result = scipy.optimize.minimize(

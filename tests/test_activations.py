@@ -141,6 +141,24 @@ def test_is_probability_only_for_sigmoid_and_softmax(name):
         assert np.all((a >= 0) & (a <= 1))
 
 
+@pytest.mark.parametrize("name", CANONICAL_NAMES)
+def test_is_positive_for_the_outputs_the_poisson_loss_accepts(name):
+    act = get_activation(name)
+    assert act.is_positive == (name in ("sigmoid", "softmax", "softplus", "exp"))
+    if act.is_positive:
+        a = act.value(np.random.default_rng(0).normal(scale=5, size=(4, 3)))
+        assert np.all(a > 0)
+
+
+def test_subclass_without_derivative_is_refused_by_name():
+    class OnlyValue(Activation):
+        def value(self, z):
+            return z / (1 + np.abs(z))
+
+    with pytest.raises(TypeError, match="does not implement derivative"):
+        get_activation(OnlyValue())
+
+
 def test_builtin_instance_is_returned_unchanged():
     act = LeakyReLU(0.3)
     assert get_activation(act) is act

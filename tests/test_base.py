@@ -28,6 +28,13 @@ def _state(estimator):
     return copy.deepcopy(vars(estimator))
 
 
+def _quiet(fit):
+    """Run ``fit`` with convergence warnings silenced; return its result."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return fit()
+
+
 def _assert_same_state(before, after):
     assert before.keys() == after.keys()
     for key in before:
@@ -86,6 +93,47 @@ def test_warm_start_may_switch_early_stopping(data, first, second):
     else:
         assert model.validation_scores_ is None and model.best_validation_score_ is None
         assert model.best_loss_ == min(model.loss_curve_[4:])
+
+
+@pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
+def test_lbfgs_meeting_a_non_finite_objective_raises(data, estimator):
+    X, y = data
+    model = _quiet(lambda: estimator(solver="lbfgs", max_iter=5, random_state=0).fit(X, y))
+    before = _state(model)
+    with pytest.raises(ValueError, match="Training diverged: L-BFGS met a non-finite"):
+        model.fit(X * 1e160, y)
+    _assert_same_state(before, _state(model))
+
+
+def test_lbfgs_warm_start_extends_the_loss_curve(data):
+    X, y = data
+    model = MLPClassifier(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=4,
+                          warm_start=True, random_state=0)
+    _quiet(lambda: model.fit(X, y))
+    _quiet(lambda: model.fit(X, y))
+    assert len(model.loss_curve_) == len(model.history_) == 8
+    assert_allclose([r["loss"] for r in model.history_], model.loss_curve_)
+
+
+def test_a_callback_raising_stop_iteration_is_an_error_under_lbfgs(data):
+    def stop_the_hard_way(record):
+        if record["epoch"] == 2:
+            raise StopIteration
+
+    X, y = data
+    model = MLPClassifier(solver="lbfgs", callbacks=[stop_the_hard_way], random_state=0)
+    with pytest.raises(RuntimeError, match="return True to stop"):
+        model.fit(X, y)
+    assert not hasattr(model, "coefs_")
+
+
+def test_failed_fit_leaves_a_random_state_object_as_it_was(data):
+    X, _ = data
+    rng = np.random.RandomState(0)
+    model = MLPRegressor(solver="sgd", learning_rate_init=1e10, max_iter=5, random_state=rng)
+    with pytest.raises(ValueError, match="Training diverged"):
+        _quiet(lambda: model.fit(X * 1e3, X[:, 0]))
+    assert rng.randint(10**6) == np.random.RandomState(0).randint(10**6)
 
 
 def test_restore_on_error_puts_back_every_attribute():

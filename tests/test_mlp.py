@@ -17,7 +17,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skdl import MLPClassifier, MLPRegressor
 from skdl.activations import LeakyReLU
-from skdl.losses import SquaredError
+from skdl.losses import Poisson, SquaredError
 
 PAIRS = [
     (MLPClassifier, neural_network.MLPClassifier),
@@ -371,6 +371,47 @@ def test_lbfgs_ignores_early_stopping_like_sklearn(iris, ours, theirs):
         assert_allclose(a, c, rtol=1e-6, atol=1e-8)
     assert with_es.validation_scores_ is None
     assert [r["validation_score"] for r in with_es.history_] == [None] * with_es.n_iter_
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(activation="step"), "'step' activation has a zero derivative"),
+    (dict(output_activation="step"), "'step' activation has a zero derivative"),
+    (dict(output_activation="softmax"), "softmax over a single output"),
+    (dict(loss="poisson", output_activation="identity"), "defined on outputs greater than zero"),
+    (dict(loss="poisson", output_activation="relu"), "defined on outputs greater than zero"),
+])
+def test_regressor_refuses_outputs_it_cannot_train(iris, params, message):
+    X, _ = iris
+    y = np.exp(X[:, 0])
+    with pytest.raises(ValueError, match=message):
+        MLPRegressor(hidden_layer_sizes=(4,), random_state=0, **params).fit(X, y)
+
+
+def test_poisson_accepts_any_positive_output(iris):
+    class Squareplus:
+        is_positive = True
+
+        def value(self, z):
+            return (z + np.sqrt(z * z + 4)) / 2
+
+        def derivative(self, z, a):
+            return (1 + z / np.sqrt(z * z + 4)) / 2
+
+    X, _ = iris
+    y = np.exp(X[:, 0])
+    for output in ["softplus", Squareplus()]:
+        model = _quiet_fit(MLPRegressor(loss="poisson", output_activation=output,
+                                        solver="lbfgs", random_state=0), X, y)
+        assert model.score(X, y) > 0.8
+
+
+def test_poisson_object_is_treated_as_the_poisson_name(iris):
+    X, _ = iris
+    for loss in ["poisson", Poisson()]:
+        model = MLPRegressor(loss=loss)
+        assert model.__sklearn_tags__().target_tags.positive_only
+        with pytest.raises(ValueError, match="needs non-negative targets"):
+            model.fit(X, X[:, 0])
 
 
 def test_partial_fit_over_batches_approaches_fit(iris):
