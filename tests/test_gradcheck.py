@@ -402,3 +402,82 @@ def test_fused_cross_entropy_gradient_for_rows_not_summing_to_one(rows):
         Y[0] = [1.0, 1.0, 0.0]
     error, _, _ = check_gradients(net, X, Y, get_loss("cross_entropy"))
     assert error < TOL
+
+
+# ------------------------------------------ what the check refuses to judge
+def test_non_finite_numeric_gradient_is_an_error_not_a_pass():
+    # a Poisson loss on identity outputs, some of them negative: the
+    # objective is NaN at and around these weights
+    net, X, Y = _conditioned_network("tanh", "squared_error", "identity")
+    Y = np.abs(np.round(Y))
+    assert (net.forward(X) < 0).any()
+    n = net.params.size
+    with pytest.raises(ValueError,
+                       match=f"finite-difference gradient has {n} non-finite entries of {n}"):
+        check_gradients(net, X, Y, get_loss("poisson"))
+
+
+def test_non_finite_backpropagated_gradient_is_an_error_not_a_pass():
+    class NaNGradient(Loss):
+        name = "nan_gradient"
+
+        def per_sample(self, y, out):
+            return 0.5 * np.sum((out - y) ** 2, axis=1)
+
+        def gradient(self, y, out):
+            return np.full_like(out, np.nan)
+
+    net, X, Y = _conditioned_network("tanh", "squared_error", "identity")
+    before = net.params.copy()
+    with pytest.raises(ValueError, match="backpropagated gradient has .* non-finite"):
+        check_gradients(net, X, Y, NaNGradient())
+    np.testing.assert_array_equal(net.params, before)
+
+
+@pytest.mark.parametrize("loss_name, out_name", [
+    ("squared_error", "identity"), ("log_loss", "softmax"), ("log_loss", "sigmoid"),
+])
+def test_loss_by_name(loss_name, out_name):
+    net, X, Y = _conditioned_network("tanh", "squared_error", out_name)
+    by_name = check_gradients(net, X, Y, loss_name)
+    by_object = check_gradients(net, X, Y, get_loss(loss_name, out_name))
+    assert by_name[0] < TOL
+    np.testing.assert_array_equal(by_name[1], by_object[1])
+
+
+def test_unknown_loss_name_lists_the_choices():
+    net, X, Y = _conditioned_network("tanh", "squared_error", "identity")
+    with pytest.raises(ValueError, match="Unknown loss 'squared'; choose one of"):
+        check_gradients(net, X, Y, "squared")
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_estimator_instead_of_network_says_to_pass_the_network():
+    from skdl import MLPRegressor
+
+    net, X, Y = _conditioned_network("tanh", "squared_error", "identity")
+    est = MLPRegressor(hidden_layer_sizes=HIDDEN_SIZES, activation="tanh", solver="lbfgs",
+                       max_iter=5).fit(X, Y)
+    with pytest.raises(TypeError, match=r"Network, got MLPRegressor.*set_weights"):
+        check_gradients(est, X, Y, "squared_error")
+    # and the recipe in the message works
+    network = Network([N_FEATURES, *HIDDEN_SIZES, 2],
+                      [get_activation("tanh"), get_activation("tanh"),
+                       get_activation(est.out_activation_)])
+    network.set_weights(est.coefs_, est.intercepts_)
+    assert check_gradients(network, X, Y, "squared_error")[0] < TOL
+
+
+@pytest.mark.parametrize("misfit, match", [
+    (lambda Y: (Y[:, 0], None),
+     r"Y must be 2-D, of shape \(n_samples, n_outputs\) = \(6, 2\), got shape \(6,\)"),
+    (lambda Y: (Y[:5], None), r"Y has shape \(5, 2\); it needs shape \(6, 2\)"),
+    (lambda Y: (np.hstack([Y, Y]), None), r"Y has shape \(6, 4\); it needs shape \(6, 2\)"),
+    (lambda Y: (Y, np.ones(5)), r"sample_weight has shape \(5,\).*needs shape \(6,\)"),
+    (lambda Y: (Y, np.ones((6, 1))), r"sample_weight has shape \(6, 1\)"),
+], ids=["1-D Y", "Y rows", "Y columns", "weight rows", "2-D weight"])
+def test_targets_and_weights_that_do_not_fit(misfit, match):
+    net, X, Y = _conditioned_network("tanh", "squared_error", "identity")
+    Y, sample_weight = misfit(Y)
+    with pytest.raises(ValueError, match=match):
+        check_gradients(net, X, Y, "squared_error", sample_weight=sample_weight)
