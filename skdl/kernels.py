@@ -11,14 +11,17 @@ module does that work in one of two back-ends:
   skdl[fast]``), one pass per kernel.
 
 The back-end is chosen at import: numba when it imports, unless the
-environment variable ``SKDL_KERNELS=numpy`` asks for NumPy. :func:`use`
-switches it at run time (the tests run both). Both give the same results to
-floating-point tolerance.
+environment variable ``SKDL_KERNELS=numpy`` asks for NumPy. A value of
+``SKDL_KERNELS`` other than ``numpy`` or ``numba``, or ``numba`` where numba
+cannot be imported, warns and falls back (importing never fails over it).
+``with use(name):`` switches the back-end for a block of code (the tests run
+both). Both give the same results to floating-point tolerance.
 
 This module knows nothing of scikit-learn.
 """
 
 import os
+import warnings
 from contextlib import contextmanager
 
 from . import _numpy_kernels
@@ -38,23 +41,52 @@ KERNEL_NAMES = (
 """The kernels each back-end provides."""
 
 
+_ALL_BACKENDS = ("numba", "numpy")
+"""Every back-end skdl has, whether or not it can run here."""
+
+
 def _load_numba():
+    """The numba back-end and None, or None and why it cannot be imported."""
     try:
         from . import _numba_kernels
-    except ImportError:
-        return None
-    return _numba_kernels
+    except ImportError as error:
+        return None, str(error)
+    return _numba_kernels, None
 
 
 _BACKENDS = {"numpy": _numpy_kernels}
-_numba = _load_numba()
+_numba, _numba_import_error = _load_numba()
 if _numba is not None:
     _BACKENDS["numba"] = _numba
 
-_active = _BACKENDS[
-    "numpy" if os.environ.get("SKDL_KERNELS", "").lower() == "numpy" or _numba is None
-    else "numba"
-]
+
+def _backend_from_environment():
+    """Name of the back-end ``SKDL_KERNELS`` asks for, or the default (numba
+    when it imports), with a warning when the request cannot be honoured."""
+    default = "numba" if "numba" in _BACKENDS else "numpy"
+    requested = os.environ.get("SKDL_KERNELS", "")
+    name = requested.strip().lower()
+    if not name:
+        return default
+    if name not in _ALL_BACKENDS:
+        warnings.warn(
+            f"Ignoring SKDL_KERNELS={requested!r}: it is not a kernel back-end "
+            f"(choose one of {list(_ALL_BACKENDS)}); using {default!r}.",
+            RuntimeWarning,
+        )
+        return default
+    if name not in _BACKENDS:
+        warnings.warn(
+            f"SKDL_KERNELS={requested!r} asks for numba, which cannot be imported "
+            f"here ({_numba_import_error}); using 'numpy'. Install it with: "
+            "pip install 'skdl[fast]'.",
+            RuntimeWarning,
+        )
+        return "numpy"
+    return name
+
+
+_active = _BACKENDS[_backend_from_environment()]
 
 
 def available():
@@ -77,13 +109,24 @@ def backend():
     return next(name for name, module in _BACKENDS.items() if module is _active)
 
 
-@contextmanager
 def use(name):
-    """Run the enclosed code with back-end ``name``, then restore the last one.
+    """Run a ``with`` block with back-end ``name``, then restore the last one.
+
+    The back-end switches when the block is entered, not at this call, so
+    use it in a ``with`` statement; blocks nest.
 
     Parameters
     ----------
     name : {"numpy", "numba"}
+
+    Returns
+    -------
+    context manager
+
+    Raises
+    ------
+    ValueError
+        At this call, if ``name`` is not among :func:`available`.
 
     Examples
     --------
@@ -92,13 +135,19 @@ def use(name):
     ...     kernels.backend()
     'numpy'
     """
-    global _active
     if name not in _BACKENDS:
         raise ValueError(
             f"Kernel back-end {name!r} is not available here; choose one of "
             f"{available()} (numba comes with: pip install 'skdl[fast]')."
         )
-    previous, _active = _active, _BACKENDS[name]
+    return _switched_to(_BACKENDS[name])
+
+
+@contextmanager
+def _switched_to(module):
+    """Make ``module`` the active back-end for the block, then restore."""
+    global _active
+    previous, _active = _active, module
     try:
         yield
     finally:

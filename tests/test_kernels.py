@@ -198,16 +198,69 @@ def test_use_restores_and_rejects_unknown_back_ends():
     assert kernels.backend() == before
 
 
+def test_use_rejects_unknown_back_ends_when_called_outside_with():
+    with pytest.raises(ValueError, match="'nunpy' is not available here"):
+        kernels.use("nunpy")
+
+
+def test_use_switches_on_entering_and_nests():
+    before = kernels.backend()
+    switch = kernels.use("numpy")
+    assert kernels.backend() == before  # the call alone switches nothing
+    with switch:
+        assert kernels.backend() == "numpy"
+        for name in BACKENDS:
+            with kernels.use(name):
+                assert kernels.backend() == name
+            assert kernels.backend() == "numpy"
+    assert kernels.backend() == before
+
+
+def _backend_in_subprocess(setting, block_numba=False):
+    """The back-end a fresh interpreter picks with ``SKDL_KERNELS=setting``
+    (unset when None), and the warnings its import raised."""
+    code = (
+        "import sys, warnings\n"
+        + ("sys.modules['numba'] = None\n" if block_numba else "")
+        + "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    from skdl import kernels\n"
+        "print(kernels.backend())\n"
+        "for w in caught:\n"
+        "    print(w.category.__name__, w.message)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "SKDL_KERNELS"}
+    if setting is not None:
+        env["SKDL_KERNELS"] = setting
+    lines = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                           text=True, check=True).stdout.splitlines()
+    return lines[0], lines[1:]
+
+
 def test_environment_variable_forces_numpy():
-    code = "from skdl import kernels; print(kernels.backend())"
-    env = {**os.environ, "SKDL_KERNELS": "numpy"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                         text=True, check=True).stdout.strip()
-    assert out == "numpy"
-    env.pop("SKDL_KERNELS")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                         text=True, check=True).stdout.strip()
-    assert out == BACKENDS[0]
+    assert _backend_in_subprocess("numpy") == ("numpy", [])
+    assert _backend_in_subprocess(None) == (BACKENDS[0], [])
+    assert _backend_in_subprocess("numba") == (BACKENDS[0], [])
+
+
+def test_unknown_environment_value_warns_and_falls_back():
+    backend, warned = _backend_in_subprocess("nunpy")
+    assert backend == BACKENDS[0]
+    assert warned == [
+        "RuntimeWarning Ignoring SKDL_KERNELS='nunpy': it is not a kernel back-end "
+        f"(choose one of ['numba', 'numpy']); using {BACKENDS[0]!r}."
+    ]
+
+
+def test_numba_asked_for_but_missing_warns_and_uses_numpy():
+    backend, warned = _backend_in_subprocess("numba", block_numba=True)
+    assert backend == "numpy"
+    (message,) = warned
+    assert message.startswith("RuntimeWarning SKDL_KERNELS='numba' asks for numba, "
+                              "which cannot be imported here (")
+    assert message.endswith("using 'numpy'. Install it with: pip install 'skdl[fast]'.")
+    # without the variable, a missing numba is the normal case: no warning
+    assert _backend_in_subprocess(None, block_numba=True) == ("numpy", [])
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
