@@ -11,6 +11,8 @@ the plane through the fitted weights spanned by two random, filter-normalised
 directions.
 """
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
@@ -57,6 +59,15 @@ def _class_colours(n_classes):
 def _tint(colour, strength):
     """``colour`` mixed with white; ``strength`` 1 is the colour itself."""
     return tuple(1 - strength * (1 - np.asarray(colour)))
+
+
+def _check_resolution(resolution):
+    """Refuse a number of grid points that is not an integer of at least 2."""
+    if isinstance(resolution, bool) or not isinstance(resolution, Integral) or resolution < 2:
+        raise ValueError(
+            "resolution (grid points along each axis) must be an integer of at "
+            f"least 2, got {resolution!r}."
+        )
 
 
 # ---------------------------------------------------------------- loss curve
@@ -168,8 +179,9 @@ def plot_decision_boundary(est, X, y, *, ax=None, resolution=200, margin=0.1):
     sklearn.exceptions.NotFittedError
         If ``est`` is not fitted.
     ValueError
-        If ``est`` is not a classifier, ``X`` has not exactly two columns, or
-        ``y`` does not fit ``X``.
+        If ``est`` is not a classifier, ``X`` has not exactly two columns,
+        ``y`` does not fit ``X``, or ``resolution`` is not an integer of at
+        least 2.
     """
     plt = _pyplot()
     from matplotlib.colors import LinearSegmentedColormap
@@ -179,6 +191,7 @@ def plot_decision_boundary(est, X, y, *, ax=None, resolution=200, margin=0.1):
             f"plot_decision_boundary needs a classifier, got {type(est).__name__}."
         )
     check_is_fitted(est)
+    _check_resolution(resolution)
     X = np.asarray(X, dtype=float)
     y = np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2:
@@ -203,7 +216,7 @@ def plot_decision_boundary(est, X, y, *, ax=None, resolution=200, margin=0.1):
         np.linspace(low[0] - pad[0], high[0] + pad[0], resolution),
         np.linspace(low[1] - pad[1], high[1] + pad[1], resolution),
     )
-    grid = np.column_stack([xx.ravel(), yy.ravel()])
+    grid = _with_feature_names(est, np.column_stack([xx.ravel(), yy.ravel()]))
     colours = _class_colours(len(classes))
     if hasattr(est, "predict_proba"):
         proba = np.asarray(est.predict_proba(grid))
@@ -230,6 +243,20 @@ def plot_decision_boundary(est, X, y, *, ax=None, resolution=200, margin=0.1):
     ax.set_ylim(yy[0, 0], yy[-1, 0])
     ax.legend(title="class", loc="best", fontsize="small")
     return ax
+
+
+def _with_feature_names(est, grid):
+    """``grid`` as a pandas DataFrame with ``est``'s column names when it was
+    fitted on named columns (a Pipeline has those of its first step), so that
+    predicting on it raises no feature-name warning; as it is otherwise."""
+    names = getattr(est, "feature_names_in_", None)
+    if names is None:
+        return grid
+    try:
+        import pandas as pd
+    except ImportError:  # named columns from another library: predict only warns
+        return grid
+    return pd.DataFrame(grid, columns=names)
 
 
 # --------------------------------------------------------------- activations
@@ -260,10 +287,16 @@ def plot_activations(names=None, *, axes=None, z_range=(-4.0, 4.0)):
     Raises
     ------
     ValueError
-        If ``axes`` does not hold one axes per activation.
+        If ``names`` is empty or ``axes`` does not hold one axes per
+        activation.
     """
     plt = _pyplot()
     names = list(BUILTIN_ACTIVATIONS if names is None else names)
+    if not names:
+        raise ValueError(
+            "names is empty: give at least one activation, or None to draw "
+            "every built-in one."
+        )
     if axes is None:
         n_cols = min(4, len(names))
         n_rows = -(-len(names) // n_cols)
@@ -357,10 +390,10 @@ def loss_landscape(est, X, y, *, sample_weight=None, resolution=25, span=1.0,
     TypeError
         If ``est`` is not an skdl estimator.
     ValueError
-        If ``resolution`` is below 2 or ``span`` is not positive.
+        If ``resolution`` is not an integer of at least 2 or ``span`` is not
+        positive.
     """
-    if resolution < 2:
-        raise ValueError(f"resolution must be at least 2, got {resolution}.")
+    _check_resolution(resolution)
     if not span > 0:
         raise ValueError(f"span must be positive, got {span}.")
     if isinstance(est, Pipeline):
@@ -442,7 +475,8 @@ def plot_loss_landscape(est, X, y, *, sample_weight=None, ax=None, resolution=25
     Raises
     ------
     ValueError
-        If ``surface=True`` and ``ax`` is not a 3-D axes.
+        If ``surface=True`` and ``ax`` is not a 3-D axes, or the grid is
+        invalid (see :func:`loss_landscape`).
     """
     plt = _pyplot()
     if surface and ax is not None and ax.name != "3d":

@@ -5,6 +5,7 @@ against the estimators' own objective."""
 import copy
 import importlib
 import sys
+import warnings
 
 import matplotlib
 
@@ -12,6 +13,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.contour import QuadContourSet  # noqa: E402
@@ -201,6 +203,25 @@ def test_decision_boundary_rejects_bad_input(lbfgs_mlp, moons):
     reg = MLPRegressor(hidden_layer_sizes=(3,), max_iter=5).fit(X, y)
     with pytest.raises(ValueError, match="needs a classifier"):
         plot_decision_boundary(reg, X, y)
+    for resolution in (5.0, 1, True):
+        with pytest.raises(ValueError, match="resolution .* must be an integer of at least 2"):
+            plot_decision_boundary(lbfgs_mlp, X, y, resolution=resolution)
+
+
+@pytest.mark.parametrize("make_estimator", [
+    lambda: MLPClassifier((6,), solver="lbfgs", max_iter=30, random_state=0),
+    lambda: make_pipeline(StandardScaler(), MLPClassifier((6,), solver="lbfgs",
+                                                          max_iter=30, random_state=0)),
+    lambda: PerceptronClassifier(),  # no predict_proba: the grid goes to predict
+], ids=["mlp", "pipeline", "perceptron"])
+def test_decision_boundary_of_estimator_fitted_on_a_data_frame(make_estimator, moons):
+    X, y = moons
+    frame = pd.DataFrame(X, columns=["width", "height"])
+    est = make_estimator().fit(frame, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. "X does not have valid feature names"
+        ax = plot_decision_boundary(est, frame, y, resolution=20)
+    assert len(_filled(ax)) == (1 if isinstance(est, PerceptronClassifier) else 2)
 
 
 # --------------------------------------------------------------- activations
@@ -232,6 +253,11 @@ def test_activations_on_given_axes_with_instances():
     assert axes[1].get_title() == "LeakyReLU(negative_slope=0.2)"
     with pytest.raises(ValueError, match="one axes per activation"):
         plot_activations(["tanh", "relu"], axes=axes[0])
+
+
+def test_activations_refuse_an_empty_list():
+    with pytest.raises(ValueError, match="names is empty: give at least one activation"):
+        plot_activations([])
 
 
 # ------------------------------------------------------------ loss landscape
@@ -303,6 +329,15 @@ def test_landscape_surface(lbfgs_mlp, moons):
     _, flat = plt.subplots()
     with pytest.raises(ValueError, match="3-D axes"):
         plot_loss_landscape(lbfgs_mlp, *moons, ax=flat, surface=True)
+
+
+@pytest.mark.parametrize("draw", [loss_landscape, plot_loss_landscape])
+@pytest.mark.parametrize("resolution", [1, 0, 5.0, "5", None])
+def test_landscape_rejects_resolution_that_is_not_an_integer_of_2_or_more(
+    draw, resolution, lbfgs_mlp, moons
+):
+    with pytest.raises(ValueError, match=f"must be an integer of at least 2, got {resolution!r}"):
+        draw(lbfgs_mlp, *moons, resolution=resolution)
 
 
 def test_landscape_rejects_bad_grid(lbfgs_mlp, moons):
