@@ -51,6 +51,24 @@ def check_split_weights(train_weight, val_weight, validation_fraction):
             )
 
 
+def check_output_suits_loss(output, output_name, loss, loss_spec):
+    """Refuse an ``output`` activation whose values ``loss`` (the resolved
+    ``loss_spec``) is not defined for, naming both."""
+    if loss.needs_probability and not output.is_probability:
+        raise ValueError(
+            f"loss={loss_spec!r} is defined on probabilities, but the output "
+            f"activation {output_name!r} does not give probabilities; use a "
+            "sigmoid or softmax output (or a user activation with is_probability "
+            "= True), or a loss such as 'hinge' for unbounded outputs."
+        )
+    if loss.needs_positive_output and not output.is_positive:
+        raise ValueError(
+            f"loss={loss_spec!r} is defined on outputs greater than zero, but the "
+            f"output activation {output_name!r} can give values <= 0; use 'exp' "
+            "(or 'softplus', or a user activation with is_positive = True)."
+        )
+
+
 @contextmanager
 def restore_on_error(estimator):
     """Put back every attribute of ``estimator`` if the body raises, and the
@@ -200,22 +218,9 @@ class BaseNetwork(BaseEstimator):
                 "PerceptronClassifier's perceptron rule. Use 'sigmoid' or 'tanh' "
                 "for a smooth step."
             )
-        output = self._layer_activations[-1]
-        if self._loss.needs_probability and not output.is_probability:
-            raise ValueError(
-                f"loss={self.loss!r} is defined on probabilities, but the output "
-                f"activation {self.out_activation_!r} does not give probabilities; "
-                "use output_activation='auto', 'logistic' or 'softmax' (or a user "
-                "activation with is_probability = True), or a loss such as 'hinge' "
-                "for unbounded outputs."
-            )
-        if self._loss.needs_positive_output and not output.is_positive:
-            raise ValueError(
-                f"loss={self.loss!r} is defined on outputs greater than zero, but the "
-                f"output activation {self.out_activation_!r} can give values <= 0; "
-                "use output_activation='auto' or 'exp' (or 'softplus', or a user "
-                "activation with is_positive = True)."
-            )
+        check_output_suits_loss(
+            self._layer_activations[-1], self.out_activation_, self._loss, self.loss
+        )
 
     def _build_network(self, n_features, n_outputs, dtype, rng, first_pass):
         """A freshly initialised network, or one holding the fitted weights."""

@@ -19,6 +19,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ._base import (
     ACTIVATION_CONSTRAINTS,
     CLASSIFIER_LOSS_CONSTRAINTS,
+    check_output_suits_loss,
     check_split_weights,
     fit_lbfgs,
     objective_inputs,
@@ -252,6 +253,7 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         if isinstance(loss, str) and loss == "auto":
             loss = _AUTO_LOSS.get(activation.name, "squared_error")
         loss = get_loss(loss, activation.name)
+        check_output_suits_loss(activation, activation.name, loss, self.loss)
         solver = self.solver
         if solver == "auto":
             solver = "perceptron" if activation.name == "step" else "lbfgs"
@@ -296,8 +298,8 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
                 not self.warm_start and not incremental
             )
             X, y, _ = self._validate_targets(X, y, incremental, first_pass, classes)
-            if first_pass:
-                self._setup_layers()
+            # every call, so that parameters changed since the last one apply
+            self._setup_layers()
             Y = self._encode_targets(y, X.dtype)
             if sample_weight is not None:
                 sample_weight = _check_sample_weight(

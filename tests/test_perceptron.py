@@ -843,3 +843,24 @@ def test_sparsify_and_densify_like_sklearn():
     assert_array_equal(restored.coef_, dense)
     with pytest.raises(NotFittedError):
         PerceptronClassifier().sparsify()
+
+
+@pytest.mark.parametrize("activation, loss", [
+    ("identity", "log_loss"), ("tanh", "binary_cross_entropy"), ("relu", "cross_entropy"),
+])
+def test_probability_losses_refuse_activations_that_are_not_probabilities(activation, loss):
+    X, y = _iris()
+    with pytest.raises(ValueError, match=f"loss='{loss}' is defined on probabilities"):
+        PerceptronClassifier(activation=activation, loss=loss).fit(X, y)
+
+
+def test_changed_activation_takes_effect_on_warm_start():
+    X, y = _iris()
+    clf = PerceptronClassifier(activation="sigmoid", max_iter=5, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+        clf.set_params(activation="softmax", loss="auto").fit(X, y)
+    assert clf._layer_activations[0].name == "softmax"
+    assert clf._loss.name == "cross_entropy"
+    assert_allclose(clf.predict_proba(X).sum(axis=1), 1)
