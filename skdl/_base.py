@@ -559,6 +559,7 @@ class BaseNetwork(BaseEstimator):
         )
         # a warm start extends the curve, as it does for the stochastic solvers
         self.loss_curve_ = [*self.loss_curve_, *curve]
+        self.best_loss_ = min(self.loss_curve_, default=self.loss_)
         self.n_iter_ = n_iter
 
     def _objective_parts(self, X, y, sample_weight=None):

@@ -101,7 +101,15 @@ class Activation:
         raise NotImplementedError
 
     def forward(self, z, out):
-        """Write ``f(z)`` into ``out`` (which may be ``z`` itself)."""
+        """Write ``f(z)`` into ``out``.
+
+        Parameters
+        ----------
+        z : ndarray of shape (n_samples, n_units)
+            Pre-activation.
+        out : ndarray like ``z``
+            Where the output goes; may be ``z`` itself.
+        """
         out[...] = self.value(z)
 
     def backward(self, grad, z, a):

@@ -167,22 +167,57 @@ def bias_forward(z, bias, activation):
 
 
 def relu_backward(grad, a):
-    """``grad *= (a > 0)`` in place."""
+    """``grad *= (a > 0)`` in place.
+
+    Parameters
+    ----------
+    grad : ndarray of shape (n_samples, n_units), C-contiguous
+        Gradient with respect to the activation's output; overwritten with
+        the gradient with respect to its input.
+    a : ndarray of shape (n_samples, n_units)
+        The activation's output.
+    """
     _active.relu_backward(grad, a)
 
 
 def tanh_backward(grad, a):
-    """``grad *= 1 - a ** 2`` in place."""
+    """``grad *= 1 - a ** 2`` in place.
+
+    Parameters
+    ----------
+    grad : ndarray of shape (n_samples, n_units), C-contiguous
+        Gradient with respect to the activation's output; overwritten with
+        the gradient with respect to its input.
+    a : ndarray of shape (n_samples, n_units)
+        The activation's output.
+    """
     _active.tanh_backward(grad, a)
 
 
 def sigmoid_backward(grad, a):
-    """``grad *= a * (1 - a)`` in place."""
+    """``grad *= a * (1 - a)`` in place.
+
+    Parameters
+    ----------
+    grad : ndarray of shape (n_samples, n_units), C-contiguous
+        Gradient with respect to the activation's output; overwritten with
+        the gradient with respect to its input.
+    a : ndarray of shape (n_samples, n_units)
+        The activation's output.
+    """
     _active.sigmoid_backward(grad, a)
 
 
 def add_scaled(dst, src, scale, scratch):
-    """``dst += scale * src`` in place (``scratch``: a buffer like ``src``)."""
+    """``dst += scale * src`` in place.
+
+    Parameters
+    ----------
+    dst, src : ndarray of the same shape
+    scale : float
+    scratch : ndarray like ``src``
+        A buffer the NumPy back-end may overwrite.
+    """
     _active.add_scaled(dst, src, scale, scratch)
 
 
@@ -206,6 +241,17 @@ def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov, l2=0.0,
     learning_rate * g``, then ``params += velocity`` or, with Nesterov,
     ``params += momentum * velocity - learning_rate * g``.
 
+    Parameters
+    ----------
+    params, grad, velocity : ndarray of shape (n_params,)
+        ``params`` and ``velocity`` are updated in place.
+    learning_rate, momentum : float
+    nesterov : bool
+    l2 : float, default=0.0
+        Coefficient of the L2 gradient ``l2 * params``.
+    n_penalized : int, default=0
+        Number of leading entries of ``params`` the L2 term applies to.
+
     Returns
     -------
     float
@@ -224,6 +270,18 @@ def adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch, l2=0.0
     With ``g`` as in :func:`sgd_step`: ``m = b1 m + (1 - b1) g``; ``v = b2 v
     + (1 - b2) g^2``; ``params -= step * m / (sqrt(v) + epsilon)``, where
     ``step`` already holds the bias correction.
+
+    Parameters
+    ----------
+    params, grad, m, v, scratch : ndarray of shape (n_params,)
+        ``params`` and the moments ``m`` and ``v`` are updated in place;
+        ``scratch`` is a buffer the back-end may overwrite.
+    step : float
+        Learning rate with the bias correction applied.
+    beta_1, beta_2, epsilon : float
+    l2 : float, default=0.0
+        Coefficient of the L2 gradient, as in :func:`sgd_step`.
+    n_penalized : int, default=0
 
     Returns
     -------
@@ -259,7 +317,14 @@ def softmax_cross_entropy(z, y, out, delta, sample_weight, weight_sum):
 
 def scale_rows(delta, sample_weight, weight_sum):
     """Multiply each row of ``delta`` by its weight over ``weight_sum``
-    (by ``1 / weight_sum`` without weights), in place."""
+    (by ``1 / weight_sum`` without weights), in place.
+
+    Parameters
+    ----------
+    delta : ndarray of shape (n_samples, n_outputs)
+    sample_weight : ndarray of shape (n_samples,) or None
+    weight_sum : float
+    """
     if sample_weight is None:
         delta *= 1.0 / weight_sum
     else:

@@ -100,6 +100,15 @@ class Loss:
 
         The default applies the canonical activation and calls
         :meth:`per_sample`; subclasses override it for numerical stability.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_outputs)
+        z : ndarray of shape (n_samples, n_outputs)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
         """
         return self.per_sample(y, get_activation(self.canonical_activation).value(z))
 
@@ -111,6 +120,22 @@ class Loss:
         ``delta``, and returns the weighted mean loss computed from ``z``.
         Each sample's gradient with respect to the canonical pre-activation is
         ``out - y``; a loss for which it is not overrides this method.
+
+        Parameters
+        ----------
+        y, z : ndarray of shape (n_samples, n_outputs)
+            Targets and the output layer's pre-activation.
+        activation : Activation
+            The canonical output activation.
+        out, delta : ndarray of shape (n_samples, n_outputs)
+            Filled with the outputs and the gradient with respect to ``z``.
+        sample_weight : ndarray of shape (n_samples,) or None
+        weight_sum : float
+            Sum of ``sample_weight`` (the number of rows without weights).
+
+        Returns
+        -------
+        float
         """
         activation.forward(z, out)
         per_sample = self.per_sample_from_logits(y, z)

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import kernels
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, get_activation
 
 __all__ = ["Network", "forward"]
 
@@ -27,8 +27,9 @@ class Network:
     ----------
     layer_sizes : sequence of int
         Units per layer, input first and output last.
-    activations : sequence of Activation
-        One per non-input layer: the hidden layers' then the output's.
+    activations : sequence of Activation or str
+        One per non-input layer: the hidden layers' then the output's
+        (names, or any object :func:`skdl.activations.get_activation` takes).
     dtype : numpy floating dtype, default=np.float64
         Dtype of weights, gradients and buffers.
     dropout : sequence of float, default=None
@@ -51,7 +52,7 @@ class Network:
 
     def __init__(self, layer_sizes, activations, dtype=np.float64, dropout=None):
         self.layer_sizes = [int(n) for n in layer_sizes]
-        self.activations = list(activations)
+        self.activations = [get_activation(a) for a in activations]
         if len(self.activations) != len(self.layer_sizes) - 1:
             raise ValueError(
                 f"Need {len(self.layer_sizes) - 1} activations for layer sizes "
@@ -105,7 +106,20 @@ class Network:
             intercept[...] = random_state.uniform(-bound, bound, intercept.shape)
 
     def set_weights(self, coefs, intercepts):
-        """Copy per-layer weights into ``params`` (all checked before any is copied)."""
+        """Copy per-layer weights into ``params``, all checked before any is copied.
+
+        Parameters
+        ----------
+        coefs : sequence of array-like
+            One ``(n_in, n_out)`` matrix per layer, as in :attr:`coefs`.
+        intercepts : sequence of array-like
+            One ``(n_out,)`` vector per layer, as in :attr:`intercepts`.
+
+        Raises
+        ------
+        ValueError
+            If any shape does not fit its layer.
+        """
         sources = list(coefs) + list(intercepts)
         targets = self.coefs + self.intercepts
         shapes = [np.shape(src) for src in sources]
@@ -118,7 +132,19 @@ class Network:
             dst[...] = src
 
     def forward(self, X, return_logits=False):
-        """Outputs for ``X`` in fresh arrays (see :func:`forward`)."""
+        """Outputs for ``X`` at the current weights, in fresh arrays.
+
+        Parameters
+        ----------
+        X : ndarray or sparse matrix of shape (n_samples, n_features)
+        return_logits : bool, default=False
+            Also return the output layer's pre-activation.
+
+        Returns
+        -------
+        out : ndarray of shape (n_samples, n_outputs)
+        logits : ndarray, only when ``return_logits``
+        """
         return forward(X, self.coefs, self.intercepts, self.activations, return_logits)
 
     def _ensure_buffers(self, n_rows):
@@ -247,6 +273,15 @@ class Network:
 
     def objective(self, flat_params, X, Y, loss, alpha=0.0, sample_weight=None):
         """Objective and its gradient at ``flat_params``, for scipy.optimize.
+
+        Sets ``params`` to ``flat_params`` first.
+
+        Parameters
+        ----------
+        flat_params : ndarray of shape (n_params,)
+            Weights in the layout of ``params``.
+        X, Y, loss, alpha, sample_weight
+            As in :meth:`loss_and_gradient`.
 
         Returns
         -------

@@ -113,6 +113,7 @@ def test_lbfgs_warm_start_extends_the_loss_curve(data):
     _quiet(lambda: model.fit(X, y))
     assert len(model.loss_curve_) == len(model.history_) == 8
     assert_allclose([r["loss"] for r in model.history_], model.loss_curve_)
+    assert model.best_loss_ == min(model.loss_curve_)
 
 
 def test_a_callback_raising_stop_iteration_is_an_error_under_lbfgs(data):

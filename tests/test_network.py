@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from scipy.special import logsumexp, ndtr, xlogy
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from skdl.activations import get_activation
+from skdl.activations import ReLU, Softmax, get_activation
 from skdl.losses import get_loss
 from skdl.network import Network, forward
 
@@ -697,3 +697,11 @@ def test_dropout_needs_a_generator_to_act():
 def test_dropout_rates_are_checked(rates):
     with pytest.raises(ValueError, match="dropout rate"):
         _dropout_network(rates)
+
+
+def test_activations_may_be_given_by_name():
+    by_name = Network([3, 4, 2], ["relu", "softmax"])
+    by_object = Network([3, 4, 2], [ReLU(), Softmax()])
+    assert by_name.activations == by_object.activations
+    with pytest.raises(ValueError, match="Unknown activation 'rleu'"):
+        Network([3, 4, 2], ["rleu", "softmax"])
