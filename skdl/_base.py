@@ -61,6 +61,13 @@ def check_output_suits_loss(output, output_name, loss, loss_spec):
             "sigmoid or softmax output (or a user activation with is_probability "
             "= True), or a loss such as 'hinge' for unbounded outputs."
         )
+    if loss.threshold == 0 and output.is_positive and not output.is_probability:
+        raise ValueError(
+            f"loss={loss_spec!r} splits the classes at an output of 0, which the "
+            f"output activation {output_name!r} never reaches; use an output that "
+            "can be negative (identity or tanh), or a sigmoid, whose outputs split "
+            "at 0.5."
+        )
     if loss.needs_positive_output and not output.is_positive:
         raise ValueError(
             f"loss={loss_spec!r} is defined on outputs greater than zero, but the "

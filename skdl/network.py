@@ -136,14 +136,14 @@ class Network:
 
         Parameters
         ----------
-        X : ndarray or sparse matrix of shape (n_samples, n_features)
-        return_logits : bool, default=False
-            Also return the output layer's pre-activation.
+        X, return_logits
+            As in :func:`forward`, which this calls with the network's
+            weights and activations.
 
         Returns
         -------
-        out : ndarray of shape (n_samples, n_outputs)
-        logits : ndarray, only when ``return_logits``
+        out, logits
+            As from :func:`forward`.
         """
         return forward(X, self.coefs, self.intercepts, self.activations, return_logits)
 

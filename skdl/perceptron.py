@@ -335,7 +335,8 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
                 )
             self.n_iter_ = n_iter
             self.t_ += n_iter * X.shape[0]
-            if tol is not None and n_iter == max_iter:
+            # L-BFGS warns about its own stop, with SciPy's reason
+            if tol is not None and n_iter == max_iter and self._solver != "lbfgs":
                 warnings.warn(
                     "Maximum number of iteration reached before convergence. "
                     "Consider increasing max_iter to improve the fit.",
@@ -343,19 +344,23 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
                 )
             self.coef_ = np.ascontiguousarray(network.coefs[0].T)
             self.intercept_ = network.intercepts[0]
+            # where predict splits the classes: 0.5 for probabilities, as
+            # predict_proba does, else the loss's own threshold
             self._decision_offset = _activation_crossing(
-                self._layer_activations[0], self._loss.threshold
+                self._layer_activations[0], self._prediction_threshold()
             )
         return self
 
     def _fit_lbfgs(self, network, X, Y, sample_weight, max_iter, tol):
         if not self.fit_intercept:
             raise ValueError("solver='lbfgs' always fits an intercept; use solver='sgd'.")
-        n_iter, _, self.loss_curve_ = fit_lbfgs(
+        n_iter, _, curve = fit_lbfgs(
             network, X, Y, self._loss, alpha=self._alpha_l2(),
             sample_weight=sample_weight, max_iter=max_iter, max_fun=15000,
             tol=0.0 if tol is None else tol, verbose=self.verbose,
         )
+        # a warm start extends the curve, as it does for the sgd solver
+        self.loss_curve_ = [*self.loss_curve_, *curve]
         return n_iter
 
     def _split(self, rng, y, *arrays):

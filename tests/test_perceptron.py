@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit
-from sklearn.datasets import load_iris, make_classification
+from sklearn.datasets import load_breast_cancer, load_iris, make_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression, Perceptron
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
@@ -864,3 +864,35 @@ def test_changed_activation_takes_effect_on_warm_start():
     assert clf._layer_activations[0].name == "softmax"
     assert clf._loss.name == "cross_entropy"
     assert_allclose(clf.predict_proba(X).sum(axis=1), 1)
+
+
+def test_margin_loss_on_a_sigmoid_predicts_like_predict_proba():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = PerceptronClassifier(activation="sigmoid", loss="hinge").fit(X, y)
+    assert_array_equal(clf.predict(X), (clf._forward(X)[:, 0] > 0.5).astype(int))
+    assert_array_equal(clf.predict(X), (clf.decision_function(X) > 0).astype(int))
+    assert_array_equal(clf.predict(X), clf.predict_proba(X).argmax(axis=1))
+    assert clf.score(X, y) > 0.95
+
+
+@pytest.mark.parametrize("activation", ["exp", "softplus"])
+def test_margin_loss_refuses_an_output_that_never_reaches_zero(activation):
+    X, y = _iris()
+    with pytest.raises(ValueError, match="splits the classes at an output of 0"):
+        PerceptronClassifier(activation=activation, loss="hinge").fit(X, y)
+
+
+def test_lbfgs_warm_start_extends_the_loss_curve_and_warns_once():
+    X, y = _iris()
+    clf = PerceptronClassifier(activation="sigmoid", warm_start=True, max_iter=3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+    assert sum(issubclass(w.category, ConvergenceWarning) for w in caught) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    assert len(clf.loss_curve_) == 6
