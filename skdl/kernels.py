@@ -113,7 +113,8 @@ def use(name):
     """Run a ``with`` block with back-end ``name``, then restore the last one.
 
     The back-end switches when the block is entered, not at this call, so
-    use it in a ``with`` statement; blocks nest.
+    use it in a ``with`` statement; blocks nest. The switch is for the whole
+    process, not for one thread.
 
     Parameters
     ----------
