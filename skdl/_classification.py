@@ -80,9 +80,26 @@ class ClassifierOutputsMixin:
             return "logistic"
         return "softmax"
 
+    def _refuse_balanced_class_weight_in_partial_fit(self):
+        """partial_fit sees one batch, which does not show the class
+        frequencies that ``class_weight="balanced"`` needs."""
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported for partial_fit: one batch "
+                "does not show the class frequencies. Compute the weights with "
+                "sklearn.utils.class_weight.compute_class_weight('balanced', "
+                "classes=classes, y=y) on a large enough sample of the targets and "
+                "pass dict(zip(classes, weights)) as class_weight."
+            )
+
     def _apply_class_weight(self, sample_weight, y, dtype):
         if self.class_weight is None:
             return sample_weight
+        if np.ndim(y) == 2:
+            raise ValueError(
+                "class_weight applies to single-label targets; for a multilabel y, "
+                "weigh the rows with sample_weight instead."
+            )
         weights = compute_sample_weight(self.class_weight, y).astype(dtype)
         return weights if sample_weight is None else weights * sample_weight
 

@@ -175,7 +175,8 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNetwork):
 
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight``;
-        ``"balanced"`` weighs classes inversely to their frequency.
+        ``"balanced"`` weighs classes inversely to their frequency (``fit``
+        only; ``partial_fit`` takes a dict). Single-label targets only.
 
     Attributes
     ----------
@@ -310,8 +311,14 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNetwork):
         Returns
         -------
         self : MLPClassifier
+
+        Raises
+        ------
+        ValueError
+            With ``class_weight="balanced"``, which one batch cannot compute.
             The updated estimator.
         """
+        self._refuse_balanced_class_weight_in_partial_fit()
         first_call = not hasattr(self, "coefs_")
         if first_call and classes is None and np.ndim(y) == 1:
             raise ValueError("classes must be passed on the first call to partial_fit.")

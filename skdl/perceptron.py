@@ -563,14 +563,7 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
                 "one epoch on its batch and holds no validation data out. Set "
                 "early_stopping=False, or use fit."
             )
-        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
-            raise ValueError(
-                "class_weight='balanced' is not supported for partial_fit: one batch "
-                "does not show the class frequencies. Compute the weights with "
-                "sklearn.utils.class_weight.compute_class_weight('balanced', "
-                "classes=classes, y=y) on a large enough sample of the targets and "
-                "pass dict(zip(classes, weights)) as class_weight."
-            )
+        self._refuse_balanced_class_weight_in_partial_fit()
         if not hasattr(self, "coef_") and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)

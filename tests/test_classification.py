@@ -172,3 +172,22 @@ def test_warm_start_and_partial_fit_check_classes(iris):
         online.partial_fit(X, y + 1)
     with pytest.raises(ValueError, match="not the same"):
         online.partial_fit(X, y, classes=[0, 1])
+
+
+@pytest.mark.parametrize("estimator", [MLPClassifier, PerceptronClassifier])
+def test_balanced_class_weight_is_refused_by_partial_fit(iris, estimator):
+    X, y = iris
+    model = estimator(class_weight="balanced")
+    with pytest.raises(ValueError, match="'balanced' is not supported for partial_fit"):
+        model.partial_fit(X, y, classes=np.unique(y))
+    assert not hasattr(model, "classes_")
+    model.set_params(class_weight={0: 2.0}).partial_fit(X, y, classes=np.unique(y))
+    assert model.classes_.tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {0: 1.0, 1: 2.0}])
+def test_class_weight_is_refused_for_multilabel_targets(iris, class_weight):
+    X, y = iris
+    Y = np.column_stack([y == 0, y == 1]).astype(int)
+    with pytest.raises(ValueError, match="class_weight applies to single-label targets"):
+        MLPClassifier(class_weight=class_weight, max_iter=5).fit(X, Y)
