@@ -314,13 +314,17 @@ class BaseNetwork(BaseEstimator):
                 sample_weight = _check_sample_weight(
                     sample_weight, X, dtype=X.dtype, ensure_non_negative=True
                 )
+            # the validation score weighs rows by sample_weight alone
+            score_weight = sample_weight
             sample_weight = self._apply_class_weight(sample_weight, y, X.dtype)
             rng = check_random_state(self.random_state)
             network = self._build_network(X.shape[1], Y.shape[1], X.dtype, rng, first_pass)
             # callbacks see the weights as they train
             self.coefs_, self.intercepts_ = network.coefs, network.intercepts
             if self.solver in STOCHASTIC_SOLVERS:
-                self._fit_stochastic(network, X, Y, sample_weight, rng, incremental)
+                self._fit_stochastic(
+                    network, X, Y, sample_weight, score_weight, rng, incremental
+                )
             else:
                 self._fit_lbfgs(network, X, Y, sample_weight)
             if not np.all(np.isfinite(network.params)):
@@ -352,7 +356,7 @@ class BaseNetwork(BaseEstimator):
             self.epsilon,
         )
 
-    def _fit_stochastic(self, network, X, Y, sample_weight, rng, incremental):
+    def _fit_stochastic(self, network, X, Y, sample_weight, score_weight, rng, incremental):
         optimizer = self._new_optimizer(network.params.size, network.dtype)
         previous = getattr(self, "_optimizer", None)
         if incremental and type(previous) is type(optimizer):
@@ -365,7 +369,7 @@ class BaseNetwork(BaseEstimator):
             self._reset_stopping_state()
         if self.early_stopping:
             X, X_val, Y, Y_val, sample_weight, sw_val = self._validation_split(
-                X, Y, sample_weight, rng
+                X, Y, sample_weight, score_weight, rng
             )
             best_params = network.params.copy()
             self.validation_scores_ = list(self.validation_scores_)
@@ -502,7 +506,10 @@ class BaseNetwork(BaseEstimator):
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
-    def _validation_split(self, X, Y, sample_weight, rng):
+    def _validation_split(self, X, Y, sample_weight, score_weight, rng):
+        """Training and validation parts: ``X``, ``X_val``, ``Y``, ``Y_val``, the
+        training rows' ``sample_weight`` and the validation rows'
+        ``score_weight`` (each None when not given)."""
         stratify = self._stratify_labels(Y)
         n_val = int(np.ceil(self.validation_fraction * X.shape[0]))
         n_groups = 1 if stratify is None else len(np.unique(stratify, axis=0))
@@ -512,15 +519,15 @@ class BaseNetwork(BaseEstimator):
                 f"{n_groups} class(es)). Increase 'validation_fraction' or the size "
                 "of your dataset."
             )
-        arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
-        parts = train_test_split(
-            *arrays, random_state=rng, test_size=self.validation_fraction,
+        # the rows train_test_split(X, Y, ...) would pick, as scikit-learn's
+        train, val = train_test_split(
+            np.arange(X.shape[0]), random_state=rng, test_size=self.validation_fraction,
             stratify=stratify,
         )
-        X, X_val, Y, Y_val = parts[:4]
-        sw, sw_val = (parts[4], parts[5]) if sample_weight is not None else (None, None)
+        sw = None if sample_weight is None else sample_weight[train]
+        sw_val = None if score_weight is None else score_weight[val]
         check_split_weights(sw, sw_val, self.validation_fraction)
-        return X, X_val, Y, Y_val, sw, sw_val
+        return X[train], X[val], Y[train], Y[val], sw, sw_val
 
     def _stratify_labels(self, Y):
         """Labels to stratify the validation split on; None for regression."""

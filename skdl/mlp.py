@@ -174,9 +174,11 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNetwork):
         ``gradient(y, out)``.
 
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes, multiplied into ``sample_weight``;
-        ``"balanced"`` weighs classes inversely to their frequency (``fit``
-        only; ``partial_fit`` takes a dict). Single-label targets only.
+        Weights of the classes, multiplied into ``sample_weight`` for
+        training (the early-stopping score weighs rows by ``sample_weight``
+        alone); ``"balanced"`` weighs classes inversely to their frequency
+        (``fit`` only; ``partial_fit`` takes a dict). Single-label targets
+        only.
 
     Attributes
     ----------

@@ -108,8 +108,10 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         Epochs without improvement before stopping.
 
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes; ``"balanced"`` weighs classes inversely to
-        their frequency (``fit`` only; ``partial_fit`` takes a dict).
+        Weights of the classes in training (the early-stopping score weighs
+        rows by ``sample_weight`` alone, as scikit-learn's does);
+        ``"balanced"`` weighs classes inversely to their frequency (``fit``
+        only; ``partial_fit`` takes a dict).
 
     warm_start : bool, default=False
         Start ``fit`` from the previous weights.
@@ -321,12 +323,13 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
             if self._solver == "perceptron":
                 n_iter = self._fit_rule(network, X, Y, y, sample_weight, rng, max_iter, tol)
             else:
+                score_weight = sample_weight
                 sample_weight = self._apply_class_weight(sample_weight, y, X.dtype)
                 if self._solver == "lbfgs":
                     n_iter = self._fit_lbfgs(network, X, Y, sample_weight, max_iter, tol)
                 else:
                     n_iter = self._fit_gradient(
-                        network, X, Y, sample_weight, rng, max_iter, tol
+                        network, X, Y, sample_weight, score_weight, rng, max_iter, tol
                     )
             if not np.all(np.isfinite(network.params)):
                 raise ValueError(
@@ -423,15 +426,19 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
             return np.where(signs > 0, cw[1], cw[0])
         return np.where(signs > 0, cw[None, :], 1.0)
 
-    def _fit_gradient(self, network, X, Y, sample_weight, rng, max_iter, tol):
+    def _fit_gradient(self, network, X, Y, sample_weight, score_weight, rng, max_iter, tol):
         """Mini-batch gradient descent with step ``eta0``; stops like the
         perceptron rule. Returns the number of epochs run."""
         optimizer = SGD(network.params.size, network.dtype, self.eta0, momentum=0.0)
         if sample_weight is None:
             sample_weight = np.ones(len(Y), dtype=X.dtype)
+        if score_weight is None:
+            score_weight = np.ones(len(Y), dtype=X.dtype)
         labels = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
-        train, val = self._split(rng, labels, X, Y, sample_weight)
-        X_tr, Y_tr, sw_tr = train
+        # validation is scored with sample weights alone, training uses the
+        # class weights too
+        train, val = self._split(rng, labels, X, Y, score_weight, sample_weight)
+        X_tr, Y_tr, _, sw_tr = train
         n = X_tr.shape[0]
         batch = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
         best, stale, epoch = (np.inf if val is None else -np.inf), 0, 0

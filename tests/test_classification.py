@@ -191,3 +191,25 @@ def test_class_weight_is_refused_for_multilabel_targets(iris, class_weight):
     Y = np.column_stack([y == 0, y == 1]).astype(int)
     with pytest.raises(ValueError, match="class_weight applies to single-label targets"):
         MLPClassifier(class_weight=class_weight, max_iter=5).fit(X, Y)
+
+
+@pytest.mark.parametrize("estimator, params", [
+    (MLPClassifier, dict(hidden_layer_sizes=(4,))),
+    (PerceptronClassifier, dict(activation="sigmoid", solver="sgd", eta0=0.1)),
+])
+def test_early_stopping_scores_validation_by_sample_weight_alone(iris, estimator, params):
+    # as scikit-learn's SGD estimators do: class weights shape training only
+    class Spy(estimator):
+        def _score_outputs(self, Y, out, sample_weight=None):
+            seen.append(sample_weight)
+            return super()._score_outputs(Y, out, sample_weight)
+
+    X, y = iris
+    seen = []
+    kw = dict(early_stopping=True, max_iter=3, random_state=0, class_weight={0: 5.0}, **params)
+    _fit(Spy(**kw), X, y)
+    assert seen and all(w is None or np.all(w == 1) for w in seen)
+    seen.clear()
+    row_weights = np.where(np.arange(len(y)) % 2, 2.0, 3.0)
+    _fit(Spy(**kw), X, y, sample_weight=row_weights)
+    assert seen and all(set(np.unique(w)) <= {2.0, 3.0} for w in seen)

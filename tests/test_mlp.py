@@ -319,7 +319,7 @@ def test_early_stopping_split_is_stratified(iris):
     # every class, the rare one included, must reach the 22-row validation set
     Y = model._label_binarizer.transform(y[keep])
     _, _, _, Y_val, _, _ = model._validation_split(
-        X[keep], Y.astype(float), None, np.random.RandomState(0)
+        X[keep], Y.astype(float), None, None, np.random.RandomState(0)
     )
     assert_array_equal(Y_val.sum(axis=0) > 0, [True, True, True])
     assert Y_val.sum(axis=0)[1] == 2
