@@ -357,13 +357,14 @@ class BaseNetwork(BaseEstimator):
         )
 
     def _fit_stochastic(self, network, X, Y, sample_weight, score_weight, rng, incremental):
-        optimizer = self._new_optimizer(network.params.size, network.dtype)
-        previous = getattr(self, "_optimizer", None)
-        if incremental and type(previous) is type(optimizer):
-            # partial_fit carries on with the state of the last call's solver
-            optimizer = copy.deepcopy(previous)
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
+        previous = getattr(self, "_optimizer", None)
+        if incremental and type(previous) is (SGD if self.solver == "sgd" else Adam):
+            # partial_fit carries on with the state of the last call's solver
+            optimizer = copy.deepcopy(previous)
+        else:
+            optimizer = self._new_optimizer(network.params.size, network.dtype)
         if self.early_stopping != (self.validation_scores_ is not None):
             # a warm start that switched early stopping on or off
             self._reset_stopping_state()
