@@ -186,11 +186,8 @@ def tanh_backward(grad, a):
 
     Parameters
     ----------
-    grad : ndarray of shape (n_samples, n_units), C-contiguous
-        Gradient with respect to the activation's output; overwritten with
-        the gradient with respect to its input.
-    a : ndarray of shape (n_samples, n_units)
-        The activation's output.
+    grad, a
+        As in :func:`relu_backward`.
     """
     _active.tanh_backward(grad, a)
 
@@ -200,11 +197,8 @@ def sigmoid_backward(grad, a):
 
     Parameters
     ----------
-    grad : ndarray of shape (n_samples, n_units), C-contiguous
-        Gradient with respect to the activation's output; overwritten with
-        the gradient with respect to its input.
-    a : ndarray of shape (n_samples, n_units)
-        The activation's output.
+    grad, a
+        As in :func:`relu_backward`.
     """
     _active.sigmoid_backward(grad, a)
 

@@ -313,12 +313,12 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNetwork):
         Returns
         -------
         self : MLPClassifier
+            The updated estimator.
 
         Raises
         ------
         ValueError
             With ``class_weight="balanced"``, which one batch cannot compute.
-            The updated estimator.
         """
         self._refuse_balanced_class_weight_in_partial_fit()
         first_call = not hasattr(self, "coefs_")
