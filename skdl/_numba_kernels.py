@@ -12,6 +12,14 @@ import math
 
 import numba
 
+from ._numba_perceptron import perceptron_epoch, shuffle_permutation
+
+__all__ = [
+    "bias_forward", "relu_backward", "tanh_backward", "sigmoid_backward", "add_scaled",
+    "sgd_step", "adam_step", "softmax_cross_entropy", "shuffle_permutation",
+    "perceptron_epoch",
+]
+
 _jit = numba.njit(fastmath=True, error_model="numpy", cache=True)
 
 

@@ -4,6 +4,14 @@ preallocated buffers."""
 import numpy as np
 from scipy.special import expit
 
+from ._numpy_perceptron import perceptron_epoch, shuffle_permutation
+
+__all__ = [
+    "bias_forward", "relu_backward", "tanh_backward", "sigmoid_backward", "add_scaled",
+    "sgd_step", "adam_step", "softmax_cross_entropy", "shuffle_permutation",
+    "perceptron_epoch",
+]
+
 
 def bias_forward(z, bias, activation):
     """See :func:`skdl.kernels.bias_forward`."""

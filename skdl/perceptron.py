@@ -37,6 +37,9 @@ __all__ = ["PerceptronClassifier"]
 SPARSE_INTERCEPT_DECAY = 0.01
 """Factor on the perceptron rule's intercept steps for sparse X."""
 
+MAX_INT = np.iinfo(np.int32).max
+"""Bound of the seeds drawn for the perceptron rule, as scikit-learn's."""
+
 # Loss used with each activation when loss="auto".
 _AUTO_LOSS = {
     "step": "perceptron",
@@ -302,39 +305,20 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
             X, y, _ = self._validate_targets(X, y, incremental, first_pass, classes)
             # every call, so that parameters changed since the last one apply
             self._setup_layers()
-            Y = self._encode_targets(y, X.dtype)
             if sample_weight is not None:
                 sample_weight = _check_sample_weight(
                     sample_weight, X, dtype=X.dtype, ensure_non_negative=True
                 )
-            rng = check_random_state(self.random_state)
-            network = Network([X.shape[1], Y.shape[1]], self._layer_activations, X.dtype)
-            if first_pass:
-                self.loss_curve_ = []
-                if self._solver != "perceptron" and _flat_at_zero(self._layer_activations[0]):
-                    # zero weights would sit where this activation's gradient
-                    # vanishes and never move
-                    network.initialize(rng)
-            else:
-                network.set_weights([self._dense_coef().T], [self.intercept_])
             if not incremental or first_pass:
                 self.t_ = 1
             max_iter, tol = (1, None) if incremental else (self.max_iter, self.tol)
             if self._solver == "perceptron":
-                n_iter = self._fit_rule(network, X, Y, y, sample_weight, rng, max_iter, tol)
+                coef, intercept, n_iter = self._fit_rule(
+                    X, y, sample_weight, first_pass, incremental, max_iter, tol
+                )
             else:
-                score_weight = sample_weight
-                sample_weight = self._apply_class_weight(sample_weight, y, X.dtype)
-                if self._solver == "lbfgs":
-                    n_iter = self._fit_lbfgs(network, X, Y, sample_weight, max_iter, tol)
-                else:
-                    n_iter = self._fit_gradient(
-                        network, X, Y, sample_weight, score_weight, rng, max_iter, tol
-                    )
-            if not np.all(np.isfinite(network.params)):
-                raise ValueError(
-                    "Training diverged: the weights became non-finite. Lower eta0 "
-                    "or scale the input; the estimator was left unchanged."
+                coef, intercept, n_iter = self._fit_network(
+                    X, y, sample_weight, first_pass, max_iter, tol
                 )
             self.n_iter_ = n_iter
             self.t_ += n_iter * X.shape[0]
@@ -345,14 +329,43 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
                     "Consider increasing max_iter to improve the fit.",
                     ConvergenceWarning,
                 )
-            self.coef_ = np.ascontiguousarray(network.coefs[0].T)
-            self.intercept_ = network.intercepts[0]
+            self.coef_ = coef
+            self.intercept_ = intercept
             # where predict splits the classes: 0.5 for probabilities, as
             # predict_proba does, else the loss's own threshold
             self._decision_offset = _activation_crossing(
                 self._layer_activations[0], self._prediction_threshold()
             )
         return self
+
+    def _fit_network(self, X, y, sample_weight, first_pass, max_iter, tol):
+        """Gradient training (L-BFGS or SGD) of the one-layer network; returns
+        the weights, the biases and the number of iterations."""
+        Y = self._encode_targets(y, X.dtype)
+        rng = check_random_state(self.random_state)
+        network = Network([X.shape[1], Y.shape[1]], self._layer_activations, X.dtype)
+        if first_pass:
+            self.loss_curve_ = []
+            if _flat_at_zero(self._layer_activations[0]):
+                # zero weights would sit where this activation's gradient
+                # vanishes and never move
+                network.initialize(rng)
+        else:
+            network.set_weights([self._dense_coef().T], [self.intercept_])
+        score_weight = sample_weight
+        sample_weight = self._apply_class_weight(sample_weight, y, X.dtype)
+        if self._solver == "lbfgs":
+            n_iter = self._fit_lbfgs(network, X, Y, sample_weight, max_iter, tol)
+        else:
+            n_iter = self._fit_gradient(
+                network, X, Y, sample_weight, score_weight, rng, max_iter, tol
+            )
+        if not np.all(np.isfinite(network.params)):
+            raise ValueError(
+                "Training diverged: the weights became non-finite. Lower eta0 "
+                "or scale the input; the estimator was left unchanged."
+            )
+        return np.ascontiguousarray(network.coefs[0].T), network.intercepts[0], n_iter
 
     def _fit_lbfgs(self, network, X, Y, sample_weight, max_iter, tol):
         if not self.fit_intercept:
@@ -366,45 +379,54 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         self.loss_curve_ = [*self.loss_curve_, *curve]
         return n_iter
 
-    def _split(self, rng, y, *arrays):
+    def _split(self, y, *arrays):
         """Training and validation parts of ``arrays`` (validation None without
-        early stopping; the last array holds the sample weights).
-
-        The validation rows are those of a stratified shuffle split on the
-        labels ``y`` drawn from ``rng``, as scikit-learn's ``Perceptron`` picks
-        them for the same ``random_state``; both parts keep the rows in their
-        original order, so that ``shuffle=False`` visits them in that order.
-        """
-        if not self.early_stopping:
+        early stopping; the last array holds the sample weights), split as
+        :meth:`_validation_mask` splits; both parts keep the rows in their
+        original order."""
+        mask = self._validation_mask(y, arrays[-1])
+        if mask is None:
             return arrays, None
-        splitter = StratifiedShuffleSplit(
-            test_size=self.validation_fraction, random_state=rng
-        )
-        split = next(splitter.split(np.zeros((len(y), 1)), y))
-        train, val = (np.sort(rows) for rows in split)
-        check_split_weights(arrays[-1][train], arrays[-1][val], self.validation_fraction)
-        return [a[train] for a in arrays], [a[val] for a in arrays]
+        return [a[~mask] for a in arrays], [a[mask] for a in arrays]
 
-    def _fit_rule(self, network, X, Y, y, sample_weight, rng, max_iter, tol):
-        signs = 2 * Y - 1
-        weights = np.ones_like(Y) if sample_weight is None else np.repeat(
-            sample_weight[:, None], Y.shape[1], axis=1
-        )
-        weights *= self._rule_class_weights(signs)
-        # the validation accuracy is weighted by the sample weights alone, as
-        # scikit-learn's is
-        row_weights = np.ones(len(Y)) if sample_weight is None else sample_weight
-        train, val = self._split(rng, y, X, signs, row_weights, weights)
+    def _fit_rule(self, X, y, sample_weight, first_pass, incremental, max_iter, tol):
+        """Train with the perceptron rule as scikit-learn's ``Perceptron``
+        does, one output per class (a single output for two classes); returns
+        the weights, the biases and the number of epochs.
+
+        The weights keep scikit-learn's dtypes: ``coef_`` in X's dtype,
+        ``intercept_`` in float64 for two classes (the rule's bias is a
+        float64) and in X's dtype for more; a warm start begins from both
+        cast to X's dtype, as scikit-learn's does.
+        """
+        n_classes = len(self.classes_)
+        n_outputs = 1 if n_classes == 2 else n_classes
+        if first_pass:
+            coef = np.zeros((n_outputs, X.shape[1]), dtype=X.dtype)
+            intercept = np.zeros(n_outputs)
+        else:
+            coef = np.array(self._dense_coef(), dtype=X.dtype, order="C")
+            start = self.intercept_ if incremental else self.intercept_.astype(X.dtype)
+            intercept = start.astype(np.float64)
+        if sample_weight is None:
+            sample_weight = np.ones(X.shape[0], dtype=X.dtype)
+        X = X.tocsr() if sp.issparse(X) else np.ascontiguousarray(X)
+        seeds, validation_mask = self._rule_seeds_and_split(y, sample_weight, n_classes)
+        class_weight = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+        if n_classes == 2:
+            class_weight = class_weight[None, :]
+        else:
+            class_weight = np.column_stack([np.ones(n_classes), class_weight])
+        signs = 2.0 * self._label_binarizer.transform(y) - 1.0
         try:
             n_iter = fit_perceptron_rule(
-                network.coefs[0], network.intercepts[0], train[0], train[1], train[3],
+                coef, intercept, X, signs, sample_weight, class_weight, seeds,
                 eta0=self.eta0, penalty=self.penalty, alpha=self.alpha,
                 l1_ratio=self.l1_ratio, fit_intercept=self.fit_intercept,
                 # damped intercept steps on sparse data, as scikit-learn takes them
                 intercept_decay=SPARSE_INTERCEPT_DECAY if sp.issparse(X) else 1.0,
                 max_iter=max_iter, tol=tol, n_iter_no_change=self.n_iter_no_change,
-                shuffle=self.shuffle, random_state=rng,
-                validation=None if val is None else (val[0], val[1], val[2]),
+                shuffle=self.shuffle, validation_mask=validation_mask,
                 verbose=self.verbose,
             )
         except FloatingPointError as error:
@@ -412,19 +434,49 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
                 f"Training diverged: {error} Lower eta0 or scale the input; the "
                 "estimator was left unchanged."
             ) from error
-        return int(n_iter.max())
+        if n_classes > 2:
+            intercept = intercept.astype(X.dtype)
+        return coef, intercept, int(n_iter.max())
 
-    def _rule_class_weights(self, signs):
-        """Per-output weights of the one-vs-rest problems: each output's own
-        class weighs the positives; with two classes the negatives carry the
-        other class's weight."""
-        if self.class_weight is None:
-            return 1.0
-        labels = self._label_binarizer.inverse_transform(signs > 0)
-        cw = compute_class_weight(self.class_weight, classes=self.classes_, y=labels)
-        if signs.shape[1] == 1:
-            return np.where(signs > 0, cw[1], cw[0])
-        return np.where(signs > 0, cw[None, :], 1.0)
+    def _rule_seeds_and_split(self, y, sample_weight, n_classes):
+        """Each output's shuffling seed, and the early-stopping validation
+        mask (None without early stopping).
+
+        Drawn from ``random_state`` in scikit-learn's order, so that the same
+        ``random_state`` gives the same rows in the same order: for two
+        classes, one generator gives a dataset seed (which scikit-learn keeps
+        for random sampling, and the perceptron never uses), then the split,
+        then the shuffling seed; for more, the split comes first, then one
+        seed per class, from which each class's generator draws its dataset
+        seed and its shuffling seed.
+        """
+        if n_classes == 2:
+            rng = check_random_state(self.random_state)
+            rng.randint(1, MAX_INT)
+            mask = self._validation_mask(y, sample_weight)
+            return [rng.randint(MAX_INT)], mask
+        mask = self._validation_mask(y, sample_weight)
+        seeds = []
+        for class_seed in check_random_state(self.random_state).randint(MAX_INT, size=n_classes):
+            rng = np.random.RandomState(class_seed)
+            rng.randint(1, MAX_INT)
+            seeds.append(rng.randint(MAX_INT))
+        return seeds, mask
+
+    def _validation_mask(self, y, sample_weight):
+        """Rows held out for early stopping: a stratified shuffle split on
+        ``y`` from ``random_state``, as scikit-learn's ``Perceptron`` takes."""
+        if not self.early_stopping:
+            return None
+        splitter = StratifiedShuffleSplit(
+            test_size=self.validation_fraction, random_state=self.random_state
+        )
+        _, val = next(splitter.split(np.zeros((len(y), 1)), y))
+        mask = np.zeros(len(y), dtype=bool)
+        mask[val] = True
+        check_split_weights(sample_weight[~mask], sample_weight[mask],
+                            self.validation_fraction)
+        return mask
 
     def _fit_gradient(self, network, X, Y, sample_weight, score_weight, rng, max_iter, tol):
         """Mini-batch gradient descent with step ``eta0``; stops like the
@@ -437,7 +489,7 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         labels = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
         # validation is scored with sample weights alone, training uses the
         # class weights too
-        train, val = self._split(rng, labels, X, Y, score_weight, sample_weight)
+        train, val = self._split(labels, X, Y, score_weight, sample_weight)
         X_tr, Y_tr, _, sw_tr = train
         n = X_tr.shape[0]
         batch = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)

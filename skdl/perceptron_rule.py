@@ -1,22 +1,30 @@
 """The online perceptron rule for a single dense layer.
 
 On each sample the rule looks at the sign of an output's pre-activation
-``z = x @ coef[:, k] + intercept[k]`` against the target sign ``s`` in
+``z = x @ coef[k] + intercept[k]`` against the target sign ``s`` in
 {-1, +1}; on a mistake (``s * z <= 0``) it moves the output's weights towards
-the sample, ``coef[:, k] += eta * w * s * x`` and ``intercept[k] += eta * w *
-s``. Each output is its own one-vs-rest problem, visits the samples in its
-own shuffled order and stops on its own, when its mean
-epoch objective (perceptron criterion plus penalty) has not improved by
-``tol`` for ``n_iter_no_change`` epochs, or, with a validation set, when its
-validation accuracy has not. Optional penalties: L2 as weight decay before
-each update, L1 by cumulative truncation (Tsuruoka et al., 2009), and their
-elastic-net mix.
+the sample, ``coef[k] += eta0 * weight * s * x`` and ``intercept[k] += eta0 *
+weight * s``. Each output is its own one-vs-rest problem. It visits the
+samples in stored order, or reshuffles them before every epoch with its own
+seed (see :func:`skdl.kernels.shuffle_permutation`), and stops on its own:
+when its mean epoch objective (perceptron criterion plus penalty) has not
+improved by ``tol`` for ``n_iter_no_change`` epochs, or, with a validation
+set, when its validation accuracy has not. Optional penalties: L2 as weight
+decay before each update, L1 by cumulative truncation (Tsuruoka et al.,
+2009), and their elastic-net mix.
+
+Visiting order, rounding and stopping are those of scikit-learn's SGD loop,
+so that with the same seeds both reach the same weights. The per-sample work
+runs in :mod:`skdl.kernels`.
 
 This module knows nothing of scikit-learn.
 """
 
+import time
+
 import numpy as np
-import scipy.sparse as sp
+
+from . import kernels
 
 __all__ = ["fit_perceptron_rule"]
 
@@ -26,7 +34,9 @@ def fit_perceptron_rule(
     intercept,
     X,
     signs,
-    weights,
+    sample_weight,
+    class_weight,
+    seeds,
     *,
     eta0=1.0,
     penalty=None,
@@ -38,21 +48,24 @@ def fit_perceptron_rule(
     tol=1e-3,
     n_iter_no_change=5,
     shuffle=True,
-    random_state=None,
-    validation=None,
+    validation_mask=None,
     verbose=0,
 ):
     """Train ``coef`` and ``intercept`` in place with the perceptron rule.
 
     Parameters
     ----------
-    coef : ndarray of shape (n_features, n_outputs)
-    intercept : ndarray of shape (n_outputs,)
-    X : ndarray or CSR matrix of shape (n_samples, n_features)
+    coef : ndarray of shape (n_outputs, n_features), C-contiguous
+        Weights in X's dtype, one row per output.
+    intercept : ndarray of float64, shape (n_outputs,)
+    X : ndarray of shape (n_samples, n_features), C-contiguous, or CSR matrix
     signs : ndarray of shape (n_samples, n_outputs)
         Target signs in {-1, +1}.
-    weights : ndarray of shape (n_samples, n_outputs)
-        Per-sample, per-output weights (sample weight times class weight).
+    sample_weight : ndarray of shape (n_samples,), in X's dtype
+    class_weight : ndarray of shape (n_outputs, 2)
+        Each output's weights of its negative and of its positive rows.
+    seeds : sequence of int, length n_outputs
+        Each output's shuffling seed (unused when ``shuffle`` is False).
     eta0 : float, default=1.0
         Learning rate.
     penalty : {None, "l2", "l1", "elasticnet"}, default=None
@@ -70,121 +83,118 @@ def fit_perceptron_rule(
         before ``max_iter``.
     n_iter_no_change : int, default=5
     shuffle : bool, default=True
-        Visit the samples in a new random order each epoch.
-    random_state : numpy.random.RandomState, default=None
-    validation : tuple (X_val, signs_val, weight_val), default=None
-        When given, stopping follows each output's validation accuracy,
-        weighted by ``weight_val`` (shape (n_val,)).
+        Reshuffle the samples before each epoch.
+    validation_mask : ndarray of bool, shape (n_samples,), default=None
+        Rows held out of training; when given, stopping follows each
+        output's validation accuracy, weighted by ``sample_weight``.
     verbose : int, default=0
-        Print each epoch's mean loss.
+        Print each epoch's figures, in scikit-learn's format.
 
     Returns
     -------
     ndarray of int, shape (n_outputs,)
         Epochs each output ran.
+
+    Raises
+    ------
+    FloatingPointError
+        When the weights overflow; ``coef`` and ``intercept`` hold the
+        outputs trained so far.
     """
-    n_outputs = signs.shape[1]
+    n_samples, n_outputs = signs.shape
+    skip = np.zeros(n_samples, dtype=bool) if validation_mask is None else validation_mask
+    settings = dict(
+        eta0=eta0, penalty=penalty,
+        alpha=alpha, l1_ratio={"l1": 1.0, "elasticnet": l1_ratio}.get(penalty, 0.0),
+        fit_intercept=fit_intercept, intercept_decay=intercept_decay,
+        # scikit-learn sums the objective only where it decides when to stop
+        track_objective=bool(verbose) or validation_mask is None,
+    )
     n_iter = np.zeros(n_outputs, dtype=int)
-    seeds = random_state.randint(np.iinfo(np.int32).max, size=n_outputs)
     for k in range(n_outputs):
-        w, b = coef[:, k].copy(), np.array(intercept[k], dtype=float)
-        val = None if validation is None else (
-            validation[0], validation[1][:, k], validation[2]
+        weights = np.array([1.0, 1.0]) if class_weight is None else class_weight[k]
+        output = _Output(coef[k], intercept[k], X, np.asarray(signs[:, k], dtype=np.float64),
+                         sample_weight, weights, skip, settings)
+        n_iter[k] = output.train(
+            seeds[k] if shuffle else None, max_iter, tol, n_iter_no_change, verbose
         )
-        n_iter[k] = _fit_binary(
-            w, b, X, signs[:, k], weights[:, k], eta0=eta0, penalty=penalty,
-            alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
-            intercept_decay=intercept_decay, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
-            order_rng=np.random.RandomState(seeds[k]) if shuffle else None,
-            validation=val, verbose=verbose,
-        )
-        coef[:, k] = w
-        intercept[k] = b
+        intercept[k] = output.state[3]
     return n_iter
 
 
-def _fit_binary(
-    w, b, X, signs, weights, *, eta0, penalty, alpha, l1_ratio, fit_intercept,
-    intercept_decay, max_iter, tol, n_iter_no_change, order_rng, validation, verbose,
-):
-    """Perceptron rule for one output; ``w`` and ``b`` (0-d) change in place.
-    Returns the number of epochs run."""
-    n_samples = signs.shape[0]
-    rows = _row_reader(X)
-    l1 = {"l1": 1.0, "elasticnet": l1_ratio}.get(penalty, 0.0)
-    decay = 1.0
-    if penalty in ("l2", "elasticnet"):
-        decay = max(0.0, 1.0 - (1.0 - l1) * eta0 * alpha)
-    cumulative_l1 = 0.0
-    applied_l1 = np.zeros_like(w) if l1 else None
-    best = np.inf if validation is None else -np.inf
-    no_improvement = 0
-    order = np.arange(n_samples)
+class _Output:
+    """One output's one-vs-rest problem and its training state."""
 
-    for epoch in range(1, max_iter + 1):
-        if order_rng is not None:
-            order_rng.shuffle(order)
-        objective = 0.0
-        for i in order:
-            idx, x = rows(i)
-            s = signs[i]
-            margin = s * (x @ w[idx] + b)
-            objective += max(0.0, -margin)
-            if penalty is not None:
-                objective += alpha * ((1 - l1) * 0.5 * (w @ w) + l1 * np.abs(w).sum())
-            if decay != 1.0:
-                w *= decay
-            if margin <= 0:
-                update = eta0 * s * weights[i]
-                w[idx] += update * x
-                if fit_intercept:
-                    b += update * intercept_decay
-            if l1:
-                cumulative_l1 += l1 * eta0 * alpha
-                _truncate_l1(w, applied_l1, idx, cumulative_l1)
-        if verbose:
-            print(f"-- Epoch {epoch}, average loss: {objective / n_samples:.6f}")
-        if not (np.all(np.isfinite(w)) and np.isfinite(b)):
-            raise FloatingPointError(f"Perceptron weights overflowed at epoch {epoch}.")
-        if tol is None:
-            continue
-        if validation is None:
-            score = objective / n_samples
-            worse = score > best - tol
-            best = min(best, score)
-        else:
-            X_val, signs_val, weight_val = validation
-            score = float(np.average((X_val @ w + b) * signs_val > 0, weights=weight_val))
-            worse = score < best + tol
-            best = max(best, score)
-        no_improvement = no_improvement + 1 if worse else 0
-        if no_improvement >= n_iter_no_change:
-            break
-    return epoch
+    def __init__(self, w, intercept, X, signs, sample_weight, class_weight, skip, settings):
+        self.w, self.X, self.signs = w, X, signs
+        self.sample_weight, self.class_weight, self.skip = sample_weight, class_weight, skip
+        self.settings = settings
+        weights = w.astype(np.float64)
+        # [wscale, squared norm, L1 norm, intercept, L1 penalty accumulated]
+        self.state = np.array(
+            [1.0, weights @ weights, np.abs(weights).sum(), intercept, 0.0]
+        )
+        self.l1_applied = np.zeros_like(w)
+        self.n_train = int(np.count_nonzero(~skip))
+        self.validating = self.n_train < signs.size
+        if self.validating:
+            self.validation = X[skip], signs[skip] > 0, sample_weight[skip]
 
+    def train(self, seed, max_iter, tol, n_iter_no_change, verbose):
+        """Run up to ``max_iter`` epochs; return the number run. ``seed`` None
+        keeps the stored order."""
+        order = np.arange(self.signs.size)
+        shuffle = None if seed is None else kernels.shuffle_permutation(order.size, seed)
+        best = -np.inf if self.validating else np.inf
+        stale = 0
+        started = time.perf_counter()
+        for epoch in range(1, max_iter + 1):
+            if verbose:
+                print(f"-- Epoch {epoch}")
+            if shuffle is not None:
+                order = order[shuffle]
+            loss_sum, objective_sum = kernels.perceptron_epoch(
+                self.w, self.l1_applied, self.state, self.X, order, self.signs,
+                self.sample_weight, class_weight=self.class_weight, skip=self.skip,
+                **self.settings,
+            )
+            if not (np.isfinite(self.state[3]) and np.all(np.isfinite(self.w))):
+                raise FloatingPointError(f"Perceptron weights overflowed at epoch {epoch}.")
+            if self.validating:
+                score = self._validation_score()
+                worse = tol is not None and score < best + tol
+                best = max(best, score)
+            else:
+                score = objective_sum / self.n_train
+                worse = tol is not None and score > best - tol
+                best = min(best, score)
+            if verbose:
+                self._report(epoch, loss_sum, objective_sum, score, started)
+            stale = stale + 1 if worse else 0
+            if stale >= n_iter_no_change:
+                if verbose:
+                    print(f"Convergence after {epoch} epochs took "
+                          f"{time.perf_counter() - started:.2f} seconds")
+                break
+        self.w *= self.w.dtype.type(self.state[0])
+        self.state[0] = 1.0
+        return epoch
 
-def _row_reader(X):
-    """Return ``rows(i) -> (feature index, values)`` for dense or CSR X."""
-    if sp.issparse(X):
-        X = sp.csr_matrix(X)
-        indptr, indices, data = X.indptr, X.indices, X.data
+    def _validation_score(self):
+        """Validation accuracy, weighted by the sample weights. Like
+        scikit-learn's, it scores the stored weights, without ``wscale``."""
+        X_val, positive, weight = self.validation
+        hits = (X_val @ self.w + self.state[3] > 0) == positive
+        return float(np.average(hits, weights=weight))
 
-        def rows(i):
-            start, stop = indptr[i], indptr[i + 1]
-            return indices[start:stop], data[start:stop]
-
-        return rows
-    everything = slice(None)
-    return lambda i: (everything, X[i])
-
-
-def _truncate_l1(w, applied, idx, total):
-    """Clip each touched weight towards zero by the L1 penalty not yet applied."""
-    before = w[idx].copy()
-    q = applied[idx]
-    after = np.where(
-        before > 0, np.maximum(0.0, before - (total + q)),
-        np.where(before < 0, np.minimum(0.0, before + (total - q)), before),
-    )
-    w[idx] = after
-    applied[idx] = q + (after - before)
+    def _report(self, epoch, loss_sum, objective_sum, score, started):
+        """Print an epoch's figures as scikit-learn's SGD loop does."""
+        weights = self.w * self.state[0]
+        line = (f"Norm: {np.sqrt(weights @ weights):.2f}, NNZs: {np.count_nonzero(self.w)}, "
+                f"Bias: {self.state[3]:.6f}, T: {epoch * self.n_train}, "
+                f"Avg. loss: {loss_sum / self.n_train:f}, "
+                f"Objective: {objective_sum / self.n_train:f}")
+        if self.validating:
+            line += f", Validation score: {score:f}"
+        print(line)
+        print(f"Total training time: {time.perf_counter() - started:.2f} seconds.")
