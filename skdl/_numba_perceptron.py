@@ -21,9 +21,11 @@ from . import _numpy_perceptron
 from ._numpy_perceptron import BAD_FEATURE, BAD_ROW, ELASTICNET, L1, L2, NO_PENALTY, OK
 
 _jit = numba.njit(error_model="numpy", cache=True)
+# the epoch releases the GIL, so that threads can train outputs side by side
+_jit_nogil = numba.njit(error_model="numpy", cache=True, nogil=True)
 
 
-@numba.njit(error_model="numpy", cache=True, fastmath={"reassoc"})
+@numba.njit(error_model="numpy", cache=True, nogil=True, fastmath={"reassoc"})
 def _dense_dot(w, x):
     """``w @ x`` summed in float64, in any order."""
     total = 0.0
@@ -34,7 +36,7 @@ def _dense_dot(w, x):
 shuffle_permutation = _jit(_numpy_perceptron.shuffle_permutation)
 
 
-@_jit
+@_jit_nogil
 def _epoch(w, l1_applied, state, data, indices, indptr, n_features, order, signs,
            sample_weight, weight_neg, weight_pos, skip, eta0, alpha, l1_ratio, penalty,
            fit_intercept, intercept_decay, track_objective, wscale_floor):

@@ -445,8 +445,10 @@ def perceptron_epoch(coef, l1_applied, state, X, order, signs, sample_weight, *,
     Raises
     ------
     ValueError
-        When the arrays' shapes, lengths or dtypes do not fit together, or
-        a row or feature index is out of range; nothing is changed then.
+        When the arrays' shapes, lengths or dtypes do not fit together
+        (checked before any row is trained), or a row or feature index is
+        out of range (found before it is used, so the rows visited before
+        it have been trained).
     """
     n_samples = _check_perceptron_inputs(coef, l1_applied, state, X, order, signs,
                                          sample_weight)

@@ -92,8 +92,10 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         Learning rate.
 
     n_jobs : int or None, default=None
-        Accepted for compatibility with scikit-learn's ``Perceptron``; the
-        classes are trained together in vectorised form, so it has no effect.
+        Threads training the one-vs-rest classes of the perceptron rule side
+        by side (None is one, -1 all cores), as scikit-learn's
+        ``Perceptron`` does; the weights do not depend on it. Gradient
+        solvers train all classes at once and ignore it.
 
     random_state : int, RandomState instance or None, default=0
         Seed for shuffling and the validation split.
@@ -427,7 +429,7 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
                 intercept_decay=SPARSE_INTERCEPT_DECAY if sp.issparse(X) else 1.0,
                 max_iter=max_iter, tol=tol, n_iter_no_change=self.n_iter_no_change,
                 shuffle=self.shuffle, validation_mask=validation_mask,
-                verbose=self.verbose,
+                verbose=self.verbose, n_jobs=self.n_jobs,
             )
         except FloatingPointError as error:
             raise ValueError(

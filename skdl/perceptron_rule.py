@@ -23,6 +23,7 @@ This module knows nothing of scikit-learn.
 import time
 
 import numpy as np
+from joblib import Parallel, delayed
 
 from . import kernels
 
@@ -50,6 +51,7 @@ def fit_perceptron_rule(
     shuffle=True,
     validation_mask=None,
     verbose=0,
+    n_jobs=None,
 ):
     """Train ``coef`` and ``intercept`` in place with the perceptron rule.
 
@@ -89,6 +91,10 @@ def fit_perceptron_rule(
         output's validation accuracy, weighted by ``sample_weight``.
     verbose : int, default=0
         Print each epoch's figures, in scikit-learn's format.
+    n_jobs : int or None, default=None
+        Threads training the outputs side by side (joblib's convention:
+        None is one, -1 all cores). The outputs are independent, so the
+        weights do not depend on it.
 
     Returns
     -------
@@ -110,16 +116,22 @@ def fit_perceptron_rule(
         # scikit-learn sums the objective only where it decides when to stop
         track_objective=bool(verbose) or validation_mask is None,
     )
-    n_iter = np.zeros(n_outputs, dtype=int)
-    for k in range(n_outputs):
+
+    def train(k):
         weights = np.array([1.0, 1.0]) if class_weight is None else class_weight[k]
         output = _Output(coef[k], intercept[k], X, np.asarray(signs[:, k], dtype=np.float64),
                          sample_weight, weights, skip, settings)
-        n_iter[k] = output.train(
+        epochs = output.train(
             seeds[k] if shuffle else None, max_iter, tol, n_iter_no_change, verbose
         )
         intercept[k] = output.state[3]
-    return n_iter
+        return epochs
+
+    # each output writes only its own row of coef and entry of intercept
+    n_iter = Parallel(n_jobs=n_jobs, require="sharedmem")(
+        delayed(train)(k) for k in range(n_outputs)
+    )
+    return np.array(n_iter, dtype=int)
 
 
 class _Output:

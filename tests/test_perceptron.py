@@ -10,16 +10,28 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit
-from sklearn.datasets import load_breast_cancer, load_iris, make_classification
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_digits,
+    load_iris,
+    load_wine,
+    make_classification,
+)
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression, Perceptron
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skdl import PerceptronClassifier
+from skdl import PerceptronClassifier, kernels
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(params=kernels.available())
+def backend(request):
+    """Each kernel back-end that runs here."""
+    return request.param
 
 
 # --------------------------------------------------------------------------
@@ -141,6 +153,149 @@ def test_reproduces_sklearn_perceptron_float32(data, setting):
     assert ours.t_ == ref.t_
     assert_array_equal(ours.predict(X32), ref.predict(X32))
     assert_allclose(ours.decision_function(X32), ref.decision_function(X32), rtol=1e-10)
+
+
+# --------------------------------------------------------------------------
+# The same path as scikit-learn with shuffling on, the default
+# --------------------------------------------------------------------------
+
+
+def _shuffled_datasets():
+    X_cancer, y_cancer = load_breast_cancer(return_X_y=True)
+    X_wine, y_wine = load_wine(return_X_y=True)
+    return {
+        **DATASETS,
+        "breast_cancer": (StandardScaler().fit_transform(X_cancer), y_cancer),
+        "wine_unscaled": (X_wine, y_wine),
+    }
+
+
+SHUFFLED_DATASETS = _shuffled_datasets()
+
+SHUFFLED_SETTINGS = {
+    "default": {},
+    "l2": dict(penalty="l2", alpha=1e-3),
+    "l1": dict(penalty="l1", alpha=1e-3),
+    "elasticnet": dict(penalty="elasticnet", alpha=1e-3, l1_ratio=0.3),
+    "balanced": dict(class_weight="balanced"),
+    "class_weight_dict": dict(class_weight={0: 2.0, 1: 0.5}),
+    "early_stopping": dict(early_stopping=True, validation_fraction=0.2),
+    "early_stopping_l2": dict(early_stopping=True, penalty="l2", alpha=1e-3),
+    "no_intercept_eta0": dict(fit_intercept=False, eta0=0.3),
+}
+
+
+def _layout(X, dtype, layout):
+    X = X.astype(dtype)
+    return sp.csr_matrix(X) if layout == "csr" else X
+
+
+def _assert_same_weights(ours, ref):
+    """Weight for weight, in scikit-learn's dtypes, with the same epochs."""
+    assert ours.coef_.dtype == ref.coef_.dtype
+    assert ours.intercept_.dtype == ref.intercept_.dtype
+    assert_allclose(ours.coef_, ref.coef_, rtol=1e-10, atol=0)
+    assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-10, atol=0)
+    assert ours.n_iter_ == ref.n_iter_
+    assert ours.t_ == ref.t_
+
+
+@pytest.mark.parametrize("layout", ["dense", "csr"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("setting", list(SHUFFLED_SETTINGS))
+@pytest.mark.parametrize("data", list(SHUFFLED_DATASETS))
+def test_shuffled_fit_follows_sklearn(backend, data, setting, dtype, layout):
+    X, y = SHUFFLED_DATASETS[data]
+    X = _layout(X, dtype, layout)
+    kw = dict(SHUFFLED_SETTINGS[setting], random_state=7)
+    ref = Perceptron(**kw).fit(X, y)
+    with kernels.use(backend):
+        ours = PerceptronClassifier(**kw).fit(X, y)
+    _assert_same_weights(ours, ref)
+    assert ours.n_iter_ < ours.max_iter
+
+
+@pytest.mark.parametrize("setting", ["default", "l2", "class_weight_dict", "elasticnet"])
+@pytest.mark.parametrize("data", ["iris", "iris_binary", "breast_cancer"])
+def test_shuffled_sample_weight_follows_sklearn(backend, data, setting):
+    X, y = SHUFFLED_DATASETS[data]
+    weights = np.random.RandomState(1).uniform(0.0, 3.0, len(y))
+    kw = dict(SHUFFLED_SETTINGS[setting], random_state=3)
+    ref = Perceptron(**kw).fit(X, y, sample_weight=weights)
+    with kernels.use(backend):
+        ours = PerceptronClassifier(**kw).fit(X, y, sample_weight=weights)
+    _assert_same_weights(ours, ref)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("setting", ["default", "l2", "class_weight_dict"])
+@pytest.mark.parametrize("data", ["iris", "iris_binary", "make_classification_3class"])
+def test_shuffled_partial_fit_follows_sklearn(backend, data, setting, dtype):
+    X, y = SHUFFLED_DATASETS[data]
+    X = X.astype(dtype)
+    classes = np.unique(y)
+    rng = np.random.RandomState(0)
+    batches = [rng.permutation(len(y))[:60], np.arange(len(y)), rng.permutation(len(y))[:90]]
+    kw = dict(SHUFFLED_SETTINGS[setting], random_state=5)
+    ref = Perceptron(**kw)
+    ours = PerceptronClassifier(**kw)
+    with kernels.use(backend):
+        for rows in batches:
+            ref.partial_fit(X[rows], y[rows], classes=classes)
+            ours.partial_fit(X[rows], y[rows], classes=classes)
+            _assert_same_weights(ours, ref)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("data", ["iris", "iris_binary"])
+def test_shuffled_warm_start_follows_sklearn(backend, data, dtype):
+    # a warm start casts the last weights to X's dtype, as scikit-learn does
+    X, y = SHUFFLED_DATASETS[data]
+    X = X.astype(dtype)
+    kw = dict(warm_start=True, penalty="l2", alpha=1e-3, max_iter=4, tol=None, random_state=2)
+    ref = Perceptron(**kw)
+    ours = PerceptronClassifier(**kw)
+    with kernels.use(backend):
+        for _ in range(3):
+            ref.fit(X, y)
+            ours.fit(X, y)
+            _assert_same_weights(ours, ref)
+
+
+def test_random_state_instance_is_drawn_from_as_sklearn_draws():
+    X, y = SHUFFLED_DATASETS["make_classification_3class"]
+    ref_rng, our_rng = np.random.RandomState(11), np.random.RandomState(11)
+    for kw in [{}, dict(early_stopping=True)]:
+        ref = Perceptron(random_state=ref_rng, **kw).fit(X, y)
+        ours = PerceptronClassifier(random_state=our_rng, **kw).fit(X, y)
+        _assert_same_weights(ours, ref)
+    # the same draws were taken from both generators
+    assert ref_rng.randint(1 << 30) == our_rng.randint(1 << 30)
+
+
+def test_digits_default_follows_sklearn():
+    X, y = load_digits(return_X_y=True)
+    ref = Perceptron(random_state=0).fit(X, y)
+    ours = PerceptronClassifier(random_state=0).fit(X, y)
+    _assert_same_weights(ours, ref)
+
+
+@pytest.mark.parametrize("loader", [load_iris, load_wine])
+def test_default_cross_validation_scores_equal_sklearn(loader):
+    # the drop-in promise: swapping the class leaves the user's numbers as
+    # they were
+    X, y = loader(return_X_y=True)
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    ref = cross_val_score(Perceptron(random_state=0), X, y, cv=cv)
+    ours = cross_val_score(PerceptronClassifier(random_state=0), X, y, cv=cv)
+    assert_array_equal(ours, ref)
+
+
+def test_different_random_states_give_different_paths():
+    X, y = SHUFFLED_DATASETS["iris"]
+    first = PerceptronClassifier(random_state=0).fit(X, y)
+    second = PerceptronClassifier(random_state=1).fit(X, y)
+    assert not np.allclose(first.coef_, second.coef_)
 
 
 @pytest.mark.parametrize("setting", ["default", "l2", "class_weight_dict"])
