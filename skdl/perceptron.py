@@ -53,8 +53,11 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
 
     With the default step activation it is the classic perceptron, trained by
     the perceptron rule (on a mistake, ``w += eta0 * y * x``) one sample at a
-    time, one output per class (one-vs-rest), and gives the same weights as
-    :class:`sklearn.linear_model.Perceptron`, whose parameters it shares.
+    time, one output per class (one-vs-rest). Given the same
+    ``random_state`` it gives the same weights as
+    :class:`sklearn.linear_model.Perceptron`, whose parameters it shares:
+    it visits the samples in the same shuffled order and rounds every step
+    the same way.
     Any other activation trains by gradient descent on ``loss`` (L-BFGS or
     mini-batch SGD): sigmoid with log loss is logistic regression, identity
     with squared error is ADALINE, softmax with cross-entropy is multinomial
@@ -83,10 +86,12 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         for ``max_iter`` epochs.
 
     shuffle : bool, default=True
-        Shuffle the samples each epoch.
+        Shuffle the samples each epoch (each class in its own order, drawn
+        from ``random_state`` as scikit-learn draws it).
 
     verbose : int, default=0
-        Print a line per epoch.
+        Print each epoch's figures (for the perceptron rule, scikit-learn's
+        lines).
 
     eta0 : float, default=1.0
         Learning rate.
@@ -177,9 +182,12 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
     >>> from sklearn.datasets import load_iris
     >>> from skdl import PerceptronClassifier
     >>> X, y = load_iris(return_X_y=True)
-    >>> clf = PerceptronClassifier(shuffle=False).fit(X, y)
+    >>> clf = PerceptronClassifier(random_state=0).fit(X, y)
     >>> clf.coef_.shape
     (3, 4)
+    >>> from sklearn.linear_model import Perceptron
+    >>> bool((Perceptron(random_state=0).fit(X, y).coef_ == clf.coef_).all())
+    True
     """
 
     _parameter_constraints: dict = {

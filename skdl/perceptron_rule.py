@@ -87,7 +87,7 @@ def fit_perceptron_rule(
     shuffle : bool, default=True
         Reshuffle the samples before each epoch.
     validation_mask : ndarray of bool, shape (n_samples,), default=None
-        Rows held out of training; when given, stopping follows each
+        Rows held out of training; when it holds any, stopping follows each
         output's validation accuracy, weighted by ``sample_weight``.
     verbose : int, default=0
         Print each epoch's figures, in scikit-learn's format.
@@ -109,12 +109,14 @@ def fit_perceptron_rule(
     """
     n_samples, n_outputs = signs.shape
     skip = np.zeros(n_samples, dtype=bool) if validation_mask is None else validation_mask
+    if skip.all():
+        raise ValueError("validation_mask holds out every row: none is left to train on.")
     settings = dict(
         eta0=eta0, penalty=penalty,
         alpha=alpha, l1_ratio={"l1": 1.0, "elasticnet": l1_ratio}.get(penalty, 0.0),
         fit_intercept=fit_intercept, intercept_decay=intercept_decay,
         # scikit-learn sums the objective only where it decides when to stop
-        track_objective=bool(verbose) or validation_mask is None,
+        track_objective=bool(verbose) or not skip.any(),
     )
 
     def train(k):
