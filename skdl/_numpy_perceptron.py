@@ -3,10 +3,11 @@
 :func:`skdl.kernels.shuffle_permutation`): a Python loop over the rows, each
 row's work in NumPy.
 
-Scalars are NumPy scalars of the weights' dtype wherever scikit-learn's
-compiled loop keeps that dtype, so that float32 rounds as it does there. The
-margin is summed pairwise, not left to right; the two sums differ by a few
-ulps at most, which changes nothing unless a margin lies that close to 0.
+Scalars are rounded to the weights' dtype wherever scikit-learn's compiled
+loop keeps that dtype, so that float32 rounds as it does there. The margin
+is summed in another order (BLAS's, or pairwise); the sums differ by a few
+ulps at most, which reaches the weights only through the margin's sign, so
+only for a margin that close to 0.
 """
 
 import numpy as np
@@ -53,27 +54,31 @@ def perceptron_epoch(w, l1_applied, state, X, order, signs, sample_weight, weigh
             return BAD_FEATURE, 0.0, 0.0
     if order.size and (order.min() < 0 or order.max() >= signs.size):
         return BAD_ROW, 0.0, 0.0
-    weight_neg, weight_pos = cast(weight_neg), cast(weight_pos)
+    dense = not sp.issparse(X)
+    # each row's class weight times its sample weight, multiplied in w's
+    # dtype as scikit-learn multiplies them
+    row_weight = np.where(signs > 0.0, cast(weight_pos), cast(weight_neg)).astype(w.dtype)
+    row_weight = (row_weight * sample_weight).tolist()
+    sum_of_products = _sum_of_products(w.dtype)
     # as scikit-learn's weight vector keeps them: the scale and the norms in
     # float64, the factor of each step and of each rescaling in w's dtype
     wscale, sq_norm, l1_norm = float(state[0]), float(state[1]), float(state[2])
     intercept, cumulative_l1 = float(state[3]), float(state[4])
     decay = cast(max(0.0, 1.0 - (1.0 - l1_ratio) * eta0 * alpha))
     floor = 1e-9 if w.dtype == np.float64 else 1e-6
-    everything = slice(None)
+    columns = slice(None)
     loss_sum = objective_sum = 0.0
-    for i in order:
+    signs, skip = signs.tolist(), skip.tolist()
+    for i in order.tolist():
         if skip[i]:
             continue
-        if sp.issparse(X):
+        if dense:
+            x = X[i]
+        else:
             columns = indices[indptr[i]:indptr[i + 1]]
             x = data[indptr[i]:indptr[i + 1]]
-        else:
-            columns, x = everything, X[i]
-        # products in the weights' dtype, summed in float64
-        total = np.multiply(w[columns], x).sum(dtype=np.float64)
-        p = float(cast(total * wscale)) + intercept
-        y = float(signs[i])
+        p = float(cast(sum_of_products(w[columns], x) * wscale)) + intercept
+        y = signs[i]
         margin = p * y
         if track_objective:
             loss = 0.0 - margin if margin <= 0.0 else 0.0
@@ -84,8 +89,7 @@ def perceptron_epoch(w, l1_applied, state, X, order, signs, sample_weight, weigh
                 objective_sum += alpha * (
                     (1.0 - l1_ratio) * 0.5 * norm * norm + l1_ratio * l1_norm
                 )
-        update = eta0 * y if margin <= 0.0 else 0.0
-        update *= float((weight_pos if y > 0.0 else weight_neg) * sample_weight[i])
+        update = eta0 * y * row_weight[i] if margin <= 0.0 else 0.0
         if penalty >= L2:
             wscale *= float(decay)
             sq_norm *= float(decay * decay)
@@ -94,13 +98,16 @@ def perceptron_epoch(w, l1_applied, state, X, order, signs, sample_weight, weigh
                 w *= cast(wscale)
                 wscale = 1.0
         if update != 0.0:
-            step = cast(update) / cast(wscale)
-            w[columns] = w[columns] + x.astype(np.float64) * float(step)
+            # x times the step in float64, added to w with one rounding
+            step = np.float64(cast(update) / cast(wscale))
+            if dense:
+                np.add(w, x * step, out=w, casting="unsafe")
+            else:
+                w[columns] = w[columns] + x * step
             if penalty != NO_PENALTY:
                 touched = w[columns]
-                squares = np.multiply(touched, touched).sum(dtype=np.float64)
                 step_scale = cast(wscale)
-                sq_norm = squares * float(step_scale * step_scale)
+                sq_norm = sum_of_products(touched, touched) * float(step_scale * step_scale)
                 l1_norm = np.abs(touched).sum(dtype=np.float64) * float(step_scale)
             if fit_intercept:
                 intercept += update * intercept_decay
@@ -109,6 +116,14 @@ def perceptron_epoch(w, l1_applied, state, X, order, signs, sample_weight, weigh
             _truncate(w, l1_applied, columns, cumulative_l1, wscale)
     state[:] = (wscale, sq_norm, l1_norm, intercept, cumulative_l1)
     return OK, loss_sum, objective_sum
+
+
+def _sum_of_products(dtype):
+    """``a @ b`` as a float: BLAS's dot in float64; in float32, products
+    rounded to float32 and summed in float64, as scikit-learn sums them."""
+    if dtype == np.float64:
+        return lambda a, b: float(np.dot(a, b))
+    return lambda a, b: float(np.multiply(a, b).sum(dtype=np.float64))
 
 
 def _truncate(w, l1_applied, columns, cumulative_l1, scale):
