@@ -21,12 +21,17 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .activations import ACTIVATIONS, get_activation
+from .activations import ACTIVATIONS, Softmax, Step, get_activation
+from .callbacks import call_callbacks, check_callbacks
 from .losses import get_loss
 from .network import Network, forward
 from .optimizers import SGD, Adam, train_lbfgs
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
+
+LOSS_GROWTH_WARNING = 10.0
+"""Factor by which a call's training loss must end above its first value
+for :func:`warn_if_loss_grew` to warn."""
 
 ACTIVATION_CONSTRAINTS = [
     StrOptions(set(ACTIVATIONS)),
@@ -49,6 +54,46 @@ def check_split_weights(train_weight, val_weight, validation_fraction):
                 f"left the {side} rows with sample weights summing to 0. Give more "
                 "rows a non-zero weight, or change validation_fraction or random_state."
             )
+
+
+def carries_weight(sample_weight, incremental):
+    """Whether training rows with these effective weights (sample weights
+    times class weights; None: unweighted) carry any weight at all.
+
+    A ``partial_fit`` call whose rows carry none takes no step, as a
+    mini-batch of weight zero takes none; a ``fit`` whose rows carry none
+    has nothing to fit and raises a ValueError.
+    """
+    if sample_weight is None or np.sum(sample_weight) > 0:
+        return True
+    if incremental:
+        return False
+    raise ValueError(
+        "The training rows' sample_weight times class_weight sum to 0: every row "
+        "has weight 0, so there is nothing to fit. Give some rows a non-zero "
+        "sample_weight and a class of non-zero class_weight."
+    )
+
+
+def warn_if_loss_grew(curve, remedy):
+    """Warn (``ConvergenceWarning``) when one call's training loss ``curve``
+    ends at least ``LOSS_GROWTH_WARNING`` times above its first value: the
+    solver diverged without overflowing, and nothing else would say so.
+
+    Parameters
+    ----------
+    curve : list of float
+        The loss after each epoch or iteration of this call.
+    remedy : str
+        What to change, for the message.
+    """
+    if len(curve) > 1 and curve[0] > 0 and curve[-1] >= LOSS_GROWTH_WARNING * curve[0]:
+        warnings.warn(
+            f"The training loss grew from {curve[0]:.4g} to {curve[-1]:.4g} over "
+            f"{len(curve)} epochs: training diverged, and the model is likely worse "
+            f"than where it started. {remedy}",
+            ConvergenceWarning,
+        )
 
 
 def check_output_suits_loss(output, output_name, loss, loss_spec):
@@ -212,13 +257,13 @@ class BaseNetwork(BaseEstimator):
         self.out_activation_ = (
             out_spec if isinstance(out_spec, str) else self._layer_activations[-1].name
         )
-        self._loss = get_loss(self.loss, self._layer_activations[-1].name)
+        self._loss = get_loss(self.loss, self._layer_activations[-1])
         self._check_layer_choices()
 
     def _check_layer_choices(self):
         """Refuse activations gradient training cannot move and outputs the
         loss is not defined for."""
-        if any(a.name == "step" for a in self._layer_activations):
+        if any(isinstance(a, Step) for a in self._layer_activations):
             raise ValueError(
                 "The 'step' activation has a zero derivative, so gradient training "
                 "cannot change the weights that feed it; it is trained only by "
@@ -233,7 +278,7 @@ class BaseNetwork(BaseEstimator):
         """A freshly initialised network, or one holding the fitted weights."""
         hidden = self._hidden_sizes()
         layer_units = [n_features, *hidden, n_outputs]
-        if n_outputs == 1 and self._layer_activations[-1].name == "softmax":
+        if n_outputs == 1 and isinstance(self._layer_activations[-1], Softmax):
             raise ValueError(
                 "A softmax over a single output is always 1, so nothing can be "
                 "learnt; use output_activation='auto', 'logistic' or 'identity'."
@@ -300,6 +345,7 @@ class BaseNetwork(BaseEstimator):
 
     # --------------------------------------------------------------- fitting
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
+        check_callbacks(self.callbacks)
         # overflow is detected and reported below, not warned about on the way
         with restore_on_error(self), np.errstate(over="ignore", invalid="ignore"):
             first_pass = not hasattr(self, "coefs_") or (
@@ -317,11 +363,17 @@ class BaseNetwork(BaseEstimator):
             # the validation score weighs rows by sample_weight alone
             score_weight = sample_weight
             sample_weight = self._apply_class_weight(sample_weight, y, X.dtype)
+            trains = carries_weight(sample_weight, incremental)
+            if self.early_stopping and incremental:
+                raise ValueError("partial_fit does not support early_stopping=True")
             rng = check_random_state(self.random_state)
             network = self._build_network(X.shape[1], Y.shape[1], X.dtype, rng, first_pass)
             # callbacks see the weights as they train
             self.coefs_, self.intercepts_ = network.coefs, network.intercepts
-            if self.solver in STOCHASTIC_SOLVERS:
+            n_before = len(self.loss_curve_)
+            if not trains:
+                self.n_iter_ = 0
+            elif self.solver in STOCHASTIC_SOLVERS:
                 self._fit_stochastic(
                     network, X, Y, sample_weight, score_weight, rng, incremental
                 )
@@ -333,6 +385,11 @@ class BaseNetwork(BaseEstimator):
                     "Lower learning_rate_init or scale the input (e.g. with "
                     "StandardScaler); the estimator was left unchanged."
                 )
+            warn_if_loss_grew(
+                self.loss_curve_[n_before:],
+                f"learning_rate_init={self.learning_rate_init} is probably too large "
+                "for this data: lower it, or scale the input (e.g. with StandardScaler).",
+            )
             self.coefs_ = network.coefs
             self.intercepts_ = network.intercepts
         return self
@@ -357,8 +414,6 @@ class BaseNetwork(BaseEstimator):
         )
 
     def _fit_stochastic(self, network, X, Y, sample_weight, score_weight, rng, incremental):
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
         previous = getattr(self, "_optimizer", None)
         if incremental and type(previous) is (SGD if self.solver == "sgd" else Adam):
             # partial_fit carries on with the state of the last call's solver
@@ -492,10 +547,7 @@ class BaseNetwork(BaseEstimator):
             "elapsed": time.perf_counter() - started,
         }
         self.history_ = [*self.history_, record]
-        stop = False
-        for callback in self.callbacks or ():
-            stop = bool(callback({**record, "estimator": self})) or stop
-        return stop
+        return call_callbacks(self.callbacks, {**record, "estimator": self})
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":

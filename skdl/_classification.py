@@ -15,7 +15,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, Softmax
 
 
 class ClassifierOutputsMixin:
@@ -44,29 +44,48 @@ class ClassifierOutputsMixin:
                 )
             self._label_binarizer = binarizer
             self.classes_ = binarizer.classes_
-        else:
-            seen = unique_labels(y)
-            if self.warm_start and not incremental:
-                if set(seen) != set(self.classes_):
-                    raise ValueError(
-                        "warm_start can only be used where `y` has the same "
-                        f"classes as in the previous call to fit. Previously got "
-                        f"{self.classes_}, `y` has {seen}"
-                    )
-            elif len(np.setdiff1d(seen, self.classes_)):
-                raise ValueError(
-                    f"`y` has classes not in `self.classes_`. `self.classes_` has "
-                    f"{self.classes_}. 'y' has {seen}."
-                )
+        elif incremental and classes is not None and not np.array_equal(
+            unique_labels(classes), self.classes_
+        ):
+            raise ValueError(
+                f"`classes={unique_labels(classes)!r}` is not the same as on the "
+                f"first call to fit or partial_fit, was: {self.classes_!r}"
+            )
+        elif self.warm_start and not incremental and set(unique_labels(y)) != set(
+            self.classes_
+        ):
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as in "
+                f"the previous call to fit. Previously got {self.classes_}, `y` has "
+                f"{unique_labels(y)}"
+            )
+        self._check_labels_are_classes(y)
         kind = self._label_binarizer.y_type_
         kind = "multilabel" if kind.startswith("multilabel") else (
             "binary" if len(self.classes_) == 2 else "multiclass"
         )
         return X, y, kind
 
+    def _check_labels_are_classes(self, y):
+        """Refuse labels of ``y`` that are not in ``classes_``, those given to
+        ``partial_fit`` included: the binarizer would encode them as another
+        class or as no class at all."""
+        seen = unique_labels(y)
+        if _holds_strings(seen) != _holds_strings(self.classes_):
+            raise ValueError(
+                f"`y` has labels of another type than `classes`: `y` has {seen}, "
+                f"`classes` are {self.classes_}. Pass classes of the same type as "
+                "the labels, e.g. classes=np.unique(y) over all the data."
+            )
+        if len(np.setdiff1d(seen, self.classes_)):
+            raise ValueError(
+                f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                f"{self.classes_}. 'y' has {seen}."
+            )
+
     def _encode_targets(self, y, dtype):
         Y = self._label_binarizer.transform(y).astype(dtype)
-        if Y.shape[1] == 1 and self._layer_activations[-1].name == "softmax":
+        if Y.shape[1] == 1 and isinstance(self._layer_activations[-1], Softmax):
             Y = np.hstack([1 - Y, Y])
         return Y
 
@@ -184,7 +203,7 @@ class ClassifierOutputsMixin:
             return out
         if out.shape[1] == 1:
             return np.hstack([1 - out, out])
-        if self._layer_activations[-1].name != "softmax":
+        if not isinstance(self._layer_activations[-1], Softmax):
             out /= out.sum(axis=1, keepdims=True)
         return out
 
@@ -204,3 +223,9 @@ class ClassifierOutputsMixin:
         proba = self.predict_proba(X)
         with np.errstate(divide="ignore"):
             return np.log(proba, out=proba)
+
+
+def _holds_strings(labels):
+    """Whether ``labels`` (of one kind, as ``unique_labels`` ensures) are
+    strings rather than numbers."""
+    return any(isinstance(label, str) for label in labels)

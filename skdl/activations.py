@@ -407,22 +407,44 @@ class _UserActivation(Activation):
         self.is_positive = bool(getattr(obj, "is_positive", False))
 
     def value(self, z):
-        return _checked(self.obj.value(z), z.shape, self.name, "value")
+        return _checked(self.obj.value(z), z.shape, f"Activation {self.name!r}.value")
 
     def derivative(self, z, a):
-        return _checked(self.obj.derivative(z, a), a.shape, self.name, "derivative")
-
-
-def _checked(result, shape, name, method):
-    result = np.asarray(result)
-    if result.shape != shape:
-        raise ValueError(
-            f"Activation {name!r}.{method} returned shape {result.shape}, "
-            f"expected {shape}."
+        return _checked(
+            self.obj.derivative(z, a), a.shape, f"Activation {self.name!r}.derivative"
         )
+
+
+def _checked(result, shape, source):
+    result = _real_numbers(result, source)
+    if result.shape != shape:
+        raise ValueError(f"{source} returned shape {result.shape}, expected {shape}.")
     if not np.all(np.isfinite(result)):
-        raise ValueError(f"Activation {name!r}.{method} returned non-finite values.")
+        raise ValueError(f"{source} returned non-finite values.")
     return result
+
+
+def _real_numbers(result, source):
+    """``result`` as an array, refused with a TypeError naming ``source`` (the
+    user's object and method, e.g. ``"Activation 'cube'.value"``) unless it
+    holds real numbers (floats, integers or booleans)."""
+    result = np.asarray(result)
+    if result.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{source} returned values of dtype {result.dtype}, which are not real "
+            "numbers; it must return floats."
+        )
+    return result
+
+
+def _refuse_class(obj, kind):
+    """Raise a TypeError when ``obj`` is a class rather than an instance of
+    one, naming the instance to pass (``kind``: "activation" or "loss")."""
+    if isinstance(obj, type):
+        raise TypeError(
+            f"The {kind} {obj.__name__} is a class, where an instance is needed: pass "
+            f"{obj.__name__}() (with any parameters it takes), not {obj.__name__}."
+        )
 
 
 def get_activation(activation):
@@ -447,6 +469,7 @@ def get_activation(activation):
                 f"{sorted(ACTIVATIONS)} or pass an object with value(z) and "
                 "derivative(z, a)."
             ) from None
+    _refuse_class(activation, "activation")
     if isinstance(activation, Activation):
         if type(activation).__module__ == __name__:
             return activation

@@ -114,7 +114,10 @@ _SHARED_ATTRIBUTES = """
         Lowest training loss seen (None with early stopping).
 
     loss_curve_ : list of float
-        Objective after each epoch or L-BFGS iteration.
+        Objective after each epoch or L-BFGS iteration; the log loss takes
+        probabilities clipped to ``[eps, 1 - eps]``, as scikit-learn's does.
+        A call whose loss ends 10 times or more above where it started warns
+        with a ``ConvergenceWarning``.
 
     validation_scores_ : list of float or None
         Validation score after each epoch (early stopping only).
@@ -290,6 +293,12 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNetwork):
         -------
         self : MLPClassifier
             The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            When ``sample_weight`` times ``class_weight`` sums to zero: no
+            row carries weight.
         """
         return self._fit(X, y, sample_weight)
 
@@ -305,10 +314,15 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNetwork):
         y : array-like of shape (n_samples,) or (n_samples, n_classes)
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss. With the stochastic solvers a
-            mini-batch whose weights sum to zero takes no step.
+            Weight of each sample in the loss. A mini-batch whose weights
+            sum to zero takes no step; a call whose rows all have zero weight
+            (``sample_weight`` times ``class_weight``) takes none at all: the
+            weights, the solver's state and ``loss_curve_`` stay as they
+            were, and ``n_iter_`` is 0.
         classes : array-like of shape (n_classes,), default=None
-            All classes that will ever be seen; required on the first call.
+            All classes that will ever be seen; required on the first call,
+            and the same on any later call that passes it. Every label of
+            ``y`` must be one of them, of the same type (strings or numbers).
 
         Returns
         -------
@@ -318,19 +332,13 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNetwork):
         Raises
         ------
         ValueError
-            With ``class_weight="balanced"``, which one batch cannot compute.
+            With ``class_weight="balanced"``, which one batch cannot compute,
+            and when ``y`` holds a label not in ``classes``.
         """
         self._refuse_balanced_class_weight_in_partial_fit()
         first_call = not hasattr(self, "coefs_")
         if first_call and classes is None and np.ndim(y) == 1:
             raise ValueError("classes must be passed on the first call to partial_fit.")
-        if not first_call and classes is not None and not np.array_equal(
-            np.unique(classes), self.classes_
-        ):
-            raise ValueError(
-                f"`classes={np.unique(classes)!r}` is not the same as on the last "
-                f"call to partial_fit, was: {self.classes_!r}"
-            )
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def __sklearn_tags__(self):

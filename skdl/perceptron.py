@@ -19,15 +19,17 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ._base import (
     ACTIVATION_CONSTRAINTS,
     CLASSIFIER_LOSS_CONSTRAINTS,
+    carries_weight,
     check_output_suits_loss,
     check_split_weights,
     fit_lbfgs,
     objective_inputs,
     restore_on_error,
+    warn_if_loss_grew,
 )
 from ._classification import ClassifierOutputsMixin
-from .activations import get_activation
-from .losses import get_loss
+from .activations import Sigmoid, Softmax, Step, get_activation
+from .losses import PerceptronCriterion, get_loss
 from .network import Network
 from .optimizers import SGD
 from .perceptron_rule import fit_perceptron_rule
@@ -40,11 +42,12 @@ SPARSE_INTERCEPT_DECAY = 0.01
 MAX_INT = np.iinfo(np.int32).max
 """Bound of the seeds drawn for the perceptron rule, as scikit-learn's."""
 
-# Loss used with each activation when loss="auto".
+# Loss used with each built-in activation when loss="auto" (squared error
+# for any other, a user's included whatever its name).
 _AUTO_LOSS = {
-    "step": "perceptron",
-    "sigmoid": "binary_cross_entropy",
-    "softmax": "cross_entropy",
+    Step: "perceptron",
+    Sigmoid: "binary_cross_entropy",
+    Softmax: "cross_entropy",
 }
 
 
@@ -171,7 +174,8 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
 
     loss_curve_ : list of float
         Mean training loss of each epoch of gradient training (empty for the
-        perceptron rule).
+        perceptron rule). A call whose loss ends 10 times or more above where
+        it started warns with a ``ConvergenceWarning``.
 
     See Also
     --------
@@ -266,19 +270,20 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         activation = get_activation(self.activation)
         loss = self.loss
         if isinstance(loss, str) and loss == "auto":
-            loss = _AUTO_LOSS.get(activation.name, "squared_error")
-        loss = get_loss(loss, activation.name)
+            loss = _AUTO_LOSS.get(type(activation), "squared_error")
+        loss = get_loss(loss, activation)
         check_output_suits_loss(activation, activation.name, loss, self.loss)
+        step = isinstance(activation, Step)
         solver = self.solver
         if solver == "auto":
-            solver = "perceptron" if activation.name == "step" else "lbfgs"
-        if (activation.name == "step") != (solver == "perceptron"):
+            solver = "perceptron" if step else "lbfgs"
+        if step != (solver == "perceptron"):
             raise ValueError(
                 "activation='step' trains only with solver='perceptron' (the "
                 "perceptron rule), and that solver only trains the step "
                 f"activation; got activation={self.activation!r}, solver={self.solver!r}."
             )
-        if solver == "perceptron" and loss.name != "perceptron":
+        if solver == "perceptron" and type(loss) is not PerceptronCriterion:
             raise ValueError(
                 "The perceptron rule minimises the perceptron criterion; use "
                 f"loss='auto' or 'perceptron', not {self.loss!r}."
@@ -328,7 +333,7 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
                 )
             else:
                 coef, intercept, n_iter = self._fit_network(
-                    X, y, sample_weight, first_pass, max_iter, tol
+                    X, y, sample_weight, first_pass, incremental, max_iter, tol
                 )
             self.n_iter_ = n_iter
             self.t_ += n_iter * X.shape[0]
@@ -348,9 +353,13 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
             )
         return self
 
-    def _fit_network(self, X, y, sample_weight, first_pass, max_iter, tol):
+    def _fit_network(self, X, y, sample_weight, first_pass, incremental, max_iter, tol):
         """Gradient training (L-BFGS or SGD) of the one-layer network; returns
-        the weights, the biases and the number of iterations."""
+        the weights, the biases and the number of iterations (0 for a
+        ``partial_fit`` of zero weight, which takes no step)."""
+        score_weight = sample_weight
+        sample_weight = self._apply_class_weight(sample_weight, y, X.dtype)
+        trains = carries_weight(sample_weight, incremental)
         Y = self._encode_targets(y, X.dtype)
         rng = check_random_state(self.random_state)
         network = Network([X.shape[1], Y.shape[1]], self._layer_activations, X.dtype)
@@ -362,9 +371,10 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
                 network.initialize(rng)
         else:
             network.set_weights([self._dense_coef().T], [self.intercept_])
-        score_weight = sample_weight
-        sample_weight = self._apply_class_weight(sample_weight, y, X.dtype)
-        if self._solver == "lbfgs":
+        n_before = len(self.loss_curve_)
+        if not trains:
+            n_iter = 0
+        elif self._solver == "lbfgs":
             n_iter = self._fit_lbfgs(network, X, Y, sample_weight, max_iter, tol)
         else:
             n_iter = self._fit_gradient(
@@ -375,6 +385,11 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
                 "Training diverged: the weights became non-finite. Lower eta0 "
                 "or scale the input; the estimator was left unchanged."
             )
+        warn_if_loss_grew(
+            self.loss_curve_[n_before:],
+            f"eta0={self.eta0} is probably too large for this data: lower it, or "
+            "scale the input (e.g. with StandardScaler).",
+        )
         return np.ascontiguousarray(network.coefs[0].T), network.intercepts[0], n_iter
 
     def _fit_lbfgs(self, network, X, Y, sample_weight, max_iter, tol):
@@ -428,6 +443,11 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         else:
             class_weight = np.column_stack([np.ones(n_classes), class_weight])
         signs = 2.0 * self._label_binarizer.transform(y) - 1.0
+        # each output weighs its positive and negative rows apart; a
+        # partial_fit of zero weight runs as scikit-learn's does: rows of
+        # weight 0 take no step (a penalty still shrinks the weights)
+        row_weight = np.where(signs > 0, class_weight[:, 1], class_weight[:, 0])
+        carries_weight(sample_weight[:, None] * row_weight, incremental)
         try:
             n_iter = fit_perceptron_rule(
                 coef, intercept, X, signs, sample_weight, class_weight, seeds,
@@ -541,12 +561,6 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
             if stale >= self.n_iter_no_change:
                 break
         self.loss_curve_ = curve
-        if len(curve) > 1 and curve[-1] > 10 * curve[0]:
-            warnings.warn(
-                f"The training loss grew from {curve[0]:.4g} to {curve[-1]:.4g}: eta0="
-                f"{self.eta0} is probably too large for this data.",
-                ConvergenceWarning,
-            )
         return epoch
 
     def _l1_share(self):
@@ -569,7 +583,7 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         taken on the pre-activation, so a step output is replaced by identity."""
         X, Y, sample_weight = objective_inputs(self, X, y, sample_weight)
         activation = self._layer_activations[0]
-        if activation.name == "step":
+        if isinstance(activation, Step):
             activation = get_activation("identity")
         network = Network([X.shape[1], Y.shape[1]], [activation], X.dtype)
         network.set_weights([self._dense_coef().T], [self.intercept_])
@@ -593,12 +607,20 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         -------
         self : PerceptronClassifier
             The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            When no row carries weight: ``sample_weight`` times
+            ``class_weight`` sums to zero (for the perceptron rule with more
+            than two classes, each class's rows also count as negatives of
+            the other classes' outputs, with weight ``sample_weight``).
         """
         return self._fit(X, y, sample_weight, incremental=False)
 
     def _is_online(self):
         if self.solver == "auto":
-            return get_activation(self.activation).name == "step"
+            return isinstance(get_activation(self.activation), Step)
         return self.solver in ("perceptron", "sgd")
 
     @available_if(lambda est: est._is_online())
@@ -616,10 +638,14 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         y : array-like of shape (n_samples,)
             Class labels, one per sample.
         classes : array-like of shape (n_classes,), default=None
-            All classes that will ever be seen; required on the first call.
+            All classes that will ever be seen; required on the first call,
+            and the same on any later call that passes it. Every label of
+            ``y`` must be one of them, of the same type (strings or numbers).
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample. With ``solver="sgd"`` a mini-batch whose
-            weights sum to zero takes no step.
+            weights sum to zero takes no step, and a call whose rows all have
+            zero weight (``sample_weight`` times ``class_weight``) takes none
+            at all: ``n_iter_`` is 0 and the weights stay as they were.
 
         Returns
         -------
@@ -733,16 +759,30 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         return tags
 
 
-def _activation_crossing(activation, threshold, low=-1e3, high=1e3):
+def _activation_crossing(activation, threshold, limit=1e3):
     """Pre-activation where a monotone activation crosses ``threshold``
-    (found by bisection; 0 when the activation does not cross it)."""
+    (found by bisection; 0 when the activation does not cross it within
+    ``[-limit, limit]``).
+
+    The bracket starts at ``[-1, 1]`` and doubles on one side only while the
+    crossing lies beyond it, so that an activation is evaluated far from zero
+    only when its crossing is there: a user's ``np.exp`` overflows at
+    ``z = 1000``, and its values must be finite.
+    """
     def above(z):
         out = np.empty((1, 1))
         activation.forward(np.array([[z]], dtype=float), out)
         return out[0, 0] > threshold
 
-    if above(low) or not above(high):
-        return 0.0
+    low, high = -1.0, 1.0
+    while above(low):
+        low *= 2
+        if low < -limit:
+            return 0.0
+    while not above(high):
+        high *= 2
+        if high > limit:
+            return 0.0
     for _ in range(100):
         middle = 0.5 * (low + high)
         low, high = (low, middle) if above(middle) else (middle, high)

@@ -14,12 +14,14 @@ directions.
 from numbers import Integral
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted
 
-from .activations import get_activation
+from ._base import carries_weight
+from .activations import Step, get_activation
 from .network import Network
 
 __all__ = [
@@ -140,7 +142,7 @@ def _solver(est):
     """The solver ``est`` trains with, PerceptronClassifier's ``"auto"`` resolved."""
     solver = getattr(est, "solver", None)
     if solver == "auto":
-        return "perceptron" if get_activation(est.activation).name == "step" else "lbfgs"
+        return "perceptron" if isinstance(get_activation(est.activation), Step) else "lbfgs"
     return solver
 
 
@@ -159,8 +161,9 @@ def plot_decision_boundary(est, X, y, *, ax=None, resolution=200, margin=0.1):
     est : fitted classifier
         Any fitted classifier with ``predict`` on two features: an skdl
         estimator, a Pipeline ending in one, or any scikit-learn classifier.
-    X : array-like of shape (n_samples, 2)
-        The data to draw; it also sets the plotted range.
+    X : {array-like, sparse matrix} of shape (n_samples, 2)
+        The data to draw; it also sets the plotted range. It is validated
+        as ``fit`` validates it (finite, at least one sample).
     y : array-like of shape (n_samples,)
         True class of each sample, among ``est.classes_``.
     ax : matplotlib.axes.Axes, default=None
@@ -179,9 +182,10 @@ def plot_decision_boundary(est, X, y, *, ax=None, resolution=200, margin=0.1):
     sklearn.exceptions.NotFittedError
         If ``est`` is not fitted.
     ValueError
-        If ``est`` is not a classifier, ``X`` has not exactly two columns,
-        ``y`` does not fit ``X``, or ``resolution`` is not an integer of at
-        least 2.
+        If ``est`` is not a classifier, ``X`` is refused as ``fit`` refuses
+        it (empty, or holding NaN or infinity) or has not exactly two
+        columns, ``y`` does not fit ``X``, or ``resolution`` is not an
+        integer of at least 2.
     """
     plt = _pyplot()
     from matplotlib.colors import LinearSegmentedColormap
@@ -192,9 +196,12 @@ def plot_decision_boundary(est, X, y, *, ax=None, resolution=200, margin=0.1):
         )
     check_is_fitted(est)
     _check_resolution(resolution)
-    X = np.asarray(X, dtype=float)
+    X = check_array(X, accept_sparse=True, dtype=(np.float64, np.float32),
+                    estimator=est, input_name="X")
+    if sparse.issparse(X):
+        X = X.toarray()  # two columns, so small; the scatter needs it dense
     y = np.asarray(y)
-    if X.ndim != 2 or X.shape[1] != 2:
+    if X.shape[1] != 2:
         raise ValueError(
             f"plot_decision_boundary needs X with exactly 2 columns, got shape "
             f"{X.shape}; select or project two features first."
@@ -391,11 +398,15 @@ def loss_landscape(est, X, y, *, sample_weight=None, resolution=25, span=1.0,
         If ``est`` is not an skdl estimator.
     ValueError
         If ``resolution`` is not an integer of at least 2 or ``span`` is not
-        positive.
+        positive; if ``sample_weight`` is refused as ``fit`` refuses it
+        (negative, all zero, or not one per sample); or if the weights of
+        the data, ``sample_weight`` times the class weights, sum to zero.
     """
     _check_resolution(resolution)
     if not span > 0:
         raise ValueError(f"span must be positive, got {span}.")
+    if sample_weight is not None:
+        sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
     if isinstance(est, Pipeline):
         X = est[:-1].transform(X)
         est = est[-1]
@@ -405,6 +416,7 @@ def loss_landscape(est, X, y, *, sample_weight=None, resolution=25, span=1.0,
             f"MLPRegressor or PerceptronClassifier), got {type(est).__name__}."
         )
     network, X, Y, loss, alpha, sample_weight = est._objective_parts(X, y, sample_weight)
+    carries_weight(sample_weight, incremental=False)  # raises as fit does
     rng = check_random_state(random_state)
     centre = network.params.copy()
     d1 = _filter_normalised_direction(network, rng)
@@ -475,8 +487,8 @@ def plot_loss_landscape(est, X, y, *, sample_weight=None, ax=None, resolution=25
     Raises
     ------
     ValueError
-        If ``surface=True`` and ``ax`` is not a 3-D axes, or the grid is
-        invalid (see :func:`loss_landscape`).
+        If ``surface=True`` and ``ax`` is not a 3-D axes, or the grid or
+        the weights are invalid (see :func:`loss_landscape`).
     """
     plt = _pyplot()
     if surface and ax is not None and ax.name != "3d":

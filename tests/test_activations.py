@@ -551,3 +551,28 @@ class NonCallableDerivative(OnlyValue):
 def test_object_without_methods_raises_type_error(obj):
     with pytest.raises(TypeError, match="value.*derivative"):
         get_activation(obj)
+
+
+@pytest.mark.parametrize("cls", [Tanh, LeakyReLU, Cube])
+def test_an_activation_class_is_refused_naming_the_instance_to_pass(cls):
+    with pytest.raises(TypeError, match=rf"{cls.__name__} is a class.*{cls.__name__}\(\)"):
+        get_activation(cls)
+
+
+@pytest.mark.parametrize("fill, dtype", [("a", "<U1"), (None, "object"), (1j, "complex")])
+@pytest.mark.parametrize("hook", ["forward", "backward"])
+def test_user_object_returning_non_numbers_raises_type_error(fill, dtype, hook):
+    class Returns(Cube):
+        def value(self, z):
+            return np.full(z.shape, fill) if hook == "forward" else z**3
+
+        def derivative(self, z, a):
+            return np.full(a.shape, fill)
+
+    z = np.random.default_rng(15).normal(size=(4, 3))
+    act = get_activation(Returns())
+    with pytest.raises(TypeError, match=rf"'Returns'\.\w+ returned .*{dtype}.*not real numbers"):
+        if hook == "forward":
+            act.forward(z, np.empty_like(z))
+        else:
+            act.backward(np.ones_like(z), z, z**3)

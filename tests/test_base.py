@@ -326,3 +326,95 @@ def test_no_hidden_layer_is_a_linear_model(data):
     assert model.n_layers_ == 2
     assert [c.shape for c in model.coefs_] == [(4, 3)]
     assert model.score(X, y) > 0.9
+
+
+# --------------------------------------------------------------------------
+# zero effective weight: class weights times sample weights
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_partial_fit_of_zero_weight_takes_no_step(data, solver):
+    # a streamed batch holding only a class of weight 0
+    X, y = data
+    y = (y == 1).astype(int)
+    zero, other = y == 0, y == 1
+    kw = dict(hidden_layer_sizes=(5,), solver=solver, class_weight={0: 0.0, 1: 1.0},
+              shuffle=False, random_state=0)
+    model = MLPClassifier(**kw).partial_fit(X, y, classes=[0, 1])
+    before = _state(model)
+    model.partial_fit(X[zero], y[zero])
+    after = _state(model)
+    assert model.n_iter_ == 0
+    before.pop("n_iter_"), after.pop("n_iter_")
+    _assert_same_state(before, after)
+    # a first call of zero weight only initialises: the next call trains as
+    # if it were the first
+    skipped = MLPClassifier(**kw).partial_fit(X[zero], y[zero], classes=[0, 1])
+    assert skipped.loss_curve_ == [] and skipped.t_ == 0
+    skipped.partial_fit(X[other], y[other])
+    direct = MLPClassifier(**kw).partial_fit(X[other], y[other], classes=[0, 1])
+    for a, b in zip(skipped.coefs_ + skipped.intercepts_, direct.coefs_ + direct.intercepts_):
+        assert_array_equal(a, b)
+    assert skipped.loss_curve_ == direct.loss_curve_
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+@pytest.mark.parametrize("weights", ["class_weight", "both"])
+def test_fit_of_zero_weight_is_refused_naming_the_weights(data, solver, weights):
+    X, y = data
+    model = _quiet(lambda: MLPClassifier((5,), solver=solver, max_iter=5,
+                                         random_state=0, warm_start=True).fit(X, y))
+    before = _state(model)
+    if weights == "class_weight":
+        model.set_params(class_weight={0: 0.0, 1: 0.0, 2: 0.0})
+        sample_weight = None
+    else:  # each weight alone leaves some rows, together none
+        model.set_params(class_weight={0: 0.0})
+        sample_weight = (y == 0).astype(float)
+    with pytest.raises(ValueError, match="sample_weight times class_weight sum to 0"):
+        model.fit(X, y, sample_weight=sample_weight)
+    before.pop("class_weight"), vars(model).pop("class_weight")
+    _assert_same_state(before, _state(model))
+
+
+# --------------------------------------------------------------------------
+# a loss that ends orders of magnitude above where it started
+
+
+def _growing_regression():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 3)) * 10
+    return X, X @ [1.0, -2.0, 3.0]
+
+
+def test_a_loss_that_ends_far_above_its_start_warns():
+    # full-batch steps too large for this scale: the loss grows every epoch
+    # but stays finite, so nothing else would tell
+    X, y = _growing_regression()
+    # (training stops as scikit-learn's does, after n_iter_no_change epochs
+    # without improvement, and says nothing else)
+    model = MLPRegressor(hidden_layer_sizes=(), solver="sgd", learning_rate_init=0.025,
+                         momentum=0.0, batch_size=50, shuffle=False, random_state=0,
+                         warm_start=True)
+    message = r"loss grew from 694\.8 to 1\.56\de\+09 over 12 epochs.*learning_rate_init"
+    with pytest.warns(ConvergenceWarning, match=message):
+        model.fit(X, y)
+    assert model.n_iter_ == 12
+    assert model.loss_curve_[-1] > 1e6 * model.loss_curve_[0]
+    # a warm start is judged on its own epochs: here the loss falls again
+    model.set_params(learning_rate_init=1e-3, n_iter_no_change=50, max_iter=5)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    assert not [w for w in caught if "grew" in str(w.message)]
+    assert len(model.loss_curve_) == 17
+    assert model.loss_curve_[-1] < model.loss_curve_[12]
+    assert model.loss_curve_[-1] > 10 * model.loss_curve_[0]
+
+
+def test_a_loss_that_falls_does_not_warn(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        MLPClassifier((5,), solver="sgd", learning_rate_init=0.1, max_iter=300,
+                      random_state=0).fit(X, y)

@@ -1,14 +1,19 @@
 """Per-epoch callbacks, the history_ record and the ProgressBar callback."""
 
+import copy
 import io
+import pickle
 import re
+import sys
 import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from sklearn.base import clone
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.preprocessing import StandardScaler
 
 from skdl import MLPClassifier, MLPRegressor
@@ -170,3 +175,129 @@ def test_progress_bar_never_stops_training(iris):
     record = {"epoch": 1, "loss": 0.5, "validation_score": None, "elapsed": 0.1,
               "estimator": MLPClassifier(max_iter=10)}
     assert bar(record) is False
+
+
+# ------------------------------------------------------ checked before training
+@pytest.mark.parametrize("bad, named", [
+    (ProgressBar, r"callbacks\[1\] is the class ProgressBar, not an instance: "
+                  r"pass ProgressBar\(\)"),
+    ("ProgressBar", r"callbacks\[1\] is 'ProgressBar' \(str\), which is not callable"),
+    (None, r"callbacks\[1\] is None \(NoneType\), which is not callable"),
+], ids=["class", "name", "None"])
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_a_callback_that_is_not_a_callable_instance_is_refused_before_training(
+    iris, solver, bad, named
+):
+    X, y = iris
+    records = []
+    model = MLPClassifier(hidden_layer_sizes=(5,), solver=solver, max_iter=5, random_state=0,
+                          callbacks=[records.append, bad])
+    with pytest.raises(TypeError, match=named):
+        model.fit(X, y)
+    assert records == []  # not one epoch ran
+    assert not hasattr(model, "coefs_")
+
+
+def test_partial_fit_checks_callbacks_before_its_epoch(iris):
+    X, y = iris
+    model = MLPClassifier(hidden_layer_sizes=(5,), random_state=0)
+    model.partial_fit(X, y, classes=[0, 1, 2])
+    coefs = copy.deepcopy(model.coefs_)
+    model.set_params(callbacks=[ProgressBar])
+    with pytest.raises(TypeError, match="is the class ProgressBar"):
+        model.partial_fit(X, y)
+    for before, after in zip(coefs, model.coefs_):
+        np.testing.assert_array_equal(before, after)
+
+
+@pytest.mark.parametrize("returned", ["stop", 1, 0.0, [], ProgressBar()],
+                         ids=["str", "int", "float", "list", "object"])
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_a_callback_must_return_none_or_a_bool(iris, solver, returned):
+    X, y = iris
+
+    def says_maybe(record):
+        return returned
+
+    model = MLPRegressor(hidden_layer_sizes=(5,), solver=solver, max_iter=20, random_state=0,
+                         callbacks=[says_maybe])
+    message = (rf"callbacks\[0\] \(.*says_maybe.*\) returned .* of type "
+               rf"{type(returned).__name__}; a callback must return None or a bool")
+    with pytest.raises(TypeError, match=message):
+        model.fit(X[:, 1:], X[:, 0])
+
+
+@pytest.mark.parametrize("stop", [True, np.True_])
+def test_a_callback_may_return_a_numpy_bool(iris, stop):
+    X, y = iris
+    model = _fit(MLPClassifier(hidden_layer_sizes=(5,), max_iter=50, random_state=0,
+                               callbacks=[lambda record: None,
+                                          lambda record: stop if record["epoch"] == 2
+                                          else np.False_]), X, y)
+    assert model.n_iter_ == 2
+
+
+# ----------------------------------------------- clone, pickle, other processes
+class _Unpicklable(io.TextIOWrapper):
+    """A text stream like the real sys.stdout, which cannot be pickled."""
+
+    def __init__(self):
+        super().__init__(io.BytesIO(), encoding="utf-8")
+
+    def text(self):
+        self.flush()
+        return self.buffer.getvalue().decode()
+
+
+@pytest.mark.parametrize("name", ["stdout", "stderr", "__stdout__", "__stderr__"])
+def test_progress_bar_on_a_standard_stream_pickles_as_that_stream_of_the_loader(
+    monkeypatch, name
+):
+    monkeypatch.setattr(sys, name, _Unpicklable())
+    bar = ProgressBar(stream=getattr(sys, name), width=7)
+    data = pickle.dumps(MLPClassifier(callbacks=[bar]))
+    monkeypatch.setattr(sys, name, _Unpicklable())  # another process, another stream
+    (loaded,) = pickle.loads(data).callbacks
+    assert loaded.stream is getattr(sys, name)
+    assert loaded.width == 7
+    assert bar.stream is not loaded.stream  # the original is left as it was
+
+
+def test_progress_bar_clone_and_deepcopy_write_to_the_same_stream(iris, monkeypatch):
+    monkeypatch.setattr(sys, "stdout", _Unpicklable())
+    for stream in (sys.stdout, io.StringIO(), _Unpicklable()):
+        bar = ProgressBar(stream=stream, width=5)
+        (cloned,) = clone(MLPClassifier(callbacks=[bar])).callbacks
+        assert cloned is not bar
+        assert cloned.stream is stream and cloned.width == 5
+        assert copy.deepcopy(bar).stream is stream
+
+
+def test_progress_bar_of_a_grid_search_writes_to_the_users_stream(iris):
+    X, y = iris
+    stream = io.StringIO()
+    search = GridSearchCV(
+        MLPClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0,
+                      callbacks=[ProgressBar(stream=stream)]),
+        {"alpha": [1e-4, 1e-2]}, cv=2,
+    )
+    _fit(search, X, y)
+    # 2 candidates x 2 folds, then the refit, each drawing its 2 epochs
+    assert stream.getvalue().count("epoch 2/2 ") == 5
+
+
+def test_progress_bar_on_stdout_in_cross_val_score_and_grid_search_with_2_jobs(
+    iris, monkeypatch
+):
+    X, y = iris
+    monkeypatch.setattr(sys, "stdout", _Unpicklable())
+    model = MLPClassifier(hidden_layer_sizes=(3,), max_iter=3, random_state=0,
+                          callbacks=[ProgressBar(stream=sys.stdout)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        in_workers = cross_val_score(model, X, y, cv=2, n_jobs=2)
+        here = cross_val_score(model, X, y, cv=2)
+        search = GridSearchCV(model, {"alpha": [1e-4, 1e-2]}, cv=2, n_jobs=2).fit(X, y)
+    np.testing.assert_array_equal(in_workers, here)
+    assert sys.stdout.text().count("epoch 3/3 ") == 3  # 2 folds here and the refit
+    assert search.best_estimator_.callbacks[0].stream is sys.stdout

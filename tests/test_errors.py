@@ -3,6 +3,7 @@ type, and a failing call leaves a fitted estimator exactly as it was."""
 
 import copy
 import pickle
+import re
 import warnings
 
 import joblib
@@ -14,6 +15,8 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skdl import MLPClassifier, MLPRegressor, PerceptronClassifier
+from skdl.activations import Sigmoid, Tanh
+from skdl.losses import Hinge, Huber
 
 ESTIMATORS = [
     MLPClassifier(hidden_layer_sizes=(4,), max_iter=5, random_state=0),
@@ -279,3 +282,80 @@ def test_every_hyperparameter_rejects_a_value_of_the_wrong_kind(cls, name):
     with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
         model.fit(X, Y_REG if cls is MLPRegressor else Y_CLASS)
     assert not hasattr(model, "n_features_in_")
+
+
+# --------------------------------------------------------------------------
+# a class where an instance is needed, and user objects returning non-numbers
+
+
+@pytest.mark.parametrize("estimator, params, example", [
+    (ESTIMATORS[0], dict(loss=Hinge), "Hinge()"),
+    (ESTIMATORS[0], dict(activation=Tanh), "Tanh()"),
+    (ESTIMATORS[0], dict(activation=[Tanh]), "Tanh()"),
+    (ESTIMATORS[0], dict(output_activation=Sigmoid), "Sigmoid()"),
+    (ESTIMATORS[1], dict(loss=Huber), "Huber()"),
+    (ESTIMATORS[2], dict(activation=Tanh, loss="squared_error"), "Tanh()"),
+    (ESTIMATORS[2], dict(activation="identity", loss=Hinge), "Hinge()"),
+], ids=["loss", "activation", "activation-list", "output_activation", "regressor-loss",
+        "perceptron-activation", "perceptron-loss"])
+def test_a_class_where_an_instance_is_needed_is_named(estimator, params, example):
+    model = _fitted(estimator)
+    before = _snapshot(model)
+    saved = {name: getattr(model, name) for name in params}
+    model.set_params(**params)
+    with pytest.raises(TypeError, match=rf"is a class.*an instance.*{re.escape(example)}"):
+        model.fit(X, _y(estimator))
+    model.set_params(**saved)
+    assert _snapshot(model) == before
+
+
+class _Returns:
+    """A user activation or loss whose ``method`` returns ``fill``s."""
+
+    def __init__(self, method, fill):
+        self.method, self.fill = method, fill
+
+    def _result(self, method, like, good):
+        return np.full(np.shape(like), self.fill) if method == self.method else good
+
+    def value(self, *args):
+        if len(args) == 1:  # an activation's value(z)
+            return self._result("value", args[0], np.tanh(args[0]))
+        y, out, _ = args
+        return self._result("value", (), float(np.mean((out - y) ** 2)))
+
+    def derivative(self, z, a):
+        return self._result("derivative", a, 1 - a * a)
+
+    def gradient(self, y, out):
+        return self._result("gradient", out, out - y)
+
+
+NON_NUMBERS = {"strings": "a", "objects": object(), "complex": 1j}
+
+
+@pytest.mark.parametrize("fill", list(NON_NUMBERS))
+@pytest.mark.parametrize("method", ["value", "derivative"])
+@pytest.mark.parametrize("where", ["MLP-hidden", "MLP-output", "perceptron"])
+def test_a_user_activation_returning_non_numbers_is_named(fill, method, where):
+    activation = _Returns(method, NON_NUMBERS[fill])
+    estimator = {
+        "MLP-hidden": MLPRegressor(hidden_layer_sizes=(3,), activation=activation, max_iter=2),
+        "MLP-output": MLPRegressor(hidden_layer_sizes=(3,), output_activation=activation,
+                                   max_iter=2),
+        "perceptron": PerceptronClassifier(activation=activation, loss="squared_error",
+                                           max_iter=2),
+    }[where]
+    with pytest.raises(TypeError, match=rf"'_Returns'\.{method} returned .* not real numbers"):
+        estimator.fit(X, _y(estimator))
+
+
+@pytest.mark.parametrize("fill", list(NON_NUMBERS))
+@pytest.mark.parametrize("method", ["value", "gradient"])
+def test_a_user_loss_returning_non_numbers_is_named(fill, method):
+    model = _fitted(ESTIMATORS[1])
+    before = _snapshot(model)
+    with pytest.raises(TypeError, match=rf"'_Returns'\.{method} returned .* not real numbers"):
+        model.set_params(loss=_Returns(method, NON_NUMBERS[fill])).fit(X, Y_REG)
+    model.set_params(loss="squared_error")
+    assert _snapshot(model) == before

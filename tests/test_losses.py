@@ -4,8 +4,10 @@ from-logits forms, the registry, thresholds and user-supplied loss objects."""
 
 import numpy as np
 import pytest
+from scipy.special import expit
 from scipy.special import huber as scipy_huber
 from scipy.special import softmax as scipy_softmax
+from sklearn.neural_network import _base as sk_mlp_base
 from sklearn.metrics import (
     hinge_loss,
     log_loss,
@@ -274,17 +276,13 @@ def _softplus(z):
             "cross_entropy",
             [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]],
             [[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 0.0], [1000.0, 999.0, -1000.0]],
-            # log-sum-exp(z) - z_true, with the log-sum-exp written out stably
-            lambda y, z: z.max(1)
-            + np.log(np.exp(z - z.max(1, keepdims=True)).sum(1))
-            - (y * z).sum(1),
+            lambda y, z: _sklearn_log_loss_per_sample("cross_entropy", y, z),
         ),
         (
             "binary_cross_entropy",
             [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
             [[1000.0, -1000.0], [-1000.0, 1000.0], [1000.0, -1000.0]],
-            # -[y log s(z) + (1-y) log(1-s(z))] = softplus(z) - y z
-            lambda y, z: (_softplus(z) - y * z).sum(1),
+            lambda y, z: _sklearn_log_loss_per_sample("binary_cross_entropy", y, z),
         ),
         (
             "poisson",
@@ -311,16 +309,59 @@ def test_per_sample_from_logits_finite_for_extreme_logits(name, y, z, expected_f
     np.testing.assert_allclose(result, expected_fn(y, z), rtol=1e-12)
 
 
-def test_extreme_logit_values_are_exact():
-    # a confidently wrong prediction at logit distance 2000 costs 2000 nats
-    ce = CrossEntropy().per_sample_from_logits(
-        np.array([[0.0, 1.0]]), np.array([[1000.0, -1000.0]])
-    )
-    bce = BinaryCrossEntropy().per_sample_from_logits(
-        np.array([[0.0, 1.0]]), np.array([[1000.0, -1000.0]])
-    )
-    np.testing.assert_allclose(ce, [2000.0])
-    np.testing.assert_allclose(bce, [2000.0])
+def _sklearn_log_loss_per_sample(name, y, z):
+    """Each sample's log loss as scikit-learn's MLP computes it: from the
+    probabilities, clipped to [eps, 1 - eps] for their dtype."""
+    if name == "cross_entropy":
+        return np.array([sk_mlp_base.log_loss(y[i : i + 1], scipy_softmax(z[i : i + 1], axis=1))
+                         for i in range(len(y))])
+    return np.array([sk_mlp_base.binary_log_loss(y[i : i + 1], expit(z[i : i + 1]))
+                     for i in range(len(y))])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_extreme_logits_cost_what_sklearn_charges(dtype):
+    # a confidently wrong prediction costs -log(eps) per output, not the
+    # logit distance: scikit-learn's MLP clips probabilities to [eps, 1 - eps]
+    y = np.array([[0.0, 1.0]], dtype=dtype)
+    z = np.array([[1000.0, -1000.0]], dtype=dtype)
+    cap = -np.log(np.finfo(dtype).eps)
+    ce = CrossEntropy().per_sample_from_logits(y, z)
+    bce = BinaryCrossEntropy().per_sample_from_logits(y, z)
+    np.testing.assert_allclose(ce, [cap], rtol=1e-6)
+    np.testing.assert_allclose(bce, [2 * cap], rtol=1e-6)
+    # a confidently right one costs -log(1 - eps), not 0
+    np.testing.assert_allclose(CrossEntropy().per_sample_from_logits(1 - y, z),
+                               [-np.log1p(-np.finfo(dtype).eps)], rtol=1e-6)
+
+
+@pytest.mark.parametrize("scale", [1.0, 30.0, 1000.0])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("name, k", [
+    ("cross_entropy", 3), ("cross_entropy", 2), ("binary_cross_entropy", 1),
+    ("binary_cross_entropy", 3),
+])
+def test_fused_output_step_reports_sklearns_log_loss(name, k, weighted, dtype, scale):
+    rng = np.random.default_rng(11)
+    n = 40
+    z = (rng.normal(size=(n, k)) * scale).astype(dtype)
+    if name == "cross_entropy":
+        y = np.eye(k, dtype=dtype)[rng.integers(0, k, size=n)]
+        activation, reference = get_activation("softmax"), sk_mlp_base.log_loss
+    else:
+        y = rng.integers(0, 2, size=(n, k)).astype(dtype)
+        activation, reference = get_activation("sigmoid"), sk_mlp_base.binary_log_loss
+    sw = rng.uniform(0.5, 2.0, size=n).astype(dtype) if weighted else None
+    weight_sum = float(n if sw is None else np.sum(sw))
+    out, delta = np.empty_like(z), np.empty_like(z)
+    value = get_loss(name).canonical_step(y, z, activation, out, delta, sw, weight_sum)
+    expected = reference(y, activation.value(z), sample_weight=sw)
+    rtol = 1e-10 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(value, expected, rtol=rtol)
+    # the gradient is still p - y, unclipped
+    expected_delta = (activation.value(z) - y) * (1 if sw is None else sw[:, None]) / weight_sum
+    np.testing.assert_allclose(delta, expected_delta, rtol=rtol, atol=1e-7)
 
 
 # --------------------------------------------------------------------------
@@ -490,3 +531,49 @@ def test_object_without_methods_raises_type_error(obj):
     with pytest.raises(TypeError, match="value.*gradient"):
         get_loss(obj)
 
+
+
+class _NamedSigmoid:
+    name = "softmax"
+    is_probability = True
+
+    def value(self, z):
+        return 1 / (1 + np.exp(-z))
+
+    def derivative(self, z, a):
+        return a * (1 - a)
+
+
+@pytest.mark.parametrize("output_activation, cls", [
+    ("softmax", CrossEntropy),
+    (get_activation("softmax"), CrossEntropy),
+    (get_activation("sigmoid"), BinaryCrossEntropy),
+    (_NamedSigmoid(), BinaryCrossEntropy),
+    (get_activation(_NamedSigmoid()), BinaryCrossEntropy),
+])
+def test_log_loss_resolves_by_the_activations_type_not_its_name(output_activation, cls):
+    assert type(get_loss("log_loss", output_activation)) is cls
+
+
+@pytest.mark.parametrize("cls", [Hinge, Huber, CrossEntropy, QuarticLoss])
+def test_a_loss_class_is_refused_naming_the_instance_to_pass(cls):
+    with pytest.raises(TypeError, match=rf"{cls.__name__} is a class.*{cls.__name__}\(\)"):
+        get_loss(cls)
+
+
+class _StringGradient(QuarticLoss):
+    def gradient(self, y, out):
+        return np.full(out.shape, "g")
+
+
+class _StringValue(QuarticLoss):
+    def value(self, y, out, sample_weight=None):
+        return "v"
+
+
+def test_user_loss_returning_non_numbers_raises_type_error():
+    y = np.zeros((3, 2))
+    with pytest.raises(TypeError, match=r"'_StringGradient'\.gradient returned .*<U1"):
+        get_loss(_StringGradient()).gradient(y, y + 1)
+    with pytest.raises(TypeError, match=r"'_StringValue'\.value returned .*<U1"):
+        get_loss(_StringValue()).value(y, y + 1)

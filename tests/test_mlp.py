@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn import neural_network
-from sklearn.datasets import load_diabetes, load_digits, load_iris, make_multilabel_classification
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_diabetes,
+    load_digits,
+    load_iris,
+    load_wine,
+    make_multilabel_classification,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -71,11 +78,10 @@ def test_classifier_follows_sklearn_weight_for_weight(iris, params, target):
         y = (y == 1).astype(int)
     elif target == "multilabel":
         y = np.column_stack([y == 0, y == 1, X[:, 0] > 0]).astype(int)
-    # Once outputs saturate, scikit-learn clips probabilities to [eps, 1 - eps]
-    # while skdl evaluates the log loss from the logits; L-BFGS's line search
-    # then sees slightly different objectives and the paths part, so L-BFGS is
-    # compared over the iterations before saturation.
-    max_iter = 15 if params["solver"] == "lbfgs" else 40
+    # 40 iterations take L-BFGS past saturation, where both clip the
+    # probabilities in the log loss and so give its line search the same
+    # objective
+    max_iter = 40
     ours = _quiet_fit(MLPClassifier(random_state=0, max_iter=max_iter, **params), X, y)
     theirs = _quiet_fit(
         neural_network.MLPClassifier(random_state=0, max_iter=max_iter, **params), X, y
@@ -597,3 +603,21 @@ def test_dropout_validation(iris, params, message):
     X, y = iris
     with pytest.raises(ValueError, match=message):
         MLPClassifier(hidden_layer_sizes=(4, 3), **params).fit(X, y)
+
+
+@pytest.mark.parametrize("loader", [load_breast_cancer, load_wine], ids=["binary", "multiclass"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_loss_curve_and_stop_follow_sklearn_on_unscaled_data(loader, dtype):
+    # unscaled X saturates the outputs at once; scikit-learn reports the log
+    # loss of probabilities clipped to [eps, 1 - eps] and stops on it
+    X, y = loader(return_X_y=True)
+    X = X.astype(dtype)
+    params = dict(solver="sgd", learning_rate_init=0.1, random_state=0)
+    ours = _quiet_fit(MLPClassifier(**params), X, y)
+    theirs = _quiet_fit(neural_network.MLPClassifier(**params), X, y)
+    rtol = 1e-4 if dtype == np.float32 else 1e-6
+    assert ours.n_iter_ == theirs.n_iter_
+    assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=rtol)
+    assert_allclose(ours.best_loss_, theirs.best_loss_, rtol=rtol)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        assert_allclose(a, b, rtol=100 * rtol, atol=1e-6)

@@ -10,6 +10,7 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit
+from sklearn.base import clone
 from sklearn.datasets import (
     load_breast_cancer,
     load_digits,
@@ -1052,3 +1053,115 @@ def test_lbfgs_warm_start_extends_the_loss_curve_and_warns_once():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X, y)
     assert len(clf.loss_curve_) == 6
+
+
+# --------------------------------------------------------------------------
+# zero effective weight: class weights times sample weights
+
+
+def test_sgd_partial_fit_of_zero_weight_takes_no_step(binary_data):
+    X, y = binary_data
+    kw = dict(activation="sigmoid", solver="sgd", class_weight={0: 0.0, 1: 1.0},
+              shuffle=False)
+    model = PerceptronClassifier(**kw).partial_fit(X, y, classes=[0, 1])
+    coef, intercept, curve, t = model.coef_.copy(), model.intercept_.copy(), \
+        list(model.loss_curve_), model.t_
+    model.partial_fit(X[y == 0], y[y == 0])
+    assert_array_equal(model.coef_, coef)
+    assert_array_equal(model.intercept_, intercept)
+    assert model.loss_curve_ == curve and model.t_ == t and model.n_iter_ == 0
+
+
+@pytest.mark.parametrize("solver, activation", [
+    ("sgd", "sigmoid"), ("lbfgs", "sigmoid"), ("perceptron", "step"),
+])
+@pytest.mark.parametrize("weights", ["class_weight", "both"])
+def test_fit_of_zero_weight_is_refused_naming_the_weights(binary_data, solver, activation,
+                                                            weights):
+    X, y = binary_data
+    model = PerceptronClassifier(solver=solver, activation=activation, max_iter=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    before = pickle.dumps(model)
+    if weights == "class_weight":
+        class_weight, sample_weight = {0: 0.0, 1: 0.0}, None
+    else:  # each weight alone leaves some rows, together none
+        class_weight, sample_weight = {0: 0.0}, (y == 0).astype(float)
+    with pytest.raises(ValueError, match="sample_weight times class_weight sum to 0"):
+        clone(model).set_params(class_weight=class_weight).fit(X, y, sample_weight)
+    model.set_params(class_weight=class_weight, warm_start=True)
+    with pytest.raises(ValueError, match="sample_weight times class_weight sum to 0"):
+        model.fit(X, y, sample_weight)
+    model.set_params(class_weight=None, warm_start=False)
+    assert pickle.dumps(model) == before
+
+
+def test_rule_with_zero_weight_on_every_positive_still_trains_the_negatives():
+    # one-vs-rest: a class of weight 0 keeps its rows as negatives of the
+    # other outputs, so the fit has weight, as in scikit-learn
+    X, y = _iris()
+    cw = {0: 0.0, 1: 0.0, 2: 0.0}
+    ours = PerceptronClassifier(class_weight=cw).fit(X, y)
+    theirs = Perceptron(class_weight=cw).fit(X, y)
+    assert_array_equal(ours.coef_, theirs.coef_)
+
+
+def test_growing_sgd_loss_is_judged_on_each_calls_own_epochs(easy_binary_data):
+    X, y = easy_binary_data
+    model = PerceptronClassifier(activation="identity", solver="sgd", eta0=1.0,
+                                 warm_start=True, max_iter=5, tol=None)
+    with pytest.warns(ConvergenceWarning, match="The training loss grew from .* eta0=1.0"):
+        model.fit(X, y)
+    model.set_params(eta0=1e-3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    assert not [w for w in caught if "grew" in str(w.message)]
+    # the warm start's own epochs fall, still far above the first fit's start
+    assert model.loss_curve_[-1] < model.loss_curve_[5]
+    assert model.loss_curve_[-1] > 10 * model.loss_curve_[0]
+
+
+# --------------------------------------------------------------------------
+# user activations and losses
+
+
+class _UserExp:
+    def value(self, z):
+        return np.exp(z)
+
+    def derivative(self, z, a):
+        return a
+
+
+def test_user_exp_activation_fits_like_the_builtin_exp(binary_data):
+    # exp overflows far from zero: where predict splits the classes is found
+    # without evaluating the activation there
+    X, y = binary_data
+    kw = dict(loss="squared_error", max_iter=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        user = PerceptronClassifier(activation=_UserExp(), **kw).fit(X, y)
+        builtin = PerceptronClassifier(activation="exp", **kw).fit(X, y)
+    assert_allclose(user.coef_, builtin.coef_, rtol=1e-10)
+    assert_allclose(user.decision_function(X), builtin.decision_function(X), rtol=1e-10,
+                    atol=1e-12)
+    assert_array_equal(user.predict(X), builtin.predict(X))
+    # the split sits where exp crosses 0.5
+    assert_allclose(user._decision_offset, np.log(0.5), rtol=1e-12)
+
+
+def test_perceptron_rule_refuses_a_user_loss_named_perceptron(binary_data):
+    class Named:
+        name = "perceptron"
+
+        def value(self, y, out, sample_weight=None):
+            return float(np.average(((out - y) ** 2).sum(axis=1), weights=sample_weight))
+
+        def gradient(self, y, out):
+            return out - y
+
+    X, y = binary_data
+    with pytest.raises(ValueError, match="perceptron rule minimises the perceptron criterion"):
+        PerceptronClassifier(loss=Named()).fit(X, y)

@@ -4,6 +4,7 @@ against the estimators' own objective."""
 
 import copy
 import importlib
+import re
 import sys
 import warnings
 
@@ -19,7 +20,9 @@ from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.contour import QuadContourSet  # noqa: E402
 from mpl_toolkits.mplot3d.art3d import Poly3DCollection  # noqa: E402
 from numpy.testing import assert_allclose, assert_array_equal  # noqa: E402
+from scipy import sparse  # noqa: E402
 from scipy.special import expit  # noqa: E402
+from sklearn.base import clone  # noqa: E402
 from sklearn.datasets import make_blobs, make_moons  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
@@ -76,6 +79,19 @@ def _lines(ax):
 
 def _points(ax):
     return [c for c in ax.collections if isinstance(c, PathCollection)]
+
+
+def _fit_error(est, X, y, sample_weight=None):
+    """The error fitting a fresh copy of ``est`` on the data raises."""
+    with pytest.raises(Exception) as raised:
+        clone(est).fit(X, y, sample_weight=sample_weight)
+    return raised.value
+
+
+def _raises_as_fit(est, X, y, sample_weight=None):
+    """pytest.raises for exactly the error ``fit`` gives on the data."""
+    error = _fit_error(est, X, y, sample_weight)
+    return pytest.raises(type(error), match=f"^{re.escape(str(error))}$")
 
 
 # ---------------------------------------------------------------- loss curve
@@ -206,6 +222,38 @@ def test_decision_boundary_rejects_bad_input(lbfgs_mlp, moons):
     for resolution in (5.0, 1, True):
         with pytest.raises(ValueError, match="resolution .* must be an integer of at least 2"):
             plot_decision_boundary(lbfgs_mlp, X, y, resolution=resolution)
+
+
+def _with_value(X, value):
+    X = X.copy()
+    X[3, 1] = value
+    return X
+
+
+@pytest.mark.parametrize("bad_X", [
+    lambda X: _with_value(X, np.inf),
+    lambda X: _with_value(X, -np.inf),
+    lambda X: _with_value(X, np.nan),
+    lambda X: _with_value(X, np.inf).astype(np.float32),
+    lambda X: X[:0],
+    lambda X: X[:, 0],
+], ids=["inf", "-inf", "nan", "float32-inf", "empty", "1-D"])
+def test_decision_boundary_refuses_X_with_the_error_of_fit(bad_X, lbfgs_mlp, moons):
+    X, y = moons
+    X = bad_X(X)
+    with _raises_as_fit(lbfgs_mlp, X, y[: len(X)]):
+        plot_decision_boundary(lbfgs_mlp, X, y[: len(X)], resolution=5)
+
+
+@pytest.mark.parametrize("layout", [sparse.csr_matrix, sparse.csc_matrix, sparse.coo_matrix])
+def test_decision_boundary_of_sparse_X_draws_as_dense(layout, lbfgs_mlp, moons):
+    X, y = moons
+    dense = plot_decision_boundary(lbfgs_mlp, X, y, resolution=10)
+    _, ax = plt.subplots()
+    assert plot_decision_boundary(lbfgs_mlp, layout(X), y, ax=ax, resolution=10) is ax
+    for ours, theirs in zip(_points(ax), _points(dense)):
+        assert_array_equal(ours.get_offsets(), theirs.get_offsets())
+    assert ax.get_xlim() == dense.get_xlim() and ax.get_ylim() == dense.get_ylim()
 
 
 @pytest.mark.parametrize("make_estimator", [
@@ -345,6 +393,37 @@ def test_landscape_rejects_bad_grid(lbfgs_mlp, moons):
         loss_landscape(lbfgs_mlp, *moons, resolution=1)
     with pytest.raises(ValueError, match="span"):
         loss_landscape(lbfgs_mlp, *moons, span=0)
+
+
+@pytest.mark.parametrize("sample_weight", [
+    -np.ones(80),
+    np.r_[np.ones(40), -np.ones(40)],  # sums to zero
+    np.r_[np.ones(79), -1e-9],
+    np.zeros(80),
+    np.ones(79),
+], ids=["negative", "mixed-signs-summing-to-zero", "one-negative", "zero", "too-short"])
+@pytest.mark.parametrize("draw", [loss_landscape, plot_loss_landscape])
+def test_landscape_refuses_sample_weight_with_the_error_of_fit(
+    draw, sample_weight, lbfgs_mlp, moons
+):
+    X, y = moons
+    with _raises_as_fit(lbfgs_mlp, X, y, sample_weight):
+        draw(lbfgs_mlp, X, y, sample_weight=sample_weight, resolution=3)
+
+
+def test_landscape_refuses_data_whose_class_weights_leave_no_weight(moons):
+    X, y = moons
+    est = MLPClassifier((4,), solver="lbfgs", max_iter=20, random_state=0,
+                        class_weight={0: 0.0, 1: 1.0}).fit(X, y)
+    only_0 = y == 0
+    weight_on_class_0 = only_0.astype(float)  # non-negative, not all zero
+    with _raises_as_fit(est, X, y, weight_on_class_0):
+        loss_landscape(est, X, y, sample_weight=weight_on_class_0, resolution=3)
+    # fit refuses one class before it weighs it; the landscape has a fitted est
+    with pytest.raises(ValueError, match="sample_weight times class_weight sum to 0"):
+        loss_landscape(est, X[only_0], y[only_0], resolution=3)
+    only_1 = loss_landscape(est, X[~only_0], y[~only_0], resolution=3)[2]
+    assert np.all(np.isfinite(only_1))
 
 
 # --------------------------------------------------------- optional extra
