@@ -6,11 +6,24 @@ threads keep spinning on the cores; a parallel numba region started then
 competes with them for the same cores, and measured here it made a training
 step several times slower, not faster. ``error_model="numpy"`` lets LLVM
 vectorise the divisions.
+
+The fast-math flags leave out ``nnan`` and ``ninf``: with them LLVM may
+assume that no value is inf or NaN, and on extreme inputs this back-end then
+reached another outcome than NumPy's (a fit where NumPy diverged, or the
+other way round). They leave out ``reassoc`` too, but for the one loop that
+only sums: reordering a product changes where it overflows (``0 * (a * b)``
+is NaN when ``a * b`` overflows, ``(0 * a) * b`` is 0). So every kernel
+evaluates each entry in the order of the NumPy back-end's passes, and inf
+and NaN go through it as through NumPy's ufuncs; the flags kept
+(``contract``, ``arcp``, ``afn``, ``nsz``) only round differently. Losses
+are summed in float64, squared norms in float64 when their sum in the
+arrays' dtype overflows, as the NumPy back-end sums them.
 """
 
 import math
 
 import numba
+import numpy as np
 
 from ._numba_perceptron import perceptron_epoch, shuffle_permutation
 
@@ -20,11 +33,18 @@ __all__ = [
     "perceptron_epoch",
 ]
 
-_jit = numba.njit(fastmath=True, error_model="numpy", cache=True)
+FASTMATH_FLAGS = frozenset({"nsz", "arcp", "contract", "afn"})
+"""LLVM fast-math flags of the kernels: ``fastmath=True`` less ``nnan``,
+``ninf`` and ``reassoc``."""
+
+_jit = numba.njit(fastmath=set(FASTMATH_FLAGS), error_model="numpy", cache=True)
+_jit_sum = numba.njit(fastmath=set(FASTMATH_FLAGS | {"reassoc"}), error_model="numpy",
+                      cache=True)
+"""For a loop that only sums: ``reassoc`` lets LLVM vectorise the sum."""
 
 
 @_jit
-def _bias_forward(z, bias, kind):
+def _bias_forward(z, bias, kind, one):
     rows, cols = z.shape
     for i in range(rows):
         for j in range(cols):
@@ -34,7 +54,7 @@ def _bias_forward(z, bias, kind):
             elif kind == 2:
                 x = math.tanh(x)
             elif kind == 3:
-                x = 1 / (1 + math.exp(-x))
+                x = one / (one + math.exp(-x))
             z[i, j] = x
 
 
@@ -43,26 +63,29 @@ _KINDS = {"identity": 0, "relu": 1, "tanh": 2, "sigmoid": 3}
 
 def bias_forward(z, bias, activation):
     """See :func:`skdl.kernels.bias_forward`."""
-    _bias_forward(z, bias, _KINDS[activation])
+    _bias_forward(z, bias, _KINDS[activation], z.dtype.type(1))
 
 
 @_jit
 def _relu_backward(grad, a):
+    # NumPy's ``grad *= a > 0``, also for inf and NaN (inf times 0 is NaN);
+    # the branch-free product also runs 2-3x faster than storing zeros
     for i in range(grad.size):
-        if a[i] <= 0:
-            grad[i] = 0
+        grad[i] *= a[i] > 0
+
+
+# ``one`` comes in the arrays' dtype: a literal 1 would make each product
+# float64, overflowing elsewhere than NumPy's float32 product does
+@_jit
+def _tanh_backward(grad, a, one):
+    for i in range(grad.size):
+        grad[i] *= one - a[i] * a[i]
 
 
 @_jit
-def _tanh_backward(grad, a):
+def _sigmoid_backward(grad, a, one):
     for i in range(grad.size):
-        grad[i] *= 1 - a[i] * a[i]
-
-
-@_jit
-def _sigmoid_backward(grad, a):
-    for i in range(grad.size):
-        grad[i] *= a[i] * (1 - a[i])
+        grad[i] *= (one - a[i]) * a[i]
 
 
 def relu_backward(grad, a):
@@ -72,12 +95,12 @@ def relu_backward(grad, a):
 
 def tanh_backward(grad, a):
     """See :func:`skdl.kernels.tanh_backward`."""
-    _tanh_backward(grad.reshape(-1), a.reshape(-1))
+    _tanh_backward(grad.reshape(-1), a.reshape(-1), grad.dtype.type(1))
 
 
 def sigmoid_backward(grad, a):
     """See :func:`skdl.kernels.sigmoid_backward`."""
-    _sigmoid_backward(grad.reshape(-1), a.reshape(-1))
+    _sigmoid_backward(grad.reshape(-1), a.reshape(-1), grad.dtype.type(1))
 
 
 @_jit
@@ -91,69 +114,124 @@ def add_scaled(dst, src, scale, scratch):
     _add_scaled(dst, src, dst.dtype.type(scale))
 
 
-@_jit
-def _sgd_step(params, grad, velocity, lr, momentum, nesterov, l2, n_penalized):
-    squares = l2 - l2  # a zero of the parameters' dtype, so the sum vectorises
-    for i in range(n_penalized):
-        p = params[i]
+@_jit_sum
+def _sum_of_squares(x, n, zero):
+    """``sum(x[:n] ** 2)``, summed in the dtype of ``zero``."""
+    squares = zero
+    for i in range(n):
+        p = zero + x[i]  # in zero's dtype
         squares += p * p
+    return squares
+
+
+def _penalty_squares(params, n_penalized):
+    """Sum of squares of ``params[:n_penalized]`` as the NumPy back-end
+    sums it: in the parameters' dtype, again in float64 when that
+    overflows, so that it is finite exactly when the float64 sum is. A loop
+    of its own, the one allowed to reassociate; summing in float64 always
+    cost 3.5x more time with float32 parameters."""
+    squares = float(_sum_of_squares(params, n_penalized, params.dtype.type(0)))
+    if squares == math.inf and params.dtype != np.float64:
+        squares = float(_sum_of_squares(params, n_penalized, 0.0))
+    return squares
+
+
+# The penalised entries and the others run as two branch-free loops over
+# slice views, each from index 0: a loop from a runtime offset
+# (``range(n_penalized, size)``) compiled to scalar code, 5x slower.
+
+
+@_jit
+def _sgd_penalised(params, grad, velocity, lr, momentum, nesterov, l2):
+    for i in range(params.size):
+        p = params[i]
         step = lr * (grad[i] + l2 * p)
         vel = momentum * velocity[i] - step
         velocity[i] = vel
-        params[i] = p + (momentum * vel - step if nesterov else vel)
-    for i in range(n_penalized, params.size):
+        params[i] = p + momentum * vel - step if nesterov else p + vel
+
+
+@_jit
+def _sgd_plain(params, grad, velocity, lr, momentum, nesterov):
+    for i in range(params.size):
+        p = params[i]
         step = lr * grad[i]
         vel = momentum * velocity[i] - step
         velocity[i] = vel
-        params[i] += momentum * vel - step if nesterov else vel
-    return squares
+        params[i] = p + momentum * vel - step if nesterov else p + vel
+
+
+@_jit
+def _sgd_step(params, grad, velocity, lr, momentum, nesterov, l2, n_penalized):
+    n = n_penalized
+    _sgd_penalised(params[:n], grad[:n], velocity[:n], lr, momentum, nesterov, l2)
+    _sgd_plain(params[n:], grad[n:], velocity[n:], lr, momentum, nesterov)
 
 
 def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov, l2=0.0,
              n_penalized=0):
     """See :func:`skdl.kernels.sgd_step`."""
     cast = params.dtype.type
-    return float(_sgd_step(params, grad, velocity, cast(learning_rate), cast(momentum),
-                           nesterov, cast(l2), n_penalized if l2 else 0))
+    n_penalized = n_penalized if l2 else 0
+    squares = _penalty_squares(params, n_penalized)
+    _sgd_step(params, grad, velocity, cast(learning_rate), cast(momentum), nesterov,
+              cast(l2), n_penalized)
+    return squares
+
+
+@_jit
+def _adam_penalised(params, grad, m, v, step, beta_1, beta_2, epsilon, keep_m, keep_v, l2):
+    for i in range(params.size):
+        p = params[i]
+        g = grad[i] + l2 * p
+        mi = beta_1 * m[i] + keep_m * g
+        vi = beta_2 * v[i] + g * g * keep_v
+        m[i] = mi
+        v[i] = vi
+        params[i] = p - mi / (math.sqrt(vi) + epsilon) * step
+
+
+@_jit
+def _adam_plain(params, grad, m, v, step, beta_1, beta_2, epsilon, keep_m, keep_v):
+    for i in range(params.size):
+        g = grad[i]
+        mi = beta_1 * m[i] + keep_m * g
+        vi = beta_2 * v[i] + g * g * keep_v
+        m[i] = mi
+        v[i] = vi
+        params[i] -= mi / (math.sqrt(vi) + epsilon) * step
 
 
 @_jit
 def _adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, keep_m, keep_v, l2,
                n_penalized):
-    squares = l2 - l2  # a zero of the parameters' dtype, so the sum vectorises
-    for i in range(n_penalized):
-        p = params[i]
-        squares += p * p
-        g = grad[i] + l2 * p
-        mi = beta_1 * m[i] + keep_m * g
-        vi = beta_2 * v[i] + keep_v * g * g
-        m[i] = mi
-        v[i] = vi
-        params[i] = p - step * mi / (math.sqrt(vi) + epsilon)
-    for i in range(n_penalized, params.size):
-        g = grad[i]
-        mi = beta_1 * m[i] + keep_m * g
-        vi = beta_2 * v[i] + keep_v * g * g
-        m[i] = mi
-        v[i] = vi
-        params[i] -= step * mi / (math.sqrt(vi) + epsilon)
-    return squares
+    n = n_penalized
+    _adam_penalised(params[:n], grad[:n], m[:n], v[:n], step, beta_1, beta_2, epsilon,
+                    keep_m, keep_v, l2)
+    _adam_plain(params[n:], grad[n:], m[n:], v[n:], step, beta_1, beta_2, epsilon, keep_m,
+                keep_v)
 
 
 def adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch, l2=0.0,
               n_penalized=0):
     """See :func:`skdl.kernels.adam_step` (``scratch`` is not needed).
 
-    The penalised and unpenalised entries run as two branch-free loops,
-    which LLVM vectorises; one loop with a branch inside ran 1.2x (float32)
-    to 3x (float64) slower within training here. Every scalar comes cast to
-    the parameters' dtype (``1 - beta_1`` computed inside would be float64
-    and turn a float32 loop into a float64 one).
+    Each entry is computed in the order of the NumPy back-end's passes
+    (``g * g`` first, then times ``1 - beta_2``; ``m / (sqrt(v) + epsilon)``
+    before the step size), so that an overflow in one back-end is an
+    overflow in the other. The penalised and unpenalised entries run as two
+    branch-free loops over slice views, which LLVM vectorises; one loop with
+    a branch inside ran 1.2x (float32) to 3x (float64) slower within
+    training here. Every scalar comes cast to the parameters' dtype (``1 -
+    beta_1`` computed inside would be float64 and turn a float32 loop into a
+    float64 one).
     """
     cast = params.dtype.type
-    return float(_adam_step(params, grad, m, v, cast(step), cast(beta_1), cast(beta_2),
-                            cast(epsilon), cast(1 - beta_1), cast(1 - beta_2), cast(l2),
-                            n_penalized if l2 else 0))
+    n_penalized = n_penalized if l2 else 0
+    squares = _penalty_squares(params, n_penalized)
+    _adam_step(params, grad, m, v, cast(step), cast(beta_1), cast(beta_2), cast(epsilon),
+               cast(1 - beta_1), cast(1 - beta_2), cast(l2), n_penalized)
+    return squares
 
 
 @_jit
@@ -174,7 +252,7 @@ def _softmax_cross_entropy(z, y, out, delta, weights, weighted, weight_sum):
         for j in range(cols):
             out[i, j] /= mass
             target_mass += y[i, j]
-            target_logit += y[i, j] * z[i, j]
+            target_logit += np.float64(y[i, j]) * np.float64(z[i, j])  # as NumPy
         w = weights[i] if weighted else 1.0
         scale = w / weight_sum
         for j in range(cols):

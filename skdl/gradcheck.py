@@ -1,6 +1,11 @@
 """Finite-difference check of the engine's backpropagated gradients."""
 
+import math
+import numbers
+
 import numpy as np
+from sklearn.utils import check_array
+from sklearn.utils.validation import _check_sample_weight
 
 from .losses import get_loss
 from .network import Network
@@ -21,16 +26,17 @@ def check_gradients(network, X, Y, loss, alpha=0.0, sample_weight=None, epsilon=
         check; they are restored afterwards. To check a fitted estimator,
         build one from its weights: ``Network(layer_sizes, activations)``
         then ``network.set_weights(est.coefs_, est.intercepts_)``.
-    X : ndarray of shape (n_samples, n_features)
-    Y : ndarray of shape (n_samples, n_outputs)
+    X : array-like or sparse matrix of shape (n_samples, n_features)
+    Y : array-like of shape (n_samples, n_outputs)
         Encoded targets.
     loss : str or Loss
         A loss, or its name as :func:`skdl.losses.get_loss` takes it.
     alpha : float, default=0.0
         L2 penalty.
-    sample_weight : ndarray of shape (n_samples,), default=None
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weights, with a positive sum.
     epsilon : float, default=1e-6
-        Finite-difference step.
+        Finite-difference step, positive.
 
     Returns
     -------
@@ -48,10 +54,14 @@ def check_gradients(network, X, Y, loss, alpha=0.0, sample_weight=None, epsilon=
         If ``network`` is not a :class:`~skdl.network.Network` (an estimator,
         say).
     ValueError
-        If ``Y`` or ``sample_weight`` does not fit ``X`` and the network, or
-        either gradient has non-finite entries (the objective is not finite
-        at or near these weights, e.g. a Poisson loss on outputs <= 0), which
-        no relative error could measure.
+        Before any gradient is computed, for the ``X``, ``Y`` and
+        ``sample_weight`` that ``fit`` refuses, with the same message (empty,
+        1-D ``X``, NaN or infinite values, negative weights); when they do
+        not fit each other and the network (the message names the arrays and
+        their shapes); or when ``epsilon`` is not positive and finite.
+        After, if either gradient has non-finite entries (the objective is
+        not finite at or near these weights, e.g. a Poisson loss on outputs
+        <= 0), which no relative error could measure.
     """
     if not isinstance(network, Network):
         raise TypeError(
@@ -60,9 +70,20 @@ def check_gradients(network, X, Y, loss, alpha=0.0, sample_weight=None, epsilon=
             "from its weights: Network(layer_sizes, activations) then "
             "network.set_weights(est.coefs_, est.intercepts_)."
         )
+    if not (isinstance(epsilon, numbers.Real) and 0 < epsilon < math.inf):
+        raise ValueError(
+            f"epsilon must be a positive, finite step; got {epsilon!r}."
+        )
+    # the checks and messages of fit, then the engine's: shapes that fit
+    X = check_array(X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
+                    input_name="X", estimator="check_gradients")
+    Y = check_array(Y, ensure_2d=False, dtype=(np.float64, np.float32), input_name="Y",
+                    estimator="check_gradients")
+    if sample_weight is not None:
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
+                                             ensure_non_negative=True)
     if isinstance(loss, str):
-        loss = get_loss(loss, network.activations[-1].name)
-    _check_targets(network, X, Y, sample_weight)
+        loss = get_loss(loss, network.activations[-1])
     params = network.params
     saved = params.copy()
     try:
@@ -91,24 +112,3 @@ def check_gradients(network, X, Y, loss, alpha=0.0, sample_weight=None, epsilon=
     error = np.linalg.norm(analytic - numeric) / scale if scale > 0 else 0.0
     return float(error), analytic, numeric
 
-
-def _check_targets(network, X, Y, sample_weight):
-    """Refuse ``Y`` and ``sample_weight`` of shapes that do not fit ``X`` and
-    ``network``, naming the shape expected."""
-    n_samples, n_outputs = X.shape[0], network.layer_sizes[-1]
-    if np.ndim(Y) != 2:
-        raise ValueError(
-            f"Y must be 2-D, of shape (n_samples, n_outputs) = ({n_samples}, "
-            f"{n_outputs}), got shape {np.shape(Y)}; reshape one output with "
-            "Y.reshape(-1, 1)."
-        )
-    if np.shape(Y) != (n_samples, n_outputs):
-        raise ValueError(
-            f"Y has shape {np.shape(Y)}; it needs shape ({n_samples}, {n_outputs}): "
-            "one row per row of X and one column per output of the network."
-        )
-    if sample_weight is not None and np.shape(sample_weight) != (n_samples,):
-        raise ValueError(
-            f"sample_weight has shape {np.shape(sample_weight)}, but X has "
-            f"{n_samples} rows: it needs shape ({n_samples},)."
-        )

@@ -15,8 +15,27 @@ environment variable ``SKDL_KERNELS=numpy`` asks for NumPy. A value of
 ``SKDL_KERNELS`` other than ``numpy`` or ``numba``, or ``numba`` where numba
 cannot be imported, warns and falls back (importing never fails over it).
 ``with use(name):`` switches the back-end for a block of code (the tests run
-both). Both give the same results to floating-point tolerance; numba itself
-is imported when a kernel first runs, not with skdl.
+both). Both give the same results to floating-point tolerance and the same
+outcome on every input (a fit, or the same divergence error): numba
+compiles without the fast-math flags that assume no inf or NaN or reorder
+products, so each entry overflows where NumPy's ufuncs overflow, and both
+sum losses in float64, and squared norms in float64 whenever their sum in
+the arrays' dtype overflows. numba itself is imported when a kernel first
+runs, not with skdl.
+
+The selection is for the whole process, worker threads included (so
+``n_jobs`` threads inside a ``with use(...)`` block run on its back-end),
+and blocks restore it correctly even when blocks of different threads
+overlap: each block, on exit, withdraws only its own request, and the
+back-end in force is that of the most recently entered block still open,
+or the default once none is. While blocks of two threads overlap, both
+threads run on the later block's back-end.
+
+Every kernel checks its arrays before any loop runs: float32 or float64
+NumPy arrays of one dtype, of shapes that fit together, the ones it writes
+C-contiguous and writeable. A mismatch raises a ``ValueError`` that names
+the arrays and their shapes or dtypes; the compiled loops index without
+bounds checks, so they never see such input.
 
 The perceptron rule's two kernels, :func:`shuffle_permutation` and
 :func:`perceptron_epoch`, do the per-sample work of the classic perceptron,
@@ -28,7 +47,10 @@ This module knows nothing of scikit-learn.
 
 import importlib
 import importlib.util
+import math
+import numbers
 import os
+import threading
 import warnings
 from contextlib import contextmanager
 
@@ -121,7 +143,12 @@ def _backend_from_environment():
     return name
 
 
-_active = _BACKENDS[_backend_from_environment()]
+_DEFAULT = _BACKENDS[_backend_from_environment()]
+_active = _DEFAULT
+_open_blocks = []
+"""(token, back-end) of every ``use`` block entered and not yet exited, in
+the order they were entered, in any thread."""
+_blocks_lock = threading.Lock()
 
 
 def available():
@@ -149,7 +176,11 @@ def use(name):
 
     The back-end switches when the block is entered, not at this call, so
     use it in a ``with`` statement; blocks nest. The switch is for the whole
-    process, not for one thread.
+    process, not for one thread: worker threads started inside the block use
+    it too. Blocks in different threads may overlap: on exit a block
+    withdraws only its own request, the back-end in force is that of the
+    most recently entered block still open (in any thread), and once every
+    block has exited it is the default again.
 
     Parameters
     ----------
@@ -181,13 +212,117 @@ def use(name):
 
 @contextmanager
 def _switched_to(module):
-    """Make ``module`` the active back-end for the block, then restore."""
+    """Make ``module`` the active back-end for the block; on exit, withdraw
+    this block's request alone (see :func:`use`)."""
     global _active
-    previous, _active = _active, module
+    token = object()
+    with _blocks_lock:
+        _open_blocks.append((token, module))
+        _active = module
     try:
         yield
     finally:
-        _active = previous
+        with _blocks_lock:
+            _open_blocks[:] = [block for block in _open_blocks if block[0] is not token]
+            _active = _open_blocks[-1][1] if _open_blocks else _DEFAULT
+
+
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _describe(value):
+    """What was passed, for a message: an array's shape and dtype, or a type."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    return f"a {type(value).__name__}"
+
+
+def _check_arrays(kernel, arrays, written, ndim=None, shapes=None):
+    """Refuse, before a kernel's loops run, any array they could read or
+    write past the end of, or write into a temporary copy of.
+
+    Parameters
+    ----------
+    kernel : str
+        The kernel's name, for the messages.
+    arrays : dict of str to object
+        The kernel's array arguments by name; the first is the reference
+        the others must fit.
+    written : tuple of str
+        Names of the arrays the kernel writes in place.
+    ndim : int, optional
+        Number of dimensions the reference must have.
+    shapes : dict of str to slice, optional
+        Arrays whose shape is a part of the reference's: ``{"bias":
+        slice(1, None)}`` asks for ``bias.shape == reference.shape[1:]``.
+        Every other array needs the reference's shape.
+
+    Raises
+    ------
+    ValueError
+        Unless every array is a float32 or float64 NumPy array, all of the
+        reference's dtype and of the shapes above, and every written one is
+        C-contiguous and writeable; the message names the arrays at fault
+        and their shapes or dtypes.
+    """
+    # one pass, cheap tests first: this runs before every kernel call
+    reference = None
+    for name, array in arrays.items():
+        if not isinstance(array, np.ndarray):
+            raise ValueError(
+                f"{kernel}: {name} must be a float32 or float64 NumPy array; got "
+                f"{_describe(array)}."
+            )
+        if reference is None:
+            reference, shape, dtype = name, array.shape, array.dtype
+            if dtype not in _FLOAT_DTYPES:
+                raise ValueError(
+                    f"{kernel}: {name} must be a float32 or float64 NumPy array; got "
+                    f"{_describe(array)}."
+                )
+            if ndim is not None and array.ndim != ndim:
+                raise ValueError(f"{kernel}: {name} must be {ndim}-D; got shape {shape}.")
+            continue
+        if array.dtype != dtype:
+            raise ValueError(
+                f"{kernel}: {name} has dtype {array.dtype} and {reference} has {dtype}; "
+                "the arrays must share one dtype."
+            )
+        needed = shape if shapes is None or name not in shapes else shape[shapes[name]]
+        if array.shape != needed:
+            raise ValueError(
+                f"{kernel}: {name} has shape {array.shape}, but needs shape {needed} to "
+                f"fit {reference} of shape {shape}."
+            )
+    for name in written:
+        flags = arrays[name].flags
+        if not (flags.c_contiguous and flags.writeable):
+            raise ValueError(
+                f"{kernel}: {name} is written in place, so it must be a C-contiguous, "
+                "writeable array."
+            )
+
+
+def _check_weight_sum(kernel, weight_sum):
+    """Refuse a ``weight_sum`` the kernel could not divide by."""
+    if not (isinstance(weight_sum, numbers.Real) and 0 < weight_sum < math.inf):
+        raise ValueError(
+            f"{kernel}: weight_sum must be a positive, finite number; got {weight_sum!r} "
+            "(do the sample weights sum to zero?)."
+        )
+
+
+def _check_n_penalized(kernel, n_penalized, n_params):
+    """Refuse an ``n_penalized`` that would index past the parameters."""
+    if (not isinstance(n_penalized, numbers.Integral) or isinstance(n_penalized, bool)
+            or not 0 <= n_penalized <= n_params):
+        raise ValueError(
+            f"{kernel}: n_penalized must be an integer in [0, {n_params}] (the length of "
+            f"params); got {n_penalized!r}."
+        )
+
+
+_ACTIVATION_KERNELS = ("identity", "relu", "tanh", "sigmoid")
 
 
 def bias_forward(z, bias, activation):
@@ -198,7 +333,21 @@ def bias_forward(z, bias, activation):
     z : ndarray of shape (n_samples, n_units), C-contiguous
     bias : ndarray of shape (n_units,)
     activation : {"identity", "relu", "tanh", "sigmoid"}
+
+    Raises
+    ------
+    ValueError
+        If ``z`` is not a 2-D, C-contiguous, writeable float32 or float64
+        array, ``bias`` not of its dtype and shape ``(n_units,)``, or
+        ``activation`` not one of the above.
     """
+    _check_arrays("bias_forward", {"z": z, "bias": bias}, ("z",), ndim=2,
+                  shapes={"bias": slice(1, None)})
+    if activation not in _ACTIVATION_KERNELS:
+        raise ValueError(
+            f"bias_forward: unknown activation {activation!r}; choose one of "
+            f"{list(_ACTIVATION_KERNELS)}."
+        )
     _active.bias_forward(z, bias, activation)
 
 
@@ -211,8 +360,15 @@ def relu_backward(grad, a):
         Gradient with respect to the activation's output; overwritten with
         the gradient with respect to its input.
     a : ndarray of shape (n_samples, n_units)
-        The activation's output.
+        The activation's output, of ``grad``'s shape and dtype.
+
+    Raises
+    ------
+    ValueError
+        If ``grad`` and ``a`` differ in shape or dtype, are not float32 or
+        float64 arrays, or ``grad`` is not C-contiguous and writeable.
     """
+    _check_arrays("relu_backward", {"grad": grad, "a": a}, ("grad",))
     _active.relu_backward(grad, a)
 
 
@@ -223,7 +379,13 @@ def tanh_backward(grad, a):
     ----------
     grad, a
         As in :func:`relu_backward`.
+
+    Raises
+    ------
+    ValueError
+        As :func:`relu_backward`.
     """
+    _check_arrays("tanh_backward", {"grad": grad, "a": a}, ("grad",))
     _active.tanh_backward(grad, a)
 
 
@@ -234,7 +396,13 @@ def sigmoid_backward(grad, a):
     ----------
     grad, a
         As in :func:`relu_backward`.
+
+    Raises
+    ------
+    ValueError
+        As :func:`relu_backward`.
     """
+    _check_arrays("sigmoid_backward", {"grad": grad, "a": a}, ("grad",))
     _active.sigmoid_backward(grad, a)
 
 
@@ -247,19 +415,17 @@ def add_scaled(dst, src, scale, scratch):
     scale : float
     scratch : ndarray like ``src``
         A buffer the NumPy back-end may overwrite.
+
+    Raises
+    ------
+    ValueError
+        If the three arrays differ in shape or dtype, are not float32 or
+        float64 arrays, or ``dst`` or ``scratch`` is not C-contiguous and
+        writeable.
     """
+    _check_arrays("add_scaled", {"dst": dst, "src": src, "scratch": scratch},
+                  ("dst", "scratch"))
     _active.add_scaled(dst, src, scale, scratch)
-
-
-def _check_same_length(*vectors):
-    """Refuse vectors of different lengths: the numba loops index them all
-    by the first one's, without bounds checks."""
-    sizes = {vector.size for vector in vectors}
-    if len(sizes) > 1:
-        raise ValueError(
-            f"The optimizer's vectors have sizes {[v.size for v in vectors]}; "
-            "they must all match the parameter vector."
-        )
 
 
 def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov, l2=0.0,
@@ -286,9 +452,19 @@ def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov, l2=0.0,
     -------
     float
         Sum of squares of the penalised entries before the step (0 when
-        ``l2`` is 0), for the penalty's value.
+        ``l2`` is 0), for the penalty's value; summed in the parameters'
+        dtype, and again in float64 when that overflows.
+
+    Raises
+    ------
+    ValueError
+        If the vectors are not 1-D float32 or float64 arrays of one length
+        and dtype, ``params`` or ``velocity`` is not C-contiguous and
+        writeable, or ``n_penalized`` is not an integer in ``[0, n_params]``.
     """
-    _check_same_length(params, grad, velocity)
+    _check_arrays("sgd_step", {"params": params, "grad": grad, "velocity": velocity},
+                  ("params", "velocity"), ndim=1)
+    _check_n_penalized("sgd_step", n_penalized, params.size)
     return _active.sgd_step(params, grad, velocity, learning_rate, momentum, nesterov,
                             l2, n_penalized)
 
@@ -316,9 +492,19 @@ def adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch, l2=0.0
     Returns
     -------
     float
-        Sum of squares of the penalised entries before the step.
+        Sum of squares of the penalised entries before the step, summed as
+        in :func:`sgd_step`.
+
+    Raises
+    ------
+    ValueError
+        As :func:`sgd_step`, for all five vectors (``params``, ``m``, ``v``
+        and ``scratch`` are written).
     """
-    _check_same_length(params, grad, m, v, scratch)
+    _check_arrays("adam_step",
+                  {"params": params, "grad": grad, "m": m, "v": v, "scratch": scratch},
+                  ("params", "m", "v", "scratch"), ndim=1)
+    _check_n_penalized("adam_step", n_penalized, params.size)
     return _active.adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch,
                              l2, n_penalized)
 
@@ -340,8 +526,26 @@ def softmax_cross_entropy(z, y, out, delta, sample_weight, weight_sum):
     Returns
     -------
     float
-        The weighted mean cross-entropy, from the logits.
+        The weighted mean cross-entropy, from the logits, summed in float64.
+
+    Raises
+    ------
+    ValueError
+        If ``z``, ``y``, ``out`` and ``delta`` are not float32 or float64
+        arrays of one 2-D shape with at least one column and one dtype,
+        ``sample_weight`` is not of that dtype and shape ``(n_samples,)``,
+        ``out`` or ``delta`` is not C-contiguous and writeable, or
+        ``weight_sum`` is not positive and finite.
     """
+    arrays = {"z": z, "y": y, "out": out, "delta": delta}
+    shapes = None
+    if sample_weight is not None:
+        arrays["sample_weight"] = sample_weight
+        shapes = {"sample_weight": slice(0, 1)}
+    _check_arrays("softmax_cross_entropy", arrays, ("out", "delta"), ndim=2, shapes=shapes)
+    if z.shape[1] == 0:
+        raise ValueError("softmax_cross_entropy: z has no columns; it needs one per class.")
+    _check_weight_sum("softmax_cross_entropy", weight_sum)
     return _active.softmax_cross_entropy(z, y, out, delta, sample_weight, weight_sum)
 
 
@@ -353,8 +557,22 @@ def scale_rows(delta, sample_weight, weight_sum):
     ----------
     delta : ndarray of shape (n_samples, n_outputs)
     sample_weight : ndarray of shape (n_samples,) or None
+        In ``delta``'s dtype.
     weight_sum : float
+
+    Raises
+    ------
+    ValueError
+        If ``delta`` is not a 2-D, C-contiguous, writeable float32 or
+        float64 array, ``sample_weight`` is not of its dtype and shape
+        ``(n_samples,)``, or ``weight_sum`` is not positive and finite.
     """
+    arrays, shapes = {"delta": delta}, None
+    if sample_weight is not None:
+        arrays["sample_weight"] = sample_weight
+        shapes = {"sample_weight": slice(0, 1)}
+    _check_arrays("scale_rows", arrays, ("delta",), ndim=2, shapes=shapes)
+    _check_weight_sum("scale_rows", weight_sum)
     if sample_weight is None:
         delta *= 1.0 / weight_sum
     else:

@@ -8,14 +8,24 @@ and L-BFGS sees the same vector. Gradients live in ``grad`` with the same
 layout. Training passes reuse per-batch buffers that grow only when a larger
 batch arrives.
 
+Every public method and :func:`forward` check their inputs before any
+kernel runs: ``X`` 2-D with one column per input unit, ``Y`` and
+``sample_weight`` one row per row of ``X``, all of numbers, and the weights
+summing to a positive, finite number. A mismatch raises a ``ValueError``
+that names the arrays and their shapes; the compiled kernels index without
+bounds checks and never see such input.
+
 This module knows nothing of scikit-learn.
 """
+
+import math
+import numbers
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import kernels
-from .activations import ACTIVATIONS, get_activation
+from .activations import ACTIVATIONS, Sigmoid, get_activation
 
 __all__ = ["Network", "forward"]
 
@@ -30,7 +40,7 @@ class Network:
     activations : sequence of Activation or str
         One per non-input layer: the hidden layers' then the output's
         (names, or any object :func:`skdl.activations.get_activation` takes).
-    dtype : numpy floating dtype, default=np.float64
+    dtype : {np.float32, np.float64}, default=np.float64
         Dtype of weights, gradients and buffers.
     dropout : sequence of float, default=None
         Dropout rate of each hidden layer's outputs during training passes
@@ -48,10 +58,26 @@ class Network:
         Per-layer views into ``grad``.
     n_coef_params : int
         Number of coefficients (the penalised part of ``params``).
+
+    Raises
+    ------
+    ValueError
+        If there are fewer than two layers, a layer has no units, the
+        number of activations or dropout rates does not fit the layers, or
+        ``dtype`` is not float32 or float64.
     """
 
     def __init__(self, layer_sizes, activations, dtype=np.float64, dropout=None):
-        self.layer_sizes = [int(n) for n in layer_sizes]
+        sizes = list(layer_sizes)
+        if len(sizes) < 2 or not all(
+            isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1
+            for n in sizes
+        ):
+            raise ValueError(
+                "layer_sizes must hold at least two positive integers (input units, "
+                f"then each layer's), got {sizes!r}."
+            )
+        self.layer_sizes = [int(n) for n in sizes]
         self.activations = [get_activation(a) for a in activations]
         if len(self.activations) != len(self.layer_sizes) - 1:
             raise ValueError(
@@ -59,6 +85,8 @@ class Network:
                 f"{self.layer_sizes}, got {len(self.activations)}."
             )
         self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}.")
         shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
         self.n_coef_params = sum(i * o for i, o in shapes)
         n_params = self.n_coef_params + sum(self.layer_sizes[1:])
@@ -93,14 +121,21 @@ class Network:
             fan_out))`` with ``f = 2`` when the layer feeds a sigmoid and 6
             otherwise; ``"zeros"`` sets every weight to zero (the classic
             perceptron start).
+
+        Raises
+        ------
+        ValueError
+            If ``scheme`` is neither of the above.
         """
+        if scheme not in ("glorot", "zeros"):
+            raise ValueError(f"Unknown scheme {scheme!r}; use 'glorot' or 'zeros'.")
         if scheme == "zeros":
             self.params[:] = 0
             return
         hidden = self.activations[:-1] or self.activations
         for i, (coef, intercept) in enumerate(zip(self.coefs, self.intercepts)):
             fed = hidden[min(i, len(hidden) - 1)]
-            factor = 2.0 if fed.name == "sigmoid" else 6.0
+            factor = 2.0 if isinstance(fed, Sigmoid) else 6.0
             bound = np.sqrt(factor / (coef.shape[0] + coef.shape[1]))
             coef[...] = random_state.uniform(-bound, bound, coef.shape)
             intercept[...] = random_state.uniform(-bound, bound, intercept.shape)
@@ -144,6 +179,11 @@ class Network:
         -------
         out, logits
             As from :func:`forward`.
+
+        Raises
+        ------
+        ValueError
+            As :func:`forward`.
         """
         return forward(X, self.coefs, self.intercepts, self.activations, return_logits)
 
@@ -197,7 +237,19 @@ class Network:
         -------
         float
             The objective on this batch.
+
+        Raises
+        ------
+        ValueError
+            Before any computation, if ``X`` is not a 2-D array or sparse
+            matrix of numbers with at least one row and one column per input
+            unit, ``Y`` is not of shape ``(n_samples, n_outputs)``,
+            ``sample_weight`` is not of shape ``(n_samples,)``, either holds
+            other than numbers, or the weights do not sum to a positive,
+            finite number.
         """
+        X = _check_X(X, self.layer_sizes[0])
+        Y, sample_weight, weight_sum = self._check_targets(X, Y, sample_weight)
         n = X.shape[0]
         self._ensure_buffers(n)
         zs = [z[:n] for z in self._z]
@@ -207,7 +259,6 @@ class Network:
 
         out_act = self.activations[last]
         fused = _is_canonical_pair(loss, out_act)
-        weight_sum = n if sample_weight is None else float(np.sum(sample_weight))
 
         # forward; inputs[i] is what layer i multiplies (after dropout)
         dropping = [bool(rate) and dropout_rng is not None for rate in self.dropout]
@@ -262,6 +313,41 @@ class Network:
             )
         return value
 
+    def _check_targets(self, X, Y, sample_weight):
+        """``Y`` and ``sample_weight`` as arrays of the network's dtype, and
+        the weights' sum, once checked to fit ``X`` (already checked) and the
+        output layer."""
+        n_samples, n_outputs = X.shape[0], self.layer_sizes[-1]
+        if n_samples == 0:
+            raise ValueError(
+                f"X has 0 rows (shape {X.shape}); a batch needs at least one."
+            )
+        Y = _numbers("Y", Y)
+        if Y.shape != (n_samples, n_outputs):
+            hint = "; reshape one output with Y.reshape(-1, 1)" if Y.ndim == 1 else ""
+            raise ValueError(
+                f"Y has shape {Y.shape}, but needs shape ({n_samples}, {n_outputs}): one "
+                f"row per row of X (X has shape {X.shape}) and one column per output "
+                f"of the network{hint}."
+            )
+        Y = Y.astype(self.dtype, copy=False)
+        if sample_weight is None:
+            return Y, None, n_samples
+        sample_weight = _numbers("sample_weight", sample_weight)
+        if sample_weight.shape != (n_samples,):
+            raise ValueError(
+                f"sample_weight has shape {sample_weight.shape}, but needs shape "
+                f"({n_samples},): one weight per row of X (X has shape {X.shape})."
+            )
+        sample_weight = sample_weight.astype(self.dtype, copy=False)
+        weight_sum = float(np.sum(sample_weight))
+        if not 0 < weight_sum < math.inf:
+            raise ValueError(
+                f"sample_weight sums to {weight_sum}; the weighted mean loss needs a "
+                "positive, finite sum of weights."
+            )
+        return Y, sample_weight, weight_sum
+
     def _drop(self, i, n, a, rng):
         """Inverted dropout of hidden layer ``i``'s outputs into a buffer."""
         uniform, kept, dropped = self._uniform[i][:n], self._kept[i][:n], self._dropped[i][:n]
@@ -287,7 +373,20 @@ class Network:
         -------
         value : float
         grad : ndarray of float64, shape (n_params,)
+
+        Raises
+        ------
+        ValueError
+            If ``flat_params`` is not of shape ``(n_params,)``, or as
+            :meth:`loss_and_gradient`; ``params`` is then left unchanged.
         """
+        if np.shape(flat_params) != self.params.shape:
+            raise ValueError(
+                f"flat_params has shape {np.shape(flat_params)}, but the network has "
+                f"{self.params.size} parameters: it needs shape {self.params.shape}."
+            )
+        X = _check_X(X, self.layer_sizes[0])
+        self._check_targets(X, Y, sample_weight)
         self.params[:] = flat_params
         value = self.loss_and_gradient(X, Y, loss, alpha, sample_weight)
         return value, self.grad.astype(np.float64)
@@ -310,13 +409,41 @@ def forward(X, coefs, intercepts, activations, return_logits=False):
     -------
     out : ndarray of shape (n_samples, n_outputs)
     logits : ndarray, only when ``return_logits``
+
+    Raises
+    ------
+    ValueError
+        Before any computation, if ``X`` is not a 2-D array or sparse
+        matrix of numbers with one column per row of ``coefs[0]``, or the
+        layers do not chain: one intercept vector and one activation per
+        coefficient matrix, each matrix with as many rows as the previous
+        one has columns, each intercept vector with as many entries as its
+        matrix has columns.
     """
-    a = X
-    last = len(activations) - 1
+    n_layers = len(coefs)
+    if n_layers == 0 or len(intercepts) != n_layers or len(activations) != n_layers:
+        raise ValueError(
+            f"Need one intercept vector and one activation per coefficient matrix; got "
+            f"{n_layers} matrices, {len(intercepts)} intercept vectors and "
+            f"{len(activations)} activations."
+        )
+    shapes = [np.shape(c) for c in coefs]
+    fan_in = shapes[0][0] if len(shapes[0]) == 2 else None
+    for i, (shape, intercept) in enumerate(zip(shapes, intercepts)):
+        if len(shape) != 2 or shape[0] != fan_in or np.shape(intercept) != shape[1:]:
+            raise ValueError(
+                f"The layers do not chain: coefs have shapes {shapes} and intercepts "
+                f"{[np.shape(b) for b in intercepts]} (layer {i} needs coefs of shape "
+                f"({fan_in}, n_out) and intercepts of shape (n_out,))."
+            )
+        fan_in = shape[1]
+    a = _check_X(X, shapes[0][0])
+    last = n_layers - 1
     for i, act in enumerate(activations):
         z = a @ coefs[i]
         if i < last and act.kernel is not None and not act.needs_input:
-            kernels.bias_forward(z, intercepts[i], act.kernel)
+            # X of another dtype than the weights gives z in the wider one
+            kernels.bias_forward(z, np.asarray(intercepts[i], dtype=z.dtype), act.kernel)
             a = z
             continue
         z += intercepts[i]
@@ -330,6 +457,38 @@ def forward(X, coefs, intercepts, activations, return_logits=False):
         else:
             act.forward(z, z)
             a = z
+
+
+def _numbers(name, values):
+    """``values`` as an array, refused unless it holds numbers."""
+    array = np.asarray(values)
+    if array.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{name} must hold numbers (bool, integer or float); got dtype {array.dtype}."
+        )
+    return array
+
+
+def _check_X(X, n_features):
+    """``X`` as an array or sparse matrix, refused unless it is 2-D, of
+    numbers, with ``n_features`` columns."""
+    if not sp.issparse(X):
+        X = _numbers("X", X)
+    elif X.dtype.kind not in "biuf":
+        raise ValueError(
+            f"X must hold numbers (bool, integer or float); got dtype {X.dtype}."
+        )
+    if X.ndim != 2:
+        raise ValueError(
+            f"X must be 2-D, of shape (n_samples, {n_features}); got shape {X.shape}. "
+            "Reshape one sample with X.reshape(1, -1)."
+        )
+    if X.shape[1] != n_features:
+        raise ValueError(
+            f"X has {X.shape[1]} features (shape {X.shape}), but the input layer has "
+            f"{n_features} units."
+        )
+    return X
 
 
 def _layer_views(flat, shapes):

@@ -325,12 +325,7 @@ def _same_model(a, b, X):
         assert_array_equal(a.predict_proba(X), b.predict_proba(X))
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(
-        strict=True, reason="Network.initialize (skdl/network.py) still picks the Glorot "
-        "factor by the name 'sigmoid'")) if name == "sigmoid" else name
-    for name in BUILTIN_NAMES
-])
+@pytest.mark.parametrize("name", BUILTIN_NAMES)
 @pytest.mark.parametrize("target", ["binary", "multiclass"])
 @pytest.mark.parametrize("probability", [False, True], ids=["tanh", "sigmoid"])
 def test_mlp_treats_a_user_activation_alike_whatever_its_name(iris, name, target, probability):

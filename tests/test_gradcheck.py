@@ -30,6 +30,7 @@ seed is deterministic.
 """
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -470,14 +471,67 @@ def test_estimator_instead_of_network_says_to_pass_the_network():
 
 @pytest.mark.parametrize("misfit, match", [
     (lambda Y: (Y[:, 0], None),
-     r"Y must be 2-D, of shape \(n_samples, n_outputs\) = \(6, 2\), got shape \(6,\)"),
-    (lambda Y: (Y[:5], None), r"Y has shape \(5, 2\); it needs shape \(6, 2\)"),
-    (lambda Y: (np.hstack([Y, Y]), None), r"Y has shape \(6, 4\); it needs shape \(6, 2\)"),
-    (lambda Y: (Y, np.ones(5)), r"sample_weight has shape \(5,\).*needs shape \(6,\)"),
-    (lambda Y: (Y, np.ones((6, 1))), r"sample_weight has shape \(6, 1\)"),
-], ids=["1-D Y", "Y rows", "Y columns", "weight rows", "2-D weight"])
+     r"Y has shape \(6,\), but needs shape \(6, 2\).*reshape one output with "
+     r"Y.reshape\(-1, 1\)"),
+    (lambda Y: (Y[:5], None), r"Y has shape \(5, 2\), but needs shape \(6, 2\)"),
+    (lambda Y: (np.hstack([Y, Y]), None),
+     r"Y has shape \(6, 4\), but needs shape \(6, 2\)"),
+    (lambda Y: (Y, np.ones(5)), r"sample_weight.shape == \(5,\), expected \(6,\)"),
+    (lambda Y: (Y, np.ones((6, 1))), "Sample weights must be 1D array or scalar"),
+    (lambda Y: (Y, np.zeros(6)), "Sample weights must contain at least one non-zero"),
+], ids=["1-D Y", "Y rows", "Y columns", "weight rows", "2-D weight", "zero weights"])
 def test_targets_and_weights_that_do_not_fit(misfit, match):
     net, X, Y = _conditioned_network("tanh", "squared_error", "identity")
     Y, sample_weight = misfit(Y)
     with pytest.raises(ValueError, match=match):
         check_gradients(net, X, Y, "squared_error", sample_weight=sample_weight)
+
+
+def _fit_error(X, y, sample_weight=None):
+    """The message ``fit`` gives for these inputs, as check_gradients names
+    itself."""
+    from skdl import MLPRegressor
+
+    with pytest.raises(ValueError) as caught:
+        MLPRegressor(hidden_layer_sizes=HIDDEN_SIZES).fit(X, y, sample_weight=sample_weight)
+    return str(caught.value).replace("MLPRegressor", "check_gradients")
+
+
+@pytest.mark.parametrize("case", ["empty X", "1-D X", "NaN in X", "inf in X",
+                                  "negative weight"])
+def test_inputs_fit_refuses_get_fits_error(case):
+    net, X, Y = _conditioned_network("tanh", "squared_error", "identity")
+    sample_weight = None
+    if case == "empty X":
+        X, Y = X[:0], Y[:0]
+    elif case == "1-D X":
+        X = X[0]  # one sample as a 1-D row: the message must not blame Y
+    elif case in ("NaN in X", "inf in X"):
+        X = X.copy()
+        X[2, 1] = np.nan if case == "NaN in X" else np.inf
+    else:
+        sample_weight = np.r_[-1.0, np.ones(5)]
+    expected = _fit_error(X, Y[:, 0], sample_weight)
+    params = net.params.copy()
+    with pytest.raises(ValueError) as caught:
+        check_gradients(net, X, Y, "squared_error", sample_weight=sample_weight)
+    assert str(caught.value) == expected
+    assert not re.search(r"\bY\b", str(caught.value))
+    np.testing.assert_array_equal(net.params, params)
+
+
+def test_array_likes_are_taken_as_fit_takes_them():
+    net, X, Y = _conditioned_network("tanh", "squared_error", "identity")
+    want = check_gradients(net, X, Y, "squared_error", sample_weight=np.full(6, 0.5))
+    got = check_gradients(net, X.tolist(), Y.tolist(), "squared_error",
+                          sample_weight=[0.5] * 6)
+    assert got[0] == want[0]
+    np.testing.assert_array_equal(got[1], want[1])
+    np.testing.assert_array_equal(got[2], want[2])
+
+
+@pytest.mark.parametrize("epsilon", [0, 0.0, -1e-6, np.nan, np.inf, "1e-6", None])
+def test_epsilon_must_be_a_positive_finite_step(epsilon):
+    net, X, Y = _conditioned_network("tanh", "squared_error", "identity")
+    with pytest.raises(ValueError, match=r"epsilon must be a positive, finite step; got "):
+        check_gradients(net, X, Y, "squared_error", epsilon=epsilon)

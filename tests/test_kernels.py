@@ -4,6 +4,7 @@ whole fits agreeing between back-ends."""
 import os
 import subprocess
 import sys
+import threading
 import warnings
 
 import numpy as np
@@ -35,17 +36,153 @@ def test_every_back_end_provides_every_kernel(backend):
     assert all(callable(getattr(module, name, None)) for name in kernels.KERNEL_NAMES)
 
 
+def _misfit_calls():
+    """(id, call, message): kernel calls whose arrays do not fit together,
+    and what the ``ValueError`` must say. Without the checks the numba
+    loops read or write past the shorter arrays' ends (the issue's SIGSEGV
+    cases), and NumPy broadcasts or fails with its own message."""
+    f32, f64 = np.float32, np.float64
+
+    def z(*shape, dtype=f64):
+        return np.zeros(shape, dtype=dtype)
+
+    def sce(n=4, k=3, weights=None, weight_sum=4.0, y=None, out=None):
+        return lambda: kernels.softmax_cross_entropy(
+            z(n, k), z(n, k) if y is None else y, z(n, k) if out is None else out, z(n, k),
+            weights, weight_sum)
+
+    return [
+        ("relu_backward lengths", lambda: kernels.relu_backward(z(1000), z(10)),
+         r"relu_backward: a has shape \(10,\), but needs shape \(1000,\) to fit grad"),
+        ("tanh_backward shapes", lambda: kernels.tanh_backward(z(4, 3), z(3, 4)),
+         r"tanh_backward: a has shape \(3, 4\), but needs shape \(4, 3\)"),
+        ("sigmoid_backward dtypes", lambda: kernels.sigmoid_backward(z(5), z(5, dtype=f32)),
+         "sigmoid_backward: a has dtype float32 and grad has float64"),
+        ("backward of a list", lambda: kernels.relu_backward(z(3), [1.0, 2.0, 3.0]),
+         "relu_backward: a must be a float32 or float64 NumPy array; got a list"),
+        ("backward of integers", lambda: kernels.relu_backward(np.zeros(3, np.int64), z(3)),
+         "relu_backward: grad must be a float32 or float64 NumPy array; got an array of "
+         "shape \\(3,\\) and dtype int64"),
+        ("backward into a strided view",
+         lambda: kernels.relu_backward(z(4, 6)[:, ::2], z(4, 3)),
+         "relu_backward: grad is written in place, so it must be a C-contiguous"),
+        ("bias longer than z's rows", lambda: kernels.bias_forward(z(4, 3), z(5), "relu"),
+         r"bias_forward: bias has shape \(5,\), but needs shape \(3,\) to fit z of shape "
+         r"\(4, 3\)"),
+        ("1-D z", lambda: kernels.bias_forward(z(3), z(3), "relu"),
+         r"bias_forward: z must be 2-D; got shape \(3,\)"),
+        ("unknown activation", lambda: kernels.bias_forward(z(4, 3), z(3), "gelu"),
+         "bias_forward: unknown activation 'gelu'"),
+        ("add_scaled lengths", lambda: kernels.add_scaled(z(10), z(10**6), 1.0, z(10)),
+         r"add_scaled: src has shape \(1000000,\), but needs shape \(10,\)"),
+        ("add_scaled scratch", lambda: kernels.add_scaled(z(10), z(10), 1.0, z(9)),
+         r"add_scaled: scratch has shape \(9,\)"),
+        ("sgd n_penalized past the end",
+         lambda: kernels.sgd_step(z(10), z(10), z(10), 0.1, 0.9, True, l2=1.0,
+                                  n_penalized=int(5e7)),
+         r"sgd_step: n_penalized must be an integer in \[0, 10\] \(the length of params\); "
+         "got 50000000"),
+        ("sgd negative n_penalized",
+         lambda: kernels.sgd_step(z(10), z(10), z(10), 0.1, 0.9, True, 1.0, -1),
+         r"n_penalized must be an integer in \[0, 10\]"),
+        ("sgd float n_penalized",
+         lambda: kernels.sgd_step(z(10), z(10), z(10), 0.1, 0.9, True, 1.0, 5.0),
+         r"n_penalized must be an integer in \[0, 10\] .*; got 5.0"),
+        ("sgd velocity", lambda: kernels.sgd_step(z(7), z(7), z(5), 0.1, 0.9, True),
+         r"sgd_step: velocity has shape \(5,\), but needs shape \(7,\) to fit params"),
+        ("sgd 2-D params",
+         lambda: kernels.sgd_step(z(2, 3), z(2, 3), z(2, 3), 0.1, 0.9, True),
+         r"sgd_step: params must be 1-D; got shape \(2, 3\)"),
+        ("adam v", lambda: kernels.adam_step(z(7), z(7), z(7), z(5), 0.01, 0.9, 0.999, 1e-8,
+                                             z(7)),
+         r"adam_step: v has shape \(5,\), but needs shape \(7,\) to fit params"),
+        ("adam n_penalized past the end",
+         lambda: kernels.adam_step(z(7), z(7), z(7), z(7), 0.01, 0.9, 0.999, 1e-8, z(7),
+                                   1.0, 8),
+         r"adam_step: n_penalized must be an integer in \[0, 7\]"),
+        ("adam read-only moment",
+         lambda: kernels.adam_step(z(7), z(7), np.broadcast_to(0.0, (7,)), z(7), 0.01, 0.9,
+                                   0.999, 1e-8, z(7)),
+         "adam_step: m is written in place, so it must be a C-contiguous, writeable array"),
+        ("softmax short sample_weight", sce(n=100, weights=np.ones(2), weight_sum=100.0),
+         r"softmax_cross_entropy: sample_weight has shape \(2,\), but needs shape \(100,\) "
+         r"to fit z of shape \(100, 3\)"),
+        ("softmax sample_weight dtype", sce(weights=np.ones(4, dtype=f32)),
+         "sample_weight has dtype float32 and z has float64"),
+        ("softmax fewer target rows", sce(y=z(1, 3)),
+         r"softmax_cross_entropy: y has shape \(1, 3\), but needs shape \(4, 3\)"),
+        ("softmax list targets", sce(y=[[0.0, 1.0, 0.0]] * 4),
+         "softmax_cross_entropy: y must be a float32 or float64 NumPy array; got a list"),
+        ("softmax short out", sce(out=z(4, 2)), r"out has shape \(4, 2\)"),
+        ("softmax no classes", sce(k=0), "z has no columns"),
+        ("softmax zero weight_sum", sce(weight_sum=0.0),
+         "softmax_cross_entropy: weight_sum must be a positive, finite number; got 0.0"),
+        ("softmax nan weight_sum", sce(weight_sum=np.nan), "weight_sum must be a positive"),
+        ("scale_rows one weight for many rows",
+         lambda: kernels.scale_rows(z(5, 2), np.ones(1), 5.0),
+         r"scale_rows: sample_weight has shape \(1,\), but needs shape \(5,\)"),
+        ("scale_rows zero weight_sum", lambda: kernels.scale_rows(z(5, 2), None, 0),
+         "scale_rows: weight_sum must be a positive, finite number; got 0"),
+    ]
+
+
+MISFITS = _misfit_calls()
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_optimizer_steps_refuse_vectors_of_different_lengths(backend):
-    params, grad = np.zeros(7), np.ones(7)
-    short = np.zeros(5)
-    with kernels.use(backend):
-        with pytest.raises(ValueError, match=r"sizes \[7, 7, 5\]"):
-            kernels.sgd_step(params, grad, short, 0.1, 0.9, True)
-        with pytest.raises(ValueError, match="must all match the parameter vector"):
-            kernels.adam_step(params, grad, np.zeros(7), short, 0.01, 0.9, 0.999, 1e-8,
-                              np.zeros(7))
-    assert not params.any()
+@pytest.mark.parametrize("call, message", [m[1:] for m in MISFITS],
+                         ids=[m[0] for m in MISFITS])
+def test_kernels_refuse_arrays_that_do_not_fit(backend, call, message):
+    with kernels.use(backend), pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_refused_call_writes_nothing(backend):
+    params, velocity = np.ones(7), np.ones(7)
+    with kernels.use(backend), pytest.raises(ValueError, match="grad has shape"):
+        kernels.sgd_step(params, np.ones(3), velocity, 0.1, 0.9, True, 1.0, 7)
+    assert_array_equal(params, 1.0)
+    assert_array_equal(velocity, 1.0)
+
+
+def test_the_issues_out_of_bounds_calls_raise_instead_of_crashing():
+    """The reproductions of the issue, each in a fresh interpreter: before
+    the checks the numba back-end ended with SIGSEGV (return code -11) and
+    the NumPy back-end broadcast one row of targets to every row."""
+    code = """if True:
+    import numpy as np
+    from skdl import kernels
+    from skdl.losses import get_loss
+    from skdl.network import Network
+
+    def attempt(call):
+        try:
+            call()
+        except ValueError as error:
+            print(str(error).split(":")[0])
+        else:
+            print("accepted")
+
+    for name in kernels.available():
+        with kernels.use(name):
+            net = Network([2, 3], ["softmax"])
+            attempt(lambda: net.loss_and_gradient(np.ones((3_000_000, 2)),
+                                                  np.array([[1.0, 0.0, 0.0]]),
+                                                  get_loss("cross_entropy")))
+            attempt(lambda: kernels.relu_backward(np.ones(10_000_000), np.ones(10)))
+            attempt(lambda: kernels.sgd_step(np.zeros(10), np.ones(10), np.zeros(10), 0.1,
+                                             0.9, True, l2=1.0, n_penalized=int(5e7)))
+            z = np.ones((100, 3))
+            attempt(lambda: kernels.softmax_cross_entropy(
+                z, np.eye(3)[np.zeros(100, int)], np.empty_like(z), np.empty_like(z),
+                np.ones(2), 100.0))
+    """
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    expected = ["Y has shape (1, 3), but needs shape (3000000, 3)", "relu_backward",
+                "sgd_step", "softmax_cross_entropy"]
+    assert run.stdout.splitlines() == expected * len(BACKENDS)
 
 
 def test_numba_is_available_where_installed():
@@ -215,6 +352,200 @@ def test_use_switches_on_entering_and_nests():
                 assert kernels.backend() == name
             assert kernels.backend() == "numpy"
     assert kernels.backend() == before
+
+
+def _two_back_ends():
+    """The default back-end and the other one (skips with numba missing)."""
+    if len(BACKENDS) < 2:
+        pytest.skip("numba is not installed: one back-end only")
+    default = kernels.backend()
+    return default, next(name for name in BACKENDS if name != default)
+
+
+def _run_in_threads(*targets):
+    """Run each target in a thread of its own; re-raise what any raised."""
+    errors = []
+
+    def guarded(target):
+        try:
+            target()
+        except BaseException as error:  # noqa: BLE001 - handed to the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=guarded, args=(t,)) for t in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not any(thread.is_alive() for thread in threads)
+    if errors:
+        raise errors[0]
+
+
+@pytest.mark.parametrize("first_exits_first", [True, False])
+def test_overlapping_use_blocks_in_two_threads_restore_the_default(first_exits_first):
+    """Thread A enters a block, thread B enters one while A's is open; the
+    blocks exit in either order. Restoring "the back-end before my block"
+    left the process on A's back-end when A exited first."""
+    default, other = _two_back_ends()
+    a_in, b_in, a_out, b_out = (threading.Event() for _ in range(4))
+    seen = {}
+
+    def thread_a():
+        with kernels.use(other):
+            a_in.set()
+            assert b_in.wait(10)
+            if not first_exits_first:
+                assert b_out.wait(10)
+        a_out.set()
+
+    def thread_b():
+        assert a_in.wait(10)
+        with kernels.use(default):
+            b_in.set()
+            seen["both open"] = kernels.backend()
+            if first_exits_first:
+                assert a_out.wait(10)
+                seen["after A exited"] = kernels.backend()
+        b_out.set()
+        if not first_exits_first:
+            seen["after B exited"] = kernels.backend()
+
+    _run_in_threads(thread_a, thread_b)
+    # the later block is in force while both are open; each exit withdraws
+    # that block's request alone; after both, the default
+    assert seen["both open"] == default
+    if first_exits_first:
+        assert seen["after A exited"] == default
+    else:
+        assert seen["after B exited"] == other
+    assert kernels.backend() == default
+    with kernels.use(other):  # and blocks still switch afterwards
+        assert kernels.backend() == other
+    assert kernels.backend() == default
+
+
+def test_use_switches_worker_threads_too():
+    """The selection is for the process: n_jobs threads started inside a
+    block run on its back-end."""
+    default, other = _two_back_ends()
+    seen = []
+    with kernels.use(other):
+        _run_in_threads(lambda: seen.append(kernels.backend()))
+    assert seen == [other]
+    assert kernels.backend() == default
+
+
+# --------------------------------------------------------------------------
+# Both back-ends reach the same values on extreme inputs: inf and NaN pass
+# through every kernel as through NumPy's ufuncs, and the sums are float64
+# --------------------------------------------------------------------------
+
+_SPECIAL = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 1e38, -1e38, 3.0, -3.0, 1e-45])
+
+
+def _in_every_back_end(make, call):
+    """``call(*make())`` in every back-end; the arrays it wrote, per back-end."""
+    results = []
+    for name in BACKENDS:
+        arrays = make()
+        with kernels.use(name), np.errstate(all="ignore"):
+            returned = call(*arrays)
+        results.append((arrays, returned))
+    return results
+
+
+def _assert_same_in_every_back_end(results, rtol):
+    (reference, reference_returned), *others = results
+    for arrays, returned in others:
+        for got, want in zip(arrays, reference):
+            assert_array_equal(np.isnan(got), np.isnan(want))
+            assert_array_equal(np.isposinf(got), np.isposinf(want))
+            assert_array_equal(np.isneginf(got), np.isneginf(want))
+            finite = np.isfinite(want)
+            assert_allclose(got[finite], want[finite], rtol=rtol, atol=0)
+        if reference_returned is not None:
+            assert_allclose(returned, reference_returned, rtol=rtol)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ["relu_backward", "tanh_backward", "sigmoid_backward"])
+def test_activation_backward_of_inf_and_nan_is_numpys(dtype, name):
+    grad, a = np.meshgrid(_SPECIAL, _SPECIAL)
+
+    def make():
+        return grad.astype(dtype), a.astype(dtype)
+
+    results = _in_every_back_end(make, getattr(kernels, name))
+    _assert_same_in_every_back_end(results, rtol=1e-6)
+    if name == "relu_backward":  # NumPy's product: inf times a zero slope is NaN
+        for arrays, _ in results:
+            assert np.isnan(arrays[0][_SPECIAL == -3.0, _SPECIAL == np.inf]).all()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("activation", ["identity", "relu", "tanh", "sigmoid"])
+def test_bias_forward_of_inf_and_nan_is_numpys(dtype, activation):
+    z, bias = np.meshgrid(_SPECIAL, _SPECIAL)
+
+    def make():
+        return z.astype(dtype), bias[:, 0].astype(dtype)
+
+    results = _in_every_back_end(make, lambda z, b: kernels.bias_forward(z, b, activation))
+    _assert_same_in_every_back_end([(r[0][:1], r[1]) for r in results], rtol=1e-6)
+
+
+def test_cross_entropy_is_summed_in_float64_by_every_back_end():
+    # float32 logits of +-3e38: the loss of the second row is about 6e38,
+    # past float32's largest number, but a float64 sum holds it
+    z = np.array([[1.0, 2.0], [3e38, -3e38]], dtype=np.float32)
+    y = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    expected = (np.logaddexp(1.0, 2.0) - 1.0 + 6e38) / 2
+    for name in BACKENDS:
+        out, delta = np.empty_like(z), np.empty_like(z)
+        with kernels.use(name), np.errstate(all="ignore"):
+            value = kernels.softmax_cross_entropy(z, y, out, delta, None, 2.0)
+        assert_allclose(value, expected, rtol=1e-6)
+        p = np.exp([1 - np.logaddexp(1, 2), 2 - np.logaddexp(1, 2)])
+        assert_allclose(delta, [[p[0] / 2 - 0.5, p[1] / 2], [0.5, -0.5]], rtol=1e-6)
+
+
+@pytest.mark.parametrize("step", ["sgd", "adam"])
+def test_penalty_squares_are_finite_where_their_float64_sum_is(step):
+    # each square is finite in float64 but not in float32
+    params0 = np.full(64, 3e19, dtype=np.float32)
+    expected = 64 * float(np.float32(3e19)) ** 2
+    for name in BACKENDS:
+        params, grad = params0.copy(), np.zeros(64, dtype=np.float32)
+        with kernels.use(name), np.errstate(all="ignore"):
+            if step == "sgd":
+                squares = kernels.sgd_step(params, grad, np.zeros_like(params), 0.1, 0.9,
+                                           True, 1e-30, 64)
+            else:
+                squares = kernels.adam_step(params, grad, np.zeros_like(params),
+                                            np.zeros_like(params), 1e-3, 0.9, 0.999, 1e-8,
+                                            np.empty_like(params), 1e-30, 64)
+        assert_allclose(squares, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_optimizer_steps_overflow_alike_in_every_back_end(dtype):
+    # gradients around the square root of the largest number: whether
+    # g ** 2 (1 - beta_2) overflows depends on the order of the products
+    big = np.sqrt(np.finfo(dtype).max)
+    grads = np.array([0.5, 1.0, 2.0, 8.0, 32.0, 1e3, np.inf, -np.inf, np.nan]) * big
+
+    def make():
+        n = grads.size
+        return (np.linspace(-1, 1, n).astype(dtype), grads.astype(dtype),
+                np.zeros(n, dtype), np.zeros(n, dtype), np.empty(n, dtype))
+
+    adam = _in_every_back_end(make, lambda p, g, m, v, s: kernels.adam_step(
+        p, g, m, v, 1e-3, 0.9, 0.999, 1e-8, s, 1e-4, 5))
+    _assert_same_in_every_back_end([(r[0][:4], r[1]) for r in adam], rtol=1e-5)
+    sgd = _in_every_back_end(make, lambda p, g, m, v, s: kernels.sgd_step(
+        p, g, m, 0.1, 0.9, True, 1e-4, 5))
+    _assert_same_in_every_back_end([(r[0][:3], r[1]) for r in sgd], rtol=1e-5)
 
 
 def _backend_in_subprocess(setting, block_numba=False):

@@ -12,6 +12,7 @@ import scipy.sparse as sp
 from scipy.special import logsumexp, ndtr, xlogy
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
+from skdl import kernels
 from skdl.activations import ReLU, Softmax, get_activation
 from skdl.losses import get_loss
 from skdl.network import Network, forward
@@ -461,25 +462,28 @@ def test_fused_path_equals_generic_path(loss_name, out, wrap, weighted):
 
 @pytest.mark.parametrize("loss_name, out", [("cross_entropy", "softmax"),
                                             ("binary_cross_entropy", "sigmoid")])
-def test_fused_value_is_exact_for_saturated_logits(loss_name, out):
-    # With huge logits the probabilities round to 0/1; the fused path computes
-    # the loss from the logits, so it stays exact.
+def test_fused_value_is_clipped_as_scikit_learns_for_saturated_logits(loss_name, out):
+    # With huge logits the probabilities round to 0/1; the fused path reports
+    # the log loss of the probabilities clipped to [eps, 1 - eps], as
+    # scikit-learn does, and its gradient p - y stays finite
     rs = np.random.RandomState(0)
     X = rs.normal(size=(8, 3))
     net = Network([3, 3], [get_activation(out)])
     net.set_weights([rs.normal(scale=200.0, size=(3, 3))], [np.zeros(3)])
     z = X @ net.coefs[0]
+    eps = np.finfo(np.float64).eps
     # make every sample badly wrong so losses are large
     if out == "softmax":
         Y = np.eye(3)[np.argmin(z, axis=1)]
-        expected = np.mean(logsumexp(z, axis=1) - np.sum(Y * z, axis=1))
+        p = np.clip(np.exp(z - logsumexp(z, axis=1, keepdims=True)), eps, 1 - eps)
+        expected = np.mean(-np.sum(Y * np.log(p), axis=1))
     else:
         Y = (z < 0).astype(float)
-        expected = np.mean(np.sum(np.logaddexp(0, z) - Y * z, axis=1))
+        p = np.clip(1 / (1 + np.exp(-z)), eps, 1 - eps)
+        expected = np.mean(-np.sum(Y * np.log(p) + (1 - Y) * np.log(1 - p), axis=1))
     value = net.loss_and_gradient(X, Y, get_loss(loss_name))
-    assert np.isfinite(value)
-    assert value > 50  # far beyond what clipped probabilities (~36) allow
     assert value == pytest.approx(expected, rel=1e-12)
+    assert value <= -np.log(eps) * Y.shape[1]
     assert np.all(np.isfinite(net.grad))
 
 
@@ -705,3 +709,152 @@ def test_activations_may_be_given_by_name():
     assert by_name.activations == by_object.activations
     with pytest.raises(ValueError, match="Unknown activation 'rleu'"):
         Network([3, 4, 2], ["rleu", "softmax"])
+
+
+# ------------------------------------------------ inputs checked before work
+BACKENDS = kernels.available()
+
+
+def _batch(n=50, sizes=(4, 5, 3)):
+    rs = np.random.RandomState(0)
+    net = make_net(list(sizes), "relu", "softmax", seed=0)
+    return net, rs.normal(size=(n, sizes[0])), np.eye(sizes[-1])[rs.randint(0, 3, n)]
+
+
+BATCH_MISFITS = [
+    ("one row of Y for every row of X", lambda X, Y: (X, Y[:1], None),
+     r"Y has shape \(1, 3\), but needs shape \(50, 3\): one row per row of X \(X has "
+     r"shape \(50, 4\)\)"),
+    ("Y columns", lambda X, Y: (X, Y[:, :2], None), r"Y has shape \(50, 2\), but needs"),
+    ("1-D Y", lambda X, Y: (X, Y[:, 0], None),
+     r"Y has shape \(50,\).*reshape one output with Y.reshape\(-1, 1\)"),
+    ("Y of strings", lambda X, Y: (X, Y.astype(str), None),
+     "Y must hold numbers .* got dtype <U"),
+    ("X features", lambda X, Y: (np.hstack([X, X[:, :1]]), Y, None),
+     r"X has 5 features \(shape \(50, 5\)\), but the input layer has 4 units"),
+    ("1-D X", lambda X, Y: (X[0], Y, None), r"X must be 2-D, of shape \(n_samples, 4\); "
+     r"got shape \(4,\)"),
+    ("no rows", lambda X, Y: (X[:0], Y[:0], None), r"X has 0 rows \(shape \(0, 4\)\)"),
+    ("X of objects", lambda X, Y: (X.astype(object), Y, None),
+     "X must hold numbers .* got dtype object"),
+    ("short sample_weight", lambda X, Y: (X, Y, np.ones(2)),
+     r"sample_weight has shape \(2,\), but needs shape \(50,\): one weight per row of X"),
+    ("2-D sample_weight", lambda X, Y: (X, Y, np.ones((50, 1))),
+     r"sample_weight has shape \(50, 1\), but needs shape \(50,\)"),
+    ("weights summing to zero", lambda X, Y: (X, Y, np.zeros(50)),
+     "sample_weight sums to 0.0; the weighted mean loss needs a positive, finite sum"),
+    ("weights of mixed signs summing to zero",
+     lambda X, Y: (X, Y, np.resize([1.0, -1.0], 50)), "sample_weight sums to 0.0"),
+    ("NaN weight", lambda X, Y: (X, Y, np.r_[np.nan, np.ones(49)]),
+     "sample_weight sums to nan"),
+]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("misfit, message", [m[1:] for m in BATCH_MISFITS],
+                         ids=[m[0] for m in BATCH_MISFITS])
+def test_loss_and_gradient_refuses_batches_that_do_not_fit(backend, misfit, message):
+    net, X, Y = _batch()
+    X, Y, sample_weight = misfit(X, Y)
+    grad = net.grad.copy()
+    with kernels.use(backend), pytest.raises(ValueError, match=message):
+        net.loss_and_gradient(X, Y, get_loss("cross_entropy"), 0.1, sample_weight)
+    np.testing.assert_array_equal(net.grad, grad)  # refused before any work
+    assert net._capacity == 0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("misfit, message", [m[1:] for m in BATCH_MISFITS],
+                         ids=[m[0] for m in BATCH_MISFITS])
+def test_objective_refuses_the_same_batches_and_keeps_params(backend, misfit, message):
+    net, X, Y = _batch()
+    X, Y, sample_weight = misfit(X, Y)
+    params = net.params.copy()
+    with kernels.use(backend), pytest.raises(ValueError, match=message):
+        net.objective(params + 1.0, X, Y, get_loss("cross_entropy"), 0.1, sample_weight)
+    np.testing.assert_array_equal(net.params, params)
+
+
+@pytest.mark.parametrize("flat", [np.ones(1), np.ones(5), np.ones((43, 1))])
+def test_objective_refuses_params_of_another_length(flat):
+    net, X, Y = _batch()
+    params = net.params.copy()
+    with pytest.raises(ValueError, match=rf"flat_params has shape \({flat.shape[0]},.*"
+                                         r"needs shape \(43,\)"):
+        net.objective(flat, X, Y, get_loss("cross_entropy"))
+    np.testing.assert_array_equal(net.params, params)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_array_likes_and_other_dtypes_are_converted(backend):
+    net, X, Y = _batch(n=6)
+    net32 = make_net([4, 5, 3], "relu", "softmax", dtype=np.float32, seed=0)
+    weights = [1.0, 2.0, 0.5, 1.0, 1.0, 3.0]
+    loss = get_loss("cross_entropy")
+    with kernels.use(backend):
+        want = net.loss_and_gradient(X, Y, loss, 0.1, np.array(weights))
+        want_grad = net.grad.copy()
+        assert net.loss_and_gradient(X.tolist(), Y.astype(int).tolist(), loss, 0.1,
+                                     weights) == pytest.approx(want, rel=1e-14)
+        np.testing.assert_allclose(net.grad, want_grad, rtol=1e-14)
+        # float64 targets and weights for a float32 network are cast to float32
+        value32 = net32.loss_and_gradient(X.astype(np.float32), Y, loss, 0.1,
+                                          np.array(weights))
+    assert value32 == pytest.approx(want, rel=1e-5)
+    np.testing.assert_allclose(net32.grad, want_grad, rtol=1e-4, atol=1e-6)
+
+
+FORWARD_MISFITS = [
+    ("X features", lambda X, c, b, a: (X[:, :3], c, b, a),
+     r"X has 3 features \(shape \(50, 3\)\), but the input layer has 4 units"),
+    ("long intercept", lambda X, c, b, a: (X, c, [np.ones(7), b[1]], a),
+     r"The layers do not chain: coefs have shapes \[\(4, 5\), \(5, 3\)\] and intercepts "
+     r"\[\(7,\), \(3,\)\] \(layer 0 needs"),
+    ("short intercept", lambda X, c, b, a: (X, c, [b[0], np.ones(1)], a),
+     r"intercepts \[\(5,\), \(1,\)\] \(layer 1 needs coefs of shape \(5, n_out\)"),
+    ("coefs that do not chain", lambda X, c, b, a: (X, [c[0], np.ones((4, 3))], b, a),
+     r"coefs have shapes \[\(4, 5\), \(4, 3\)\]"),
+    ("one activation short", lambda X, c, b, a: (X, c, b, a[:1]),
+     "got 2 matrices, 2 intercept vectors and 1 activations"),
+    ("no layers", lambda X, c, b, a: (X, [], [], []),
+     "got 0 matrices, 0 intercept vectors and 0 activations"),
+]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("misfit, message", [m[1:] for m in FORWARD_MISFITS],
+                         ids=[m[0] for m in FORWARD_MISFITS])
+def test_forward_refuses_layers_that_do_not_fit(backend, misfit, message):
+    net, X, _ = _batch()
+    args = misfit(X, net.coefs, net.intercepts, net.activations)
+    with kernels.use(backend), pytest.raises(ValueError, match=message):
+        forward(*args)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_forward_of_float64_rows_through_float32_weights(backend):
+    net, X, _ = _batch()
+    net32 = make_net([4, 5, 3], "relu", "softmax", dtype=np.float32, seed=0)
+    with kernels.use(backend):
+        out = forward(X, net32.coefs, net32.intercepts, net32.activations)
+    np.testing.assert_allclose(out, net.forward(X), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("sizes, dtype, message", [
+    ([3], np.float64, "at least two positive integers"),
+    ([3, 0], np.float64, r"got \[3, 0\]"),
+    ([3, 2.5], np.float64, r"got \[3, 2.5\]"),
+    ([3, 2], np.float16, "dtype must be float32 or float64, got float16"),
+    ([3, 2], np.int64, "dtype must be float32 or float64, got int64"),
+])
+def test_network_refuses_layouts_it_cannot_build(sizes, dtype, message):
+    with pytest.raises(ValueError, match=message):
+        Network(sizes, ["identity"] * (len(sizes) - 1) or ["identity"], dtype)
+
+
+def test_initialize_refuses_an_unknown_scheme():
+    net = make_net([3, 2], "relu", "identity")
+    params = net.params.copy()
+    with pytest.raises(ValueError, match="Unknown scheme 'he'"):
+        net.initialize(np.random.RandomState(0), scheme="he")
+    np.testing.assert_array_equal(net.params, params)

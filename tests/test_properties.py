@@ -1,17 +1,18 @@
 """Property tests: on any valid input fit and predict work and give outputs
-of the right shape and dtype, and any invalid input gets a clear error."""
+of the right shape and dtype, any invalid input gets a clear error, and
+both kernel back-ends reach the same outcome."""
 
 import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.exceptions import ConvergenceWarning
 
-from skdl import MLPClassifier, MLPRegressor, PerceptronClassifier
+from skdl import MLPClassifier, MLPRegressor, PerceptronClassifier, kernels
 
 DTYPES = [np.float16, np.float32, np.float64, np.int32, np.int64]
 
@@ -119,3 +120,57 @@ def test_wrong_feature_count_always_gets_the_clear_error(data, which, extra):
     wider = np.hstack([X, np.zeros((X.shape[0], extra), dtype=X.dtype)])
     with pytest.raises(ValueError, match="features"):
         model.predict(wider)
+
+
+def _outcome(model, X, y):
+    """("fit", outputs) with finite weights, or ("diverged", None) for the
+    divergence error; any other error propagates."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # convergence, overflow
+        try:
+            model.fit(X, y)
+        except ValueError as error:
+            if not str(error).startswith("Training diverged"):
+                raise
+            return "diverged", None
+    assert all(np.isfinite(w).all() for w in model.coefs_ + model.intercepts_)
+    out = model.predict_proba(X) if hasattr(model, "predict_proba") else model.predict(X)
+    return "fit", out
+
+
+@pytest.mark.skipif(len(kernels.available()) < 2, reason="numba is not installed")
+@given(classify=st.booleans(), exponent=st.integers(-30, 37),
+       dtype=st.sampled_from([np.float32, np.float64]), alpha=st.sampled_from([0.0, 1e-4]),
+       solver=st.sampled_from(["adam", "sgd", "lbfgs"]),
+       activation=st.sampled_from(["relu", "tanh", "logistic"]), seed=st.integers(0, 3))
+# the issue's cases: X times 1e22 with the default alpha (numba diverged,
+# NumPy fitted), X times 1e37 without a penalty (the other way round)
+@example(classify=True, exponent=22, dtype=np.float32, alpha=1e-4, solver="adam",
+         activation="relu", seed=0)
+@example(classify=True, exponent=37, dtype=np.float32, alpha=0.0, solver="adam",
+         activation="relu", seed=0)
+def test_both_back_ends_reach_the_same_outcome_on_extreme_scales(
+        classify, exponent, dtype, alpha, solver, activation, seed):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(40, 3))
+    y = X @ [1.0, -2.0, 0.5] + np.tanh(X[:, 1])
+    if classify:
+        y = np.digitize(y, [-1.0, 1.0])
+    X = (X * 10.0 ** exponent).astype(dtype)
+    estimator = MLPClassifier if classify else MLPRegressor
+    outcomes = []
+    for name in ["numba", "numpy"]:
+        model = estimator(hidden_layer_sizes=(6,), activation=activation, solver=solver,
+                          alpha=alpha, max_iter=10, random_state=seed)
+        with kernels.use(name):
+            outcomes.append(_outcome(model, X, y))
+    (numba_says, numba_out), (numpy_says, numpy_out) = outcomes
+    assert numba_says == numpy_says
+    # L-BFGS's line search turns float32 rounding differences between the
+    # back-ends (their tanh and exp differ in the last bit) into different
+    # paths: there only the outcome has to agree
+    if numba_says == "fit" and not (dtype == np.float32 and solver == "lbfgs"):
+        scale = max(1.0, float(np.max(np.abs(numpy_out))))
+        tolerance = 3e-2 if dtype == np.float32 else 1e-6
+        np.testing.assert_allclose(numba_out / scale, numpy_out / scale, rtol=0,
+                                   atol=tolerance)
