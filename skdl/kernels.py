@@ -694,10 +694,9 @@ def perceptron_epoch(coef, l1_applied, state, X, order, signs, sample_weight, *,
 def _check_perceptron_inputs(coef, l1_applied, state, X, order, signs, sample_weight):
     """Refuse what :func:`perceptron_epoch`'s loops would read or write past
     the end of; returns the number of samples."""
-    if coef.ndim != 1 or coef.dtype not in (np.float32, np.float64):
-        raise ValueError("coef must be a 1-D float32 or float64 array.")
-    if l1_applied.shape != coef.shape or l1_applied.dtype != coef.dtype:
-        raise ValueError(f"l1_applied must match coef: shape {coef.shape}, {coef.dtype}.")
+    _check_arrays("perceptron_epoch", {"coef": coef, "l1_applied": l1_applied},
+                  written=("coef", "l1_applied"), ndim=1)
+    _check_arrays("perceptron_epoch", {"state": state}, written=("state",), ndim=1)
     if state.shape != (5,) or state.dtype != np.float64:
         raise ValueError("state must be a float64 array of shape (5,).")
     if sp.issparse(X):

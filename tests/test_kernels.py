@@ -705,8 +705,12 @@ def test_perceptron_epoch_matches_the_rule_by_hand(backend, rng):
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("change, message", [
     (dict(coef=np.zeros(4), l1_applied=np.zeros(4)), "X has 5 features, coef has 4"),
-    (dict(coef=np.zeros((5, 1))), "coef must be a 1-D"),
-    (dict(l1_applied=np.zeros(3)), "l1_applied must match coef"),
+    (dict(coef=np.zeros((5, 1))), r"coef must be 1-D; got shape \(5, 1\)"),
+    (dict(coef=[0.0] * 5), "coef must be a float32 or float64 NumPy array; got a list"),
+    (dict(l1_applied=np.zeros(3)), r"l1_applied has shape \(3,\), but needs shape \(5,\)"),
+    (dict(l1_applied=np.zeros(5, dtype=np.float32)), "l1_applied has dtype float32"),
+    (dict(coef=np.zeros(10)[::2]), "coef is written in place, so it must be a C-contiguous"),
+    (dict(state=np.zeros(10)[::2]), "state is written in place"),
     (dict(state=np.zeros(4)), "state must be a float64 array of shape"),
     (dict(signs=np.ones(39)), r"signs must be a float64 array of shape \(40,\)"),
     (dict(sample_weight=np.ones(41)), r"sample_weight must be a float64 array of shape"),
