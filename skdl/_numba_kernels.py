@@ -25,12 +25,21 @@ import math
 import numba
 import numpy as np
 
+from ._numba_conv import (
+    avg_pool_backward,
+    avg_pool_forward,
+    col2im,
+    im2col,
+    max_pool_backward,
+    max_pool_forward,
+)
 from ._numba_perceptron import perceptron_epoch, shuffle_permutation
 
 __all__ = [
     "bias_forward", "relu_backward", "tanh_backward", "sigmoid_backward", "add_scaled",
     "sgd_step", "adam_step", "softmax_cross_entropy", "shuffle_permutation",
-    "perceptron_epoch",
+    "perceptron_epoch", "im2col", "col2im", "max_pool_forward", "max_pool_backward",
+    "avg_pool_forward", "avg_pool_backward",
 ]
 
 FASTMATH_FLAGS = frozenset({"nsz", "arcp", "contract", "afn"})

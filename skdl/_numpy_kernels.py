@@ -10,12 +10,21 @@ and the two back-ends then reached different outcomes on extreme inputs.
 import numpy as np
 from scipy.special import expit
 
+from ._numpy_conv import (
+    avg_pool_backward,
+    avg_pool_forward,
+    col2im,
+    im2col,
+    max_pool_backward,
+    max_pool_forward,
+)
 from ._numpy_perceptron import perceptron_epoch, shuffle_permutation
 
 __all__ = [
     "bias_forward", "relu_backward", "tanh_backward", "sigmoid_backward", "add_scaled",
     "sgd_step", "adam_step", "softmax_cross_entropy", "shuffle_permutation",
-    "perceptron_epoch",
+    "perceptron_epoch", "im2col", "col2im", "max_pool_forward", "max_pool_backward",
+    "avg_pool_forward", "avg_pool_backward",
 ]
 
 
