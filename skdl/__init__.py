@@ -1,19 +1,24 @@
 """skdl: deep learning native to scikit-learn.
 
-Multi-layer perceptrons and a perceptron with pluggable activations and
-losses, on one NumPy backpropagation engine.
+Multi-layer perceptrons, a perceptron and networks of any layers
+(convolutions, pools) with pluggable activations and losses, on one NumPy
+backpropagation engine.
 """
 
-from . import activations, losses
+from . import activations, layers, losses
 from .gradcheck import check_gradients
 from .mlp import MLPClassifier, MLPRegressor
+from .neural_net import NeuralNetClassifier, NeuralNetRegressor
 from .perceptron import PerceptronClassifier
 
 __all__ = [
     "MLPClassifier",
     "MLPRegressor",
+    "NeuralNetClassifier",
+    "NeuralNetRegressor",
     "PerceptronClassifier",
     "activations",
+    "layers",
     "losses",
     "check_gradients",
 ]

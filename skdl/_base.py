@@ -22,9 +22,10 @@ from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOp
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .activations import ACTIVATIONS, Softmax, Step, get_activation
+from .layers import Dense
 from .callbacks import call_callbacks, check_callbacks
 from .losses import get_loss
-from .network import Network, forward
+from .network import Network
 from .optimizers import SGD, Adam, train_lbfgs
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -188,16 +189,18 @@ def fit_lbfgs(
 
 
 class BaseNetwork(BaseEstimator):
-    """Base class of the MLP estimators. Not for direct use.
+    """Base class of the estimators trained by gradient: the MLPs and the
+    layer networks. Not for direct use.
 
-    Subclasses implement ``_validate_targets``, ``_default_output_activation``
-    and ``_score_outputs``, and may override ``_encode_targets``,
-    ``_apply_class_weight`` and ``_stratify_labels``.
+    Subclasses say which layers the network has and how the fitted weights
+    are kept (``_hidden_layers``, ``_input_shape``, ``_keep_network``,
+    ``_fitted_weights``, ``_check_architecture``, ``_forward_validated``),
+    and how targets are checked and scored (``_validate_targets``,
+    ``_default_output_activation``, ``_score_outputs``); they may override
+    ``_encode_targets``, ``_apply_class_weight`` and ``_stratify_labels``.
     """
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [*ACTIVATION_CONSTRAINTS, list],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -220,31 +223,13 @@ class BaseNetwork(BaseEstimator):
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "dropout": [Interval(Real, 0, 1, closed="left"), list],
         "callbacks": [list, None],
     }
 
+    _weights_attribute = "coefs_"
+    """The fitted attribute whose presence says the estimator holds weights."""
+
     # ------------------------------------------------------------------ set-up
-    def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = [sizes] if not hasattr(sizes, "__iter__") else list(sizes)
-        if any(int(s) != s or s <= 0 for s in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must be positive integers, got {sizes}."
-            )
-        return [int(s) for s in sizes]
-
-    def _hidden_activations(self, n_hidden):
-        spec = self.activation
-        if isinstance(spec, list):
-            if len(spec) != n_hidden:
-                raise ValueError(
-                    f"activation has {len(spec)} entries but there are "
-                    f"{n_hidden} hidden layers; give one per hidden layer."
-                )
-            return [get_activation(a) for a in spec]
-        return [get_activation(spec) for _ in range(n_hidden)]
-
     def _setup_layers(self, target_kind):
         """Resolve activations and loss from the current parameters, for
         targets of ``target_kind``; every fit call does, so that parameters
@@ -252,7 +237,7 @@ class BaseNetwork(BaseEstimator):
         out_spec = self.output_activation
         if isinstance(out_spec, str) and out_spec == "auto":
             out_spec = self._default_output_activation(target_kind)
-        hidden = self._hidden_activations(len(self._hidden_sizes()))
+        hidden = self._hidden_activations()
         self._layer_activations = [*hidden, get_activation(out_spec)]
         self.out_activation_ = (
             out_spec if isinstance(out_spec, str) else self._layer_activations[-1].name
@@ -274,51 +259,47 @@ class BaseNetwork(BaseEstimator):
             self._layer_activations[-1], self.out_activation_, self._loss, self.loss
         )
 
-    def _build_network(self, n_features, n_outputs, dtype, rng, first_pass):
-        """A freshly initialised network, or one holding the fitted weights."""
-        hidden = self._hidden_sizes()
-        layer_units = [n_features, *hidden, n_outputs]
+    def _new_network(self, n_features, n_outputs, dtype):
+        """An uninitialised network of the current parameters: the hidden
+        layers, then a Dense output layer of the output activation."""
         if n_outputs == 1 and isinstance(self._layer_activations[-1], Softmax):
             raise ValueError(
                 "A softmax over a single output is always 1, so nothing can be "
                 "learnt; use output_activation='auto', 'logistic' or 'identity'."
             )
-        network = Network(layer_units, self._layer_activations, dtype, self._dropout_rates(len(hidden)))
+        output = self._layer_activations[-1]
+        # a built-in activation without parameters by its name, for a plain repr
+        if type(output) is ACTIVATIONS.get(output.name) and not vars(output):
+            output = output.name
+        layers = [*self._hidden_layers(), Dense(n_outputs, output)]
+        network = Network(layers, self._input_shape(n_features), dtype)
+        if network.has_dropout and self.solver == "lbfgs":
+            raise ValueError(
+                "dropout makes the objective random, which L-BFGS cannot follow; use "
+                "solver='adam' or 'sgd' with dropout."
+            )
+        return network
+
+    def _build_network(self, n_features, n_outputs, dtype, rng, first_pass):
+        """A freshly initialised network, or one holding the fitted weights."""
+        network = self._new_network(n_features, n_outputs, dtype)
         if first_pass:
             network.initialize(rng)
-            self.n_layers_ = len(layer_units)
             self.n_outputs_ = n_outputs
             self.n_iter_ = 0
             self.t_ = 0
             self._optimizer = None
             self._reset_curves()
             return network
-        fitted_units = self._fitted_layer_units()
-        if fitted_units != layer_units:
-            raise ValueError(
-                f"The fitted network has layer sizes {fitted_units} but this call "
-                f"needs {layer_units}; refit from scratch (warm_start=False) to "
-                "change the architecture."
-            )
-        network.set_weights(self.coefs_, self.intercepts_)
+        self._check_architecture(network)
+        network.set_weights(self._fitted_weights())
         return network
 
-    def _dropout_rates(self, n_hidden):
-        rates = self.dropout
-        rates = list(rates) if isinstance(rates, list) else [rates] * n_hidden
-        if len(rates) != n_hidden:
-            raise ValueError(
-                f"dropout has {len(rates)} entries but there are {n_hidden} hidden "
-                "layers; give one rate, or one per hidden layer."
-            )
-        if not all(isinstance(r, Real) and 0 <= r < 1 for r in rates):
-            raise ValueError(f"dropout rates must be in [0, 1), got {self.dropout!r}.")
-        if any(rates) and self.solver == "lbfgs":
-            raise ValueError(
-                "dropout makes the objective random, which L-BFGS cannot follow; use "
-                "solver='adam' or 'sgd' with dropout."
-            )
-        return rates
+    def _fitted_network(self, dtype):
+        """A fresh network holding a copy of the fitted weights."""
+        network = self._new_network(self.n_features_in_, self.n_outputs_, dtype)
+        network.set_weights(self._fitted_weights())
+        return network
 
     def _early_stopping(self):
         """Whether early stopping is in effect: L-BFGS ignores it, as in
@@ -348,7 +329,7 @@ class BaseNetwork(BaseEstimator):
         check_callbacks(self.callbacks)
         # overflow is detected and reported below, not warned about on the way
         with restore_on_error(self), np.errstate(over="ignore", invalid="ignore"):
-            first_pass = not hasattr(self, "coefs_") or (
+            first_pass = not hasattr(self, self._weights_attribute) or (
                 not self.warm_start and not incremental
             )
             X, y, target_kind = self._validate_targets(
@@ -369,7 +350,7 @@ class BaseNetwork(BaseEstimator):
             rng = check_random_state(self.random_state)
             network = self._build_network(X.shape[1], Y.shape[1], X.dtype, rng, first_pass)
             # callbacks see the weights as they train
-            self.coefs_, self.intercepts_ = network.coefs, network.intercepts
+            self._keep_network(network)
             n_before = len(self.loss_curve_)
             if not trains:
                 self.n_iter_ = 0
@@ -390,8 +371,7 @@ class BaseNetwork(BaseEstimator):
                 f"learning_rate_init={self.learning_rate_init} is probably too large "
                 "for this data: lower it, or scale the input (e.g. with StandardScaler).",
             )
-            self.coefs_ = network.coefs
-            self.intercepts_ = network.intercepts
+            self._keep_network(network)
         return self
 
     def _apply_class_weight(self, sample_weight, y, dtype):
@@ -433,7 +413,7 @@ class BaseNetwork(BaseEstimator):
         # scikit-learn's for the same random_state
         dropout_rng = (
             np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
-            if any(network.dropout) else None
+            if network.has_dropout else None
         )
         batch_size = self._batch_size(X.shape[0])
         # each epoch reshuffles the last one's order, as scikit-learn does, so
@@ -644,25 +624,24 @@ class BaseNetwork(BaseEstimator):
             Sample weights with class weights applied.
         """
         X, Y, sample_weight = objective_inputs(self, X, y, sample_weight)
-        network = Network(self._fitted_layer_units(), self._layer_activations, X.dtype)
-        network.set_weights(self.coefs_, self.intercepts_)
+        network = self._fitted_network(X.dtype)
         return network, X, Y, self._loss, self.alpha, sample_weight
-
-    def _fitted_layer_units(self):
-        """Units per layer of the fitted weights, input first."""
-        return [self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_)]
 
     # ------------------------------------------------------------ prediction
     def _forward(self, X):
         """Validated network outputs for ``X``."""
         check_is_fitted(self)
         X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
-            reset=False,
+            self, X, accept_sparse=self._accepted_sparse(),
+            dtype=(np.float64, np.float32), reset=False,
         )
-        return forward(X, self.coefs_, self.intercepts_, self._layer_activations)
+        return self._forward_validated(X)
+
+    def _accepted_sparse(self):
+        """The sparse formats ``X`` may come in (False: none)."""
+        return ["csr", "csc"]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
+        tags.input_tags.sparse = bool(self._accepted_sparse())
         return tags

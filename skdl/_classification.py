@@ -28,7 +28,7 @@ class ClassifierOutputsMixin:
 
     def _validate_targets(self, X, y, incremental, first_pass, classes=None):
         X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+            self, X, y, accept_sparse=self._accepted_sparse(), multi_output=True,
             dtype=(np.float64, np.float32), reset=first_pass,
         )
         if y.ndim == 2 and y.shape[1] == 1:

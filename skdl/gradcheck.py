@@ -24,8 +24,9 @@ def check_gradients(network, X, Y, loss, alpha=0.0, sample_weight=None, epsilon=
     network : Network
         The engine network (:class:`skdl.network.Network`), at the weights to
         check; they are restored afterwards. To check a fitted estimator,
-        build one from its weights: ``Network(layer_sizes, activations)``
-        then ``network.set_weights(est.coefs_, est.intercepts_)``.
+        take ``est._objective_parts(X, y)[0]``, a network holding a copy of
+        its weights, or build one: ``Network(layers, input_shape)`` then
+        ``network.set_weights(weights)``.
     X : array-like or sparse matrix of shape (n_samples, n_features)
     Y : array-like of shape (n_samples, n_outputs)
         Encoded targets.
@@ -67,8 +68,9 @@ def check_gradients(network, X, Y, loss, alpha=0.0, sample_weight=None, epsilon=
         raise TypeError(
             "check_gradients checks the engine's skdl.network.Network, got "
             f"{type(network).__name__}. For a fitted estimator, build the network "
-            "from its weights: Network(layer_sizes, activations) then "
-            "network.set_weights(est.coefs_, est.intercepts_)."
+            "from its weights: Network(layers, input_shape) then "
+            "network.set_weights(weights), or Network.from_sizes(layer_sizes, "
+            "activations) for an MLP."
         )
     if not (isinstance(epsilon, numbers.Real) and 0 < epsilon < math.inf):
         raise ValueError(
@@ -83,7 +85,7 @@ def check_gradients(network, X, Y, loss, alpha=0.0, sample_weight=None, epsilon=
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
                                              ensure_non_negative=True)
     if isinstance(loss, str):
-        loss = get_loss(loss, network.activations[-1])
+        loss = get_loss(loss, network.output_activation)
     params = network.params
     saved = params.copy()
     try:

@@ -1,20 +1,30 @@
 """Multi-layer perceptrons: drop-in replacements for scikit-learn's
 ``MLPClassifier`` and ``MLPRegressor`` with pluggable activations and losses."""
 
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.metrics import r2_score
-from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import column_or_1d, validate_data
 
-from ._base import CLASSIFIER_LOSS_CONSTRAINTS, BaseNetwork
+from ._base import ACTIVATION_CONSTRAINTS, CLASSIFIER_LOSS_CONSTRAINTS, BaseNetwork
 from ._classification import ClassifierOutputsMixin
-from .losses import Poisson, get_loss
+from ._docstrings import (
+    CALLBACKS_PARAMETER,
+    MODEL_ATTRIBUTES,
+    TRAINING_ATTRIBUTES,
+    TRAINING_PARAMETERS,
+)
+from ._regression import REGRESSOR_LOSS_CONSTRAINTS, RegressorOutputsMixin
+from .activations import get_activation
+from .layers import Dense, Dropout
+from .network import forward
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
-_SHARED_PARAMETERS = """
+_SHARED_PARAMETERS = (
+    """
     hidden_layer_sizes : array-like of int, default=(100,)
         Units in each hidden layer; ``()`` gives a network with no hidden layer.
 
@@ -24,140 +34,117 @@ _SHARED_PARAMETERS = """
         ``leaky_relu``, ``elu``, ``gelu``, ``softplus``, ``exp``), an
         instance such as ``LeakyReLU(0.1)``, any object with ``value(z)`` and
         ``derivative(z, a)``, or a list with one of those per hidden layer.
-
-    solver : {"lbfgs", "sgd", "adam"}, default="adam"
-        Weight optimizer: L-BFGS (full batch, through SciPy), stochastic
-        gradient descent, or Adam.
-
-    alpha : float, default=0.0001
-        Strength of the L2 penalty ``alpha / 2 * sum(coef ** 2)``, divided
-        by the (weighted) number of samples in the batch.
-
-    batch_size : int or "auto", default="auto"
-        Mini-batch size for the stochastic solvers; ``"auto"`` is
-        ``min(200, n_samples)``.
-
-    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
-        Step-size schedule of ``solver="sgd"``.
-
-    learning_rate_init : float, default=0.001
-        Initial step size of the stochastic solvers.
-
-    power_t : float, default=0.5
-        Exponent of the ``"invscaling"`` schedule.
-
-    max_iter : int, default=200
-        Maximum epochs (stochastic solvers) or iterations (L-BFGS).
-
-    shuffle : bool, default=True
-        Shuffle the samples each epoch (stochastic solvers).
-
-    random_state : int, RandomState instance or None, default=None
-        Seed for weight initialisation, shuffling and the validation split.
-
-    tol : float, default=1e-4
-        Improvement in loss or validation score below which an epoch counts
-        as no progress; for L-BFGS, the gradient tolerance.
-
-    verbose : bool, default=False
-        Print the loss after every iteration.
-
-    warm_start : bool, default=False
-        Start ``fit`` from the previous solution instead of fresh weights.
-
-    momentum : float, default=0.9
-        Momentum of ``solver="sgd"``.
-
-    nesterovs_momentum : bool, default=True
-        Use Nesterov's momentum with ``solver="sgd"``.
-
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data and stop when the
-        validation score stops improving; the best weights are kept.
-
-    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
-
-    beta_1, beta_2 : float, default=0.9, 0.999
-        Decay rates of Adam's moment estimates.
-
-    epsilon : float, default=1e-8
-        Adam's numerical-stability constant.
-
-    n_iter_no_change : int, default=10
-        Epochs without progress (see ``tol``) before stopping.
-
-    max_fun : int, default=15000
-        Maximum loss evaluations of L-BFGS.
-
-    output_activation : str or Activation, default="auto"
-        Output-layer activation. ``"auto"`` picks the one that pairs with
-        ``loss`` (see the loss above).
-
-    dropout : float or list of float, default=0.0
+"""
+    + TRAINING_PARAMETERS
+    + """    dropout : float or list of float, default=0.0
         Dropout rate of the hidden layers' outputs, one rate for all or one
         per hidden layer, in [0, 1). Active only while training with
         ``"sgd"`` or ``"adam"`` (inverted dropout: kept units are scaled by
         ``1 / (1 - rate)``), so ``predict`` is deterministic.
+"""
+    + CALLBACKS_PARAMETER
+)
 
-    callbacks : list of callable, default=None
-        Called after every epoch (every iteration for L-BFGS) with a dict
-        ``{"epoch", "loss", "validation_score", "elapsed", "estimator"}``;
-        training stops when one returns True. See
-        :class:`skdl.callbacks.ProgressBar`."""
-
-_SHARED_ATTRIBUTES = """
-    loss_ : float
-        Objective (loss plus penalty) at the end of training.
-
-    best_loss_ : float or None
-        Lowest training loss seen (None with early stopping).
-
-    loss_curve_ : list of float
-        Objective after each epoch or L-BFGS iteration; the log loss takes
-        probabilities clipped to ``[eps, 1 - eps]``, as scikit-learn's does.
-        A call whose loss ends 10 times or more above where it started warns
-        with a ``ConvergenceWarning``.
-
-    validation_scores_ : list of float or None
-        Validation score after each epoch (early stopping only).
-
-    best_validation_score_ : float or None
-        Best validation score (early stopping only).
-
-    t_ : int
-        Training samples seen by the stochastic solvers.
-
-    coefs_ : list of ndarray
+_SHARED_ATTRIBUTES = (
+    TRAINING_ATTRIBUTES
+    + """    coefs_ : list of ndarray
         Weight matrix of each layer, shape ``(n_in, n_out)``, in X's dtype.
 
     intercepts_ : list of ndarray
         Bias vector of each layer.
 
-    n_features_in_ : int
-        Number of features seen during fit.
-
-    feature_names_in_ : ndarray of str
-        Names of the features seen during fit, when X had string column names.
-
-    n_iter_ : int
-        Epochs (or L-BFGS iterations) run by the last call.
-
     n_layers_ : int
         Number of layers, input and output included.
-
-    n_outputs_ : int
-        Number of output units.
-
-    out_activation_ : str
-        Name of the output activation.
-
-    history_ : list of dict
-        One record per epoch (L-BFGS: per iteration): ``epoch``, ``loss``,
-        ``validation_score`` and ``elapsed`` seconds."""
+"""
+    + MODEL_ATTRIBUTES
+)
 
 
-class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNetwork):
+class BaseMLP(BaseNetwork):
+    """Base of the MLPs: a network of Dense layers given by
+    ``hidden_layer_sizes``, ``activation`` and ``dropout``, its weights kept
+    as scikit-learn keeps them, in ``coefs_`` and ``intercepts_``. Not for
+    direct use."""
+
+    _parameter_constraints: dict = {
+        **BaseNetwork._parameter_constraints,
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [*ACTIVATION_CONSTRAINTS, list],
+        "dropout": [Interval(Real, 0, 1, closed="left"), list],
+    }
+
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if not hasattr(sizes, "__iter__") else list(sizes)
+        if any(int(s) != s or s <= 0 for s in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must be positive integers, got {sizes}."
+            )
+        return [int(s) for s in sizes]
+
+    def _hidden_activations(self):
+        n_hidden = len(self._hidden_sizes())
+        spec = self.activation
+        if isinstance(spec, list):
+            if len(spec) != n_hidden:
+                raise ValueError(
+                    f"activation has {len(spec)} entries but there are "
+                    f"{n_hidden} hidden layers; give one per hidden layer."
+                )
+            return [get_activation(a) for a in spec]
+        return [get_activation(spec) for _ in range(n_hidden)]
+
+    def _dropout_rates(self, n_hidden):
+        rates = self.dropout
+        rates = list(rates) if isinstance(rates, list) else [rates] * n_hidden
+        if len(rates) != n_hidden:
+            raise ValueError(
+                f"dropout has {len(rates)} entries but there are {n_hidden} hidden "
+                "layers; give one rate, or one per hidden layer."
+            )
+        if not all(isinstance(r, Real) and 0 <= r < 1 for r in rates):
+            raise ValueError(f"dropout rates must be in [0, 1), got {self.dropout!r}.")
+        return rates
+
+    def _hidden_layers(self):
+        """A Dense layer per hidden size, each followed by a Dropout layer
+        when its rate is not 0."""
+        sizes = self._hidden_sizes()
+        layers = []
+        for units, activation, rate in zip(
+            sizes, self._layer_activations[:-1], self._dropout_rates(len(sizes))
+        ):
+            layers.append(Dense(units, activation))
+            if rate:
+                layers.append(Dropout(rate))
+        return layers
+
+    def _input_shape(self, n_features):
+        return (n_features,)
+
+    def _keep_network(self, network):
+        self.coefs_, self.intercepts_ = network.coefs, network.intercepts
+        self.n_layers_ = len(network.dense_layers) + 1
+
+    def _fitted_weights(self):
+        return [w for pair in zip(self.coefs_, self.intercepts_) for w in pair]
+
+    def _check_architecture(self, network):
+        """Refuse a warm start whose layer sizes differ from the fitted ones."""
+        fitted = [self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_)]
+        needed = [network.n_features, *(layer.units for layer in network.dense_layers)]
+        if fitted != needed:
+            raise ValueError(
+                f"The fitted network has layer sizes {fitted} but this call "
+                f"needs {needed}; refit from scratch (warm_start=False) to "
+                "change the architecture."
+            )
+
+    def _forward_validated(self, X):
+        return forward(X, self.coefs_, self.intercepts_, self._layer_activations)
+
+
+class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseMLP):
     """Multi-layer perceptron classifier.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`
@@ -206,7 +193,7 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNetwork):
     """
 
     _parameter_constraints: dict = {
-        **BaseNetwork._parameter_constraints,
+        **BaseMLP._parameter_constraints,
         "loss": CLASSIFIER_LOSS_CONSTRAINTS,
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
@@ -347,7 +334,7 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNetwork):
         return tags
 
 
-class MLPRegressor(RegressorMixin, BaseNetwork):
+class MLPRegressor(RegressorOutputsMixin, RegressorMixin, BaseMLP):
     """Multi-layer perceptron regressor.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`
@@ -382,11 +369,8 @@ class MLPRegressor(RegressorMixin, BaseNetwork):
     """
 
     _parameter_constraints: dict = {
-        **BaseNetwork._parameter_constraints,
-        "loss": [
-            StrOptions({"squared_error", "absolute_error", "huber", "poisson"}),
-            HasMethods(["value", "gradient"]),
-        ],
+        **BaseMLP._parameter_constraints,
+        "loss": REGRESSOR_LOSS_CONSTRAINTS,
     }
 
     def __init__(
@@ -448,24 +432,6 @@ class MLPRegressor(RegressorMixin, BaseNetwork):
         self.dropout = dropout
         self.callbacks = callbacks
 
-    def _validate_targets(self, X, y, incremental, first_pass, classes=None):
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-            y_numeric=True, dtype=(np.float64, np.float32), reset=first_pass,
-        )
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        if self._poisson_loss() and np.any(y < 0):
-            raise ValueError(f"loss={self.loss!r} needs non-negative targets y.")
-        return X, y, "continuous"
-
-    def _default_output_activation(self, target_kind):
-        return get_loss(self.loss).canonical_activation or "identity"
-
-    def _score_outputs(self, Y, out, sample_weight=None):
-        """R^2 of outputs ``out`` against targets ``Y``."""
-        return r2_score(Y, out, sample_weight=sample_weight)
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the network to data ``X`` and targets ``y``.
@@ -508,33 +474,6 @@ class MLPRegressor(RegressorMixin, BaseNetwork):
             The updated estimator.
         """
         return self._fit(X, y, sample_weight, incremental=True)
-
-    def predict(self, X):
-        """Predict target values.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
-            Predicted values.
-        """
-        out = self._forward(X)
-        return out.ravel() if out.shape[1] == 1 else out
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.positive_only = self._poisson_loss()
-        return tags
-
-    def _poisson_loss(self):
-        """Whether the loss is the Poisson deviance, by name or as an object."""
-        return isinstance(self.loss, Poisson) or (
-            isinstance(self.loss, str) and self.loss == "poisson"
-        )
 
 
 MLPClassifier.__doc__ = MLPClassifier.__doc__.format(

@@ -1,15 +1,24 @@
-"""The shared engine: a dense feed-forward network, its forward and backward
+"""The shared engine: a stack of layer objects, their forward and backward
 passes, and flat parameter storage.
 
-All weights live in one flat vector ``params`` (every layer's coefficients,
-then every layer's intercepts); ``coefs`` and ``intercepts`` are views into
-it, so an optimizer updates the whole network with a few array operations
-and L-BFGS sees the same vector. Gradients live in ``grad`` with the same
-layout. Training passes reuse per-batch buffers that grow only when a larger
-batch arrives.
+All weights live in one flat vector ``params``: every layer's penalised
+weights (kernels) in layer order, then every layer's other weights
+(biases). Each layer holds views into it (see :mod:`skdl.layers`), so an
+optimizer updates the whole network with a few array operations, L-BFGS
+sees the same vector, and the L2 penalty covers ``params[:n_coef_params]``.
+Gradients live in ``grad`` with the same layout. Training passes reuse
+per-batch buffers that grow only when a larger batch arrives.
+
+The last layer is the output layer, a :class:`~skdl.layers.Dense` whose
+activation goes with the loss: a canonical pair (softmax and cross-entropy,
+sigmoid and binary cross-entropy, identity and squared error) takes one
+fused step from the logits to the output error ``p - y``.
+
+Rows of ``X`` are samples flattened in C order; the network reshapes them
+to ``input_shape`` (channels-last) before the first layer.
 
 Every public method and :func:`forward` check their inputs before any
-kernel runs: ``X`` 2-D with one column per input unit, ``Y`` and
+kernel runs: ``X`` 2-D with one column per input feature, ``Y`` and
 ``sample_weight`` one row per row of ``X``, all of numbers, and the weights
 summing to a positive, finite number. A mismatch raises a ``ValueError``
 that names the arrays and their shapes; the compiled kernels index without
@@ -26,48 +35,131 @@ import scipy.sparse as sp
 
 from . import kernels
 from .activations import ACTIVATIONS, Sigmoid, get_activation
+from .layers import Dense, Dropout, Layer
 
 __all__ = ["Network", "forward"]
 
+PREDICT_CHUNK = 256
+"""Rows predicted at a time by networks of structured input (images), so
+that their im2col buffers stay small whatever the number of rows."""
+
 
 class Network:
-    """A dense feed-forward network.
+    """A feed-forward stack of layers with one flat parameter vector.
 
     Parameters
     ----------
-    layer_sizes : sequence of int
-        Units per layer, input first and output last.
-    activations : sequence of Activation or str
-        One per non-input layer: the hidden layers' then the output's
-        (names, or any object :func:`skdl.activations.get_activation` takes).
+    layers : list of Layer
+        The layers in order, the output :class:`~skdl.layers.Dense` layer
+        last. They are built here (the network takes them over: pass
+        copies of layers you want to keep unbuilt).
+    input_shape : tuple of int
+        Shape of one sample, channels-last: ``(n_features,)`` for flat rows,
+        ``(height, width, channels)`` for images.
     dtype : {np.float32, np.float64}, default=np.float64
         Dtype of weights, gradients and buffers.
-    dropout : sequence of float, default=None
-        Dropout rate of each hidden layer's outputs during training passes
-        (inverted dropout: kept units are scaled by ``1 / (1 - rate)``).
 
     Attributes
     ----------
     params : ndarray of shape (n_params,)
-        All weights, coefficients first.
+        All weights, the penalised ones (kernels) first.
     grad : ndarray of shape (n_params,)
         Gradient of the last :meth:`loss_and_gradient` call.
-    coefs, intercepts : list of ndarray
-        Per-layer views into ``params``.
-    coef_grads, intercept_grads : list of ndarray
-        Per-layer views into ``grad``.
     n_coef_params : int
-        Number of coefficients (the penalised part of ``params``).
+        Number of penalised weights.
+    n_features : int
+        Columns of ``X``: the product of ``input_shape``.
+    n_outputs : int
+        Units of the output layer.
 
     Raises
     ------
+    TypeError
+        If an entry of ``layers`` is not a :class:`~skdl.layers.Layer`.
     ValueError
-        If there are fewer than two layers, a layer has no units, the
-        number of activations or dropout rates does not fit the layers, or
-        ``dtype`` is not float32 or float64.
+        If there are no layers, the last one is not a Dense layer,
+        ``input_shape`` is not a tuple of positive integers, a layer cannot
+        take the shape it is given (the message names the layer, its
+        position and the shape), or ``dtype`` is not float32 or float64.
     """
 
-    def __init__(self, layer_sizes, activations, dtype=np.float64, dropout=None):
+    def __init__(self, layers, input_shape, dtype=np.float64):
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}.")
+        self.layers = list(layers)
+        for i, layer in enumerate(self.layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(
+                    f"Layer {i} is {layer!r}, of type {type(layer).__name__}, which is "
+                    "not a layer: use the classes of skdl.layers (Dense, Conv2D, "
+                    "MaxPool2D, AvgPool2D, Flatten, Dropout), as instances."
+                )
+            first = next(j for j, other in enumerate(self.layers) if other is layer)
+            if first != i:
+                raise ValueError(
+                    f"Layers {first} and {i} are the same object, {layer!r}; a layer "
+                    "holds the weights and buffers of one place in the network, so "
+                    "give each place its own (copy.deepcopy, or a new instance)."
+                )
+        if not self.layers or not isinstance(self.layers[-1], Dense):
+            raise ValueError(
+                "A network needs layers, the last of them a Dense output layer; got "
+                f"{self.layers!r}."
+            )
+        self.input_shape = _check_shape(input_shape)
+        shape = self.input_shape
+        for i, layer in enumerate(self.layers):
+            try:
+                shape = layer.build(shape, self.dtype)
+            except ValueError as error:
+                raise ValueError(
+                    f"Layer {i} cannot take inputs of shape {shape}: {error}"
+                ) from None
+        self.n_features = int(np.prod(self.input_shape, dtype=np.int64))
+        self.n_outputs = self.layers[-1].output_shape[0]
+        specs = [layer.weight_specs() for layer in self.layers]
+        penalised = [s.penalised for per_layer in specs for s in per_layer]
+        sizes = [s.size for per_layer in specs for s in per_layer]
+        self.n_coef_params = sum(n for n, p in zip(sizes, penalised) if p)
+        self.params = np.zeros(sum(sizes), dtype=self.dtype)
+        self.grad = np.zeros_like(self.params)
+        self._specs = specs
+        for layer, weights, gradients in zip(
+            self.layers, self.weight_views(self.params), self.weight_views(self.grad)
+        ):
+            layer.bind(weights, gradients)
+        weighted = [i for i, per_layer in enumerate(specs) if per_layer]
+        self._first_weighted = weighted[0] if weighted else len(self.layers)
+        self._capacity = 0
+        self._penalty_scratch = None
+
+    @classmethod
+    def from_sizes(cls, layer_sizes, activations, dtype=np.float64, dropout=None):
+        """A stack of Dense layers, as scikit-learn's MLPs have.
+
+        Parameters
+        ----------
+        layer_sizes : sequence of int
+            Units per layer, input first and output last.
+        activations : sequence of Activation or str
+            One per non-input layer: the hidden layers' then the output's.
+        dtype : {np.float32, np.float64}, default=np.float64
+        dropout : sequence of float, default=None
+            Dropout rate of each hidden layer's outputs during training
+            passes (a :class:`~skdl.layers.Dropout` layer after each hidden
+            layer whose rate is not 0).
+
+        Returns
+        -------
+        Network
+
+        Raises
+        ------
+        ValueError
+            If there are fewer than two layers, a layer has no units, or the
+            number of activations or dropout rates does not fit the layers.
+        """
         sizes = list(layer_sizes)
         if len(sizes) < 2 or not all(
             isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1
@@ -77,37 +169,138 @@ class Network:
                 "layer_sizes must hold at least two positive integers (input units, "
                 f"then each layer's), got {sizes!r}."
             )
-        self.layer_sizes = [int(n) for n in sizes]
-        self.activations = [get_activation(a) for a in activations]
-        if len(self.activations) != len(self.layer_sizes) - 1:
+        activations = [get_activation(a) for a in activations]
+        if len(activations) != len(sizes) - 1:
             raise ValueError(
-                f"Need {len(self.layer_sizes) - 1} activations for layer sizes "
-                f"{self.layer_sizes}, got {len(self.activations)}."
+                f"Need {len(sizes) - 1} activations for layer sizes {sizes}, got "
+                f"{len(activations)}."
             )
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}.")
-        shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
-        self.n_coef_params = sum(i * o for i, o in shapes)
-        n_params = self.n_coef_params + sum(self.layer_sizes[1:])
-        self.params = np.zeros(n_params, dtype=self.dtype)
-        self.grad = np.zeros(n_params, dtype=self.dtype)
-        self.coefs, self.intercepts = _layer_views(self.params, shapes)
-        self.coef_grads, self.intercept_grads = _layer_views(self.grad, shapes)
-        n_hidden = len(self.activations) - 1
-        self.dropout = [0.0] * n_hidden if dropout is None else [float(r) for r in dropout]
-        if len(self.dropout) != n_hidden or not all(0 <= r < 1 for r in self.dropout):
+        n_hidden = len(sizes) - 2
+        rates = [0.0] * n_hidden if dropout is None else [float(r) for r in dropout]
+        if len(rates) != n_hidden or not all(0 <= r < 1 for r in rates):
             raise ValueError(
                 f"Need one dropout rate in [0, 1) per hidden layer ({n_hidden}), "
                 f"got {dropout!r}."
             )
-        self._capacity = 0
-        self._penalty_scratch = None
+        layers = []
+        for i, (units, activation) in enumerate(zip(sizes[1:], activations)):
+            layers.append(Dense(int(units), activation))
+            if i < n_hidden and rates[i]:
+                layers.append(Dropout(rates[i]))
+        return cls(layers, (int(sizes[0]),), dtype)
+
+    # ---------------------------------------------------------- structure
+    @property
+    def output_activation(self):
+        """The output layer's :class:`~skdl.activations.Activation`."""
+        return self.layers[-1].activation_
 
     @property
-    def n_layers(self):
-        """Number of layers including input and output."""
-        return len(self.layer_sizes)
+    def has_dropout(self):
+        """Whether a training pass draws dropout masks."""
+        return any(isinstance(layer, Dropout) and layer.rate > 0 for layer in self.layers)
+
+    @property
+    def dense_layers(self):
+        """The :class:`~skdl.layers.Dense` layers, in order."""
+        return [layer for layer in self.layers if isinstance(layer, Dense)]
+
+    @property
+    def layer_sizes(self):
+        """Units of the Dense layers, input features first: for a stack of
+        Dense layers, the ``layer_sizes`` :meth:`from_sizes` takes."""
+        return [self.n_features, *(layer.units for layer in self.dense_layers)]
+
+    @property
+    def activations(self):
+        """Activations of the Dense layers, the output's last: for a stack of
+        Dense layers, the ``activations`` :meth:`from_sizes` takes."""
+        return [layer.activation_ for layer in self.dense_layers]
+
+    @property
+    def coefs(self):
+        """The Dense layers' kernels (views into ``params``), as scikit-learn's
+        ``coefs_``."""
+        return [layer.kernel for layer in self.dense_layers]
+
+    @property
+    def intercepts(self):
+        """The Dense layers' biases (views into ``params``), as scikit-learn's
+        ``intercepts_``."""
+        return [layer.bias for layer in self.dense_layers]
+
+    @property
+    def coef_grads(self):
+        """Views into ``grad`` of the Dense layers' kernels."""
+        return [layer.gradients[0] for layer in self.dense_layers]
+
+    @property
+    def intercept_grads(self):
+        """Views into ``grad`` of the Dense layers' biases."""
+        return [layer.gradients[1] for layer in self.dense_layers]
+
+    def weight_views(self, flat):
+        """Each layer's weights as views into ``flat``.
+
+        Parameters
+        ----------
+        flat : ndarray of shape (n_params,)
+            A vector in the layout of ``params`` (``params``, ``grad``, an
+            optimizer's state, a direction).
+
+        Returns
+        -------
+        list of list of ndarray
+            Per layer, one view per weight, in Keras's order and shapes.
+        """
+        penalised_at, other_at = 0, self.n_coef_params
+        views = []
+        for per_layer in self._specs:
+            layer_views = []
+            for spec in per_layer:
+                start = penalised_at if spec.penalised else other_at
+                layer_views.append(flat[start : start + spec.size].reshape(spec.shape))
+                if spec.penalised:
+                    penalised_at += spec.size
+                else:
+                    other_at += spec.size
+            views.append(layer_views)
+        return views
+
+    def get_weights(self):
+        """Copies of all weights, layer after layer, as Keras's
+        ``Model.get_weights``.
+
+        Returns
+        -------
+        list of ndarray
+        """
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights):
+        """Copy weights into ``params``, all checked before any is copied.
+
+        Parameters
+        ----------
+        weights : sequence of array-like
+            Layer after layer, each layer's in its :meth:`Layer.get_weights`
+            order (as Keras's ``Model.set_weights``).
+
+        Raises
+        ------
+        ValueError
+            If the number of arrays or any shape does not fit the layers.
+        """
+        targets = [w for per_layer in self.weight_views(self.params) for w in per_layer]
+        weights = list(weights)
+        shapes = [np.shape(w) for w in weights]
+        if shapes != [t.shape for t in targets]:
+            raise ValueError(
+                f"Weights of shapes {shapes} do not fit the layers, which need "
+                f"{[t.shape for t in targets]}."
+            )
+        for target, source in zip(targets, weights):
+            target[...] = source
 
     def initialize(self, random_state, scheme="glorot"):
         """Draw fresh weights.
@@ -117,10 +310,12 @@ class Network:
         random_state : numpy.random.RandomState
             Source of randomness.
         scheme : {"glorot", "zeros"}, default="glorot"
-            ``"glorot"`` draws each layer uniformly in ``+-sqrt(f / (fan_in +
-            fan_out))`` with ``f = 2`` when the layer feeds a sigmoid and 6
-            otherwise; ``"zeros"`` sets every weight to zero (the classic
-            perceptron start).
+            ``"glorot"`` draws each layer's kernel then bias uniformly in
+            ``+-sqrt(f / (fan_in + fan_out))``, layer after layer, as
+            scikit-learn's MLP does: ``f = 2`` when the layer's activation
+            (for the output layer, the last hidden layer's) is a sigmoid,
+            and 6 otherwise. ``"zeros"`` sets every weight to zero (the
+            classic perceptron start).
 
         Raises
         ------
@@ -132,79 +327,42 @@ class Network:
         if scheme == "zeros":
             self.params[:] = 0
             return
-        hidden = self.activations[:-1] or self.activations
-        for i, (coef, intercept) in enumerate(zip(self.coefs, self.intercepts)):
-            fed = hidden[min(i, len(hidden) - 1)]
-            factor = 2.0 if isinstance(fed, Sigmoid) else 6.0
-            bound = np.sqrt(factor / (coef.shape[0] + coef.shape[1]))
-            coef[...] = random_state.uniform(-bound, bound, coef.shape)
-            intercept[...] = random_state.uniform(-bound, bound, intercept.shape)
+        weighted = [layer for layer, specs in zip(self.layers, self._specs) if specs]
+        hidden = weighted[:-1] or weighted
+        for i, layer in enumerate(weighted):
+            fed = getattr(hidden[min(i, len(hidden) - 1)], "activation_", None)
+            layer.initialize(random_state, 2.0 if isinstance(fed, Sigmoid) else 6.0)
 
-    def set_weights(self, coefs, intercepts):
-        """Copy per-layer weights into ``params``, all checked before any is copied.
-
-        Parameters
-        ----------
-        coefs : sequence of array-like
-            One ``(n_in, n_out)`` matrix per layer, as in :attr:`coefs`.
-        intercepts : sequence of array-like
-            One ``(n_out,)`` vector per layer, as in :attr:`intercepts`.
-
-        Raises
-        ------
-        ValueError
-            If any shape does not fit its layer.
-        """
-        sources = list(coefs) + list(intercepts)
-        targets = self.coefs + self.intercepts
-        shapes = [np.shape(src) for src in sources]
-        if shapes != [dst.shape for dst in targets]:
-            raise ValueError(
-                f"Weights of shapes {shapes} do not fit the layers, which need "
-                f"{[dst.shape for dst in targets]}."
-            )
-        for dst, src in zip(targets, sources):
-            dst[...] = src
-
+    # ------------------------------------------------------------- passes
     def forward(self, X, return_logits=False):
         """Outputs for ``X`` at the current weights, in fresh arrays.
 
         Parameters
         ----------
-        X, return_logits
-            As in :func:`forward`, which this calls with the network's
-            weights and activations.
+        X : ndarray or sparse matrix of shape (n_samples, n_features)
+        return_logits : bool, default=False
+            Also return the output layer's pre-activation.
 
         Returns
         -------
-        out, logits
-            As from :func:`forward`.
+        out : ndarray of shape (n_samples, n_outputs)
+        logits : ndarray, only when ``return_logits``
 
         Raises
         ------
         ValueError
-            As :func:`forward`.
+            Before any computation, if ``X`` is not a 2-D array or sparse
+            matrix of numbers with ``n_features`` columns.
         """
-        return forward(X, self.coefs, self.intercepts, self.activations, return_logits)
+        return _predict(self.layers, self.input_shape, X, return_logits)
 
     def _ensure_buffers(self, n_rows):
         if n_rows <= self._capacity:
             return
-        self._z, self._a, self._delta = [], [], []
-        last = len(self.activations) - 1
-        for i, act in enumerate(self.activations):
-            units = self.layer_sizes[i + 1]
-            z = np.empty((n_rows, units), dtype=self.dtype)
-            separate = act.needs_input or i == last
-            self._z.append(z)
-            self._a.append(np.empty_like(z) if separate else z)
-            self._delta.append(np.empty_like(z))
-        self._ones = np.ones(n_rows, dtype=self.dtype)
-        self._uniform, self._kept, self._dropped = [], [], []
-        for rate, a in zip(self.dropout, self._a):
-            self._uniform.append(np.empty_like(a) if rate else None)
-            self._kept.append(np.empty(a.shape, dtype=bool) if rate else None)
-            self._dropped.append(np.empty_like(a) if rate else None)
+        for i, layer in enumerate(self.layers):
+            layer.allocate(n_rows, needs_input_gradient=i > self._first_weighted)
+        self._out = np.empty((n_rows, self.n_outputs), dtype=self.dtype)
+        self._delta = np.empty_like(self._out)
         self._capacity = n_rows
 
     def loss_and_gradient(
@@ -242,68 +400,42 @@ class Network:
         ------
         ValueError
             Before any computation, if ``X`` is not a 2-D array or sparse
-            matrix of numbers with at least one row and one column per input
-            unit, ``Y`` is not of shape ``(n_samples, n_outputs)``,
+            matrix of numbers with at least one row and ``n_features``
+            columns, ``Y`` is not of shape ``(n_samples, n_outputs)``,
             ``sample_weight`` is not of shape ``(n_samples,)``, either holds
             other than numbers, or the weights do not sum to a positive,
             finite number.
         """
-        X = _check_X(X, self.layer_sizes[0])
+        X = _check_X(X, self.input_shape)
         Y, sample_weight, weight_sum = self._check_targets(X, Y, sample_weight)
         n = X.shape[0]
         self._ensure_buffers(n)
-        zs = [z[:n] for z in self._z]
-        As = [a[:n] for a in self._a]
-        deltas = [d[:n] for d in self._delta]
-        last = len(self.activations) - 1
-
-        out_act = self.activations[last]
+        output_layer, out_act = self.layers[-1], self.output_activation
         fused = _is_canonical_pair(loss, out_act)
 
-        # forward; inputs[i] is what layer i multiplies (after dropout)
-        dropping = [bool(rate) and dropout_rng is not None for rate in self.dropout]
-        inputs = [X]
-        for i, act in enumerate(self.activations):
-            _matmul_into(inputs[i], self.coefs[i], zs[i])
-            if act.kernel is not None and self._a[i] is self._z[i]:
-                kernels.bias_forward(zs[i], self.intercepts[i], act.kernel)
-            else:
-                zs[i] += self.intercepts[i]
-                if not (i == last and fused):  # the fused step below activates it
-                    act.forward(zs[i], As[i])
-            if i < last:
-                inputs.append(self._drop(i, n, As[i], dropout_rng) if dropping[i] else As[i])
+        x = _shaped(X, self.input_shape, self.dtype)
+        for layer in self.layers[:-1]:
+            x = layer.forward(x, dropout_rng)
+        z = output_layer.forward(x, activate=False)
 
         # loss value and output delta dL/dz, already weighted and averaged
-        delta = deltas[last]
+        out, delta = self._out[:n], self._delta[:n]
         if fused:
-            value = loss.canonical_step(
-                Y, zs[last], out_act, As[last], delta, sample_weight, weight_sum
-            )
+            value = loss.canonical_step(Y, z, out_act, out, delta, sample_weight, weight_sum)
         else:
-            value = loss.value(Y, As[last], sample_weight)
-            delta[...] = loss.gradient(Y, As[last])
-            out_act.backward(delta, zs[last], As[last])
+            out_act.forward(z, out)
+            value = loss.value(Y, out, sample_weight)
+            delta[...] = loss.gradient(Y, out)
+            out_act.backward(delta, z, out)
             kernels.scale_rows(delta, sample_weight, weight_sum)
         coefs_flat = self.params[: self.n_coef_params]
         penalise = include_penalty and alpha
         if penalise:
             value += 0.5 * alpha * float(np.dot(coefs_flat, coefs_flat)) / weight_sum
 
-        # backward
-        for i in range(last, -1, -1):
-            _matmul_into(inputs[i].T, deltas[i], self.coef_grads[i])
-            # column sums as a BLAS matrix-vector product: several times
-            # faster than np.sum(axis=0) on these shapes
-            np.dot(self._ones[:n], deltas[i], out=self.intercept_grads[i])
-            if i > 0:
-                np.matmul(deltas[i], self.coefs[i].T, out=deltas[i - 1])
-                if dropping[i - 1]:
-                    deltas[i - 1] *= self._kept[i - 1][:n]
-                    deltas[i - 1] *= 1.0 / (1.0 - self.dropout[i - 1])
-                self.activations[i - 1].backward(
-                    deltas[i - 1], zs[i - 1], As[i - 1]
-                )
+        delta = output_layer.backward(delta, from_logits=True)
+        for layer in reversed(self.layers[self._first_weighted : -1]):
+            delta = layer.backward(delta)
         if penalise:
             if self._penalty_scratch is None:
                 self._penalty_scratch = np.empty_like(coefs_flat)
@@ -317,7 +449,7 @@ class Network:
         """``Y`` and ``sample_weight`` as arrays of the network's dtype, and
         the weights' sum, once checked to fit ``X`` (already checked) and the
         output layer."""
-        n_samples, n_outputs = X.shape[0], self.layer_sizes[-1]
+        n_samples, n_outputs = X.shape[0], self.n_outputs
         if n_samples == 0:
             raise ValueError(
                 f"X has 0 rows (shape {X.shape}); a batch needs at least one."
@@ -348,15 +480,6 @@ class Network:
             )
         return Y, sample_weight, weight_sum
 
-    def _drop(self, i, n, a, rng):
-        """Inverted dropout of hidden layer ``i``'s outputs into a buffer."""
-        uniform, kept, dropped = self._uniform[i][:n], self._kept[i][:n], self._dropped[i][:n]
-        rng.random(out=uniform, dtype=self.dtype.type)
-        np.greater_equal(uniform, self.dropout[i], out=kept)
-        np.multiply(a, kept, out=dropped)
-        dropped *= 1.0 / (1.0 - self.dropout[i])
-        return dropped
-
     def objective(self, flat_params, X, Y, loss, alpha=0.0, sample_weight=None):
         """Objective and its gradient at ``flat_params``, for scipy.optimize.
 
@@ -385,7 +508,7 @@ class Network:
                 f"flat_params has shape {np.shape(flat_params)}, but the network has "
                 f"{self.params.size} parameters: it needs shape {self.params.shape}."
             )
-        X = _check_X(X, self.layer_sizes[0])
+        X = _check_X(X, self.input_shape)
         self._check_targets(X, Y, sample_weight)
         self.params[:] = flat_params
         value = self.loss_and_gradient(X, Y, loss, alpha, sample_weight)
@@ -393,13 +516,13 @@ class Network:
 
 
 def forward(X, coefs, intercepts, activations, return_logits=False):
-    """Network outputs for ``X``, computed in fresh arrays.
+    """Outputs of a stack of Dense layers for ``X``, in fresh arrays.
 
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_samples, n_features)
     coefs, intercepts : list of ndarray
-        Per-layer weights.
+        Per-layer weights, as scikit-learn's ``coefs_`` and ``intercepts_``.
     activations : list of Activation
         One per layer after the input.
     return_logits : bool, default=False
@@ -429,34 +552,85 @@ def forward(X, coefs, intercepts, activations, return_logits=False):
         )
     shapes = [np.shape(c) for c in coefs]
     fan_in = shapes[0][0] if len(shapes[0]) == 2 else None
-    for i, (shape, intercept) in enumerate(zip(shapes, intercepts)):
+    layers = []
+    for i, (shape, intercept, activation) in enumerate(zip(shapes, intercepts, activations)):
         if len(shape) != 2 or shape[0] != fan_in or np.shape(intercept) != shape[1:]:
             raise ValueError(
                 f"The layers do not chain: coefs have shapes {shapes} and intercepts "
                 f"{[np.shape(b) for b in intercepts]} (layer {i} needs coefs of shape "
                 f"({fan_in}, n_out) and intercepts of shape (n_out,))."
             )
+        layer = Dense(shape[1], activation)
+        layer.build((fan_in,), np.result_type(coefs[i]))
+        layer.bind([coefs[i], intercept], None)
+        layers.append(layer)
         fan_in = shape[1]
-    a = _check_X(X, shapes[0][0])
-    last = n_layers - 1
-    for i, act in enumerate(activations):
-        z = a @ coefs[i]
-        if i < last and act.kernel is not None and not act.needs_input:
-            # X of another dtype than the weights gives z in the wider one
-            kernels.bias_forward(z, np.asarray(intercepts[i], dtype=z.dtype), act.kernel)
-            a = z
-            continue
-        z += intercepts[i]
-        if i == last:
-            out = np.empty_like(z)
-            act.forward(z, out)
-            return (out, z) if return_logits else out
-        if act.needs_input:
-            a = np.empty_like(z)
-            act.forward(z, a)
-        else:
-            act.forward(z, z)
-            a = z
+    return _predict(layers, (shapes[0][0],), X, return_logits)
+
+
+def predict_layers(layers, input_shape, X, return_logits=False):
+    """Outputs of built layers (the output Dense layer last) for ``X``, in
+    fresh arrays, as :meth:`Network.forward` gives them.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        Built layers holding weights, such as an estimator's ``layers_``.
+    input_shape : tuple of int
+        Shape of one sample.
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    return_logits : bool, default=False
+
+    Returns
+    -------
+    out : ndarray of shape (n_samples, n_outputs)
+    logits : ndarray, only when ``return_logits``
+    """
+    return _predict(layers, tuple(input_shape), X, return_logits)
+
+
+def _predict(layers, input_shape, X, return_logits):
+    X = _check_X(X, input_shape)
+    if len(input_shape) > 1 and X.shape[0] > PREDICT_CHUNK:
+        parts = [
+            _predict(layers, input_shape, X[start : start + PREDICT_CHUNK], return_logits)
+            for start in range(0, X.shape[0], PREDICT_CHUNK)
+        ]
+        if return_logits:
+            return tuple(np.concatenate(p) for p in zip(*parts))
+        return np.concatenate(parts)
+    x = _shaped(X, input_shape, np.result_type(X.dtype, np.float32))
+    for layer in layers[:-1]:
+        x = layer.predict(x)
+    z = layers[-1].predict(x, activate=False)
+    out = np.empty_like(z)
+    layers[-1].activation_.forward(z, out)
+    return (out, z) if return_logits else out
+
+
+def _check_shape(input_shape):
+    """``input_shape`` as a tuple of positive ints."""
+    try:
+        shape = tuple(input_shape)
+    except TypeError:
+        shape = None
+    if not shape or not all(
+        isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1 for s in shape
+    ):
+        raise ValueError(
+            f"input_shape must be a tuple of positive integers (one sample's shape), "
+            f"got {input_shape!r}."
+        )
+    return tuple(int(s) for s in shape)
+
+
+def _shaped(X, input_shape, dtype):
+    """Rows of ``X`` (already checked) as samples of ``input_shape``, of
+    ``dtype`` when they are images (flat rows go to the matrix products as
+    they are, which cast them)."""
+    if len(input_shape) == 1:
+        return X
+    return np.ascontiguousarray(X, dtype=dtype).reshape(X.shape[0], *input_shape)
 
 
 def _numbers(name, values):
@@ -469,9 +643,16 @@ def _numbers(name, values):
     return array
 
 
-def _check_X(X, n_features):
+def _check_X(X, input_shape):
     """``X`` as an array or sparse matrix, refused unless it is 2-D, of
-    numbers, with ``n_features`` columns."""
+    numbers, with one column per entry of a sample of ``input_shape``
+    (sparse only when that shape is flat)."""
+    n_features = int(np.prod(input_shape, dtype=np.int64))
+    if sp.issparse(X) and len(input_shape) > 1:
+        raise ValueError(
+            f"X is a sparse matrix, but samples of shape {input_shape} need dense "
+            "input; convert it with X.toarray()."
+        )
     if not sp.issparse(X):
         X = _numbers("X", X)
     elif X.dtype.kind not in "biuf":
@@ -484,29 +665,12 @@ def _check_X(X, n_features):
             "Reshape one sample with X.reshape(1, -1)."
         )
     if X.shape[1] != n_features:
-        raise ValueError(
-            f"X has {X.shape[1]} features (shape {X.shape}), but the input layer has "
-            f"{n_features} units."
+        takes = (
+            f"the input layer has {n_features} units" if len(input_shape) == 1
+            else f"the network takes {n_features}: samples of shape {input_shape}"
         )
+        raise ValueError(f"X has {X.shape[1]} features (shape {X.shape}), but {takes}.")
     return X
-
-
-def _layer_views(flat, shapes):
-    coefs, intercepts, start = [], [], 0
-    for n_in, n_out in shapes:
-        coefs.append(flat[start : start + n_in * n_out].reshape(n_in, n_out))
-        start += n_in * n_out
-    for _, n_out in shapes:
-        intercepts.append(flat[start : start + n_out])
-        start += n_out
-    return coefs, intercepts
-
-
-def _matmul_into(a, b, out):
-    if sp.issparse(a) or sp.issparse(b):
-        out[...] = a @ b
-    else:
-        np.matmul(a, b, out=out)
 
 
 def _is_canonical_pair(loss, activation):

@@ -362,7 +362,7 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         trains = carries_weight(sample_weight, incremental)
         Y = self._encode_targets(y, X.dtype)
         rng = check_random_state(self.random_state)
-        network = Network([X.shape[1], Y.shape[1]], self._layer_activations, X.dtype)
+        network = Network.from_sizes([X.shape[1], Y.shape[1]], self._layer_activations, X.dtype)
         if first_pass:
             self.loss_curve_ = []
             if _flat_at_zero(self._layer_activations[0]):
@@ -370,7 +370,7 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
                 # vanishes and never move
                 network.initialize(rng)
         else:
-            network.set_weights([self._dense_coef().T], [self.intercept_])
+            network.set_weights([self._dense_coef().T, self.intercept_])
         n_before = len(self.loss_curve_)
         if not trains:
             n_iter = 0
@@ -585,8 +585,8 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         activation = self._layer_activations[0]
         if isinstance(activation, Step):
             activation = get_activation("identity")
-        network = Network([X.shape[1], Y.shape[1]], [activation], X.dtype)
-        network.set_weights([self._dense_coef().T], [self.intercept_])
+        network = Network.from_sizes([X.shape[1], Y.shape[1]], [activation], X.dtype)
+        network.set_weights([self._dense_coef().T, self.intercept_])
         return network, X, Y, self._loss, self._alpha_l2(), sample_weight
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -752,6 +752,10 @@ class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimato
         if scores.ndim == 1:
             return self.classes_[(scores > 0).astype(int)]
         return self.classes_[np.argmax(scores, axis=1)]
+
+    def _accepted_sparse(self):
+        """The sparse formats ``X`` may come in."""
+        return ["csr", "csc"]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -22,7 +22,6 @@ from sklearn.utils.validation import _check_sample_weight, check_array, check_is
 
 from ._base import carries_weight
 from .activations import Step, get_activation
-from .network import Network
 
 __all__ = [
     "plot_loss_curve",
@@ -433,16 +432,23 @@ def loss_landscape(est, X, y, *, sample_weight=None, resolution=25, span=1.0,
 
 
 def _filter_normalised_direction(network, rng):
-    """A Gaussian direction over ``network``'s flat weights, each filter scaled
-    to the norm of the network's own filter, intercepts zero."""
-    direction = Network(network.layer_sizes, network.activations, network.dtype)
-    direction.params[:] = rng.standard_normal(direction.params.size)
-    for coef, fitted in zip(direction.coefs, network.coefs):
-        norms = np.linalg.norm(coef, axis=0)
-        coef *= np.linalg.norm(fitted, axis=0) / np.where(norms > 0, norms, 1.0)
-    for intercept in direction.intercepts:
-        intercept[:] = 0
-    return direction.params.copy()
+    """A Gaussian direction over ``network``'s flat weights, each filter of
+    each kernel (its last axis: a unit or an output channel) scaled to the
+    norm of the network's own filter, biases zero."""
+    direction = rng.standard_normal(network.params.size).astype(network.dtype)
+    fitted = network.weight_views(network.params)
+    for layer, views, weights in zip(network.layers, network.weight_views(direction), fitted):
+        for spec, view, weight in zip(layer.weight_specs(), views, weights):
+            if not spec.penalised:
+                view[...] = 0
+                continue
+            # np.linalg.norm takes at most two axes; a Conv2D kernel has three
+            # before its filters
+            axes = tuple(range(view.ndim - 1))
+            norms = np.sqrt(np.square(view).sum(axis=axes))
+            fitted_norms = np.sqrt(np.square(weight).sum(axis=axes))
+            view *= fitted_norms / np.where(norms > 0, norms, 1.0)
+    return direction
 
 
 def plot_loss_landscape(est, X, y, *, sample_weight=None, ax=None, resolution=25,

@@ -15,6 +15,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from skdl import kernels
 from skdl.activations import ReLU, Softmax, get_activation
 from skdl.losses import get_loss
+from skdl.layers import Dropout
 from skdl.network import Network, forward
 
 from cases import ACTIVATION_NAMES, LOSS_OUTPUT_PAIRS
@@ -75,7 +76,7 @@ def ref_per_sample_loss(name, y, out):
 
 def make_net(sizes, hidden, out, dtype=np.float64, seed=0):
     acts = [get_activation(hidden) for _ in sizes[1:-1]] + [get_activation(out)]
-    net = Network(sizes, acts, dtype)
+    net = Network.from_sizes(sizes, acts, dtype)
     net.initialize(np.random.RandomState(seed))
     return net
 
@@ -109,12 +110,12 @@ LAYOUTS = [[4, 5, 3, 2], [3, 1], [2, 7, 4], [6, 3, 3, 3, 5]]
 
 @pytest.mark.parametrize("sizes", LAYOUTS)
 def test_flat_layout_coefs_then_intercepts(sizes):
-    net = Network(sizes, [get_activation("tanh")] * (len(sizes) - 1))
+    net = Network.from_sizes(sizes, [get_activation("tanh")] * (len(sizes) - 1))
     shapes = list(zip(sizes[:-1], sizes[1:]))
     n_coef = sum(a * b for a, b in shapes)
     assert net.n_coef_params == n_coef
     assert net.params.shape == net.grad.shape == (n_coef + sum(sizes[1:]),)
-    assert net.n_layers == len(sizes)
+    assert len(net.dense_layers) == len(sizes) - 1
 
     net.params[:] = np.arange(net.params.size)
     start = 0
@@ -131,7 +132,7 @@ def test_flat_layout_coefs_then_intercepts(sizes):
 
 @pytest.mark.parametrize("sizes", LAYOUTS)
 def test_views_share_memory_with_flat_vectors(sizes):
-    net = Network(sizes, [get_activation("tanh")] * (len(sizes) - 1))
+    net = Network.from_sizes(sizes, [get_activation("tanh")] * (len(sizes) - 1))
     for view in net.coefs + net.intercepts:
         assert np.shares_memory(view, net.params)
     for view in net.coef_grads + net.intercept_grads:
@@ -302,7 +303,7 @@ def test_forward_with_user_activation():
     rs = np.random.RandomState(0)
     X, Y = rs.normal(size=(7, 4)), rs.normal(size=(7, 2))
     act = get_activation(Softsign())
-    net = Network([4, 5, 3, 2], [act, act, get_activation("identity")])
+    net = Network.from_sizes([4, 5, 3, 2], [act, act, get_activation("identity")])
     net.initialize(np.random.RandomState(0))
     a = X
     for i, (W, b) in enumerate(zip(net.coefs, net.intercepts)):
@@ -445,10 +446,10 @@ def test_fused_path_equals_generic_path(loss_name, out, wrap, weighted):
     sw = rs.uniform(0.2, 2.0, n) if weighted else None
     fused = make_net([4, 5, 4, k], "tanh", out, seed=8)
     if wrap == "loss":
-        generic = Network(fused.layer_sizes, fused.activations)
+        generic = Network.from_sizes(fused.layer_sizes, fused.activations)
         generic_loss = get_loss(_WrappedLoss(loss_name))
     else:
-        generic = Network(
+        generic = Network.from_sizes(
             fused.layer_sizes,
             fused.activations[:-1] + [get_activation(_WrappedActivation(out))],
         )
@@ -468,8 +469,8 @@ def test_fused_value_is_clipped_as_scikit_learns_for_saturated_logits(loss_name,
     # scikit-learn does, and its gradient p - y stays finite
     rs = np.random.RandomState(0)
     X = rs.normal(size=(8, 3))
-    net = Network([3, 3], [get_activation(out)])
-    net.set_weights([rs.normal(scale=200.0, size=(3, 3))], [np.zeros(3)])
+    net = Network.from_sizes([3, 3], [get_activation(out)])
+    net.set_weights([rs.normal(scale=200.0, size=(3, 3)), np.zeros(3)])
     z = X @ net.coefs[0]
     eps = np.finfo(np.float64).eps
     # make every sample badly wrong so losses are large
@@ -525,7 +526,7 @@ def test_buffers_reused_for_smaller_and_grown_for_larger_batches():
     net = make_net([4, 5, 4, 3], "relu", "softmax", seed=2)
 
     def fresh_result(rows, sw=None):
-        fresh = Network(net.layer_sizes, net.activations)
+        fresh = Network.from_sizes(net.layer_sizes, net.activations)
         fresh.params[:] = net.params
         return fresh.loss_and_gradient(X[rows], Y[rows], loss, 0.1, sw), fresh.grad.copy()
 
@@ -541,12 +542,12 @@ def test_buffers_reused_for_smaller_and_grown_for_larger_batches():
         np.testing.assert_allclose(net.grad, want_grad, rtol=1e-12, atol=1e-15)
         if n <= capacity:
             # reused, not reallocated
-            assert all(a is b for a, b in zip(net._z, buffers))
+            assert all(layer._z is b for layer, b in zip(net.layers, buffers))
         else:
             capacity = n
-            buffers = list(net._z)
+            buffers = [layer._z for layer in net.layers]
         assert net._capacity == capacity
-        assert net._z[0].shape[0] == capacity
+        assert net.layers[0]._z.shape[0] == capacity
 
 
 # ------------------------------------------------------------ sparse input
@@ -573,11 +574,11 @@ def test_sparse_input_equals_dense(container, weighted):
 
 # ------------------------------------------------------------ validation
 def test_set_weights_copies_values():
-    net = Network([4, 5, 2], [get_activation("relu"), get_activation("identity")])
+    net = Network.from_sizes([4, 5, 2], [get_activation("relu"), get_activation("identity")])
     rs = np.random.RandomState(0)
     coefs = [rs.normal(size=(4, 5)), rs.normal(size=(5, 2))]
     intercepts = [rs.normal(size=5), rs.normal(size=2)]
-    net.set_weights(coefs, intercepts)
+    net.set_weights([coefs[0], intercepts[0], coefs[1], intercepts[1]])
     np.testing.assert_array_equal(
         net.params, np.concatenate([c.ravel() for c in coefs + intercepts])
     )
@@ -587,7 +588,7 @@ def test_set_weights_copies_values():
 
 @pytest.mark.parametrize("bad", ["transposed_coef", "short_intercept", "extra_row"])
 def test_set_weights_shape_mismatch_raises(bad):
-    net = Network([4, 5, 2], [get_activation("relu"), get_activation("identity")])
+    net = Network.from_sizes([4, 5, 2], [get_activation("relu"), get_activation("identity")])
     coefs = [np.ones((4, 5)), np.ones((5, 2))]
     intercepts = [np.ones(5), np.ones(2)]
     if bad == "transposed_coef":
@@ -596,23 +597,23 @@ def test_set_weights_shape_mismatch_raises(bad):
         intercepts[0] = np.ones(4)
     else:
         coefs[0] = np.ones((5, 5))
-    with pytest.raises(ValueError):
-        net.set_weights(coefs, intercepts)
+    with pytest.raises(ValueError, match="do not fit the layers"):
+        net.set_weights([coefs[0], intercepts[0], coefs[1], intercepts[1]])
 
 
 @pytest.mark.parametrize("missing", ["last_intercept", "all_intercepts"])
 def test_set_weights_missing_layer_raises(missing):
-    net = Network([4, 5, 2], [get_activation("relu"), get_activation("identity")])
+    net = Network.from_sizes([4, 5, 2], [get_activation("relu"), get_activation("identity")])
     coefs = [np.ones((4, 5)), np.ones((5, 2))]
-    intercepts = [np.ones(5)] if missing == "last_intercept" else []
-    with pytest.raises(ValueError):
-        net.set_weights(coefs, intercepts)
+    weights = [coefs[0], np.ones(5), coefs[1]] if missing == "last_intercept" else coefs
+    with pytest.raises(ValueError, match="do not fit the layers"):
+        net.set_weights(weights)
 
 
 @pytest.mark.parametrize("n_acts", [0, 1, 3, 4])
 def test_wrong_number_of_activations_raises(n_acts):
     with pytest.raises(ValueError, match="activations"):
-        Network([4, 5, 2], [get_activation("relu")] * n_acts)
+        Network.from_sizes([4, 5, 2], [get_activation("relu")] * n_acts)
 
 
 # ------------------------------------------------------------ objective
@@ -644,7 +645,7 @@ def test_objective_sets_params_and_returns_float64_gradient(dtype):
 
 # ------------------------------------------------------------------ dropout
 def _dropout_network(rates):
-    net = Network([4, 6, 5, 3], [get_activation("tanh"), get_activation("sigmoid"),
+    net = Network.from_sizes([4, 6, 5, 3], [get_activation("tanh"), get_activation("sigmoid"),
                                  get_activation("softmax")], np.float64, dropout=rates)
     net.initialize(np.random.RandomState(0))
     return net
@@ -678,10 +679,11 @@ def test_dropout_gradient_matches_finite_differences():
 
 
 def test_dropout_masks_drop_the_rate_and_rescale_the_rest():
-    net = _dropout_network([0.25, 0.0])
+    layer = Dropout(0.25)
+    layer.build((6,))
+    layer.allocate(4000)
     a = np.full((4000, 6), 2.0)
-    net._ensure_buffers(4000)
-    dropped = net._drop(0, 4000, a, np.random.default_rng(0))
+    dropped = layer.forward(a, np.random.default_rng(0))
     assert abs(np.mean(dropped == 0) - 0.25) < 0.01
     np.testing.assert_allclose(dropped[dropped != 0], 2.0 / 0.75)
     assert abs(dropped.mean() - 2.0) < 0.05  # inverted dropout keeps the mean
@@ -704,11 +706,11 @@ def test_dropout_rates_are_checked(rates):
 
 
 def test_activations_may_be_given_by_name():
-    by_name = Network([3, 4, 2], ["relu", "softmax"])
-    by_object = Network([3, 4, 2], [ReLU(), Softmax()])
+    by_name = Network.from_sizes([3, 4, 2], ["relu", "softmax"])
+    by_object = Network.from_sizes([3, 4, 2], [ReLU(), Softmax()])
     assert by_name.activations == by_object.activations
     with pytest.raises(ValueError, match="Unknown activation 'rleu'"):
-        Network([3, 4, 2], ["rleu", "softmax"])
+        Network.from_sizes([3, 4, 2], ["rleu", "softmax"])
 
 
 # ------------------------------------------------ inputs checked before work
@@ -849,7 +851,7 @@ def test_forward_of_float64_rows_through_float32_weights(backend):
 ])
 def test_network_refuses_layouts_it_cannot_build(sizes, dtype, message):
     with pytest.raises(ValueError, match=message):
-        Network(sizes, ["identity"] * (len(sizes) - 1) or ["identity"], dtype)
+        Network.from_sizes(sizes, ["identity"] * (len(sizes) - 1) or ["identity"], dtype)
 
 
 def test_initialize_refuses_an_unknown_scheme():

@@ -1,0 +1,316 @@
+"""The contract every layer of the engine keeps.
+
+A layer is built once its input shape is known: :meth:`Layer.build` checks
+that it fits, fixes its output shape and lists the weights it needs. The
+network then hands it views into its single flat parameter and gradient
+vectors (:meth:`Layer.bind`), so that every optimizer, L-BFGS and the L2
+penalty see all layers' weights as one vector.
+
+Training passes run over preallocated per-batch buffers
+(:meth:`Layer.allocate`, :meth:`Layer.forward`, :meth:`Layer.backward`);
+predictions run through :meth:`Layer.predict` in fresh arrays, so that
+several threads may predict at once.
+
+Shapes are of one sample and channels-last: ``(n_features,)`` for flat
+rows, ``(height, width, channels)`` for images. Arrays passed between
+layers carry the batch in front: ``(n_samples, *shape)``.
+
+This module knows nothing of scikit-learn.
+"""
+
+import inspect
+import numbers
+
+import numpy as np
+
+from ..activations import get_activation
+
+__all__ = ["Layer", "WeightSpec"]
+
+
+class WeightSpec:
+    """What one weight array of a layer is.
+
+    Parameters
+    ----------
+    name : str
+        Keras's name for it (``"kernel"``, ``"bias"``, ...).
+    shape : tuple of int
+        Its shape, in Keras's layout.
+    penalised : bool
+        Whether the L2 penalty applies to it (kernels yes, biases no).
+    """
+
+    def __init__(self, name, shape, penalised):
+        self.name = name
+        self.shape = tuple(int(s) for s in shape)
+        self.penalised = bool(penalised)
+
+    @property
+    def size(self):
+        """Number of entries."""
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __repr__(self):
+        return f"WeightSpec({self.name!r}, {self.shape}, penalised={self.penalised})"
+
+
+class Layer:
+    """Base class of the engine's layers.
+
+    A subclass stores its hyperparameters in ``__init__`` under the names of
+    its arguments (as scikit-learn estimators do, so that :meth:`get_config`
+    and ``repr`` list them) and implements :meth:`_build`, :meth:`forward`,
+    :meth:`backward` and :meth:`predict`; a layer with weights also
+    overrides :meth:`weight_specs` and :meth:`initialize`.
+
+    Attributes
+    ----------
+    input_shape : tuple of int
+        Shape of one input sample, set by :meth:`build`.
+    output_shape : tuple of int
+        Shape of one output sample, set by :meth:`build`.
+    """
+
+    def get_config(self):
+        """The layer's hyperparameters.
+
+        Returns
+        -------
+        dict
+            Argument name to value, as given to ``__init__``.
+        """
+        init = type(self).__init__
+        if init is object.__init__:
+            return {}
+        names = list(inspect.signature(init).parameters)[1:]
+        return {name: getattr(self, name) for name in names}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+    # ------------------------------------------------------------ building
+    def build(self, input_shape, dtype=np.float64):
+        """Check that the layer fits ``input_shape`` and fix its output shape.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+            Shape of one input sample.
+        dtype : {np.float32, np.float64}, default=np.float64
+            Dtype of weights and buffers.
+
+        Returns
+        -------
+        tuple of int
+            Shape of one output sample.
+
+        Raises
+        ------
+        ValueError
+            If the hyperparameters are invalid or the layer cannot take
+            inputs of this shape; the message names the layer and the shape.
+        """
+        input_shape = tuple(int(s) for s in input_shape)
+        self.dtype = np.dtype(dtype)
+        self._capacity = 0
+        self.output_shape = tuple(int(s) for s in self._build(input_shape))
+        self.input_shape = input_shape
+        return self.output_shape
+
+    def _build(self, input_shape):
+        """Subclass hook of :meth:`build`: validate, return the output shape."""
+        raise NotImplementedError
+
+    def _refuse(self, problem):
+        """Raise a ValueError naming this layer and ``problem``."""
+        raise ValueError(f"{self!r}: {problem}")
+
+    def weight_specs(self):
+        """The weights the built layer needs, in Keras's order.
+
+        Returns
+        -------
+        list of WeightSpec
+            Empty for a layer without weights.
+        """
+        return []
+
+    def bind(self, weights, gradients):
+        """Take views of the network's flat vectors as the layer's weights.
+
+        Parameters
+        ----------
+        weights : list of ndarray
+            One array per :meth:`weight_specs` entry, of its shape.
+        gradients : list of ndarray or None
+            Where backward passes write each weight's gradient; None for a
+            layer that only predicts.
+        """
+        self.weights = list(weights)
+        self.gradients = None if gradients is None else list(gradients)
+
+    def get_weights(self):
+        """Copies of the layer's weights, in Keras's order and shapes.
+
+        Returns
+        -------
+        list of ndarray
+            Empty for a layer without weights or one not yet built.
+        """
+        return [w.copy() for w in getattr(self, "weights", [])]
+
+    def set_weights(self, weights):
+        """Copy ``weights`` into the layer, all checked before any is copied.
+
+        Parameters
+        ----------
+        weights : list of array-like
+            In the order and shapes of :meth:`get_weights`.
+
+        Raises
+        ------
+        ValueError
+            If the number of arrays or any shape does not fit the layer.
+        """
+        targets = getattr(self, "weights", [])
+        weights = list(weights)
+        shapes = [np.shape(w) for w in weights]
+        expected = [t.shape for t in targets]
+        if shapes != expected:
+            self._refuse(
+                f"set_weights got arrays of shapes {shapes}, but the layer needs "
+                f"{expected}."
+            )
+        for target, source in zip(targets, weights):
+            target[...] = source
+
+    def initialize(self, random_state, factor=6.0):
+        """Draw fresh weights: a no-op for a layer without weights.
+
+        Parameters
+        ----------
+        random_state : numpy.random.RandomState
+            Source of randomness.
+        factor : float, default=6.0
+            Glorot's factor (see :func:`glorot_uniform`).
+        """
+
+    # ------------------------------------------------------------- passes
+    def allocate(self, n_rows, needs_input_gradient=True):
+        """Make per-batch buffers for batches of up to ``n_rows`` rows.
+
+        Parameters
+        ----------
+        n_rows : int
+            Largest batch to come.
+        needs_input_gradient : bool, default=True
+            Whether :meth:`backward` must return the gradient with respect
+            to the input (False for the first layer).
+        """
+        self._capacity = n_rows
+        self._needs_input_gradient = needs_input_gradient
+
+    def forward(self, x, rng=None):
+        """Training pass over one batch, into the layer's buffers.
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, *input_shape)
+            The batch; kept for :meth:`backward`.
+        rng : numpy.random.Generator, default=None
+            Source of randomness for layers that draw (dropout); None runs
+            them as at prediction time.
+
+        Returns
+        -------
+        ndarray of shape (n, *output_shape)
+            A buffer of the layer, valid until its next forward pass.
+        """
+        raise NotImplementedError
+
+    def backward(self, delta):
+        """Backward pass of the last :meth:`forward` batch.
+
+        Writes the gradient of the weights into :attr:`gradients`.
+
+        Parameters
+        ----------
+        delta : ndarray of shape (n, *output_shape)
+            Gradient of the objective with respect to the layer's output;
+            the layer may overwrite it.
+
+        Returns
+        -------
+        ndarray of shape (n, *input_shape) or None
+            Gradient with respect to the input, or None when
+            :meth:`allocate` was told it is not needed.
+        """
+        raise NotImplementedError
+
+    def predict(self, x):
+        """The layer's output at prediction time, in a fresh array.
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, *input_shape)
+
+        Returns
+        -------
+        ndarray of shape (n, *output_shape)
+        """
+        raise NotImplementedError
+
+
+def glorot_uniform(random_state, arrays, fan_in, fan_out, factor=6.0):
+    """Fill ``arrays`` in turn from ``U(-b, b)`` with ``b = sqrt(factor /
+    (fan_in + fan_out))``, as scikit-learn's MLP draws its weights (factor
+    2 for layers feeding a sigmoid, 6 otherwise).
+
+    Parameters
+    ----------
+    random_state : numpy.random.RandomState
+    arrays : list of ndarray
+        Filled in place, in order.
+    fan_in, fan_out : int
+    factor : float, default=6.0
+    """
+    bound = np.sqrt(factor / (fan_in + fan_out))
+    for array in arrays:
+        array[...] = random_state.uniform(-bound, bound, array.shape)
+
+
+def resolved_activation(layer):
+    """The :class:`~skdl.activations.Activation` of ``layer.activation``
+    (None: the identity), an unknown one refused naming the layer."""
+    try:
+        return get_activation("identity" if layer.activation is None else layer.activation)
+    except ValueError as error:
+        layer._refuse(str(error))
+
+
+def positive_int(layer, name, value):
+    """``value`` as an int, refused unless a positive integer."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        layer._refuse(f"{name} must be a positive integer, got {value!r}.")
+    return int(value)
+
+
+def int_pair(layer, name, value):
+    """``value`` (an int or a pair of ints) as a pair of positive ints."""
+    pair = (value, value) if isinstance(value, numbers.Integral) else value
+    try:
+        pair = tuple(pair)
+    except TypeError:
+        pair = None
+    if pair is None or len(pair) != 2:
+        layer._refuse(f"{name} must be a positive integer or a pair of them, got {value!r}.")
+    return tuple(positive_int(layer, name, v) for v in pair)
+
+
+def padding_option(layer, value):
+    """``value`` checked to be ``"valid"`` or ``"same"``."""
+    if not (isinstance(value, str) and value in ("valid", "same")):
+        layer._refuse(f"padding must be 'valid' or 'same', got {value!r}.")
+    return value

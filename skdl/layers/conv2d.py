@@ -1,0 +1,268 @@
+"""The 2-D convolution layer, channels-last."""
+
+import numpy as np
+
+from .. import kernels
+from .base import (
+    Layer,
+    WeightSpec,
+    glorot_uniform,
+    int_pair,
+    padding_option,
+    positive_int,
+    resolved_activation,
+)
+
+__all__ = ["Conv2D"]
+
+
+class Conv2D(Layer):
+    """2-D convolution (cross-correlation, as in every framework) over
+    channels-last images, then an activation.
+
+    ``out[n, i, j, f] = activation(bias[f] + sum_{u, v, c}
+    x[n, i * sh + u - top, j * sw + v - left, c] * kernel[u, v, c, f])``,
+    where cells outside the image count as 0.
+
+    Parameters
+    ----------
+    filters : int
+        Number of output channels.
+    kernel_size : int or pair of int
+        Window height and width.
+    strides : int or pair of int, default=1
+        Step of the window down and across.
+    padding : {"valid", "same"}, default="valid"
+        ``"valid"`` keeps windows inside the image; ``"same"`` pads with
+        zeros so that the output has ``ceil(size / stride)`` rows and
+        columns, the odd extra row or column at the bottom or right (as
+        TensorFlow).
+    activation : str, Activation or object, default=None
+        Anything :func:`skdl.activations.get_activation` takes; None is the
+        identity.
+
+    Attributes
+    ----------
+    kernel : ndarray of shape (kernel_height, kernel_width, in_channels, filters)
+        Weights of the built layer, in Keras's layout.
+    bias : ndarray of shape (filters,)
+    activation_ : Activation
+
+    Notes
+    -----
+    Training passes copy each window into a row of a per-batch matrix
+    (im2col) and multiply it by the kernel in one BLAS product; the
+    backward pass multiplies by the kernel's transpose and adds the rows
+    back into the image (col2im).
+
+    Examples
+    --------
+    >>> from skdl.layers import Conv2D
+    >>> Conv2D(8, 3, padding="same").build((28, 28, 1))
+    (28, 28, 8)
+    >>> Conv2D(8, 5, strides=2).build((28, 28, 1))
+    (12, 12, 8)
+    """
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None):
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.strides = strides
+        self.padding = padding
+        self.activation = activation
+
+    def _build(self, input_shape):
+        filters = positive_int(self, "filters", self.filters)
+        self._window = int_pair(self, "kernel_size", self.kernel_size)
+        self._steps = int_pair(self, "strides", self.strides)
+        padding = padding_option(self, self.padding)
+        if len(input_shape) != 3:
+            self._refuse(
+                "needs images of shape (height, width, channels), got input of shape "
+                f"{input_shape}; give the estimator input_shape=(height, width, channels)."
+            )
+        self._out_size, self._pads = window_geometry(
+            self, input_shape, self._window, self._steps, padding, "kernel_size"
+        )
+        self.activation_ = resolved_activation(self)
+        return (*self._out_size, filters)
+
+    def weight_specs(self):
+        """``[kernel (kh, kw, in_channels, filters), bias (filters,)]``.
+
+        Returns
+        -------
+        list of WeightSpec
+        """
+        channels, filters = self.input_shape[2], self.output_shape[2]
+        return [
+            WeightSpec("kernel", (*self._window, channels, filters), True),
+            WeightSpec("bias", (filters,), False),
+        ]
+
+    def bind(self, weights, gradients):
+        """Take ``[kernel, bias]`` views (see :meth:`Layer.bind`).
+
+        Parameters
+        ----------
+        weights : list of ndarray
+        gradients : list of ndarray or None
+        """
+        super().bind(weights, gradients)
+        self.kernel, self.bias = self.weights
+
+    def initialize(self, random_state, factor=6.0):
+        """Glorot-uniform kernel then bias, with Keras's fans: ``kh * kw *
+        in_channels`` in and ``kh * kw * filters`` out.
+
+        Parameters
+        ----------
+        random_state : numpy.random.RandomState
+        factor : float, default=6.0
+        """
+        cells = self._window[0] * self._window[1]
+        fan_in, fan_out = cells * self.input_shape[2], cells * self.output_shape[2]
+        glorot_uniform(random_state, [self.kernel, self.bias], fan_in, fan_out, factor)
+
+    def _window_rows(self, n):
+        """Rows of the im2col matrix for ``n`` samples."""
+        return n * self._out_size[0] * self._out_size[1]
+
+    def _geometry(self):
+        return self._window, self._steps, self._pads, self._out_size
+
+    def allocate(self, n_rows, needs_input_gradient=True):
+        """Buffers for the window matrix, pre-activation, output and input
+        gradient.
+
+        Parameters
+        ----------
+        n_rows : int
+        needs_input_gradient : bool, default=True
+        """
+        super().allocate(n_rows, needs_input_gradient)
+        m, (kh, kw), channels = self._window_rows(n_rows), self._window, self.input_shape[2]
+        self._cols = np.empty((m, kh * kw * channels), dtype=self.dtype)
+        self._z = np.empty((m, self.output_shape[2]), dtype=self.dtype)
+        self._a = np.empty_like(self._z) if self.activation_.needs_input else self._z
+        self._dx = (
+            np.empty((n_rows, *self.input_shape), dtype=self.dtype)
+            if needs_input_gradient else None
+        )
+        self._ones = np.ones(m, dtype=self.dtype)
+
+    def forward(self, x, rng=None):
+        """Training pass (see :meth:`Layer.forward`).
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, height, width, channels)
+        rng : ignored
+
+        Returns
+        -------
+        ndarray of shape (n, out_height, out_width, filters)
+        """
+        n = x.shape[0]
+        m = self._window_rows(n)
+        cols, z = self._cols[:m], self._z[:m]
+        kernels.im2col(x, *self._geometry(), cols)
+        np.matmul(cols, self.kernel.reshape(-1, self.output_shape[2]), out=z)
+        if self.activation_.kernel is not None and not self.activation_.needs_input:
+            kernels.bias_forward(z, self.bias, self.activation_.kernel)
+            a = z
+        else:
+            z += self.bias
+            a = self._a[:m]
+            self.activation_.forward(z, a)
+        return a.reshape(n, *self.output_shape)
+
+    def backward(self, delta):
+        """Backward pass (see :meth:`Layer.backward`).
+
+        Parameters
+        ----------
+        delta : ndarray of shape (n, out_height, out_width, filters)
+            Overwritten.
+
+        Returns
+        -------
+        ndarray of shape (n, height, width, channels) or None
+        """
+        n = delta.shape[0]
+        m = self._window_rows(n)
+        d = delta.reshape(m, self.output_shape[2])
+        self.activation_.backward(d, self._z[:m], self._a[:m])
+        kernel_grad, bias_grad = self.gradients
+        cols = self._cols[:m]
+        np.matmul(cols.T, d, out=kernel_grad.reshape(-1, self.output_shape[2]))
+        np.dot(self._ones[:m], d, out=bias_grad)
+        if not self._needs_input_gradient:
+            return None
+        # the window matrix is spent: it takes the windows' gradients
+        np.matmul(d, self.kernel.reshape(-1, self.output_shape[2]).T, out=cols)
+        dx = self._dx[:n]
+        kernels.col2im(cols, *self._geometry(), dx)
+        return dx
+
+    def predict(self, x):
+        """Output in a fresh array (see :meth:`Layer.predict`).
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, height, width, channels)
+
+        Returns
+        -------
+        ndarray of shape (n, out_height, out_width, filters)
+        """
+        n = x.shape[0]
+        x = np.ascontiguousarray(x, dtype=self.kernel.dtype)
+        (kh, kw), channels = self._window, self.input_shape[2]
+        cols = np.empty((self._window_rows(n), kh * kw * channels), dtype=x.dtype)
+        kernels.im2col(x, *self._geometry(), cols)
+        z = cols @ self.kernel.reshape(-1, self.output_shape[2])
+        z += self.bias
+        if self.activation_.needs_input:
+            a = np.empty_like(z)
+            self.activation_.forward(z, a)
+        else:
+            self.activation_.forward(z, z)
+            a = z
+        return a.reshape(n, *self.output_shape)
+
+
+def window_geometry(layer, input_shape, window, steps, padding, what):
+    """Output size and leading pads of a sliding window over an image.
+
+    Parameters
+    ----------
+    layer : Layer
+        Named in errors.
+    input_shape : tuple of int
+        ``(height, width, channels)``.
+    window, steps : pair of int
+    padding : {"valid", "same"}
+    what : str
+        The hyperparameter holding ``window``, for errors.
+
+    Returns
+    -------
+    out_size : pair of int
+    pads : pair of int
+        Rows above and columns left of the image that the window sees as
+        padding.
+    """
+    sizes = input_shape[:2]
+    if padding == "valid" and any(w > s for w, s in zip(window, sizes)):
+        layer._refuse(
+            f"{what} {window[0]}x{window[1]} is larger than its input "
+            f"{sizes[0]}x{sizes[1]} (input shape {input_shape}) under padding='valid'; "
+            "use padding='same', a smaller window, or a larger input."
+        )
+    out_size, pads = [], []
+    for size, w, s in zip(sizes, window, steps):
+        out, before = kernels.conv_output_size(size, w, s, padding)
+        out_size.append(out)
+        pads.append(before)
+    return tuple(out_size), tuple(pads)

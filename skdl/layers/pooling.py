@@ -1,0 +1,224 @@
+"""2-D pooling layers, channels-last: the maximum or the mean of each window."""
+
+import numpy as np
+
+from .. import kernels
+from .base import Layer, int_pair, padding_option
+from .conv2d import window_geometry
+
+__all__ = ["MaxPool2D", "AvgPool2D"]
+
+MAX_POOL_CELLS = 255
+"""Largest window a max-pool takes: it records each maximum's position in
+the window as one byte."""
+
+
+class _Pool2D(Layer):
+    """What the two pools share: hyperparameters, shapes and buffers."""
+
+    def __init__(self, pool_size=2, strides=None, padding="valid"):
+        self.pool_size = pool_size
+        self.strides = strides
+        self.padding = padding
+
+    def _build(self, input_shape):
+        self._window = int_pair(self, "pool_size", self.pool_size)
+        self._steps = int_pair(
+            self, "strides", self._window if self.strides is None else self.strides
+        )
+        padding = padding_option(self, self.padding)
+        if len(input_shape) != 3:
+            self._refuse(
+                "needs images of shape (height, width, channels), got input of shape "
+                f"{input_shape}; give the estimator input_shape=(height, width, channels)."
+            )
+        self._out_size, self._pads = window_geometry(
+            self, input_shape, self._window, self._steps, padding, "pool_size"
+        )
+        return (*self._out_size, input_shape[2])
+
+    def _geometry(self):
+        return self._window, self._steps, self._pads
+
+    def allocate(self, n_rows, needs_input_gradient=True):
+        """Buffers for the output and the input gradient.
+
+        Parameters
+        ----------
+        n_rows : int
+        needs_input_gradient : bool, default=True
+        """
+        super().allocate(n_rows, needs_input_gradient)
+        self._out = np.empty((n_rows, *self.output_shape), dtype=self.dtype)
+        self._dx = (
+            np.empty((n_rows, *self.input_shape), dtype=self.dtype)
+            if needs_input_gradient else None
+        )
+
+
+class MaxPool2D(_Pool2D):
+    """Maximum over each window of each channel.
+
+    The backward pass routes each output's gradient to the first maximum
+    of its window.
+
+    Parameters
+    ----------
+    pool_size : int or pair of int, default=2
+        Window height and width, at most 255 cells.
+    strides : int or pair of int, default=None
+        Step of the window; None steps by ``pool_size`` (windows that do
+        not overlap).
+    padding : {"valid", "same"}, default="valid"
+        ``"same"`` lets windows run over the edge (the cells outside never
+        win), so that the output has ``ceil(size / stride)`` rows and
+        columns.
+
+    Examples
+    --------
+    >>> from skdl.layers import MaxPool2D
+    >>> MaxPool2D(2).build((28, 28, 6))
+    (14, 14, 6)
+    """
+
+    def _build(self, input_shape):
+        shape = super()._build(input_shape)
+        if self._window[0] * self._window[1] > MAX_POOL_CELLS:
+            self._refuse(
+                f"pool_size {self._window} has more than {MAX_POOL_CELLS} cells."
+            )
+        return shape
+
+    def allocate(self, n_rows, needs_input_gradient=True):
+        """Buffers for the output, each maximum's position and the input
+        gradient.
+
+        Parameters
+        ----------
+        n_rows : int
+        needs_input_gradient : bool, default=True
+        """
+        super().allocate(n_rows, needs_input_gradient)
+        self._argmax = np.empty(self._out.shape, dtype=np.uint8)
+
+    def forward(self, x, rng=None):
+        """Training pass (see :meth:`Layer.forward`).
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, height, width, channels)
+        rng : ignored
+
+        Returns
+        -------
+        ndarray of shape (n, out_height, out_width, channels)
+        """
+        n = x.shape[0]
+        out = self._out[:n]
+        kernels.max_pool_forward(x, *self._geometry(), out, self._argmax[:n])
+        return out
+
+    def backward(self, delta):
+        """Backward pass (see :meth:`Layer.backward`).
+
+        Parameters
+        ----------
+        delta : ndarray of shape (n, out_height, out_width, channels)
+
+        Returns
+        -------
+        ndarray of shape (n, height, width, channels) or None
+        """
+        if not self._needs_input_gradient:
+            return None
+        n = delta.shape[0]
+        dx = self._dx[:n]
+        kernels.max_pool_backward(delta, self._argmax[:n], *self._geometry(), dx)
+        return dx
+
+    def predict(self, x):
+        """Output in a fresh array (see :meth:`Layer.predict`).
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, height, width, channels)
+
+        Returns
+        -------
+        ndarray of shape (n, out_height, out_width, channels)
+        """
+        x = np.ascontiguousarray(x)
+        out = np.empty((x.shape[0], *self.output_shape), dtype=x.dtype)
+        argmax = np.empty(out.shape, dtype=np.uint8)
+        kernels.max_pool_forward(x, *self._geometry(), out, argmax)
+        return out
+
+
+class AvgPool2D(_Pool2D):
+    """Mean over each window of each channel.
+
+    Parameters
+    ----------
+    pool_size : int or pair of int, default=2
+        Window height and width.
+    strides : int or pair of int, default=None
+        Step of the window; None steps by ``pool_size``.
+    padding : {"valid", "same"}, default="valid"
+        ``"same"`` lets windows run over the edge; each mean is then over
+        the window's cells inside the image (as TensorFlow).
+
+    Examples
+    --------
+    >>> from skdl.layers import AvgPool2D
+    >>> AvgPool2D(3, strides=2, padding="same").build((7, 7, 4))
+    (4, 4, 4)
+    """
+
+    def forward(self, x, rng=None):
+        """Training pass (see :meth:`Layer.forward`).
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, height, width, channels)
+        rng : ignored
+
+        Returns
+        -------
+        ndarray of shape (n, out_height, out_width, channels)
+        """
+        out = self._out[: x.shape[0]]
+        kernels.avg_pool_forward(x, *self._geometry(), out)
+        return out
+
+    def backward(self, delta):
+        """Backward pass (see :meth:`Layer.backward`).
+
+        Parameters
+        ----------
+        delta : ndarray of shape (n, out_height, out_width, channels)
+
+        Returns
+        -------
+        ndarray of shape (n, height, width, channels) or None
+        """
+        if not self._needs_input_gradient:
+            return None
+        dx = self._dx[: delta.shape[0]]
+        kernels.avg_pool_backward(delta, *self._geometry(), dx)
+        return dx
+
+    def predict(self, x):
+        """Output in a fresh array (see :meth:`Layer.predict`).
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, height, width, channels)
+
+        Returns
+        -------
+        ndarray of shape (n, out_height, out_width, channels)
+        """
+        x = np.ascontiguousarray(x)
+        out = np.empty((x.shape[0], *self.output_shape), dtype=x.dtype)
+        kernels.avg_pool_forward(x, *self._geometry(), out)
+        return out

@@ -1,0 +1,153 @@
+"""The contract of skdl.layers.Layer: WeightSpec, get_config and repr from
+``__init__``'s arguments, build, bind, get_weights/set_weights, and a
+user-written layer that keeps the contract training inside a Network."""
+
+import re
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from skdl.gradcheck import check_gradients
+from skdl.layers import (
+    AvgPool2D, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D, WeightSpec,
+)
+from skdl.network import Network
+
+
+def test_weight_spec():
+    spec = WeightSpec("kernel", (np.int64(3), 2, 1, 4), penalised=1)
+    assert spec.shape == (3, 2, 1, 4) and all(type(s) is int for s in spec.shape)
+    assert spec.size == 24 and spec.penalised is True
+    assert repr(spec) == "WeightSpec('kernel', (3, 2, 1, 4), penalised=True)"
+    assert WeightSpec("bias", (4,), False).size == 4
+
+
+def test_get_config_and_repr_come_from_init():
+    class Shift(Layer):
+        def __init__(self, amount, where="all"):
+            self.amount = amount
+            self.where = where
+
+    assert Shift(2).get_config() == {"amount": 2, "where": "all"}
+    assert repr(Shift(2, where="left")) == "Shift(amount=2, where='left')"
+
+    class Bare(Layer):
+        pass
+
+    assert Bare().get_config() == {} and repr(Bare()) == "Bare()"
+
+
+@pytest.mark.parametrize("layer, shape", [
+    (Dense(2), (4,)), (Conv2D(2, 2), (3, 3, 1)), (MaxPool2D(), (4, 4, 2)),
+    (AvgPool2D(), (4, 4, 2)), (Flatten(), (2, 2, 2)), (Dropout(0.1), (5,)),
+])
+def test_build_returns_and_records_int_shapes(layer, shape):
+    out = layer.build(np.array(shape))
+    assert out == layer.output_shape and layer.input_shape == shape
+    assert all(type(s) is int for s in layer.input_shape + layer.output_shape)
+
+
+def test_rebuilding_takes_the_new_shape():
+    layer = Conv2D(2, 3, padding="same")
+    assert layer.build((5, 5, 1)) == (5, 5, 2)
+    assert layer.build((7, 4, 3)) == (7, 4, 2)
+    assert layer.weight_specs()[0].shape == (3, 3, 3, 2)
+
+
+def test_unbuilt_layers_have_no_weights():
+    for layer in (Dense(2), Conv2D(2, 2), MaxPool2D(), Flatten(), Dropout(0.5)):
+        assert layer.get_weights() == []
+
+
+def test_get_weights_copies_and_set_weights_copies_into_the_bound_views():
+    layer = Dense(2)
+    layer.build((3,))
+    flat = np.zeros(8)
+    layer.bind([flat[:6].reshape(3, 2), flat[6:]], None)
+    layer.set_weights([np.arange(6.0).reshape(3, 2), [10.0, 20.0]])
+    assert_array_equal(flat, [0, 1, 2, 3, 4, 5, 10, 20])  # written into the views
+    copies = layer.get_weights()
+    copies[0][...] = -1
+    assert_array_equal(flat, [0, 1, 2, 3, 4, 5, 10, 20])
+    assert layer.gradients is None
+
+
+@pytest.mark.parametrize("layer, shape", [(Dense(2), (3,)), (Conv2D(2, 2), (3, 3, 1))])
+def test_set_weights_error_names_the_layer_and_both_shape_lists(layer, shape):
+    layer.build(shape)
+    specs = layer.weight_specs()
+    layer.bind([np.zeros(s.shape) for s in specs], None)
+    expected = [s.shape for s in specs]
+    message = (f"{layer!r}: set_weights got arrays of shapes [(1,)], but the layer needs "
+               f"{expected}.")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        layer.set_weights([np.zeros(1)])
+
+
+@pytest.mark.parametrize("make", [
+    pytest.param(lambda: Dense(3, activation="no-such-activation"), id="Dense"),
+    pytest.param(lambda: Conv2D(3, 2, activation="no-such-activation"), id="Conv2D"),
+])
+def test_an_unknown_activation_is_a_build_error_naming_the_layer(make):
+    """Layer.build's contract: an invalid hyperparameter raises a ValueError
+    whose message names the layer."""
+    layer = make()
+    shape = (4,) if isinstance(layer, Dense) else (3, 3, 1)
+    with pytest.raises(ValueError, match="no-such-activation") as info:
+        layer.build(shape)
+    assert repr(layer) in str(info.value)
+
+
+class Scale(Layer):
+    """A user layer: multiplies each channel by a learnt factor."""
+
+    def __init__(self, start=1.0):
+        self.start = start
+
+    def _build(self, input_shape):
+        return input_shape
+
+    def weight_specs(self):
+        return [WeightSpec("gamma", (self.input_shape[-1],), penalised=False)]
+
+    def bind(self, weights, gradients):
+        super().bind(weights, gradients)
+        (self.gamma,) = self.weights
+
+    def initialize(self, random_state, factor=6.0):
+        self.gamma[...] = self.start + random_state.uniform(-0.1, 0.1, self.gamma.shape)
+
+    def forward(self, x, rng=None):
+        self._x = x
+        return x * self.gamma
+
+    def backward(self, delta):
+        (gamma_grad,) = self.gradients
+        gamma_grad[...] = (delta * self._x).reshape(-1, self.gamma.size).sum(axis=0)
+        if not self._needs_input_gradient:
+            return None
+        return delta * self.gamma
+
+    def predict(self, x):
+        return x * self.gamma
+
+
+def test_a_user_layer_keeping_the_contract_trains_in_a_network():
+    layers = [Conv2D(2, 2, activation="tanh"), Scale(0.5), Flatten(), Dense(3, "softmax")]
+    net = Network(layers, (3, 3, 1))
+    net.initialize(np.random.RandomState(0))
+    # gamma is not penalised: after every kernel, between the biases
+    assert net.n_coef_params == 2 * 2 * 1 * 2 + 8 * 3
+    assert [w.shape for w in net.get_weights()] == [(2, 2, 1, 2), (2,), (2,), (8, 3), (3,)]
+    assert np.all(np.abs(layers[1].gamma - 0.5) <= 0.1)
+    rs = np.random.RandomState(1)
+    X, Y = rs.normal(size=(4, 9)), np.eye(3)[[0, 1, 2, 1]]
+    error, _, _ = check_gradients(net, X, Y, "cross_entropy", alpha=0.1)
+    assert error < 1e-6
+    # and first, where no input gradient is needed
+    net = Network([Scale(), Flatten(), Dense(2)], (2, 2, 3))
+    net.initialize(np.random.RandomState(0))
+    error, _, _ = check_gradients(net, rs.normal(size=(3, 12)), rs.normal(size=(3, 2)),
+                                  "squared_error")
+    assert error < 1e-6

@@ -1,0 +1,487 @@
+"""NeuralNetClassifier and NeuralNetRegressor: networks of any layers as
+scikit-learn estimators (fit, predict, input_shape, N-D X, clone, searches,
+pipelines, warm starts, partial_fit, early stopping, weights) and the
+errors raised before any training."""
+
+import copy
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.class_weight import compute_sample_weight
+
+from skdl import MLPClassifier, MLPRegressor, NeuralNetClassifier, NeuralNetRegressor, kernels
+from skdl.gradcheck import check_gradients
+from skdl.layers import AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:300] / 16, y[:300]
+
+
+@pytest.fixture(scope="module")
+def images():
+    """A regression on 4x4 images: the sum of the centre 2x2 block."""
+    rs = np.random.RandomState(0)
+    X = rs.normal(size=(120, 16))
+    y = X.reshape(-1, 4, 4)[:, 1:3, 1:3].sum(axis=(1, 2))
+    return X, y
+
+
+def cnn_layers():
+    return [Conv2D(4, 3, padding="same", activation="relu"), MaxPool2D(2), Flatten()]
+
+
+def cnn(**params):
+    params = {"layers": cnn_layers(), "input_shape": (8, 8, 1), "max_iter": 8,
+              "learning_rate_init": 0.01, "random_state": 0, **params}
+    return NeuralNetClassifier(**params)
+
+
+@pytest.fixture(scope="module")
+def fitted(digits):
+    X, y = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return cnn().fit(X, y)
+
+
+def _weights(estimator):
+    return [w for layer in estimator.layers_ for w in layer.get_weights()]
+
+
+def _assert_same_weights(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert_array_equal(x, y)
+
+
+# ----------------------------------------------------------------- fitting
+def test_digits_cnn_learns(fitted, digits):
+    X, y = digits
+    assert fitted.score(X, y) > 0.6
+    assert fitted.n_iter_ == 8 and len(fitted.loss_curve_) == 8
+    assert fitted.loss_curve_[-1] < fitted.loss_curve_[0]
+    proba = fitted.predict_proba(X)
+    assert proba.shape == (300, 10)
+    assert_allclose(proba.sum(axis=1), 1.0)
+    assert_array_equal(fitted.classes_, np.arange(10))
+    assert fitted.n_features_in_ == 64 and fitted.input_shape_ == (8, 8, 1)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_cnn_regressor_learns(images, solver):
+    X, y = images
+    reg = NeuralNetRegressor(
+        layers=[Conv2D(4, 2, activation="tanh"), AvgPool2D(2, strides=1, padding="same"),
+                Flatten()],
+        input_shape=(4, 4, 1), solver=solver, max_iter=150 if solver == "lbfgs" else 60,
+        learning_rate_init=0.02, random_state=0,
+    ).fit(X, y)
+    assert reg.score(X, y) > 0.9
+    assert reg.predict(X).shape == (120,)
+    multi = clone(reg).set_params(max_iter=5).fit(X, np.column_stack([y, -y]))
+    assert multi.predict(X).shape == (120, 2)
+
+
+def test_layers_attribute(fitted):
+    layers = fitted.layers_
+    assert [type(layer) for layer in layers] == [Conv2D, MaxPool2D, Flatten, Dense]
+    output = layers[-1]
+    assert output.units == 10 and output.activation == "softmax"
+    assert [w.shape for w in layers[0].get_weights()] == [(3, 3, 1, 4), (4,)]
+    assert layers[1].get_weights() == [] and layers[2].get_weights() == []
+    assert [w.shape for w in output.get_weights()] == [(64, 10), (10,)]
+    assert layers[0].output_shape == (8, 8, 4) and layers[1].output_shape == (4, 4, 4)
+    # get_weights copies
+    kernel = layers[0].get_weights()[0]
+    kernel[...] = 0
+    assert np.any(layers[0].get_weights()[0] != 0)
+
+
+def test_binary_output_layer_has_one_unit(digits):
+    X, y = digits
+    clf = cnn(max_iter=2).fit(X, y % 2)
+    assert clf.layers_[-1].units == 1 and clf.layers_[-1].activation == "sigmoid"
+    assert clf.predict_proba(X).shape == (300, 2)
+
+
+# ------------------------------------------------------------ input shapes
+@pytest.mark.parametrize("input_shape", [(8, -1, 1), (-1, 8, 1), (8, 8, -1), [8, 8, 1]])
+def test_input_shape_with_minus_one(fitted, digits, input_shape):
+    X, y = digits
+    clf = cnn(input_shape=input_shape).fit(X, y)
+    assert clf.input_shape_ == (8, 8, 1)
+    assert clf.input_shape == input_shape  # the parameter stays as given
+    assert_array_equal(clf.predict_proba(X), fitted.predict_proba(X))
+
+
+def test_n_d_x_is_read_as_samples_of_input_shape(fitted, digits):
+    X, y = digits
+    images = X.reshape(-1, 8, 8, 1)
+    clf = cnn().fit(images, y)
+    _assert_same_weights(_weights(clf), _weights(fitted))
+    assert clf.n_features_in_ == 64
+    for estimator in (clf, fitted):
+        assert_array_equal(estimator.predict_proba(images), fitted.predict_proba(X))
+        assert_array_equal(estimator.predict(images), fitted.predict(X))
+        assert estimator.score(images, y) == fitted.score(X, y)
+
+
+def test_n_d_x_of_another_sample_shape_is_refused(fitted, digits):
+    X, y = digits
+    with pytest.raises(ValueError, match=r"X has samples of shape \(8, 8\), but input_shape"):
+        cnn().fit(X.reshape(-1, 8, 8), y)
+    with pytest.raises(ValueError, match=r"X has samples of shape \(4, 16, 1\)"):
+        fitted.predict(X.reshape(-1, 4, 16, 1))
+
+
+def test_flat_input_shape_and_none_are_the_same(digits):
+    X, y = digits
+    a = NeuralNetClassifier(layers=[Dense(8)], max_iter=3, random_state=0).fit(X, y)
+    b = NeuralNetClassifier(layers=[Dense(8)], input_shape=(64,), max_iter=3,
+                            random_state=0).fit(X, y)
+    c = NeuralNetClassifier(layers=[Dense(8)], input_shape=(-1,), max_iter=3,
+                            random_state=0).fit(X, y)
+    _assert_same_weights(_weights(a), _weights(b))
+    _assert_same_weights(_weights(a), _weights(c))
+
+
+# ----------------------------------------------------- the user's layers
+def test_user_layers_are_never_modified(digits):
+    X, y = digits
+    layers = [Conv2D(2, 3, activation="relu"), MaxPool2D(2), Dropout(0.1), Flatten(),
+              Dense(5, activation="tanh")]
+    snapshot = copy.deepcopy(layers)
+    clf = cnn(layers=layers, max_iter=2).fit(X, y)
+    clf.partial_fit(X, y)
+    clf.predict(X)
+    clone(clf).fit(X, y)
+    for layer, before in zip(layers, snapshot):
+        assert repr(layer) == repr(before)
+        assert vars(layer).keys() == vars(before).keys()
+        assert not hasattr(layer, "kernel") and not hasattr(layer, "weights")
+        assert not hasattr(layer, "input_shape") and not hasattr(layer, "output_shape")
+    assert clf.layers is layers
+    assert not any(fit is user for fit in clf.layers_ for user in layers)
+
+
+def test_one_layer_list_serves_two_estimators(digits):
+    X, y = digits
+    layers = cnn_layers()
+    a = cnn(layers=layers, max_iter=2).fit(X, y)
+    b = cnn(layers=layers, max_iter=2, input_shape=(4, 16, 1)).fit(X, y)
+    assert a.layers_[0].output_shape == (8, 8, 4)
+    assert b.layers_[0].output_shape == (4, 16, 4)
+    assert a.layers_[0].kernel is not b.layers_[0].kernel
+
+
+def test_clone_and_get_params(fitted):
+    copy_ = clone(fitted)
+    assert not hasattr(copy_, "layers_")
+    assert copy_.layers is not fitted.layers
+    assert repr(copy_.layers) == repr(fitted.layers)
+    params = fitted.get_params()
+    assert params["layers"] is fitted.layers and params["input_shape"] == (8, 8, 1)
+
+
+def test_grid_search_over_layers(digits):
+    X, y = digits
+    candidates = [
+        [Conv2D(2, 3, activation="relu"), Flatten()],
+        [AvgPool2D(2), Flatten(), Dense(8, activation="relu")],
+    ]
+    search = GridSearchCV(cnn(max_iter=3), {"layers": candidates}, cv=2,
+                          error_score="raise").fit(X, y)
+    assert len(search.cv_results_["params"]) == 2
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert any(search.best_params_["layers"] is c for c in candidates)
+    assert [type(layer) for layer in search.best_estimator_.layers_][:-1] == [
+        type(layer) for layer in search.best_params_["layers"]
+    ]
+    for candidate in candidates:
+        assert not any(hasattr(layer, "weights") for layer in candidate)
+
+
+def test_pipeline_with_standard_scaler(digits):
+    X, y = digits
+    pipe = make_pipeline(StandardScaler(), cnn(max_iter=4)).fit(X * 16, y)
+    scaled = StandardScaler().fit_transform(X * 16)
+    alone = cnn(max_iter=4).fit(scaled, y)
+    assert_allclose(pipe.predict_proba(X * 16), alone.predict_proba(scaled), rtol=1e-12)
+    assert pipe.score(X * 16, y) == alone.score(scaled, y) > 0.2
+
+
+def test_cross_validate(digits):
+    X, y = digits
+    estimator = cnn(max_iter=3)
+    result = cross_validate(estimator, X, y, cv=3, error_score="raise",
+                            return_estimator=True)
+    assert np.all(np.isfinite(result["test_score"])) and len(result["test_score"]) == 3
+    assert not hasattr(estimator, "layers_")
+    assert all(hasattr(e, "layers_") for e in result["estimator"])
+
+
+def test_pickle_round_trip(fitted, digits):
+    X, _ = digits
+    restored = pickle.loads(pickle.dumps(fitted))
+    assert_array_equal(restored.predict_proba(X), fitted.predict_proba(X))
+
+
+def test_float32_input_trains_a_float32_network(fitted, digits):
+    X, y = digits
+    clf = cnn().fit(X.astype(np.float32), y)
+    assert all(w.dtype == np.float32 for w in _weights(clf))
+    assert_allclose(clf.predict_proba(X), fitted.predict_proba(X), rtol=1e-3, atol=1e-4)
+
+
+def test_back_ends_fit_alike(digits):
+    if len(kernels.available()) < 2:
+        pytest.skip("numba is not installed: the NumPy back-end only")
+    X, y = digits
+    fits = []
+    for name in ("numpy", "numba"):
+        with kernels.use(name):
+            fits.append(cnn(max_iter=3).fit(X, y))
+    for a, b in zip(_weights(fits[0]), _weights(fits[1])):
+        assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+
+
+def test_fitted_objective_gradients_check(digits):
+    """The documented way to check a fitted estimator's gradients."""
+    X, y = digits
+    clf = cnn(layers=[Conv2D(2, 3, activation="tanh"), MaxPool2D(2, strides=1), Flatten()],
+              input_shape=(8, 8, 1), max_iter=2).fit(X, y)
+    network, Xv, Y, loss, alpha, sw = clf._objective_parts(X[:6], y[:6])
+    error, _, _ = check_gradients(network, Xv, Y, loss, alpha, sw)
+    assert error < 1e-6
+
+
+# ----------------------------------------------------- training variants
+def test_warm_start_continues(digits):
+    X, y = digits
+    three = cnn(max_iter=3).fit(X, y)
+    warm = cnn(max_iter=3, warm_start=True).fit(X, y)
+    start = _weights(warm)
+    warm.fit(X, y)
+    assert len(warm.loss_curve_) == 6
+    assert_array_equal(warm.loss_curve_[:3], three.loss_curve_)
+    assert warm.loss_curve_[3] < warm.loss_curve_[0]  # went on from where it was
+    assert not all(np.array_equal(a, b) for a, b in zip(start, _weights(warm)))
+
+
+@pytest.mark.parametrize("change", [
+    dict(layers=[Conv2D(5, 3, padding="same", activation="relu"), MaxPool2D(2), Flatten()]),
+    dict(layers=[Conv2D(4, 5, padding="same", activation="relu"), MaxPool2D(2), Flatten()]),
+    dict(layers=[Conv2D(4, 3, padding="same", activation="relu"), AvgPool2D(2), Flatten()]),
+    dict(layers=[Conv2D(4, 3, padding="same", activation="relu"), Flatten()]),
+    dict(input_shape=(4, 16, 1)),
+])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_warm_start_refuses_a_changed_architecture(fitted, digits, change, method):
+    X, y = digits
+    clf = copy.deepcopy(fitted).set_params(warm_start=True, **change)
+    before = _weights(clf)
+    layers_before = clf.layers_
+    with pytest.raises(ValueError, match="refit from scratch"):
+        getattr(clf, method)(X, y)
+    _assert_same_weights(before, _weights(clf))
+    assert clf.layers_ is layers_before
+
+
+def test_partial_fit(digits):
+    X, y = digits
+    clf = cnn()
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X[:50], y[:50])
+    clf.partial_fit(X[:100], y[:100], classes=np.arange(10))
+    first = _weights(clf)
+    for start in (100, 200):
+        clf.partial_fit(X[start:start + 100].reshape(-1, 8, 8, 1), y[start:start + 100])
+    assert clf.predict(X).shape == (300,)
+    assert not all(np.array_equal(a, b) for a, b in zip(first, _weights(clf)))
+    assert len(clf.loss_curve_) == 3
+    reg = NeuralNetRegressor(layers=[Conv2D(2, 2), Flatten()], input_shape=(8, 8, 1),
+                             random_state=0)
+    reg.partial_fit(X, y.astype(float))
+    reg.partial_fit(X, y.astype(float))
+    assert reg.predict(X).shape == (300,)
+
+
+def test_early_stopping(digits):
+    X, y = digits
+    clf = cnn(early_stopping=True, max_iter=30, n_iter_no_change=2,
+              validation_fraction=0.2).fit(X, y)
+    assert clf.n_iter_ == len(clf.validation_scores_) <= 30
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+
+
+def test_class_weight_equals_the_sample_weights_it_stands_for(digits):
+    X, y = digits
+    weights = {c: 1.0 + c / 3 for c in range(10)}
+    by_class = cnn(max_iter=3, class_weight=weights).fit(X, y)
+    by_sample = cnn(max_iter=3).fit(X, y, sample_weight=np.array([weights[c] for c in y]))
+    for a, b in zip(_weights(by_class), _weights(by_sample)):
+        assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    balanced = cnn(max_iter=3, class_weight="balanced").fit(X, y)
+    by_sample = cnn(max_iter=3).fit(X, y, sample_weight=compute_sample_weight("balanced", y))
+    for a, b in zip(_weights(balanced), _weights(by_sample)):
+        assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_zero_sample_weights_are_rows_left_out(images):
+    X, y = images
+    weights = np.ones(120)
+    weights[::3] = 0
+    params = dict(layers=[Conv2D(2, 2, activation="tanh"), MaxPool2D(2, strides=1),
+                          Flatten()],
+                  input_shape=(4, 4, 1), solver="lbfgs", max_iter=20, random_state=0)
+    weighted = NeuralNetRegressor(**params).fit(X, y, sample_weight=weights)
+    dropped = NeuralNetRegressor(**params).fit(X[weights > 0], y[weights > 0])
+    assert_allclose(weighted.predict(X), dropped.predict(X), rtol=1e-6, atol=1e-8)
+
+
+def test_dropout_trains_but_does_not_predict(digits):
+    X, y = digits
+    with_dropout = cnn(layers=[*cnn_layers(), Dropout(0.5)], max_iter=3).fit(X, y)
+    first = with_dropout.predict_proba(X)
+    assert_array_equal(with_dropout.predict_proba(X), first)  # deterministic
+    without = cnn(max_iter=3).fit(X, y)
+    assert not np.allclose(_weights(with_dropout)[-2], _weights(without)[-2])
+
+
+# ------------------------------------------------- errors before training
+@pytest.mark.parametrize("params, error, message", [
+    (dict(layers=[Conv2D(2, 9), Flatten()]), ValueError,
+     r"Conv2D\(filters=2, kernel_size=9.*kernel_size 9x9 is larger than its input 8x8 "
+     r"\(input shape \(8, 8, 1\)\)"),
+    (dict(layers=[Conv2D(2, 3), MaxPool2D(7), Flatten()]), ValueError,
+     r"MaxPool2D\(pool_size=7.*pool_size 7x7 is larger than its input 6x6"),
+    (dict(input_shape=(8, 7, 1)), ValueError,
+     r"input_shape=\(8, 7, 1\) holds 56 values, but X has 64 features per row"),
+    (dict(input_shape=(5, -1, 1)), ValueError, "64 is not a multiple of 5"),
+    (dict(input_shape=(8, -1, -1)), ValueError, "one of which may be -1"),
+    (dict(input_shape=(8, 0, 8)), ValueError, "input_shape must be a tuple of positive"),
+    (dict(layers=[Conv2D(2, 3, padding="full"), Flatten()]), ValueError,
+     r"Conv2D\(.*padding must be 'valid' or 'same', got 'full'"),
+    (dict(layers=[MaxPool2D(2, padding="causal"), Flatten()]), ValueError,
+     r"MaxPool2D\(.*padding must be 'valid' or 'same'"),
+    (dict(layers=[Conv2D(2, 3), "flatten"]), TypeError,
+     r"layers\[1\] is 'flatten', of type str, which is not a layer"),
+    (dict(layers=[Conv2D(2, 3), Flatten(), None]), TypeError, r"layers\[2\] is None"),
+    (dict(layers=[Conv2D, Flatten()]), TypeError,
+     r"layers\[0\] is the class Conv2D, where an instance is needed"),
+    (dict(layers=[Conv2D(2, 3), Flatten]), TypeError, r"layers\[1\] is the class Flatten"),
+    (dict(layers=[Conv2D(2, 3), Dense(4)]), ValueError,
+     r"Layer 1 cannot take inputs of shape \(6, 6, 2\): Dense\(units=4.*put Flatten\(\)"),
+    (dict(layers=[Conv2D(2, 3)]), ValueError,
+     r"Layer 1 cannot take inputs of shape \(6, 6, 2\): Dense\(units=10, "
+     r"activation='softmax'\).*put Flatten\(\)"),
+    (dict(layers=[Flatten(), Conv2D(2, 3)]), ValueError, r"Conv2D.*needs images"),
+    (dict(layers=[Flatten(), Dropout(0.2)], solver="lbfgs"), ValueError,
+     "dropout makes the objective random, which L-BFGS cannot follow"),
+    (dict(layers=[Flatten(), Dropout(1.0)]), ValueError, r"Dropout\(rate=1.0\): rate must"),
+    (dict(layers=[Conv2D(2, 3, activation="step"), Flatten()]), ValueError,
+     "The 'step' activation has a zero derivative"),
+])
+def test_errors_before_training(digits, params, error, message):
+    X, y = digits
+    clf = cnn(**params)
+    with pytest.raises(error, match=message):
+        clf.fit(X, y)
+    assert not hasattr(clf, "layers_") and not hasattr(clf, "n_iter_")
+
+
+def test_lbfgs_takes_dropout_of_rate_zero(digits):
+    X, y = digits
+    cnn(layers=[Flatten(), Dropout(0.0)], solver="lbfgs", max_iter=2).fit(X, y)
+
+
+def test_sparse_x_refused_with_image_input_and_accepted_with_flat(fitted, digits):
+    X, y = digits
+    with pytest.raises(TypeError, match="Sparse data was passed"):
+        cnn().fit(sp.csr_matrix(X), y)
+    with pytest.raises(TypeError, match="Sparse data was passed"):
+        fitted.predict(sp.csr_matrix(X))
+    for input_shape in (None, (64,), (-1,)):
+        dense = NeuralNetClassifier(layers=[Dense(8)], input_shape=input_shape, max_iter=3,
+                                    random_state=0).fit(X, y)
+        sparse = clone(dense).fit(sp.csr_matrix(X), y)
+        for a, b in zip(_weights(dense), _weights(sparse)):
+            assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+        assert_allclose(sparse.predict_proba(sp.csc_matrix(X)), dense.predict_proba(X),
+                        rtol=1e-10)
+
+
+@pytest.mark.parametrize("container", [sp.csr_matrix, sp.csc_matrix])
+def test_sparse_x_through_dropout_on_the_input(digits, container):
+    """Dropout as the first layer of a flat network (input dropout): sparse
+    rows train as their dense equal do."""
+    X, y = digits
+    params = dict(layers=[Dropout(0.2), Dense(8)], max_iter=3, random_state=0)
+    dense = NeuralNetClassifier(**params).fit(X, y)
+    sparse = NeuralNetClassifier(**params).fit(container(X), y)
+    for a, b in zip(_weights(dense), _weights(sparse)):
+        assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("bad", [
+    dict(layers=[Conv2D(2, 9), Flatten()]),
+    dict(input_shape=(8, 7, 1)),
+    dict(layers=[Conv2D(2, 3), Dense(4)]),
+    dict(layers=["conv"]),
+    dict(layers=[Flatten(), Dropout(0.5)], solver="lbfgs"),
+])
+def test_a_failing_fit_leaves_a_fitted_model_unchanged(fitted, digits, bad):
+    X, y = digits
+    clf = copy.deepcopy(fitted)
+    before, proba = _weights(clf), clf.predict_proba(X)
+    layers_before, n_iter = clf.layers_, clf.n_iter_
+    with pytest.raises((ValueError, TypeError)):
+        clf.set_params(**bad).fit(X, y)
+    assert clf.layers_ is layers_before and clf.n_iter_ == n_iter
+    _assert_same_weights(before, _weights(clf))
+    assert_array_equal(clf.predict_proba(X), proba)
+
+
+# ------------------------------------------------------- the MLPs, as were
+def test_mlps_are_networks_of_dense_and_dropout_layers(digits):
+    X, y = digits
+    mlp = MLPClassifier(hidden_layer_sizes=(8, 6), dropout=0.2, max_iter=3,
+                        random_state=0).fit(X, y)
+    network = mlp._objective_parts(X, y)[0]
+    assert [type(layer) for layer in network.layers] == [Dense, Dropout, Dense, Dropout, Dense]
+    assert [w.shape for w in mlp.coefs_] == [(64, 8), (8, 6), (6, 10)]
+    reg = MLPRegressor(hidden_layer_sizes=(5,), max_iter=3, random_state=0).fit(X, y)
+    assert [type(layer) for layer in reg._objective_parts(X, y)[0].layers] == [Dense, Dense]
+    assert not hasattr(mlp, "layers_") and not hasattr(reg, "layers_")
+
+
+def test_a_neural_net_of_dense_layers_is_the_mlp(digits):
+    """The same hidden layers, solver and seed: the same weights as the MLP."""
+    X, y = digits
+    mlp = MLPClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X, y)
+    net = NeuralNetClassifier(layers=[Dense(8, activation="relu")], max_iter=3,
+                              random_state=0).fit(X, y)
+    flat = [w for layer in net.layers_ for w in layer.get_weights()]
+    for got, want in zip(flat, [mlp.coefs_[0], mlp.intercepts_[0], mlp.coefs_[1],
+                                mlp.intercepts_[1]]):
+        assert_allclose(got, want, rtol=1e-12, atol=1e-14)
