@@ -1,5 +1,6 @@
 """Pictures of skdl's estimators: loss curves, decision boundaries,
-activation functions and loss landscapes.
+activation functions, loss landscapes, and the filters and feature maps of
+convolutional networks.
 
 Needs matplotlib, an optional extra (``pip install 'skdl[plot]'``), imported
 only when a plot is drawn. Every function draws on an ``ax`` it is given (or
@@ -22,6 +23,8 @@ from sklearn.utils.validation import _check_sample_weight, check_array, check_is
 
 from ._base import carries_weight
 from .activations import Step, get_activation
+from .layers import Conv2D
+from .neural_net import BaseNeuralNet
 
 __all__ = [
     "plot_loss_curve",
@@ -29,6 +32,8 @@ __all__ = [
     "plot_activations",
     "loss_landscape",
     "plot_loss_landscape",
+    "plot_conv_filters",
+    "plot_feature_maps",
 ]
 
 BUILTIN_ACTIVATIONS = (
@@ -77,7 +82,7 @@ def plot_loss_curve(est, *, ax=None, label=None):
 
     Parameters
     ----------
-    est : fitted MLPClassifier, MLPRegressor or PerceptronClassifier, or a Pipeline ending in one
+    est : fitted skdl estimator (MLP, NeuralNet or PerceptronClassifier), or a Pipeline ending in one
         The estimator whose ``loss_curve_`` to draw (one value per epoch, or
         per iteration for ``solver="lbfgs"``). When early stopping ran, its
         ``validation_scores_`` are drawn on a second y-axis.
@@ -361,7 +366,7 @@ def loss_landscape(est, X, y, *, sample_weight=None, resolution=25, span=1.0,
 
     Parameters
     ----------
-    est : fitted MLPClassifier, MLPRegressor or PerceptronClassifier, or a Pipeline ending in one
+    est : fitted skdl estimator (MLP, NeuralNet or PerceptronClassifier), or a Pipeline ending in one
         The estimator; for the perceptron rule the criterion is taken on the
         pre-activation. A Pipeline's earlier steps transform ``X`` first.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -411,8 +416,9 @@ def loss_landscape(est, X, y, *, sample_weight=None, resolution=25, span=1.0,
         est = est[-1]
     if not hasattr(est, "_objective_parts"):
         raise TypeError(
-            "The loss landscape needs an skdl estimator (MLPClassifier, "
-            f"MLPRegressor or PerceptronClassifier), got {type(est).__name__}."
+            "The loss landscape needs an skdl estimator (MLPClassifier, MLPRegressor, "
+            "NeuralNetClassifier, NeuralNetRegressor or PerceptronClassifier), got "
+            f"{type(est).__name__}."
         )
     network, X, Y, loss, alpha, sample_weight = est._objective_parts(X, y, sample_weight)
     carries_weight(sample_weight, incremental=False)  # raises as fit does
@@ -462,7 +468,7 @@ def plot_loss_landscape(est, X, y, *, sample_weight=None, ax=None, resolution=25
 
     Parameters
     ----------
-    est : fitted MLPClassifier, MLPRegressor or PerceptronClassifier, or a Pipeline ending in one
+    est : fitted skdl estimator (MLP, NeuralNet or PerceptronClassifier), or a Pipeline ending in one
         The estimator (see :func:`loss_landscape`).
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Training data.
@@ -536,3 +542,294 @@ def plot_loss_landscape(est, X, y, *, sample_weight=None, ax=None, resolution=25
     ax.set_xlabel("direction 1")
     ax.set_ylabel("direction 2")
     return ax
+
+
+# ------------------------------------------------- convolutional networks
+def _fitted_layer_network(est, function):
+    """``est`` (or a Pipeline's last step) checked to be a fitted
+    NeuralNetClassifier or NeuralNetRegressor, with the Pipeline's earlier
+    steps (None without one)."""
+    head = None
+    if isinstance(est, Pipeline):
+        head, est = est[:-1], est[-1]
+    if not isinstance(est, BaseNeuralNet):
+        raise TypeError(
+            f"{function} needs a NeuralNetClassifier or NeuralNetRegressor (or a "
+            f"Pipeline ending in one), got {type(est).__name__}."
+        )
+    check_is_fitted(est)
+    return est, head
+
+
+def _chosen_layer(est, layer, wanted, accepts, article="a"):
+    """``est.layers_[layer]``, refused with the indices of the layers that
+    ``accepts`` when ``layer`` is no index of it or ``accepts`` refuses it."""
+    layers = est.layers_
+    suitable = [i for i, candidate in enumerate(layers) if accepts(candidate)]
+    where = (f"the {wanted} layers are at indices {suitable}" if suitable
+             else f"this network has no {wanted} layer")
+    if isinstance(layer, bool) or not isinstance(layer, Integral):
+        raise TypeError(
+            f"layer must be an integer index into est.layers_, got {layer!r}; {where}."
+        )
+    if not -len(layers) <= layer < len(layers):
+        raise ValueError(
+            f"layer={layer} is out of range: est.layers_ has {len(layers)} layers "
+            f"(indices 0 to {len(layers) - 1}, the output Dense layer last); {where}."
+        )
+    index = layer % len(layers)
+    if not accepts(layers[index]):
+        raise ValueError(
+            f"est.layers_[{index}] is {layers[index]!r}, with output shape "
+            f"{layers[index].output_shape}, not {article} {wanted} layer; {where}."
+        )
+    return index, layers[index]
+
+
+def _image_grid(fig, n_images, n_cols=8):
+    """A grid of at least ``n_images`` axes on ``fig``, without ticks; the
+    spare cells removed."""
+    n_cols = min(n_cols, n_images)
+    n_rows = -(-n_images // n_cols)
+    grid = fig.subplots(n_rows, n_cols, squeeze=False)
+    axes = grid.ravel()
+    for spare in axes[n_images:]:
+        spare.remove()
+    return axes[:n_images]
+
+
+def _given_axes(axes, n_images, what):
+    """``axes`` as a flat array, refused unless it holds ``n_images`` axes."""
+    axes = np.atleast_1d(np.asarray(axes, dtype=object)).ravel()
+    if len(axes) != n_images:
+        raise ValueError(
+            f"Got {len(axes)} axes for {n_images} {what}; pass one axes per image, "
+            "or axes=None for a new figure."
+        )
+    return axes
+
+
+def _bare(ax):
+    """Axes that show an image only: no ticks."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def plot_conv_filters(est, layer=0, *, channel=0, axes=None):
+    """Plot the learnt kernels of a Conv2D layer, one small image per filter.
+
+    Each image is one filter's ``kernel_height x kernel_width`` weights on
+    one input channel, ``est.layers_[layer].get_weights()[0][:, :, channel,
+    f]``. All images share one colour scale, symmetric about 0 on a
+    diverging colormap (red positive, blue negative, white 0), shown by a
+    colour bar, so filters can be compared with each other.
+
+    Parameters
+    ----------
+    est : fitted NeuralNetClassifier or NeuralNetRegressor, or a Pipeline ending in one
+        The network.
+    layer : int, default=0
+        Index of a Conv2D layer in ``est.layers_`` (negative counts from
+        the end, as for lists); 0 is the first layer when the network starts
+        with a convolution.
+    channel : int, default=0
+        Input channel of the kernels to draw (0 for grey images; for deeper
+        layers, the channel of the previous layer's output).
+    axes : sequence of matplotlib.axes.Axes, default=None
+        One axes per filter; a new figure with a grid of images (8 a row)
+        when None.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure holding the images and the colour bar.
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If ``est`` is not fitted.
+    TypeError
+        If ``est`` is not a NeuralNetClassifier or NeuralNetRegressor (or a
+        Pipeline ending in one), or ``layer`` or ``channel`` is not an
+        integer.
+    ValueError
+        If ``layer`` is out of range of ``est.layers_`` or not a Conv2D
+        layer, ``channel`` is not an input channel of it, or ``axes`` does
+        not hold one axes per filter.
+
+    See Also
+    --------
+    plot_feature_maps : What the layers compute from one sample.
+    """
+    plt = _pyplot()
+    from matplotlib.colors import Normalize
+
+    est, _ = _fitted_layer_network(est, "plot_conv_filters")
+    index, conv = _chosen_layer(est, layer, "Conv2D", lambda c: isinstance(c, Conv2D))
+    kernel = conv.get_weights()[0]  # (kh, kw, in_channels, filters)
+    kh, kw, n_channels, n_filters = kernel.shape
+    if isinstance(channel, bool) or not isinstance(channel, Integral):
+        raise TypeError(f"channel must be an integer, got {channel!r}.")
+    if not 0 <= channel < n_channels:
+        raise ValueError(
+            f"channel={channel} is not an input channel of est.layers_[{index}], "
+            f"which has {n_channels} (0 to {n_channels - 1})."
+        )
+    weights = kernel[:, :, channel, :]
+    if axes is None:
+        n_cols = min(8, n_filters)
+        n_rows = -(-n_filters // n_cols)
+        fig = plt.figure(figsize=(1.0 * n_cols + 1.2, 1.0 * n_rows + 0.7),
+                         layout="constrained")
+        axes = _image_grid(fig, n_filters)
+    else:
+        axes = _given_axes(axes, n_filters, "filters")
+        fig = axes[0].figure
+    bound = float(np.abs(weights).max())
+    norm = Normalize(-bound, bound) if bound > 0 else Normalize(-1.0, 1.0)
+    for f, ax in enumerate(axes):
+        image = ax.imshow(weights[:, :, f], cmap="RdBu_r", norm=norm,
+                          interpolation="nearest")
+        _bare(ax)
+        ax.set_title(f"filter {f}", fontsize="x-small", pad=2)
+    fig.colorbar(image, ax=list(axes), label="weight", shrink=0.9)
+    fig.suptitle(
+        f"est.layers_[{index}] Conv2D: {n_filters} filters {kh}x{kw}, input channel "
+        f"{channel} of {n_channels}", fontsize="medium",
+    )
+    return fig
+
+
+def plot_feature_maps(est, x, layer=0, *, axes=None):
+    """Plot the feature maps a convolutional or pooling layer makes of one sample.
+
+    The sample runs through ``est.layers_`` up to and including ``layer``
+    (each layer's ``predict``, as at prediction time: dropout passes
+    through); each output channel of that layer is drawn as an image, after
+    the input image itself. The maps share one colour scale, shown by a
+    colour bar: from 0 when no value is negative (as after a ReLU),
+    otherwise symmetric about 0 on a diverging colormap.
+
+    Parameters
+    ----------
+    est : fitted NeuralNetClassifier or NeuralNetRegressor, or a Pipeline ending in one
+        The network. A Pipeline's earlier steps transform ``x`` first, and
+        the input drawn is the transformed one, as the network sees it.
+    x : array-like of shape (n_features,) or input_shape_
+        One sample: a flat row as in ``X``, or an image of shape
+        ``est.input_shape_`` (channels-last).
+    layer : int, default=0
+        Index in ``est.layers_`` of a layer whose output is an image
+        (``Conv2D``, ``MaxPool2D``, ``AvgPool2D``, or ``Dropout`` after
+        them); negative counts from the end.
+    axes : sequence of matplotlib.axes.Axes, default=None
+        One axes for the input, then one per channel of the layer's output;
+        a new figure when None, the input on the left and the maps in a
+        grid (8 a row) on the right.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure holding the images and the colour bar.
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If ``est`` is not fitted.
+    TypeError
+        If ``est`` is not a NeuralNetClassifier or NeuralNetRegressor (or a
+        Pipeline ending in one), or ``layer`` is not an integer.
+    ValueError
+        If ``x`` is not one sample of ``n_features_in_`` values or of shape
+        ``input_shape_``, or holds NaN or infinity; if ``layer`` is out of
+        range or its output is not an image; or if ``axes`` does not hold
+        one axes per image.
+
+    See Also
+    --------
+    plot_conv_filters : The kernels of a Conv2D layer.
+    """
+    plt = _pyplot()
+    from matplotlib.colors import Normalize
+
+    est, head = _fitted_layer_network(est, "plot_feature_maps")
+    index, chosen = _chosen_layer(
+        est, layer, "image (Conv2D or pooling)", lambda c: len(c.output_shape) == 3,
+        article="an",
+    )
+    if head is not None:
+        x = head.transform(np.asarray(x).reshape(1, -1))
+        if sparse.issparse(x):
+            x = x.toarray()
+    x = _one_sample(est, x)
+    maps = x[np.newaxis]
+    for step in est.layers_[: index + 1]:
+        maps = step.predict(maps)
+    maps = maps[0]  # (height, width, channels)
+    n_maps = maps.shape[2]
+    if axes is None:
+        n_cols = min(8, n_maps)
+        n_rows = -(-n_maps // n_cols)
+        fig = plt.figure(figsize=(1.1 * n_cols + 2.6, 1.1 * n_rows + 0.9),
+                         layout="constrained")
+        left, right = fig.subfigures(1, 2, width_ratios=[2.0, 1.1 * n_cols + 0.6])
+        input_ax = left.subplots()
+        map_axes = _image_grid(right, n_maps)
+        bar_holder = right
+    else:
+        axes = _given_axes(axes, n_maps + 1, "images (the input, then one per channel)")
+        input_ax, map_axes = axes[0], axes[1:]
+        fig = bar_holder = axes[0].figure
+    _draw_input(input_ax, x)
+    low, high = float(maps.min()), float(maps.max())
+    if low >= 0:
+        cmap, norm = "viridis", Normalize(0.0, high if high > 0 else 1.0)
+    else:
+        bound = max(-low, high)
+        cmap, norm = "RdBu_r", Normalize(-bound, bound)
+    for k, ax in enumerate(map_axes):
+        image = ax.imshow(maps[:, :, k], cmap=cmap, norm=norm, interpolation="nearest")
+        _bare(ax)
+        ax.set_title(f"channel {k}", fontsize="x-small", pad=2)
+    bar_holder.colorbar(image, ax=list(map_axes), label="activation", shrink=0.9)
+    fig.suptitle(
+        f"est.layers_[{index}] {type(chosen).__name__}: {n_maps} maps "
+        f"{maps.shape[0]}x{maps.shape[1]}", fontsize="medium",
+    )
+    return fig
+
+
+def _one_sample(est, x):
+    """``x`` as one sample of shape ``est.input_shape_``, checked to be
+    finite and to hold ``prod(input_shape_)`` values, flat or in that shape."""
+    shape = tuple(est.input_shape_)
+    n_features = int(np.prod(shape))
+    x = np.asarray(x)
+    flat = x.ndim == 1 or (x.ndim == 2 and x.shape[0] == 1)
+    if not ((flat and x.size == n_features) or x.shape in (shape, (1, *shape))):
+        raise ValueError(
+            f"x must be one sample: a flat row of {n_features} features or an array "
+            f"of shape input_shape_={shape}, got an array of shape {x.shape}."
+        )
+    row = check_array(x.reshape(1, -1), dtype=(np.float64, np.float32), input_name="x")
+    return row.reshape(shape)
+
+
+def _draw_input(ax, x):
+    """The network's input image on ``ax``: grey for one channel, colour for
+    three or four (rescaled to [0, 1]), else the mean of the channels."""
+    height, width, n_channels = x.shape if x.ndim == 3 else (*x.shape, 1)
+    image = x.reshape(height, width, n_channels)
+    if n_channels == 1:
+        ax.imshow(image[:, :, 0], cmap="gray_r", interpolation="nearest")
+        title = "input"
+    elif n_channels in (3, 4):
+        low, high = image.min(), image.max()
+        ax.imshow((image - low) / (high - low if high > low else 1.0),
+                  interpolation="nearest")
+        title = "input"
+    else:
+        ax.imshow(image.mean(axis=2), cmap="gray_r", interpolation="nearest")
+        title = f"input (mean of {n_channels} channels)"
+    _bare(ax)
+    ax.set_title(f"{title}\n{height}x{width}", fontsize="small")

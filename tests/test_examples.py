@@ -14,6 +14,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 EXPECTED = {
     "plot_activation_gallery.py": ["activations.png"],
+    "plot_cnn_digits.py": ["cnn_digits_scores.png", "cnn_feature_maps.png", "cnn_filters.png"],
     "plot_grid_search.py": ["grid_search.png"],
     "plot_loss_landscape.py": ["loss_landscape.png"],
     "plot_perceptron_vs_mlp.py": ["perceptron_vs_mlp.png"],
