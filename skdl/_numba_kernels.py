@@ -34,8 +34,26 @@ from ._numba_conv import (
     max_pool_forward,
 )
 from ._numba_perceptron import perceptron_epoch, shuffle_permutation
+from ._numba_recurrent import (
+    gru_sequence_backward,
+    gru_sequence_forward,
+    gru_step_backward,
+    gru_step_forward,
+    lstm_sequence_backward,
+    lstm_sequence_forward,
+    lstm_step_backward,
+    lstm_step_forward,
+)
 
 __all__ = [
+    "lstm_step_forward",
+    "lstm_step_backward",
+    "gru_step_forward",
+    "gru_step_backward",
+    "lstm_sequence_forward",
+    "lstm_sequence_backward",
+    "gru_sequence_forward",
+    "gru_sequence_backward",
     "bias_forward", "relu_backward", "tanh_backward", "sigmoid_backward", "add_scaled",
     "sgd_step", "adam_step", "softmax_cross_entropy", "shuffle_permutation",
     "perceptron_epoch", "im2col", "col2im", "max_pool_forward", "max_pool_backward",

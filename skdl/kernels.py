@@ -81,6 +81,14 @@ KERNEL_NAMES = (
     "max_pool_backward",
     "avg_pool_forward",
     "avg_pool_backward",
+    "lstm_step_forward",
+    "lstm_step_backward",
+    "gru_step_forward",
+    "gru_step_backward",
+    "lstm_sequence_forward",
+    "lstm_sequence_backward",
+    "gru_sequence_forward",
+    "gru_sequence_backward",
 )
 """The kernels each back-end provides."""
 
@@ -1213,3 +1221,391 @@ def avg_pool_backward(dout, pool_size, strides, pads, dx):
                        {"dx": (dx, None, None), "dout": (dout, (n, oh, ow, c), None)},
                        ("dx",), (oh, ow))
     _active.avg_pool_backward(dout, pool_size, strides, pads, dx)
+
+
+# ---------------------------------------------------------------------------
+# Recurrent cells: a batch of ``n`` rows, ``units`` per state and gates of
+# ``units`` columns each, laid side by side as Keras lays them (LSTM: input,
+# forget, cell, output; GRU: update, reset, candidate). The step kernels do
+# the work between one step's products; the sequence kernels run the whole
+# time loop, time-major (``(timesteps, n, ...)``), each step's recurrent
+# product included, and are checked once per sequence rather than once per
+# step.
+
+
+def _check_recurrent(kernel, n_gates, arrays, layouts, written):
+    """Refuse recurrent-kernel arrays that do not fit the gates.
+
+    Parameters
+    ----------
+    kernel : str
+    n_gates : int
+    arrays : dict of str to object
+        The first is the gate block, 2-D ``(n, n_gates * units)`` for a step
+        or 3-D ``(timesteps, n, n_gates * units)`` for a sequence; it gives
+        the dtype and sizes the others must have.
+    layouts : dict of str to tuple
+        Each other array's shape in symbols: ``"T"`` (timesteps), ``"T+1"``,
+        ``"n"``, ``"H"`` (units), ``"W"`` (``n_gates * units``) or an int.
+    written : tuple of str
+        Arrays the kernel writes: C-contiguous and writeable.
+
+    Raises
+    ------
+    ValueError
+        Naming the array at fault and its dtype or shape.
+    """
+    names = list(arrays)
+    reference = names[0]
+    for name in names:
+        array = arrays[name]
+        if not isinstance(array, np.ndarray) or array.dtype not in _FLOAT_DTYPES:
+            raise ValueError(
+                f"{kernel}: {name} must be a float32 or float64 NumPy array; got "
+                f"{_describe(array)}."
+            )
+    gates = arrays[reference]
+    ndim = len(layouts[reference])
+    if gates.ndim != ndim:
+        raise ValueError(f"{kernel}: {reference} must be {ndim}-D; got shape {gates.shape}.")
+    width = gates.shape[-1]
+    if width % n_gates:
+        raise ValueError(
+            f"{kernel}: {reference} has {width} columns, which is not {n_gates} gates of "
+            "equal width."
+        )
+    sizes = {"n": gates.shape[-2], "W": width, "H": width // n_gates}
+    if ndim == 3:
+        sizes["T"] = gates.shape[0]
+        sizes["T+1"] = gates.shape[0] + 1
+    for name in names[1:]:
+        array = arrays[name]
+        if array.dtype != gates.dtype:
+            raise ValueError(
+                f"{kernel}: {name} has dtype {array.dtype} and {reference} has {gates.dtype}; "
+                "the arrays must share one dtype."
+            )
+        needed = tuple(sizes[d] if isinstance(d, str) else d for d in layouts[name])
+        if array.shape != needed:
+            raise ValueError(
+                f"{kernel}: {name} has shape {array.shape}, but needs shape {needed} to fit "
+                f"{reference} of shape {gates.shape}."
+            )
+    for name in written:
+        flags = arrays[name].flags
+        if not (flags.c_contiguous and flags.writeable):
+            raise ValueError(
+                f"{kernel}: {name} is written in place, so it must be a C-contiguous, "
+                "writeable array."
+            )
+
+
+def _contiguous(*arrays):
+    """The read-only arrays as C-contiguous ones (copies only where they are
+    not), so that a back-end sees one memory layout."""
+    return [np.ascontiguousarray(a) for a in arrays]
+
+
+_STEP = ("n", "H")
+_GATES = ("n", "W")
+
+
+def lstm_step_forward(a, c_prev, c, tanh_c, h):
+    """One LSTM step after its products: gates, cell and output.
+
+    Parameters
+    ----------
+    a : ndarray of shape (n, 4 * units), C-contiguous
+        Pre-activations of the gates input, forget, cell and output
+        (Keras's order), overwritten with the gates: sigmoid, sigmoid,
+        tanh, sigmoid.
+    c_prev : ndarray of shape (n, units)
+        The cell state before the step.
+    c, tanh_c, h : ndarray of shape (n, units), C-contiguous
+        Written: the new cell state ``f * c_prev + i * g``, its tanh, and
+        the new output ``o * tanh(c)``.
+
+    Raises
+    ------
+    ValueError
+        If the arrays are not float arrays of one dtype and these shapes,
+        or a written one is not C-contiguous and writeable.
+    """
+    _check_recurrent("lstm_step_forward", 4,
+                     {"a": a, "c_prev": c_prev, "c": c, "tanh_c": tanh_c, "h": h},
+                     {"a": _GATES, "c_prev": _STEP, "c": _STEP, "tanh_c": _STEP, "h": _STEP},
+                     ("a", "c", "tanh_c", "h"))
+    _active.lstm_step_forward(a, c_prev, c, tanh_c, h)
+
+
+def lstm_step_backward(a, c_prev, tanh_c, dh, dc, d_a):
+    """One LSTM step backward.
+
+    Parameters
+    ----------
+    a : ndarray of shape (n, 4 * units)
+        The step's gates, as :func:`lstm_step_forward` left them.
+    c_prev, tanh_c : ndarray of shape (n, units)
+        The cell state before the step, and tanh of the one after.
+    dh : ndarray of shape (n, units)
+        Gradient with respect to the step's output.
+    dc : ndarray of shape (n, units), C-contiguous
+        Gradient with respect to the step's cell state from later steps;
+        overwritten with the gradient with respect to ``c_prev``.
+    d_a : ndarray of shape (n, 4 * units), C-contiguous
+        Written: the gradient with respect to the gates' pre-activations.
+
+    Raises
+    ------
+    ValueError
+        As :func:`lstm_step_forward`.
+    """
+    _check_recurrent("lstm_step_backward", 4,
+                     {"a": a, "c_prev": c_prev, "tanh_c": tanh_c, "dh": dh, "dc": dc,
+                      "d_a": d_a},
+                     {"a": _GATES, "c_prev": _STEP, "tanh_c": _STEP, "dh": _STEP, "dc": _STEP,
+                      "d_a": _GATES},
+                     ("dc", "d_a"))
+    _active.lstm_step_backward(a, c_prev, tanh_c, dh, dc, d_a)
+
+
+def gru_step_forward(a, recurrent, h_prev, h):
+    """One GRU step after its products (Keras's ``reset_after=True``).
+
+    Parameters
+    ----------
+    a : ndarray of shape (n, 3 * units), C-contiguous
+        The input projection with its bias, gates update, reset and
+        candidate (Keras's order); overwritten with ``z``, ``r`` and the
+        candidate ``tanh(a_h + r * recurrent_h)``.
+    recurrent : ndarray of shape (n, 3 * units)
+        ``h_prev @ recurrent_kernel + recurrent_bias``.
+    h_prev : ndarray of shape (n, units)
+    h : ndarray of shape (n, units), C-contiguous
+        Written: ``z * h_prev + (1 - z) * candidate``.
+
+    Raises
+    ------
+    ValueError
+        If the arrays are not float arrays of one dtype and these shapes,
+        or a written one is not C-contiguous and writeable.
+    """
+    _check_recurrent("gru_step_forward", 3,
+                     {"a": a, "recurrent": recurrent, "h_prev": h_prev, "h": h},
+                     {"a": _GATES, "recurrent": _GATES, "h_prev": _STEP, "h": _STEP},
+                     ("a", "h"))
+    _active.gru_step_forward(a, recurrent, h_prev, h)
+
+
+def gru_step_backward(a, recurrent, h_prev, dh, d_a, d_recurrent):
+    """One GRU step backward.
+
+    Parameters
+    ----------
+    a : ndarray of shape (n, 3 * units)
+        The step's gates, as :func:`gru_step_forward` left them.
+    recurrent : ndarray of shape (n, 3 * units)
+        The step's recurrent projection.
+    h_prev : ndarray of shape (n, units)
+    dh : ndarray of shape (n, units), C-contiguous
+        Gradient with respect to the step's output; overwritten with the
+        part of the gradient with respect to ``h_prev`` that bypasses the
+        recurrent product (``dh * z``).
+    d_a : ndarray of shape (n, 3 * units), C-contiguous
+        Written: gradient with respect to the input projection.
+    d_recurrent : ndarray of shape (n, 3 * units), C-contiguous
+        Written: gradient with respect to the recurrent projection.
+
+    Raises
+    ------
+    ValueError
+        As :func:`gru_step_forward`.
+    """
+    _check_recurrent("gru_step_backward", 3,
+                     {"a": a, "recurrent": recurrent, "h_prev": h_prev, "dh": dh, "d_a": d_a,
+                      "d_recurrent": d_recurrent},
+                     {"a": _GATES, "recurrent": _GATES, "h_prev": _STEP, "dh": _STEP,
+                      "d_a": _GATES, "d_recurrent": _GATES},
+                     ("dh", "d_a", "d_recurrent"))
+    _active.gru_step_backward(a, recurrent, h_prev, dh, d_a, d_recurrent)
+
+
+_SEQ = ("T", "n", "W")
+_SEQ_STATES = ("T+1", "n", "H")
+_SEQ_STEP = ("T", "n", "H")
+_KERNEL = ("H", "W")
+
+
+def lstm_sequence_forward(gates, bias, recurrent_kernel, states, cells, tanh_cells,
+                          recurrent):
+    """An LSTM layer's time loop forward, after the input projection.
+
+    For ``t`` in ``0 .. T-1``: ``a = gates[t] + bias + states[t] @
+    recurrent_kernel``, then :func:`lstm_step_forward` of ``a`` from
+    ``cells[t]`` into ``cells[t + 1]``, ``tanh_cells[t]`` and
+    ``states[t + 1]``. The products go to NumPy's BLAS, one per step
+    (none at the first step when ``states[0]`` is all zeros, as in a
+    layer); the numba back-end adds the bias and the recurrent product
+    inside the step's pass.
+
+    Parameters
+    ----------
+    gates : ndarray of shape (T, n, 4 * units), C-contiguous
+        Each step's input projection ``x_t @ kernel``, without the bias;
+        overwritten with the step's gates (sigmoid, sigmoid, tanh, sigmoid).
+    bias : ndarray of shape (4 * units,)
+    recurrent_kernel : ndarray of shape (units, 4 * units)
+    states : ndarray of shape (T + 1, n, units), C-contiguous
+        ``states[0]`` is the initial output state (read); ``states[1:]``
+        are written, the output of each step.
+    cells : ndarray of shape (T + 1, n, units), C-contiguous
+        ``cells[0]`` is the initial cell state (read); ``cells[1:]`` are
+        written.
+    tanh_cells : ndarray of shape (T, n, units), C-contiguous
+        Written: ``tanh(cells[1:])``.
+    recurrent : ndarray of shape (n, 4 * units), C-contiguous
+        Scratch for the step's recurrent product.
+
+    Raises
+    ------
+    ValueError
+        If the arrays are not float arrays of one dtype and these shapes,
+        or a written one is not C-contiguous and writeable.
+    """
+    _check_recurrent("lstm_sequence_forward", 4,
+                     {"gates": gates, "bias": bias, "recurrent_kernel": recurrent_kernel,
+                      "states": states, "cells": cells, "tanh_cells": tanh_cells,
+                      "recurrent": recurrent},
+                     {"gates": _SEQ, "bias": ("W",), "recurrent_kernel": _KERNEL,
+                      "states": _SEQ_STATES, "cells": _SEQ_STATES, "tanh_cells": _SEQ_STEP,
+                      "recurrent": _GATES},
+                     ("gates", "states", "cells", "tanh_cells", "recurrent"))
+    bias, recurrent_kernel = _contiguous(bias, recurrent_kernel)
+    _active.lstm_sequence_forward(gates, bias, recurrent_kernel, states, cells, tanh_cells,
+                                  recurrent)
+
+
+def lstm_sequence_backward(d_out, gates, cells, tanh_cells, recurrent_kernel, dh, dc,
+                           d_gates):
+    """An LSTM layer's time loop backward (backpropagation through time),
+    up to the gates' gradients.
+
+    Runs ``t`` from ``T-1`` down to 0 with ``dh`` and ``dc`` from zero:
+    ``dh += d_out[t]``, :func:`lstm_step_backward` into ``d_gates[t]``,
+    then ``dh = d_gates[t] @ recurrent_kernel.T``.
+
+    Parameters
+    ----------
+    d_out : ndarray of shape (T, n, units)
+        Gradient with respect to each step's output ``states[t + 1]``.
+    gates : ndarray of shape (T, n, 4 * units)
+        As :func:`lstm_sequence_forward` left them.
+    cells : ndarray of shape (T + 1, n, units)
+    tanh_cells : ndarray of shape (T, n, units)
+    recurrent_kernel : ndarray of shape (units, 4 * units)
+    dh, dc : ndarray of shape (n, units), C-contiguous
+        Written: the gradients with respect to the initial state and cell.
+    d_gates : ndarray of shape (T, n, 4 * units), C-contiguous
+        Written: the gradient with respect to each step's gate
+        pre-activations (from which the layer makes the weights' gradients).
+
+    Raises
+    ------
+    ValueError
+        As :func:`lstm_sequence_forward`.
+    """
+    _check_recurrent("lstm_sequence_backward", 4,
+                     {"gates": gates, "d_out": d_out, "cells": cells, "tanh_cells": tanh_cells,
+                      "recurrent_kernel": recurrent_kernel, "dh": dh, "dc": dc,
+                      "d_gates": d_gates},
+                     {"gates": _SEQ, "d_out": _SEQ_STEP, "cells": _SEQ_STATES,
+                      "tanh_cells": _SEQ_STEP, "recurrent_kernel": _KERNEL, "dh": _STEP,
+                      "dc": _STEP, "d_gates": _SEQ},
+                     ("dh", "dc", "d_gates"))
+    d_out, gates, cells, tanh_cells, recurrent_kernel = _contiguous(
+        d_out, gates, cells, tanh_cells, recurrent_kernel)
+    _active.lstm_sequence_backward(d_out, gates, cells, tanh_cells, recurrent_kernel, dh, dc,
+                                   d_gates)
+
+
+def gru_sequence_forward(gates, bias, recurrent_kernel, recurrent, states):
+    """A GRU layer's time loop forward (Keras's ``reset_after=True``), after
+    the input projection.
+
+    For ``t`` in ``0 .. T-1``: ``recurrent[t] = states[t] @ recurrent_kernel
+    + bias[1]``, then :func:`gru_step_forward` of ``gates[t] + bias[0]``
+    and ``recurrent[t]`` from ``states[t]`` into ``states[t + 1]``. The
+    product is skipped at the first step when ``states[0]`` is all zeros.
+
+    Parameters
+    ----------
+    gates : ndarray of shape (T, n, 3 * units), C-contiguous
+        Each step's input projection ``x_t @ kernel``, without the bias;
+        overwritten with the step's ``z``, ``r`` and candidate.
+    bias : ndarray of shape (2, 3 * units)
+        The input bias, then the recurrent bias.
+    recurrent_kernel : ndarray of shape (units, 3 * units)
+    recurrent : ndarray of shape (T, n, 3 * units), C-contiguous
+        Written: each step's recurrent projection, bias included.
+    states : ndarray of shape (T + 1, n, units), C-contiguous
+        ``states[0]`` is the initial state (read); ``states[1:]`` are
+        written.
+
+    Raises
+    ------
+    ValueError
+        If the arrays are not float arrays of one dtype and these shapes,
+        or a written one is not C-contiguous and writeable.
+    """
+    _check_recurrent("gru_sequence_forward", 3,
+                     {"gates": gates, "bias": bias, "recurrent_kernel": recurrent_kernel,
+                      "recurrent": recurrent, "states": states},
+                     {"gates": _SEQ, "bias": (2, "W"), "recurrent_kernel": _KERNEL,
+                      "recurrent": _SEQ, "states": _SEQ_STATES},
+                     ("gates", "recurrent", "states"))
+    bias, recurrent_kernel = _contiguous(bias, recurrent_kernel)
+    _active.gru_sequence_forward(gates, bias, recurrent_kernel, recurrent, states)
+
+
+def gru_sequence_backward(d_out, gates, recurrent, states, recurrent_kernel, dh, through,
+                          d_gates, d_recurrent):
+    """A GRU layer's time loop backward, up to the gates' gradients.
+
+    Runs ``t`` from ``T-1`` down to 0 with ``dh`` from zero: ``dh +=
+    d_out[t]``, :func:`gru_step_backward` into ``d_gates[t]`` and
+    ``d_recurrent[t]`` (leaving ``dh * z`` in ``dh``), then ``dh +=
+    d_recurrent[t] @ recurrent_kernel.T``.
+
+    Parameters
+    ----------
+    d_out : ndarray of shape (T, n, units)
+        Gradient with respect to each step's output ``states[t + 1]``.
+    gates, recurrent : ndarray of shape (T, n, 3 * units)
+        As :func:`gru_sequence_forward` left them.
+    states : ndarray of shape (T + 1, n, units)
+    recurrent_kernel : ndarray of shape (units, 3 * units)
+    dh : ndarray of shape (n, units), C-contiguous
+        Written: the gradient with respect to the initial state.
+    through : ndarray of shape (n, units), C-contiguous
+        Scratch for the recurrent product's part of it.
+    d_gates, d_recurrent : ndarray of shape (T, n, 3 * units), C-contiguous
+        Written: the gradients with respect to each step's input and
+        recurrent projections.
+
+    Raises
+    ------
+    ValueError
+        As :func:`gru_sequence_forward`.
+    """
+    _check_recurrent("gru_sequence_backward", 3,
+                     {"gates": gates, "d_out": d_out, "recurrent": recurrent, "states": states,
+                      "recurrent_kernel": recurrent_kernel, "dh": dh, "through": through,
+                      "d_gates": d_gates, "d_recurrent": d_recurrent},
+                     {"gates": _SEQ, "d_out": _SEQ_STEP, "recurrent": _SEQ,
+                      "states": _SEQ_STATES, "recurrent_kernel": _KERNEL, "dh": _STEP,
+                      "through": _STEP, "d_gates": _SEQ, "d_recurrent": _SEQ},
+                     ("dh", "through", "d_gates", "d_recurrent"))
+    d_out, gates, recurrent, states, recurrent_kernel = _contiguous(
+        d_out, gates, recurrent, states, recurrent_kernel)
+    _active.gru_sequence_backward(d_out, gates, recurrent, states, recurrent_kernel, dh,
+                                  through, d_gates, d_recurrent)

@@ -35,7 +35,7 @@ import scipy.sparse as sp
 
 from . import kernels
 from .activations import ACTIVATIONS, Sigmoid, get_activation
-from .layers import Dense, Dropout, Layer
+from .layers import LAYER_NAMES, Dense, Dropout, Layer
 
 __all__ = ["Network", "forward"]
 
@@ -92,8 +92,8 @@ class Network:
             if not isinstance(layer, Layer):
                 raise TypeError(
                     f"Layer {i} is {layer!r}, of type {type(layer).__name__}, which is "
-                    "not a layer: use the classes of skdl.layers (Dense, Conv2D, "
-                    "MaxPool2D, AvgPool2D, Flatten, Dropout), as instances."
+                    f"not a layer: use the classes of skdl.layers ({LAYER_NAMES}), as "
+                    "instances."
                 )
             first = next(j for j, other in enumerate(self.layers) if other is layer)
             if first != i:

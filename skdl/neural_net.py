@@ -1,7 +1,8 @@
 """Networks of any layers: ``NeuralNetClassifier`` and ``NeuralNetRegressor``.
 
 The hidden layers are a list of :mod:`skdl.layers` objects, such as
-convolutions and pools over images; the output Dense layer, its
+convolutions and pools over images or recurrent layers over sequences; the
+output Dense layer, its
 activation and the loss are chosen from the targets as the MLPs choose
 them. ``X`` stays 2-D (one flattened sample per row), and ``input_shape``
 says how to read each row, so pipelines, searches and cross-validation work
@@ -25,7 +26,7 @@ from ._docstrings import (
     TRAINING_PARAMETERS,
 )
 from ._regression import REGRESSOR_LOSS_CONSTRAINTS, RegressorOutputsMixin
-from .layers import Dense, Layer
+from .layers import LAYER_NAMES, Dense, Layer
 from .layers.base import resolved_activation
 from .network import predict_layers
 
@@ -61,8 +62,7 @@ class BaseNeuralNet(BaseNetwork):
             if not isinstance(layer, Layer):
                 raise TypeError(
                     f"layers[{i}] is {layer!r}, of type {type(layer).__name__}, which "
-                    "is not a layer: use the classes of skdl.layers (Dense, Conv2D, "
-                    "MaxPool2D, AvgPool2D, Flatten, Dropout)."
+                    f"is not a layer: use the classes of skdl.layers ({LAYER_NAMES})."
                 )
         return layers
 
@@ -159,14 +159,15 @@ class BaseNeuralNet(BaseNetwork):
 _LAYER_PARAMETERS = """
     layers : list of Layer, default=None
         The hidden layers, in order, from :mod:`skdl.layers` (``Dense``,
-        ``Conv2D``, ``MaxPool2D``, ``AvgPool2D``, ``Flatten``, ``Dropout``).
+        ``Conv2D``, ``Conv1D``, the pools, ``SimpleRNN``, ``LSTM``, ``GRU``,
+        ``Flatten``, ``Dropout``).
         The output Dense layer is added from the targets. None is
         ``[Dense(100, activation="relu")]``. The objects are copied, never
         changed, so one list can serve several estimators.
 
     input_shape : tuple of int, default=None
         Shape of one sample, channels-last: ``(height, width, channels)``
-        for images. Each row of ``X`` is a sample flattened in C order
+        for images, ``(timesteps, features)`` for sequences. Each row of ``X`` is a sample flattened in C order
         (``images.reshape(n, -1)``). One entry may be -1, inferred from the
         number of features as ``numpy.reshape`` does. None reads rows as
         flat vectors. ``X`` may also be given with samples of this shape.
@@ -183,7 +184,7 @@ _LAYER_ATTRIBUTES = """
 
 
 class NeuralNetClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNeuralNet):
-    """Neural network classifier of any layers, such as a CNN.
+    """Neural network classifier of any layers, such as a CNN or an LSTM.
 
     Parameters
     ----------{layers}
@@ -356,7 +357,7 @@ class NeuralNetClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNeuralNet
 
 
 class NeuralNetRegressor(RegressorOutputsMixin, RegressorMixin, BaseNeuralNet):
-    """Neural network regressor of any layers, such as a CNN.
+    """Neural network regressor of any layers, such as a CNN or an LSTM.
 
     Parameters
     ----------{layers}

@@ -11,7 +11,20 @@ from skdl import (
     PerceptronClassifier,
 )
 from skdl.activations import LeakyReLU
-from skdl.layers import AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D
+from skdl.layers import (
+    GRU,
+    LSTM,
+    AvgPool1D,
+    AvgPool2D,
+    Conv1D,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    MaxPool1D,
+    MaxPool2D,
+    SimpleRNN,
+)
 
 ONLINE_RULE_REASON = (
     "The online perceptron rule steps on one row at a time: k copies of a row "
@@ -135,4 +148,33 @@ NEURAL_NET_GRID = [
 
 @parametrize_with_checks(NEURAL_NET_GRID, expected_failed_checks=_expected_neural_net_failures)
 def test_neural_nets_are_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+# Sequence networks. input_shape=(-1, 1) reads each row as a sequence of
+# n_features steps of one feature, so that every check's data fits (a row
+# of one feature is a sequence of one step); windows run over the end of
+# short sequences ("same"). Each layer is in a classifier or a regressor
+# (every one in both passes too, but doubles the time). Full-batch Adam takes
+# one step per epoch: a regressor whose head is a recurrent layer's last
+# state takes 8 units (4 leave check_regressors_train below its R^2 bar of
+# 0.5 after 50 steps).
+SEQUENCE_NET_GRID = [
+    NeuralNetClassifier(layers=[LSTM(4)], input_shape=(-1, 1), max_iter=50, **_FAST),
+    NeuralNetClassifier(layers=[GRU(4, return_sequences=True), Flatten()],
+                        input_shape=(-1, 1), max_iter=50, **_FAST),
+    NeuralNetClassifier(layers=[Conv1D(4, 2, padding="same", activation="relu"),
+                                MaxPool1D(2, padding="same"), Flatten()],
+                        input_shape=(-1, 1), max_iter=50, **_FAST),
+    NeuralNetRegressor(layers=[SimpleRNN(8)], input_shape=(-1, 1), max_iter=50, **_FAST),
+    NeuralNetRegressor(layers=[Conv1D(4, 2, padding="same", activation="relu"),
+                               AvgPool1D(2, padding="same"), Flatten()],
+                       input_shape=(-1, 1), max_iter=30, **_FAST),
+    NeuralNetRegressor(layers=[Conv1D(4, 2, padding="same"), LSTM(8)], input_shape=(-1, 1),
+                       max_iter=50, random_state=0, learning_rate_init=0.1),
+]
+
+
+@parametrize_with_checks(SEQUENCE_NET_GRID)
+def test_sequence_nets_are_sklearn_compatible(estimator, check):
     check(estimator)

@@ -21,7 +21,20 @@ from sklearn.utils.class_weight import compute_sample_weight
 
 from skdl import MLPClassifier, MLPRegressor, NeuralNetClassifier, NeuralNetRegressor, kernels
 from skdl.gradcheck import check_gradients
-from skdl.layers import AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D
+from skdl.layers import (
+    GRU,
+    LSTM,
+    AvgPool1D,
+    AvgPool2D,
+    Conv1D,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    MaxPool1D,
+    MaxPool2D,
+    SimpleRNN,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -485,3 +498,137 @@ def test_a_neural_net_of_dense_layers_is_the_mlp(digits):
     for got, want in zip(flat, [mlp.coefs_[0], mlp.intercepts_[0], mlp.coefs_[1],
                                 mlp.intercepts_[1]]):
         assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+# ------------------------------------------------------------- sequences
+@pytest.fixture(scope="module")
+def series():
+    """A regression on series of 16 steps: a sum of tanh of a local
+    pattern (each step minus half the next), which one Conv1D window of 2
+    steps sees."""
+    rs = np.random.RandomState(0)
+    X = rs.normal(size=(200, 16))
+    y = np.tanh(X[:, :-1] - 0.5 * X[:, 1:]).sum(axis=1)
+    return X, y
+
+
+def lstm_net(**params):
+    params = {"layers": [LSTM(16)], "input_shape": (8, 8), "max_iter": 10,
+              "learning_rate_init": 0.02, "random_state": 0, **params}
+    return NeuralNetClassifier(**params)
+
+
+@pytest.fixture(scope="module")
+def fitted_lstm(digits):
+    X, y = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return lstm_net().fit(X, y)
+
+
+def test_lstm_learns_digits_read_as_sequences(fitted_lstm, digits):
+    """Each 8x8 digit read as 8 time steps (rows) of 8 features."""
+    X, y = digits
+    assert fitted_lstm.score(X, y) > 0.6  # chance is 0.1
+    assert fitted_lstm.input_shape_ == (8, 8)
+    assert [type(layer) for layer in fitted_lstm.layers_] == [LSTM, Dense]
+    assert [w.shape for w in fitted_lstm.layers_[0].get_weights()] == [
+        (8, 64), (16, 64), (64,)]
+    assert fitted_lstm.predict_proba(X).shape == (300, 10)
+
+
+def test_lstm_takes_sequences_as_n_d_x(fitted_lstm, digits):
+    X, _ = digits
+    assert_array_equal(fitted_lstm.predict_proba(X.reshape(-1, 8, 8)),
+                       fitted_lstm.predict_proba(X))
+
+
+def test_lstm_pickle_and_clone(fitted_lstm, digits):
+    X, y = digits
+    restored = pickle.loads(pickle.dumps(fitted_lstm))
+    assert_array_equal(restored.predict_proba(X), fitted_lstm.predict_proba(X))
+    refit = clone(fitted_lstm).fit(X, y)
+    assert_array_equal(refit.predict_proba(X), fitted_lstm.predict_proba(X))
+
+
+def test_recurrent_stacks_fit_and_predict(digits):
+    X, y = digits
+    for layers in ([GRU(8, return_sequences=True), SimpleRNN(8)],
+                   [Conv1D(8, 3, padding="same", activation="relu"), MaxPool1D(2),
+                    LSTM(8, return_sequences=True), AvgPool1D(2), Flatten()]):
+        clf = lstm_net(layers=layers, max_iter=3).fit(X, y)
+        assert clf.predict(X).shape == (300,)
+        assert np.isfinite(clf.loss_curve_).all()
+        assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+
+
+def test_fitted_lstm_objective_gradients_check(digits):
+    X, y = digits
+    clf = lstm_net(layers=[Conv1D(2, 3, activation="tanh"), GRU(2, return_sequences=True),
+                           LSTM(2)], max_iter=2).fit(X, y)
+    network, Xv, Y, loss, alpha, sw = clf._objective_parts(X[:4], y[:4])
+    error, _, _ = check_gradients(network, Xv, Y, loss, alpha, sw)
+    assert error < 1e-6
+
+
+def test_lstm_float32_input_trains_a_float32_network(fitted_lstm, digits):
+    X, y = digits
+    clf = lstm_net().fit(X.astype(np.float32), y)
+    assert all(w.dtype == np.float32 for w in _weights(clf))
+    assert_allclose(clf.predict_proba(X), fitted_lstm.predict_proba(X), rtol=1e-2, atol=1e-3)
+
+
+def test_lstm_warm_start_and_partial_fit(digits):
+    X, y = digits
+    two = lstm_net(max_iter=2).fit(X, y)
+    warm = lstm_net(max_iter=2, warm_start=True).fit(X, y)
+    start = _weights(warm)
+    warm.fit(X, y)
+    assert len(warm.loss_curve_) == 4
+    assert_array_equal(warm.loss_curve_[:2], two.loss_curve_)
+    assert warm.loss_curve_[2] < warm.loss_curve_[0]  # went on from where it was
+    assert not all(np.array_equal(a, b) for a, b in zip(start, _weights(warm)))
+    online = lstm_net()
+    online.partial_fit(X[:150], y[:150], classes=np.arange(10))
+    online.partial_fit(X[150:].reshape(-1, 8, 8), y[150:])
+    assert len(online.loss_curve_) == 2
+    assert online.predict(X).shape == (300,)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_conv1d_regressor_learns_a_series(series, solver):
+    X, y = series
+    reg = NeuralNetRegressor(
+        layers=[Conv1D(4, 2, activation="tanh"), Flatten()], input_shape=(-1, 1),
+        solver=solver, max_iter=60, learning_rate_init=0.02, random_state=0,
+    ).fit(X, y)
+    assert reg.input_shape_ == (16, 1)
+    assert reg.layers_[0].get_weights()[0].shape == (2, 1, 4)
+    assert reg.score(X, y) > (0.99 if solver == "lbfgs" else 0.8)
+    assert reg.predict(X).shape == (200,)
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(input_shape=None), r"Layer 0 cannot take inputs of shape \(64,\): LSTM\(units=16.*"
+                             r"input_shape=\(timesteps, features\)"),
+    (dict(input_shape=(8, 8, 1)), r"LSTM\(units=16.*needs sequences of shape "
+                                  r"\(timesteps, features\)"),
+    (dict(layers=[Flatten(), LSTM(4)]), r"Layer 1 cannot take inputs of shape \(64,\): "
+                                        r"LSTM\(units=4.*if a Flatten comes before this layer, drop it"),
+    (dict(layers=[LSTM(4, return_sequences=True)]), r"Dense\(units=10.*put Flatten\(\)"),
+    (dict(layers=[LSTM(4), GRU(4)]), r"Layer 1 cannot take inputs of shape \(4,\): GRU"),
+    (dict(layers=[GRU(0)]), r"GRU\(units=0.*units must be a positive integer"),
+    (dict(layers=[SimpleRNN(4, return_sequences="no")]),
+     r"SimpleRNN\(.*return_sequences must be True or False"),
+    (dict(layers=[SimpleRNN(4, activation="step")]), "The 'step' activation"),
+    (dict(layers=[Conv1D(4, 9), Flatten()]), r"Conv1D\(filters=4, kernel_size=9.*longer than"),
+    (dict(layers=[MaxPool1D(9), Flatten()]), r"MaxPool1D\(pool_size=9.*longer than"),
+    (dict(layers=[Conv1D(4, 3), Flatten()], input_shape=(8, 8, 1)),
+     r"Conv1D\(.*needs sequences of shape \(timesteps, channels\)"),
+])
+def test_sequence_errors_before_training(digits, params, message):
+    X, y = digits
+    clf = lstm_net(**params)
+    with pytest.raises(ValueError, match=message):
+        clf.fit(X, y)
+    assert not hasattr(clf, "layers_") and not hasattr(clf, "n_iter_")

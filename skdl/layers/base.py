@@ -297,6 +297,14 @@ def positive_int(layer, name, value):
     return int(value)
 
 
+def one_int(layer, name, value):
+    """``value`` (an int, or a tuple of one, as Keras's 1-D layers take
+    it) as a positive int."""
+    if isinstance(value, tuple) and len(value) == 1:
+        value = value[0]
+    return positive_int(layer, name, value)
+
+
 def int_pair(layer, name, value):
     """``value`` (an int or a pair of ints) as a pair of positive ints."""
     pair = (value, value) if isinstance(value, numbers.Integral) else value

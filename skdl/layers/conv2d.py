@@ -84,6 +84,7 @@ class Conv2D(Layer):
         self._out_size, self._pads = window_geometry(
             self, input_shape, self._window, self._steps, padding, "kernel_size"
         )
+        self._image_shape, self._filters = input_shape, filters
         self.activation_ = resolved_activation(self)
         return (*self._out_size, filters)
 
@@ -94,7 +95,7 @@ class Conv2D(Layer):
         -------
         list of WeightSpec
         """
-        channels, filters = self.input_shape[2], self.output_shape[2]
+        channels, filters = self._image_shape[2], self._filters
         return [
             WeightSpec("kernel", (*self._window, channels, filters), True),
             WeightSpec("bias", (filters,), False),
@@ -121,7 +122,7 @@ class Conv2D(Layer):
         factor : float, default=6.0
         """
         cells = self._window[0] * self._window[1]
-        fan_in, fan_out = cells * self.input_shape[2], cells * self.output_shape[2]
+        fan_in, fan_out = cells * self._image_shape[2], cells * self._filters
         glorot_uniform(random_state, [self.kernel, self.bias], fan_in, fan_out, factor)
 
     def _window_rows(self, n):
@@ -141,9 +142,9 @@ class Conv2D(Layer):
         needs_input_gradient : bool, default=True
         """
         super().allocate(n_rows, needs_input_gradient)
-        m, (kh, kw), channels = self._window_rows(n_rows), self._window, self.input_shape[2]
+        m, (kh, kw), channels = self._window_rows(n_rows), self._window, self._image_shape[2]
         self._cols = np.empty((m, kh * kw * channels), dtype=self.dtype)
-        self._z = np.empty((m, self.output_shape[2]), dtype=self.dtype)
+        self._z = np.empty((m, self._filters), dtype=self.dtype)
         self._a = np.empty_like(self._z) if self.activation_.needs_input else self._z
         self._dx = (
             np.empty((n_rows, *self.input_shape), dtype=self.dtype)
@@ -166,8 +167,8 @@ class Conv2D(Layer):
         n = x.shape[0]
         m = self._window_rows(n)
         cols, z = self._cols[:m], self._z[:m]
-        kernels.im2col(x, *self._geometry(), cols)
-        np.matmul(cols, self.kernel.reshape(-1, self.output_shape[2]), out=z)
+        kernels.im2col(x.reshape(n, *self._image_shape), *self._geometry(), cols)
+        np.matmul(cols, self.kernel.reshape(-1, self._filters), out=z)
         if self.activation_.kernel is not None and not self.activation_.needs_input:
             kernels.bias_forward(z, self.bias, self.activation_.kernel)
             a = z
@@ -191,18 +192,18 @@ class Conv2D(Layer):
         """
         n = delta.shape[0]
         m = self._window_rows(n)
-        d = delta.reshape(m, self.output_shape[2])
+        d = delta.reshape(m, self._filters)
         self.activation_.backward(d, self._z[:m], self._a[:m])
         kernel_grad, bias_grad = self.gradients
         cols = self._cols[:m]
-        np.matmul(cols.T, d, out=kernel_grad.reshape(-1, self.output_shape[2]))
+        np.matmul(cols.T, d, out=kernel_grad.reshape(-1, self._filters))
         np.dot(self._ones[:m], d, out=bias_grad)
         if not self._needs_input_gradient:
             return None
         # the window matrix is spent: it takes the windows' gradients
-        np.matmul(d, self.kernel.reshape(-1, self.output_shape[2]).T, out=cols)
+        np.matmul(d, self.kernel.reshape(-1, self._filters).T, out=cols)
         dx = self._dx[:n]
-        kernels.col2im(cols, *self._geometry(), dx)
+        kernels.col2im(cols, *self._geometry(), dx.reshape(n, *self._image_shape))
         return dx
 
     def predict(self, x):
@@ -217,11 +218,11 @@ class Conv2D(Layer):
         ndarray of shape (n, out_height, out_width, filters)
         """
         n = x.shape[0]
-        x = np.ascontiguousarray(x, dtype=self.kernel.dtype)
-        (kh, kw), channels = self._window, self.input_shape[2]
+        x = np.ascontiguousarray(x, dtype=self.kernel.dtype).reshape(n, *self._image_shape)
+        (kh, kw), channels = self._window, self._image_shape[2]
         cols = np.empty((self._window_rows(n), kh * kw * channels), dtype=x.dtype)
         kernels.im2col(x, *self._geometry(), cols)
-        z = cols @ self.kernel.reshape(-1, self.output_shape[2])
+        z = cols @ self.kernel.reshape(-1, self._filters)
         z += self.bias
         if self.activation_.needs_input:
             a = np.empty_like(z)

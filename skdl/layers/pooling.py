@@ -1,12 +1,14 @@
-"""2-D pooling layers, channels-last: the maximum or the mean of each window."""
+"""Pooling layers, channels-last: the maximum or the mean of each window of
+an image (2-D) or a sequence (1-D)."""
 
 import numpy as np
 
 from .. import kernels
-from .base import Layer, int_pair, padding_option
+from .base import Layer, int_pair, one_int, padding_option
+from .conv1d import sequence_as_image
 from .conv2d import window_geometry
 
-__all__ = ["MaxPool2D", "AvgPool2D"]
+__all__ = ["MaxPool2D", "AvgPool2D", "MaxPool1D", "AvgPool1D"]
 
 MAX_POOL_CELLS = 255
 """Largest window a max-pool takes: it records each maximum's position in
@@ -39,6 +41,10 @@ class _Pool2D(Layer):
 
     def _geometry(self):
         return self._window, self._steps, self._pads
+
+    def _as_image(self, array):
+        """``array`` of samples as the kernels' (n, height, width, channels)."""
+        return array
 
     def allocate(self, n_rows, needs_input_gradient=True):
         """Buffers for the output and the input gradient.
@@ -115,7 +121,10 @@ class MaxPool2D(_Pool2D):
         """
         n = x.shape[0]
         out = self._out[:n]
-        kernels.max_pool_forward(x, *self._geometry(), out, self._argmax[:n])
+        kernels.max_pool_forward(
+            self._as_image(x), *self._geometry(), self._as_image(out),
+            self._as_image(self._argmax[:n]),
+        )
         return out
 
     def backward(self, delta):
@@ -133,7 +142,10 @@ class MaxPool2D(_Pool2D):
             return None
         n = delta.shape[0]
         dx = self._dx[:n]
-        kernels.max_pool_backward(delta, self._argmax[:n], *self._geometry(), dx)
+        kernels.max_pool_backward(
+            self._as_image(delta), self._as_image(self._argmax[:n]), *self._geometry(),
+            self._as_image(dx),
+        )
         return dx
 
     def predict(self, x):
@@ -150,7 +162,9 @@ class MaxPool2D(_Pool2D):
         x = np.ascontiguousarray(x)
         out = np.empty((x.shape[0], *self.output_shape), dtype=x.dtype)
         argmax = np.empty(out.shape, dtype=np.uint8)
-        kernels.max_pool_forward(x, *self._geometry(), out, argmax)
+        kernels.max_pool_forward(
+            self._as_image(x), *self._geometry(), self._as_image(out), self._as_image(argmax)
+        )
         return out
 
 
@@ -187,7 +201,7 @@ class AvgPool2D(_Pool2D):
         ndarray of shape (n, out_height, out_width, channels)
         """
         out = self._out[: x.shape[0]]
-        kernels.avg_pool_forward(x, *self._geometry(), out)
+        kernels.avg_pool_forward(self._as_image(x), *self._geometry(), self._as_image(out))
         return out
 
     def backward(self, delta):
@@ -204,7 +218,9 @@ class AvgPool2D(_Pool2D):
         if not self._needs_input_gradient:
             return None
         dx = self._dx[: delta.shape[0]]
-        kernels.avg_pool_backward(delta, *self._geometry(), dx)
+        kernels.avg_pool_backward(
+            self._as_image(delta), *self._geometry(), self._as_image(dx)
+        )
         return dx
 
     def predict(self, x):
@@ -220,5 +236,72 @@ class AvgPool2D(_Pool2D):
         """
         x = np.ascontiguousarray(x)
         out = np.empty((x.shape[0], *self.output_shape), dtype=x.dtype)
-        kernels.avg_pool_forward(x, *self._geometry(), out)
+        kernels.avg_pool_forward(self._as_image(x), *self._geometry(), self._as_image(out))
         return out
+
+
+class _Pool1D:
+    """What the 1-D pools add to the 2-D ones: sequences of shape
+    ``(timesteps, channels)``, run as images one row high."""
+
+    def _build(self, input_shape):
+        size = one_int(self, "pool_size", self.pool_size)
+        step = size if self.strides is None else one_int(self, "strides", self.strides)
+        padding = padding_option(self, self.padding)
+        image = sequence_as_image(self, input_shape, "pool_size", size, padding)
+        self._window, self._steps = (1, size), (1, step)
+        self._out_size, self._pads = window_geometry(
+            self, image, self._window, self._steps, padding, "pool_size"
+        )
+        return (self._out_size[1], input_shape[1])
+
+    def _as_image(self, array):
+        return array.reshape(array.shape[0], 1, *array.shape[1:])
+
+
+class MaxPool1D(_Pool1D, MaxPool2D):
+    """Maximum over each window of each channel of a sequence.
+
+    Parameters
+    ----------
+    pool_size : int or tuple of one int, default=2
+        Window length, in time steps (at most 255).
+    strides : int or tuple of one int, default=None
+        Step of the window; None steps by ``pool_size``.
+    padding : {"valid", "same"}, default="valid"
+        ``"same"`` lets windows run over the ends (the steps outside never
+        win), so that the output has ``ceil(timesteps / strides)`` steps.
+
+    Examples
+    --------
+    >>> from skdl.layers import MaxPool1D
+    >>> MaxPool1D(2).build((28, 8))
+    (14, 8)
+    """
+
+    def _build(self, input_shape):
+        shape = _Pool1D._build(self, input_shape)
+        if self._window[1] > MAX_POOL_CELLS:
+            self._refuse(f"pool_size {self._window[1]} is over {MAX_POOL_CELLS} steps.")
+        return shape
+
+
+class AvgPool1D(_Pool1D, AvgPool2D):
+    """Mean over each window of each channel of a sequence.
+
+    Parameters
+    ----------
+    pool_size : int or tuple of one int, default=2
+        Window length, in time steps.
+    strides : int or tuple of one int, default=None
+        Step of the window; None steps by ``pool_size``.
+    padding : {"valid", "same"}, default="valid"
+        ``"same"`` lets windows run over the ends; each mean is then over
+        the window's steps inside the sequence (as TensorFlow).
+
+    Examples
+    --------
+    >>> from skdl.layers import AvgPool1D
+    >>> AvgPool1D(3, strides=1, padding="same").build((10, 4))
+    (10, 4)
+    """

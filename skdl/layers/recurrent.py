@@ -1,0 +1,256 @@
+"""What the recurrent layers share: sequences in, the last state or every
+state out, the time loop's buffers, and Keras's weight layout.
+
+A recurrent layer reads sequences of shape ``(timesteps, features)``. Its
+input projection for all time steps is one matrix product; each step then
+makes one product of the previous state with the recurrent kernel, every
+gate at once. Backpropagation through time runs the steps in reverse and
+leaves the weight gradients to three products over all steps together.
+
+Inside, the time loop works time-major, ``(timesteps, n, units)``, so that
+each step's slice is one contiguous block.
+"""
+
+import numpy as np
+
+from .base import Layer, WeightSpec, glorot_uniform, positive_int
+
+__all__ = ["Recurrent", "orthogonal"]
+
+
+class Recurrent(Layer):
+    """Base of the recurrent layers. Not for direct use.
+
+    Subclasses set ``n_gates`` and implement ``_cell_buffers``,
+    ``_steps_forward`` and ``_steps_backward``; the input projection, the
+    output's shape and the gradients of the kernels are shared here.
+    """
+
+    n_gates = 1
+    """Blocks of ``units`` columns in the kernels: one per gate."""
+
+    def _build(self, input_shape):
+        units = positive_int(self, "units", self.units)
+        if not isinstance(self.return_sequences, (bool, np.bool_)):
+            self._refuse(
+                f"return_sequences must be True or False, got {self.return_sequences!r}."
+            )
+        if len(input_shape) != 2:
+            hint = (
+                " Give the estimator input_shape=(timesteps, features), e.g. (-1, 1) "
+                "for a series of one feature"
+                + (", and if a Flatten comes before this layer, drop it (a recurrent "
+                   "layer with return_sequences=True keeps the time axis)."
+                   if len(input_shape) == 1 else ".")
+            )
+            self._refuse(
+                f"needs sequences of shape (timesteps, features), got input of shape "
+                f"{input_shape}.{hint}"
+            )
+        self._timesteps, self._features = input_shape
+        self._build_cell()
+        return (self._timesteps, units) if self.return_sequences else (units,)
+
+    def _build_cell(self):
+        """Subclass hook: resolve the cell's own hyperparameters."""
+
+    def weight_specs(self):
+        """``[kernel (features, gates * units), recurrent_kernel (units,
+        gates * units), bias (gates * units,)]`` in Keras's layout.
+
+        Returns
+        -------
+        list of WeightSpec
+        """
+        width = self.n_gates * self.units
+        return [
+            WeightSpec("kernel", (self._features, width), True),
+            WeightSpec("recurrent_kernel", (self.units, width), True),
+            WeightSpec("bias", self._bias_shape(), False),
+        ]
+
+    def _bias_shape(self):
+        return (self.n_gates * self.units,)
+
+    def bind(self, weights, gradients):
+        """Take ``[kernel, recurrent_kernel, bias]`` views (see
+        :meth:`Layer.bind`).
+
+        Parameters
+        ----------
+        weights : list of ndarray
+        gradients : list of ndarray or None
+        """
+        super().bind(weights, gradients)
+        self.kernel, self.recurrent_kernel, self.bias = self.weights
+
+    def initialize(self, random_state, factor=6.0):
+        """Keras's defaults: a Glorot-uniform kernel, an orthogonal recurrent
+        kernel, a zero bias.
+
+        Parameters
+        ----------
+        random_state : numpy.random.RandomState
+        factor : float, default=6.0
+            Glorot's factor for the kernel.
+        """
+        glorot_uniform(random_state, [self.kernel], *self.kernel.shape, factor)
+        self.recurrent_kernel[...] = orthogonal(random_state, self.recurrent_kernel.shape)
+        self.bias[...] = 0
+
+    # ------------------------------------------------------------- passes
+    def allocate(self, n_rows, needs_input_gradient=True):
+        """Time-major buffers for the projections, states and gradients.
+
+        Parameters
+        ----------
+        n_rows : int
+        needs_input_gradient : bool, default=True
+        """
+        super().allocate(n_rows, needs_input_gradient)
+        steps, width, units = self._timesteps, self.n_gates * self.units, self.units
+        self._x_time = np.empty((steps, n_rows, self._features), dtype=self.dtype)
+        self._gates = np.empty((steps, n_rows, width), dtype=self.dtype)
+        self._states = np.empty((steps + 1, n_rows, units), dtype=self.dtype)
+        self._d_gates = np.empty_like(self._gates)
+        self._d_state = np.empty((n_rows, units), dtype=self.dtype)
+        self._d_out = np.empty((steps, n_rows, units), dtype=self.dtype)
+        self._dx_time = (
+            np.empty((steps, n_rows, self._features), dtype=self.dtype)
+            if needs_input_gradient else None
+        )
+        self._out = np.empty((n_rows, *self.output_shape), dtype=self.dtype)
+        self._dx = (
+            np.empty((n_rows, steps, self._features), dtype=self.dtype)
+            if needs_input_gradient else None
+        )
+        self._cell = self._cell_buffers(n_rows, self.dtype)
+
+    def _cell_buffers(self, n_rows, dtype):
+        """Subclass hook: the cell's own buffers, a dict of arrays whose
+        second-to-last axis is the batch."""
+        raise NotImplementedError
+
+    def _cell_slice(self, n):
+        return {name: buffer[..., :n, :] for name, buffer in self._cell.items()}
+
+    def forward(self, x, rng=None):
+        """Training pass (see :meth:`Layer.forward`).
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, timesteps, features)
+        rng : ignored
+
+        Returns
+        -------
+        ndarray of shape (n, timesteps, units) or (n, units)
+        """
+        n = x.shape[0]
+        x_time = self._x_time[:, :n]
+        x_time[...] = x.transpose(1, 0, 2)
+        gates, states = self._gates[:, :n], self._states[:, :n]
+        np.matmul(x_time, self.kernel, out=gates)
+        states[0] = 0
+        self._steps_forward(gates, states, self._cell_slice(n))
+        out = self._out[:n]
+        if self.return_sequences:
+            out[...] = states[1:].transpose(1, 0, 2)
+        else:
+            out[...] = states[-1]
+        return out
+
+    def backward(self, delta):
+        """Backpropagation through time (see :meth:`Layer.backward`).
+
+        Parameters
+        ----------
+        delta : ndarray of shape (n, timesteps, units) or (n, units)
+
+        Returns
+        -------
+        ndarray of shape (n, timesteps, features) or None
+        """
+        n = delta.shape[0]
+        d_out = self._d_out[:, :n]
+        if self.return_sequences:
+            d_out[...] = delta.transpose(1, 0, 2)
+        else:
+            d_out[:-1] = 0
+            d_out[-1] = delta
+        d_gates = self._d_gates[:, :n]
+        cell = self._cell_slice(n)
+        self._steps_backward(d_out, d_gates, self._gates[:, :n], self._states[:, :n],
+                             self._d_state[:n], cell)
+        self._kernel_gradients(d_gates, cell, n)
+        if not self._needs_input_gradient:
+            return None
+        dx, dx_time = self._dx[:n], self._dx_time[:, :n]
+        np.matmul(d_gates, self.kernel.T, out=dx_time)
+        dx[...] = dx_time.transpose(1, 0, 2)
+        return dx
+
+    def _kernel_gradients(self, d_gates, cell, n):
+        """The kernels' and bias's gradients from every step's gate
+        gradients, each one product over all steps."""
+        kernel_grad, recurrent_grad, bias_grad = self.gradients
+        steps, width = self._timesteps, self.n_gates * self.units
+        x_rows = self._x_time[:, :n].reshape(steps * n, self._features)
+        g_rows = d_gates.reshape(steps * n, width)
+        np.matmul(x_rows.T, g_rows, out=kernel_grad)
+        h_rows = self._states[:-1, :n].reshape(steps * n, self.units)
+        r_rows = self._recurrent_gate_gradients(d_gates, cell).reshape(steps * n, width)
+        np.matmul(h_rows.T, r_rows, out=recurrent_grad)
+        self._bias_gradient(g_rows, r_rows, bias_grad)
+
+    def _recurrent_gate_gradients(self, d_gates, cell):
+        """The gate gradients the recurrent products see (the same as the
+        input's, except in the GRU)."""
+        return d_gates
+
+    def _bias_gradient(self, input_rows, recurrent_rows, bias_grad):
+        """The bias's gradient: the sum of every step's gate gradients."""
+        np.sum(input_rows, axis=0, out=bias_grad)
+
+    def predict(self, x):
+        """Output in fresh arrays (see :meth:`Layer.predict`).
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, timesteps, features)
+
+        Returns
+        -------
+        ndarray of shape (n, timesteps, units) or (n, units)
+        """
+        n = x.shape[0]
+        dtype = np.result_type(x.dtype, self.kernel.dtype)
+        x_time = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)
+        gates = x_time @ self.kernel
+        states = np.zeros((self._timesteps + 1, n, self.units), dtype=dtype)
+        self._steps_forward(gates, states, self._cell_buffers(n, dtype))
+        if self.return_sequences:
+            return np.ascontiguousarray(states[1:].transpose(1, 0, 2))
+        return states[-1].copy()
+
+
+def orthogonal(random_state, shape):
+    """A matrix of ``shape`` with orthonormal rows or columns (whichever are
+    fewer), from the QR decomposition of a Gaussian matrix, as Keras's
+    ``Orthogonal`` initializer draws it.
+
+    Parameters
+    ----------
+    random_state : numpy.random.RandomState
+    shape : pair of int
+
+    Returns
+    -------
+    ndarray of float64
+    """
+    rows, cols = shape
+    flat = random_state.normal(size=(max(rows, cols), min(rows, cols)))
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diag(r))
+    return q.T if rows < cols else q
+
