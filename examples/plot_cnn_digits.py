@@ -97,28 +97,12 @@ def main(output_dir=DEFAULT_OUTPUT, quick=False):
                                               batch_size=32 if quick else 128),
         "MLP (MLPClassifier, 256)": make_mlp(max_iter=5 if quick else 300),
     }
-    cv = StratifiedKFold(n_folds, shuffle=True, random_state=0)
-    started = time.perf_counter()
-    results = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        for name, model in models.items():
-            # the folds run in parallel; joblib keeps each worker's BLAS to its share
-            results[name] = cross_validate(model, X, y, cv=cv, return_estimator=True,
-                                           n_jobs=None if quick else -1)
-    elapsed = time.perf_counter() - started
-
-    print(f"{n_folds}-fold stratified CV accuracy on {len(y)} digits "
-          f"({elapsed:.0f} s in all)")
-    print(f"{'model':<27} {'mean':>6} {'std':>6} {'fit s':>6}  folds")
-    for name, result in results.items():
-        scores = result["test_score"]
-        print(f"{name:<27} {scores.mean():6.4f} {scores.std():6.4f} "
-              f"{result['fit_time'].mean():6.1f}  "
-              + " ".join(f"{s:.4f}" for s in scores))
+    cv = make_cv(n_folds)
+    results = cross_validate_models(models, X, y, cv, parallel=not quick)
 
     paths = [
-        _draw_scores(results, n_folds, output_dir / "cnn_digits_scores.png"),
+        draw_scores(results, n_folds, output_dir / "cnn_digits_scores.png",
+                    "handwritten digits 8x8: CNN vs MLP"),
     ]
     # the pictures of the network use the first fold's CNN and one digit it
     # did not train on
@@ -138,13 +122,59 @@ def main(output_dir=DEFAULT_OUTPUT, quick=False):
     return paths
 
 
-def _draw_scores(results, n_folds, path):
+def make_cv(n_folds):
+    """The folds every digits example scores on: stratified and shuffled
+    with a fixed seed, so that models scored apart meet the same folds."""
+    return StratifiedKFold(n_folds, shuffle=True, random_state=0)
+
+
+def cross_validate_models(models, X, y, cv, parallel=True):
+    """Cross-validate each model on the same folds, keeping the fitted
+    estimators, and print a table of the scores.
+
+    Parameters
+    ----------
+    models : dict of str to estimator
+    X, y : arrays
+    cv : cross-validation splitter
+    parallel : bool, default=True
+        Fit the folds in parallel (``n_jobs=-1``).
+
+    Returns
+    -------
+    dict of str to dict
+        ``cross_validate``'s result for each model, with ``"estimator"``.
+    """
+    started = time.perf_counter()
+    results = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for name, model in models.items():
+            # the folds run in parallel; joblib keeps each worker's BLAS to its share
+            results[name] = cross_validate(model, X, y, cv=cv, return_estimator=True,
+                                           n_jobs=-1 if parallel else None)
+    elapsed = time.perf_counter() - started
+
+    n_folds = cv.get_n_splits(X, y)
+    print(f"{n_folds}-fold stratified CV accuracy on {len(y)} digits "
+          f"({elapsed:.0f} s in all)")
+    print(f"{'model':<27} {'mean':>6} {'std':>6} {'fit s':>6}  folds")
+    for name, result in results.items():
+        scores = result["test_score"]
+        print(f"{name:<27} {scores.mean():6.4f} {scores.std():6.4f} "
+              f"{result['fit_time'].mean():6.1f}  "
+              + " ".join(f"{s:.4f}" for s in scores))
+    return results
+
+
+def draw_scores(results, n_folds, path, title):
     """One row per model: each fold's accuracy as a dot, the mean as a
     diamond with the standard deviation as whiskers."""
-    fig, ax = plt.subplots(figsize=(7, 2.6), layout="constrained")
-    rng = np.random.default_rng(0)
     names = list(results)
-    for row, (name, colour) in enumerate(zip(names, ["tab:blue", "tab:orange"])):
+    fig, ax = plt.subplots(figsize=(7, 1.6 + 0.5 * len(names)), layout="constrained")
+    rng = np.random.default_rng(0)
+    colours = ["tab:green", "tab:blue", "tab:orange"][-len(names):]
+    for row, (name, colour) in enumerate(zip(names, colours)):
         scores = results[name]["test_score"]
         ax.scatter(scores, row + rng.uniform(-0.18, 0.18, len(scores)), color=colour,
                    alpha=0.6, edgecolors="k", linewidths=0.5, zorder=3,
@@ -164,7 +194,7 @@ def _draw_scores(results, n_folds, path):
     ax.set_ylim(len(names) - 0.5, -0.6)  # first model on top
     ax.set_yticks(range(len(names)), names)
     ax.set_xlabel(f"accuracy on the held-out fold ({n_folds}-fold stratified CV)")
-    ax.set_title("handwritten digits 8x8: CNN vs MLP", fontsize="medium")
+    ax.set_title(title, fontsize="medium")
     ax.grid(True, axis="x", alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     return _save(fig, path)

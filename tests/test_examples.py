@@ -15,8 +15,10 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXPECTED = {
     "plot_activation_gallery.py": ["activations.png"],
     "plot_cnn_digits.py": ["cnn_digits_scores.png", "cnn_feature_maps.png", "cnn_filters.png"],
+    "plot_forecasting.py": ["forecasting.png"],
     "plot_grid_search.py": ["grid_search.png"],
     "plot_loss_landscape.py": ["loss_landscape.png"],
+    "plot_lstm_digits.py": ["lstm_digits_scores.png", "lstm_hidden_states.png"],
     "plot_perceptron_vs_mlp.py": ["perceptron_vs_mlp.png"],
     "plot_regression_losses.py": ["regression_losses.png"],
     "plot_solver_loss_curves.py": ["solver_loss_curves.png"],
