@@ -1,6 +1,7 @@
 """The numba back-end of the recurrent cells' kernels of :mod:`skdl.kernels`:
 each step's gate nonlinearities and state updates fused into one pass over
-the batch, float32 or float64. Importing this module fails without numba.
+the batch, float32 or float64, and the layers' time loops around them.
+Importing this module fails without numba.
 
 Compiled as the other numba kernels are (see :mod:`skdl._numba_kernels`):
 serial loops, ``error_model="numpy"``, cached, and the fast-math flags less
@@ -12,8 +13,7 @@ The exponential and the hyperbolic tangent
 ------------------------------------------
 PyPI's llvmlite comes without a vector math library, so ``math.exp`` and
 ``math.tanh`` compile to one libm call per value, and the loops around
-them stay scalar: a step of LSTM(128) on a batch of 64 spent most of its
-time there. In float32 the kernels therefore use two branch-free,
+them stay scalar. In float32 the kernels therefore use two branch-free,
 vectorisable approximations instead (float64 keeps libm's ``math.exp`` and
 ``math.tanh``, which the gradient checks in float64 rely on):
 
@@ -28,11 +28,30 @@ vectorisable approximations instead (float64 keeps libm's ``math.exp`` and
   Cephes's ``expf``: ``exp(x) = 2**k * exp(r)``, ``k = round(x / ln 2)``,
   ``r`` reduced in two parts and ``exp(r)`` a polynomial of degree 7;
   ``2**k`` is made from its bits (an LLVM bitcast). The input of ``exp``
-  is clamped to [-87, 88]; so sigmoid is exact-to-rounding (relative error
-  below 5e-7) down to ``sigmoid(-88) = 6e-39`` and returns 6e-39, not a
-  smaller subnormal, for inputs below -88.
+  is clamped to [-87, 88]: measured as above, sigmoid's relative error
+  is below 1.5e-7 (as float32's ``expit``) down to ``sigmoid(-87)``, and
+  below -88 it returns 6e-39 for smaller values (an absolute error below
+  1e-38; ``expit`` returns 0 there). The tests hold it to 5e-7.
 
 inf gives the limits (+-1, 0 and 1), NaN gives NaN, as NumPy does.
+
+Loops and time loops
+--------------------
+Each cell kernel runs one row of the batch at a time, its inner loop over
+``units`` contiguous values, which LLVM vectorises (8 float32 a step with
+AVX2). Each entry's arithmetic sits in a helper returning a tuple, inlined
+by numba (``inline="always"``): left to LLVM's inliner, the tuple return
+kept the loops scalar, 4x slower.
+
+The sequence kernels keep the time loop in Python: per step one NumPy
+``matmul`` into a preallocated buffer and one compiled pass that also adds
+the bias and the recurrent product (LSTM) or the biases (GRU) and, going
+back, the output's gradient. Measured here for LSTM(128), T=28, batch 64,
+float32, the alternative of the whole loop compiled, the products through
+``np.dot`` in numba, ran the forward pass in 15.6 ms against 11.8 with one
+BLAS thread and in 30.5 against 7.5 with two: numba's ``np.dot`` calls
+SciPy's OpenBLAS, a second thread pool whose spinning threads fight
+NumPy's for the two cores. The Python loop costs a few microseconds a step.
 """
 
 import math
@@ -108,7 +127,8 @@ def _float32_from_bits(typingctx, bits):
 
 @_jit
 def _exp32(x):
-    """exp of a float32, as Cephes's ``expf`` (module docstring)."""
+    """exp of a float32, as Cephes's ``expf`` (module docstring). The
+    clamps are comparisons, not ``min``/``max``, so that NaN passes."""
     if x > _EXP_HI:
         x = _EXP_HI
     if x < _EXP_LO:
@@ -194,11 +214,10 @@ def tanh_array(x, out):
 
 
 # ---------------------------------------------------------------- LSTM
-# One row of the batch at a time, over slice views of it: each inner loop
-# runs over ``units`` contiguous values, which LLVM vectorises. The unit
-# functions hold each entry's arithmetic, in the order of the NumPy
-# back-end's passes; ``one`` comes in the arrays' dtype (a literal 1 would
-# make float32 products float64).
+# One row of the batch at a time, over slice views of it (module
+# docstring). The unit functions hold each entry's arithmetic, in the order
+# of the NumPy back-end's passes; ``one`` comes in the arrays' dtype (a
+# literal 1 would make float32 products float64).
 
 @_inline
 def _lstm_unit_forward(xi, xf, xg, xo, cp):

@@ -4,7 +4,9 @@ The matrix products of a training step run in BLAS; everything between them
 (bias and activation, activation derivatives, the L2 term, optimizer
 updates) is elementwise work over arrays the engine preallocates, and the
 convolution and pooling layers add the data movement around their products
-(:func:`im2col`, :func:`col2im`) and the pools themselves. This module does
+(:func:`im2col`, :func:`col2im`) and the pools themselves, the recurrent
+layers their cells' gates and state updates, step by step or a whole time
+loop at once (:func:`lstm_sequence_forward` and the like). This module does
 that work in one of two back-ends:
 
 - ``"numpy"``: in-place ufuncs over preallocated scratch buffers, in as few

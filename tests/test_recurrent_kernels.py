@@ -275,8 +275,8 @@ def test_lstm_sequence_backward_is_the_loop_of_steps(backend, dtype, steps, n, u
     rng = _rng(6)
     x_proj, bias, kernel, h0, c0 = _lstm_sequence_case(rng, steps, n, units, dtype)
     d_out = _normal(rng, (steps, n, units), dtype)
-    states, cells, tanh_cells, gates = (a.astype(dtype) for a in
-                                        lstm_sequence(*_f64(x_proj, bias, kernel, h0, c0)))
+    _, cells, tanh_cells, gates = (a.astype(dtype) for a in
+                                   lstm_sequence(*_f64(x_proj, bias, kernel, h0, c0)))
     # the expected values: the formulas, step by step, in float64
     dh, dc = np.zeros((n, units)), np.zeros((n, units))
     d_expected = np.zeros(gates.shape)

@@ -63,23 +63,13 @@ class GRU(Recurrent):
         }
 
     def _steps_forward(self, gates, states, cell):
-        gates += self.bias[0]
-        recurrent = cell["recurrent"]
-        for t in range(self._timesteps):
-            np.matmul(states[t], self.recurrent_kernel, out=recurrent[t])
-            recurrent[t] += self.bias[1]
-            kernels.gru_step_forward(gates[t], recurrent[t], states[t], states[t + 1])
+        recurrent_kernel, bias = self._weights_in(gates.dtype)
+        kernels.gru_sequence_forward(gates, bias, recurrent_kernel, cell["recurrent"], states)
 
     def _steps_backward(self, d_out, d_gates, gates, states, dh, cell):
-        recurrent, d_recurrent = cell["recurrent"], cell["d_recurrent"]
-        through = cell["d_bypass"]
-        dh[...] = 0
-        for t in range(self._timesteps - 1, -1, -1):
-            dh += d_out[t]
-            kernels.gru_step_backward(gates[t], recurrent[t], states[t], dh, d_gates[t],
-                                      d_recurrent[t])
-            np.matmul(d_recurrent[t], self.recurrent_kernel.T, out=through)
-            dh += through
+        kernels.gru_sequence_backward(d_out, gates, cell["recurrent"], states,
+                                      self.recurrent_kernel, dh, cell["d_bypass"], d_gates,
+                                      cell["d_recurrent"])
 
     def _recurrent_gate_gradients(self, d_gates, cell):
         return cell["d_recurrent"]

@@ -73,20 +73,12 @@ class LSTM(Recurrent):
         }
 
     def _steps_forward(self, gates, states, cell):
-        gates += self.bias
-        cells, tanh_cells, recurrent = cell["cells"], cell["tanh_cells"], cell["recurrent"]
+        recurrent_kernel, bias = self._weights_in(gates.dtype)
+        cells = cell["cells"]
         cells[0] = 0
-        for t in range(self._timesteps):
-            np.matmul(states[t], self.recurrent_kernel, out=recurrent)
-            gates[t] += recurrent
-            kernels.lstm_step_forward(gates[t], cells[t], cells[t + 1], tanh_cells[t],
-                                      states[t + 1])
+        kernels.lstm_sequence_forward(gates, bias, recurrent_kernel, states, cells,
+                                      cell["tanh_cells"], cell["recurrent"])
 
     def _steps_backward(self, d_out, d_gates, gates, states, dh, cell):
-        cells, tanh_cells, dc = cell["cells"], cell["tanh_cells"], cell["d_cell"]
-        dh[...] = 0
-        dc[...] = 0
-        for t in range(self._timesteps - 1, -1, -1):
-            dh += d_out[t]
-            kernels.lstm_step_backward(gates[t], cells[t], tanh_cells[t], dh, dc, d_gates[t])
-            np.matmul(d_gates[t], self.recurrent_kernel.T, out=dh)
+        kernels.lstm_sequence_backward(d_out, gates, cell["cells"], cell["tanh_cells"],
+                                       self.recurrent_kernel, dh, cell["d_cell"], d_gates)

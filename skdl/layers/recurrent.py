@@ -8,14 +8,20 @@ gate at once. Backpropagation through time runs the steps in reverse and
 leaves the weight gradients to three products over all steps together.
 
 Inside, the time loop works time-major, ``(timesteps, n, units)``, so that
-each step's slice is one contiguous block.
+each step's slice is one contiguous block. A batch of ``n`` rows uses the
+first ``timesteps * n * units`` values of each buffer (see
+:func:`batch_view`), so that a short last batch is as contiguous as a full
+one: the input projection, the gradients' products and the time loops of
+:mod:`skdl.kernels` then take it without copies.
 """
+
+import math
 
 import numpy as np
 
 from .base import Layer, WeightSpec, glorot_uniform, positive_int
 
-__all__ = ["Recurrent", "orthogonal"]
+__all__ = ["Recurrent", "orthogonal", "batch_view"]
 
 
 class Recurrent(Layer):
@@ -127,12 +133,18 @@ class Recurrent(Layer):
         self._cell = self._cell_buffers(n_rows, self.dtype)
 
     def _cell_buffers(self, n_rows, dtype):
-        """Subclass hook: the cell's own buffers, a dict of arrays whose
-        second-to-last axis is the batch."""
+        """Subclass hook: the cell's own buffers, a dict of C-contiguous
+        arrays whose second-to-last axis is the batch."""
         raise NotImplementedError
 
     def _cell_slice(self, n):
-        return {name: buffer[..., :n, :] for name, buffer in self._cell.items()}
+        return {name: batch_view(buffer, n) for name, buffer in self._cell.items()}
+
+    def _weights_in(self, dtype):
+        """The recurrent kernel and the bias in ``dtype``: themselves, or
+        copies when a prediction runs in a wider dtype than the weights."""
+        return (np.asarray(self.recurrent_kernel, dtype=dtype),
+                np.asarray(self.bias, dtype=dtype))
 
     def forward(self, x, rng=None):
         """Training pass (see :meth:`Layer.forward`).
@@ -147,10 +159,10 @@ class Recurrent(Layer):
         ndarray of shape (n, timesteps, units) or (n, units)
         """
         n = x.shape[0]
-        x_time = self._x_time[:, :n]
+        x_time = batch_view(self._x_time, n)
         x_time[...] = x.transpose(1, 0, 2)
-        gates, states = self._gates[:, :n], self._states[:, :n]
-        np.matmul(x_time, self.kernel, out=gates)
+        gates, states = batch_view(self._gates, n), batch_view(self._states, n)
+        _project(x_time, self.kernel, gates)
         states[0] = 0
         self._steps_forward(gates, states, self._cell_slice(n))
         out = self._out[:n]
@@ -172,21 +184,21 @@ class Recurrent(Layer):
         ndarray of shape (n, timesteps, features) or None
         """
         n = delta.shape[0]
-        d_out = self._d_out[:, :n]
+        d_out = batch_view(self._d_out, n)
         if self.return_sequences:
             d_out[...] = delta.transpose(1, 0, 2)
         else:
             d_out[:-1] = 0
             d_out[-1] = delta
-        d_gates = self._d_gates[:, :n]
+        d_gates = batch_view(self._d_gates, n)
         cell = self._cell_slice(n)
-        self._steps_backward(d_out, d_gates, self._gates[:, :n], self._states[:, :n],
-                             self._d_state[:n], cell)
+        self._steps_backward(d_out, d_gates, batch_view(self._gates, n),
+                             batch_view(self._states, n), self._d_state[:n], cell)
         self._kernel_gradients(d_gates, cell, n)
         if not self._needs_input_gradient:
             return None
-        dx, dx_time = self._dx[:n], self._dx_time[:, :n]
-        np.matmul(d_gates, self.kernel.T, out=dx_time)
+        dx, dx_time = self._dx[:n], batch_view(self._dx_time, n)
+        _project(d_gates, self.kernel.T, dx_time)
         dx[...] = dx_time.transpose(1, 0, 2)
         return dx
 
@@ -195,12 +207,13 @@ class Recurrent(Layer):
         gradients, each one product over all steps."""
         kernel_grad, recurrent_grad, bias_grad = self.gradients
         steps, width = self._timesteps, self.n_gates * self.units
-        x_rows = self._x_time[:, :n].reshape(steps * n, self._features)
+        x_rows = batch_view(self._x_time, n).reshape(steps * n, self._features)
         g_rows = d_gates.reshape(steps * n, width)
         np.matmul(x_rows.T, g_rows, out=kernel_grad)
-        h_rows = self._states[:-1, :n].reshape(steps * n, self.units)
+        # the first step's state is zero, its rows add nothing: leave them out
+        h_rows = batch_view(self._states, n)[1:-1].reshape((steps - 1) * n, self.units)
         r_rows = self._recurrent_gate_gradients(d_gates, cell).reshape(steps * n, width)
-        np.matmul(h_rows.T, r_rows, out=recurrent_grad)
+        np.matmul(h_rows.T, r_rows[n:], out=recurrent_grad)
         self._bias_gradient(g_rows, r_rows, bias_grad)
 
     def _recurrent_gate_gradients(self, d_gates, cell):
@@ -226,12 +239,43 @@ class Recurrent(Layer):
         n = x.shape[0]
         dtype = np.result_type(x.dtype, self.kernel.dtype)
         x_time = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)
-        gates = x_time @ self.kernel
+        gates = np.empty((self._timesteps, n, self.n_gates * self.units), dtype=dtype)
+        _project(x_time, self.kernel, gates)
         states = np.zeros((self._timesteps + 1, n, self.units), dtype=dtype)
         self._steps_forward(gates, states, self._cell_buffers(n, dtype))
         if self.return_sequences:
             return np.ascontiguousarray(states[1:].transpose(1, 0, 2))
         return states[-1].copy()
+
+
+def batch_view(buffer, n):
+    """The first ``n`` rows of a time-major buffer, as a C-contiguous view.
+
+    ``buffer`` has the batch as its second-to-last axis, sized for the
+    largest batch. The view of shape ``(..., n, k)`` is the buffer's first
+    values, not ``buffer[..., :n, :]``, which for a short batch skips
+    memory between the steps.
+
+    Parameters
+    ----------
+    buffer : ndarray of shape (..., n_rows, k), C-contiguous
+    n : int
+        At most ``n_rows``.
+
+    Returns
+    -------
+    ndarray of shape (..., n, k)
+    """
+    shape = (*buffer.shape[:-2], n, buffer.shape[-1])
+    return buffer.reshape(-1)[: math.prod(shape)].reshape(shape)
+
+
+def _project(x_time, kernel, out):
+    """``out = x_time @ kernel`` over every step as one product of
+    ``timesteps * n`` rows (a 3-D ``matmul`` makes one product per step)."""
+    rows = x_time.shape[0] * x_time.shape[1]
+    np.matmul(x_time.reshape(rows, x_time.shape[2]), kernel,
+              out=out.reshape(rows, out.shape[2]))
 
 
 def orthogonal(random_state, shape):
