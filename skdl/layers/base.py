@@ -23,6 +23,7 @@ import numbers
 
 import numpy as np
 
+from .. import kernels
 from ..activations import get_activation
 
 __all__ = ["Layer", "WeightSpec"]
@@ -279,6 +280,34 @@ def glorot_uniform(random_state, arrays, fan_in, fan_out, factor=6.0):
     bound = np.sqrt(factor / (fan_in + fan_out))
     for array in arrays:
         array[...] = random_state.uniform(-bound, bound, array.shape)
+
+
+def bias_and_activation(z, bias, activation, out):
+    """Add ``bias`` to the pre-activation ``z`` in place, then write
+    ``activation(z)`` into ``out``; one fused kernel does both, over ``z``
+    itself, when the activation has one and does not need ``z`` for its
+    derivative.
+
+    Parameters
+    ----------
+    z : ndarray of shape (n, units)
+    bias : ndarray of shape (units,)
+    activation : Activation
+    out : ndarray of shape (n, units)
+        Where the output goes when no fused kernel runs (may be ``z``).
+
+    Returns
+    -------
+    ndarray
+        The output: ``z`` when the kernel ran, else ``out``.
+    """
+    if activation.kernel is not None and not activation.needs_input:
+        # X of another dtype than the weights gives z in the wider one
+        kernels.bias_forward(z, np.asarray(bias, dtype=z.dtype), activation.kernel)
+        return z
+    z += bias
+    activation.forward(z, out)
+    return out
 
 
 def resolved_activation(layer):

@@ -6,6 +6,7 @@ from .. import kernels
 from .base import (
     Layer,
     WeightSpec,
+    bias_and_activation,
     glorot_uniform,
     int_pair,
     padding_option,
@@ -169,13 +170,7 @@ class Conv2D(Layer):
         cols, z = self._cols[:m], self._z[:m]
         kernels.im2col(x.reshape(n, *self._image_shape), *self._geometry(), cols)
         np.matmul(cols, self.kernel.reshape(-1, self._filters), out=z)
-        if self.activation_.kernel is not None and not self.activation_.needs_input:
-            kernels.bias_forward(z, self.bias, self.activation_.kernel)
-            a = z
-        else:
-            z += self.bias
-            a = self._a[:m]
-            self.activation_.forward(z, a)
+        a = bias_and_activation(z, self.bias, self.activation_, self._a[:m])
         return a.reshape(n, *self.output_shape)
 
     def backward(self, delta):
@@ -223,13 +218,8 @@ class Conv2D(Layer):
         cols = np.empty((self._window_rows(n), kh * kw * channels), dtype=x.dtype)
         kernels.im2col(x, *self._geometry(), cols)
         z = cols @ self.kernel.reshape(-1, self._filters)
-        z += self.bias
-        if self.activation_.needs_input:
-            a = np.empty_like(z)
-            self.activation_.forward(z, a)
-        else:
-            self.activation_.forward(z, z)
-            a = z
+        out = np.empty_like(z) if self.activation_.needs_input else z
+        a = bias_and_activation(z, self.bias, self.activation_, out)
         return a.reshape(n, *self.output_shape)
 
 

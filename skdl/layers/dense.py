@@ -3,8 +3,14 @@
 import numpy as np
 import scipy.sparse as sp
 
-from .. import kernels
-from .base import Layer, WeightSpec, glorot_uniform, positive_int, resolved_activation
+from .base import (
+    Layer,
+    WeightSpec,
+    bias_and_activation,
+    glorot_uniform,
+    positive_int,
+    resolved_activation,
+)
 
 __all__ = ["Dense"]
 
@@ -91,10 +97,6 @@ class Dense(Layer):
         """
         glorot_uniform(random_state, [self.kernel, self.bias], *self.kernel.shape, factor)
 
-    def _fuses_bias(self):
-        """Whether one kernel adds the bias and activates in place."""
-        return self.activation_.kernel is not None and not self.activation_.needs_input
-
     def allocate(self, n_rows, needs_input_gradient=True):
         """Buffers for the pre-activation, the output (the pre-activation
         itself when the activation runs in place) and the input gradient.
@@ -132,15 +134,10 @@ class Dense(Layer):
         self._x = x
         z = self._z[:n]
         _matmul_into(x, self.kernel, z)
-        if activate and self._fuses_bias():
-            kernels.bias_forward(z, self.bias, self.activation_.kernel)
-            return z
-        z += self.bias
         if not activate:
+            z += self.bias
             return z
-        a = self._a[:n]
-        self.activation_.forward(z, a)
-        return a
+        return bias_and_activation(z, self.bias, self.activation_, self._a[:n])
 
     def backward(self, delta, from_logits=False):
         """Backward pass (see :meth:`Layer.backward`).
@@ -187,18 +184,11 @@ class Dense(Layer):
             In the wider of the dtypes of ``x`` and the weights.
         """
         z = x @ self.kernel
-        if activate and self._fuses_bias():
-            kernels.bias_forward(z, np.asarray(self.bias, dtype=z.dtype), self.activation_.kernel)
-            return z
-        z += self.bias
         if not activate:
+            z += self.bias
             return z
-        if self.activation_.needs_input:
-            a = np.empty_like(z)
-            self.activation_.forward(z, a)
-            return a
-        self.activation_.forward(z, z)
-        return z
+        out = np.empty_like(z) if self.activation_.needs_input else z
+        return bias_and_activation(z, self.bias, self.activation_, out)
 
 
 def _matmul_into(a, b, out):
