@@ -1,0 +1,219 @@
+"""The builder converters write ONNX nodes through: a thin layer over
+skl2onnx's scope (unique names) and container (nodes and initializers)."""
+
+import numpy as np
+from onnx import TensorProto, helper
+
+__all__ = ["OnnxGraph"]
+
+FLOAT32_ONLY_KERNELS = frozenset(
+    {"Conv", "AveragePool", "RNN", "LSTM", "GRU", "Erf", "Elu", "LeakyRelu", "Softplus"}
+)
+"""Operators ONNX Runtime's CPU provider runs on float32 tensors but not on
+float64 ones (measured with onnxruntime 1.32). A float64 model writes them
+out of operators it does run in float64: MatMul, Gather, Where, Exp, ..."""
+
+
+class OnnxGraph:
+    """Where an ONNX converter writes its nodes.
+
+    skdl's converters, and a user activation's ``to_onnx`` hook, build the
+    graph through this object: :meth:`node` adds one operator and returns
+    the name of its output, :meth:`constant` adds a constant tensor in the
+    model's float type. Names are made unique for you.
+
+    Parameters
+    ----------
+    scope : skl2onnx.common._topology.Scope
+        The conversion's scope, which hands out unique names.
+    container : skl2onnx.common._container.ModelComponentContainer
+        Where nodes and initializers go.
+    dtype : numpy.dtype
+        The model's float type: float32 or float64, as its input.
+
+    Attributes
+    ----------
+    dtype : numpy.dtype
+        The float type of every tensor the network computes.
+
+    Examples
+    --------
+    A user activation ``f(z) = z ** 3`` gives its ONNX form with a
+    ``to_onnx(graph, z)`` method:
+
+    >>> class Cube:
+    ...     def value(self, z):
+    ...         return z ** 3
+    ...     def derivative(self, z, a):
+    ...         return 3 * z ** 2
+    ...     def to_onnx(self, graph, z):
+    ...         return graph.node("Pow", [z, graph.constant(3.0)])
+    """
+
+    def __init__(self, scope, container, dtype):
+        self.scope = scope
+        self.container = container
+        self.dtype = np.dtype(dtype)
+        self._transposed_from = {}
+        self._nodes = []
+        self._constants = set()
+
+    # ------------------------------------------------------------ the hook API
+    def node(self, op_type, inputs, n_outputs=1, domain="", **attributes):
+        """Add one operator and return the name of its output.
+
+        Parameters
+        ----------
+        op_type : str
+            An ONNX operator, e.g. ``"MatMul"``, ``"Tanh"``.
+        inputs : list of str
+            Names of its inputs (an empty string skips an optional input).
+        n_outputs : int, default=1
+            How many outputs the operator has.
+        domain : str, default=""
+            The operator's domain ("" is the standard one).
+        **attributes
+            The operator's attributes, e.g. ``axis=1``.
+
+        Returns
+        -------
+        str or tuple of str
+            The output's name, or a tuple of ``n_outputs`` names.
+        """
+        outputs = [self.scope.get_unique_variable_name(op_type.lower()) for _ in range(n_outputs)]
+        self.container.add_node(
+            op_type, list(inputs), outputs, op_domain=domain,
+            name=self.scope.get_unique_operator_name(op_type), **attributes,
+        )
+        self._nodes.append(self.container.nodes[-1])
+        return outputs[0] if n_outputs == 1 else tuple(outputs)
+
+    def constant(self, value, dtype=None):
+        """Add a constant tensor and return its name.
+
+        Parameters
+        ----------
+        value : array-like
+            Numbers (or strings).
+        dtype : numpy dtype, optional
+            Its type; by default the model's float type for numbers, so
+            that constants match the tensors they meet.
+
+        Returns
+        -------
+        str
+        """
+        array = np.asarray(value)
+        if dtype is not None or array.dtype.kind in "biuf":
+            array = array.astype(self.dtype if dtype is None else dtype)
+        name = self.scope.get_unique_variable_name("const")
+        self._constants.add(name)
+        if array.dtype.kind in "OUS":
+            contents = [str(item).encode("utf-8") for item in array.ravel()]
+            self.container.add_initializer(name, TensorProto.STRING, list(array.shape), contents)
+        else:
+            proto_type = helper.np_dtype_to_tensor_dtype(array.dtype)
+            self.container.add_initializer(
+                name, proto_type, list(array.shape), array.ravel().tolist()
+            )
+        return name
+
+    def shape_constant(self, values):
+        """An int64 constant, as shapes, axes and indices need.
+
+        Parameters
+        ----------
+        values : sequence of int
+
+        Returns
+        -------
+        str
+        """
+        return self.constant(np.asarray(values, dtype=np.int64), dtype=np.int64)
+
+    def remove_unused(self):
+        """Drop the nodes and constants written here that no node reads,
+        such as a transpose that :meth:`transpose` cancelled. Converters call
+        it once their outputs are connected."""
+        while True:
+            read = {name for node in self.container.nodes for name in node.input}
+            unused = [node for node in self._nodes if not read.intersection(node.output)]
+            if not unused:
+                break
+            for node in unused:
+                self.container.nodes.remove(node)
+                self._nodes.remove(node)
+        self.container.initializers[:] = [
+            tensor for tensor in self.container.initializers
+            if tensor.name not in self._constants or tensor.name in read
+        ]
+
+    # ------------------------------------------------------ for skdl's converters
+    def has_kernel(self, op_type):
+        """Whether ONNX Runtime runs ``op_type`` on this model's float type.
+
+        Parameters
+        ----------
+        op_type : str
+
+        Returns
+        -------
+        bool
+            False for the operators in ``FLOAT32_ONLY_KERNELS`` in a float64
+            model: there a converter writes the operator out of others.
+        """
+        return self.dtype == np.float32 or op_type not in FLOAT32_ONLY_KERNELS
+
+    def transpose(self, x, perm):
+        """Transpose ``x`` by ``perm``; undoing the transpose that made ``x``
+        returns that transpose's input, so that back-to-back layout changes
+        (channels-last to channels-first and back) cost nothing.
+
+        Parameters
+        ----------
+        x : str
+        perm : sequence of int
+
+        Returns
+        -------
+        str
+        """
+        perm = tuple(int(p) for p in perm)
+        if x in self._transposed_from:
+            source, first = self._transposed_from[x]
+            if tuple(first[p] for p in perm) == tuple(range(len(perm))):
+                return source
+        out = self.node("Transpose", [x], perm=list(perm))
+        self._transposed_from[out] = (x, perm)
+        return out
+
+    def reshape(self, x, shape):
+        """Reshape ``x`` to ``shape`` (one entry may be -1, 0 keeps a size).
+
+        Parameters
+        ----------
+        x : str
+        shape : sequence of int
+
+        Returns
+        -------
+        str
+        """
+        return self.node("Reshape", [x, self.shape_constant(shape)])
+
+    def affine(self, x, kernel, bias):
+        """``x @ kernel + bias`` with the weights as constants.
+
+        Parameters
+        ----------
+        x : str
+            A tensor whose last axis has ``kernel.shape[0]`` entries.
+        kernel : ndarray of shape (n_in, n_out)
+        bias : ndarray of shape (n_out,)
+
+        Returns
+        -------
+        str
+        """
+        product = self.node("MatMul", [x, self.constant(kernel)])
+        return self.node("Add", [product, self.constant(bias)])

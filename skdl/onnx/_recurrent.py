@@ -1,0 +1,244 @@
+"""The recurrent layers ``SimpleRNN``, ``LSTM`` and ``GRU`` in ONNX.
+
+Layout. skdl's sequences are batch-major, ``(n, timesteps, features)``, and
+so are the layers' outputs: ``(n, units)``, or ``(n, timesteps, units)``
+with ``return_sequences=True``. ONNX's ``RNN``, ``LSTM`` and ``GRU``
+operators read time-major input, ``(timesteps, n, features)``, and give
+every step's state ``Y`` as ``(timesteps, directions, n, units)`` and the
+last one ``Y_h`` as ``(directions, n, units)``; the converters transpose
+the input and reshape and transpose the outputs back.
+
+Weights and gate order. A layer's weights are Keras's: ``kernel (features,
+gates * units)``, ``recurrent_kernel (units, gates * units)`` and ``bias``,
+each a row of gate blocks of ``units`` columns. ONNX stores them
+transposed, one direction at a time: ``W (1, gates * units, features)``,
+``R (1, gates * units, units)`` and ``B (1, 2 * gates * units)``, the input
+bias ``Wb`` then the recurrent bias ``Rb``. The blocks follow each
+operator's gate order:
+
+- ``LSTM``: Keras's ``i, f, c, o`` become ONNX's ``i, o, f, c``; the bias
+  goes to ``Wb``, ``Rb`` is zero;
+- ``GRU``: Keras's ``z, r, h`` is ONNX's order already; Keras's
+  ``reset_after=True`` is ONNX's ``linear_before_reset=1``, and the input
+  and recurrent bias rows are ``Wb`` and ``Rb``;
+- ``RNN``: one block, the activation passed by name (``Tanh``, ``Relu``
+  or ``Sigmoid``).
+
+Unrolled loops. ONNX Runtime runs these operators on float32 tensors only,
+and ``RNN`` knows few activations. A float64 model, and a ``SimpleRNN``
+with any other activation (``gelu``, ``elu``, a user's one with a
+``to_onnx`` hook...), gets the time loop written out step by step, since the
+number of steps is fixed by the layer's input shape: one ``MatMul`` projects
+every step's input at once (plus the input bias), then each step takes its
+slice, adds the state's product with the recurrent kernel and applies the
+gates with ``Sigmoid``, ``Tanh``, ``Mul``, ``Add`` and ``Sub`` in the order
+skdl computes them, so that a float64 model agrees with skdl to rounding.
+"""
+
+import numpy as np
+
+from .. import activations as act
+from ._activations import activation_to_onnx
+
+__all__ = ["gru_to_onnx", "lstm_to_onnx", "simple_rnn_to_onnx"]
+
+_LSTM_ONNX_ORDER = (0, 3, 1, 2)
+"""Keras's LSTM gate blocks (i, f, c, o) in ONNX's order (i, o, f, c)."""
+
+_RNN_ACTIVATIONS = {act.Tanh: "Tanh", act.ReLU: "Relu", act.Sigmoid: "Sigmoid"}
+"""skdl's activations that ONNX's RNN operator computes alike, by its names."""
+
+
+# ------------------------------------------------------------- the layers
+def simple_rnn_to_onnx(graph, layer, x):
+    """``h = activation(x_t @ kernel + h @ recurrent_kernel + bias)`` over
+    the steps.
+
+    ONNX's ``RNN`` operator in a float32 model when it has the layer's
+    activation (tanh, relu, sigmoid); otherwise the loop unrolled, the
+    activation written by :func:`activation_to_onnx`.
+
+    Parameters
+    ----------
+    graph : OnnxGraph
+    layer : SimpleRNN
+        Built, holding its weights.
+    x : str
+        The input, of shape ``(n, timesteps, features)``.
+
+    Returns
+    -------
+    str
+        The output, of shape ``(n, units)``, or ``(n, timesteps, units)``
+        with ``return_sequences=True``.
+    """
+    activation = layer.activation_
+    name = _RNN_ACTIVATIONS.get(type(activation))
+    if name is not None and graph.has_kernel("RNN"):
+        return _onnx_operator(graph, layer, x, "RNN", (0,), activations=[name])
+
+    def step(p, state, recurrent):
+        pre = p if state is None else graph.node("Add", [p, recurrent(state[0])])
+        h = activation_to_onnx(graph, activation, pre)
+        return h, (h,)
+
+    return _unrolled(graph, layer, x, layer.get_weights()[2], step)
+
+
+def lstm_to_onnx(graph, layer, x):
+    """Keras's LSTM over the steps: ONNX's ``LSTM`` operator in a float32
+    model, the loop unrolled in a float64 one.
+
+    Parameters
+    ----------
+    graph : OnnxGraph
+    layer : LSTM
+        Built, holding its weights.
+    x : str
+        The input, of shape ``(n, timesteps, features)``.
+
+    Returns
+    -------
+    str
+        The output, of shape ``(n, units)``, or ``(n, timesteps, units)``
+        with ``return_sequences=True``.
+    """
+    if graph.has_kernel("LSTM"):
+        return _onnx_operator(graph, layer, x, "LSTM", _LSTM_ONNX_ORDER)
+    gate = _GateSlicer(graph, layer.units)
+
+    def step(p, state, recurrent):
+        # a = (x_t @ kernel + bias) + h @ recurrent_kernel, gates i, f, c, o
+        a = p if state is None else graph.node("Add", [p, recurrent(state[0])])
+        sigmoids = graph.node("Sigmoid", [a])
+        i, f, o = gate(sigmoids, 0), gate(sigmoids, 1), gate(sigmoids, 3)
+        candidate = graph.node("Tanh", [gate(a, 2)])
+        c = graph.node("Mul", [i, candidate])
+        if state is not None:  # c = f * c_prev + i * candidate; c_prev = 0 at first
+            c = graph.node("Add", [graph.node("Mul", [f, state[1]]), c])
+        h = graph.node("Mul", [o, graph.node("Tanh", [c])])
+        return h, (h, c)
+
+    return _unrolled(graph, layer, x, layer.get_weights()[2], step)
+
+
+def gru_to_onnx(graph, layer, x):
+    """Keras's GRU (``reset_after=True``) over the steps: ONNX's ``GRU``
+    operator (``linear_before_reset=1``) in a float32 model, the loop
+    unrolled in a float64 one.
+
+    Parameters
+    ----------
+    graph : OnnxGraph
+    layer : GRU
+        Built, holding its weights.
+    x : str
+        The input, of shape ``(n, timesteps, features)``.
+
+    Returns
+    -------
+    str
+        The output, of shape ``(n, units)``, or ``(n, timesteps, units)``
+        with ``return_sequences=True``.
+    """
+    if graph.has_kernel("GRU"):
+        return _onnx_operator(graph, layer, x, "GRU", (0, 1, 2), linear_before_reset=1)
+    gate = _GateSlicer(graph, layer.units)
+    bias = layer.get_weights()[2]
+    recurrent_bias = graph.constant(bias[1])
+
+    def step(p, state, recurrent):
+        # q = h @ recurrent_kernel + recurrent bias (the bias alone at first)
+        q = recurrent_bias if state is None else graph.node(
+            "Add", [recurrent(state[0]), recurrent_bias])
+        zr = graph.node("Sigmoid", [graph.node("Add", [gate(p, 0, 2), gate(q, 0, 2)])])
+        z, r = gate(zr, 0), gate(zr, 1)
+        candidate = graph.node(
+            "Tanh", [graph.node("Add", [gate(p, 2), graph.node("Mul", [r, gate(q, 2)])])])
+        # h = z * h_prev + (1 - z) * candidate, as (h_prev - candidate) * z + candidate
+        away = (graph.node("Neg", [candidate]) if state is None
+                else graph.node("Sub", [state[0], candidate]))
+        h = graph.node("Add", [graph.node("Mul", [away, z]), candidate])
+        return h, (h,)
+
+    return _unrolled(graph, layer, x, bias[0], step)
+
+
+# ------------------------------------------------------ the shared parts
+def _onnx_operator(graph, layer, x, op_type, order, **attributes):
+    """The layer as ONNX's ``op_type`` operator (``RNN``, ``LSTM`` or
+    ``GRU``), its weights permuted from Keras's gate blocks into ``order``
+    and transposed; the input made time-major and the output channels-last
+    again."""
+    kernel, recurrent_kernel, bias = layer.get_weights()
+    units = layer.units
+
+    def blocks(matrix):
+        return np.concatenate(
+            [matrix[..., k * units:(k + 1) * units] for k in order], axis=-1)
+
+    input_bias, recurrent_bias = (bias[0], bias[1]) if bias.ndim == 2 else (bias, np.zeros_like(bias))
+    weights = [
+        blocks(kernel).T[np.newaxis],
+        blocks(recurrent_kernel).T[np.newaxis],
+        np.concatenate([blocks(input_bias), blocks(recurrent_bias)])[np.newaxis],
+    ]
+    sequence = graph.transpose(x, (1, 0, 2))
+    every, last = graph.node(
+        op_type, [sequence, *(graph.constant(w) for w in weights)], n_outputs=2,
+        hidden_size=units, **attributes,
+    )
+    if not layer.return_sequences:
+        return graph.reshape(last, (-1, units))
+    # (timesteps, 1, n, units) -> (timesteps, n, units) -> (n, timesteps, units)
+    every = graph.reshape(every, (layer.input_shape[0], -1, units))
+    return graph.transpose(every, (1, 0, 2))
+
+
+def _unrolled(graph, layer, x, input_bias, step):
+    """The layer's time loop written out one step after another.
+
+    ``step(p, state, recurrent)`` writes one step: ``p`` is the step's
+    input projection ``x_t @ kernel + input_bias`` of shape ``(n, gates *
+    units)``, ``state`` the tuple of the previous step's states (``h``
+    first), or None at the first step, where they are zero, and
+    ``recurrent(h)`` writes ``h @ recurrent_kernel``. It returns the step's
+    output ``h`` and its states.
+    """
+    kernel, recurrent_kernel = layer.get_weights()[:2]
+    projected = graph.affine(x, kernel, input_bias)  # every step at once
+    constants = []  # the recurrent kernel, written when a step first needs it
+
+    def recurrent(h):
+        if not constants:
+            constants.append(graph.constant(recurrent_kernel))
+        return graph.node("MatMul", [h, constants[0]])
+
+    state, outputs = None, []
+    for t in range(layer.input_shape[0]):
+        p = graph.node("Gather", [projected, graph.constant(t, dtype=np.int64)], axis=1)
+        h, state = step(p, state, recurrent)
+        outputs.append(h)
+    if not layer.return_sequences:
+        return outputs[-1]
+    # (n, timesteps * units) -> (n, timesteps, units)
+    every = outputs[0] if len(outputs) == 1 else graph.node("Concat", outputs, axis=1)
+    return graph.reshape(every, (-1, layer.input_shape[0], layer.units))
+
+
+class _GateSlicer:
+    """``gate(a, k, count=1)`` writes ``a[:, k * units:(k + count) *
+    units]``: gate blocks along the last axis, the Slice constants shared
+    by all the steps."""
+
+    def __init__(self, graph, units):
+        self.graph, self.units = graph, units
+        self._constants = {}
+
+    def __call__(self, a, k, count=1):
+        key = (k, count)
+        if key not in self._constants:
+            self._constants[key] = tuple(
+                self.graph.shape_constant([value])
+                for value in (k * self.units, (k + count) * self.units, -1))
+        return self.graph.node("Slice", [a, *self._constants[key]])

@@ -1,0 +1,68 @@
+"""OnnxGraph: unique names, constants in the model's float type, transposes
+that undo each other cancel, and what nothing reads is removed."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("skl2onnx")
+
+from onnx import TensorProto  # noqa: E402
+from skl2onnx.common._container import ModelComponentContainer  # noqa: E402
+from skl2onnx.common._topology import Scope  # noqa: E402
+
+from skdl.onnx import OnnxGraph  # noqa: E402
+
+
+def _graph(dtype):
+    container = ModelComponentContainer(17)
+    return OnnxGraph(Scope("t", target_opset=17, registered_models=None), container, dtype), container
+
+
+def _initializer(container, name):
+    return next(t for t in container.initializers if t.name == name)
+
+
+@pytest.mark.parametrize("dtype, proto", [(np.float32, TensorProto.FLOAT),
+                                          (np.float64, TensorProto.DOUBLE)])
+def test_numbers_take_the_model_float_type_unless_told(dtype, proto):
+    graph, container = _graph(dtype)
+    assert _initializer(container, graph.constant(1.5)).data_type == proto
+    assert _initializer(container, graph.constant([1, 2])).data_type == proto
+    assert _initializer(container, graph.shape_constant([1, -1])).data_type == TensorProto.INT64
+    labels = graph.constant(np.array(["cat", "dog"]), dtype=np.array(["x"]).dtype)
+    assert _initializer(container, labels).data_type == TensorProto.STRING
+
+
+def test_node_names_are_unique():
+    graph, container = _graph(np.float32)
+    first, second = graph.node("Relu", ["x"]), graph.node("Relu", ["x"])
+    assert first != second
+    assert len({node.name for node in container.nodes}) == 2
+    assert len(graph.node("Split", ["x"], n_outputs=3, axis=1, num_outputs=3)) == 3
+
+
+def test_a_transpose_that_undoes_the_last_one_cancels():
+    graph, container = _graph(np.float32)
+    first = graph.transpose("x", (0, 3, 1, 2))
+    assert graph.transpose(first, (0, 2, 3, 1)) == "x"
+    assert graph.transpose(first, (0, 1, 3, 2)) != "x"  # not an inverse: kept
+    assert [node.op_type for node in container.nodes] == ["Transpose", "Transpose"]
+
+
+def test_remove_unused_drops_dead_nodes_and_their_constants():
+    graph, container = _graph(np.float64)
+    dead = graph.node("Add", [graph.transpose("x", (1, 0)), graph.constant(2.0)])
+    graph.node("Relu", [dead])
+    live = graph.node("Mul", ["x", graph.constant(3.0)])
+    container.add_node("Identity", [live], ["y"], name="out")
+    graph.remove_unused()
+    assert [node.op_type for node in container.nodes] == ["Mul", "Identity"]
+    assert len(container.initializers) == 1
+
+
+def test_has_kernel_tells_float64_models_what_onnx_runtime_lacks():
+    float32, _ = _graph(np.float32)
+    float64, _ = _graph(np.float64)
+    assert float32.has_kernel("Conv") and float32.has_kernel("LSTM")
+    assert not float64.has_kernel("Conv") and not float64.has_kernel("Erf")
+    assert float64.has_kernel("MaxPool") and float64.has_kernel("MatMul")

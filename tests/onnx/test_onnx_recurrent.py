@@ -1,0 +1,128 @@
+"""SimpleRNN, LSTM and GRU converted to ONNX predict what skdl predicts,
+within 1e-5 (float32) or 1e-9 (float64): ONNX's RNN/LSTM/GRU operators in
+float32, the time loop unrolled in float64 and for activations ONNX's RNN
+lacks; last state or every state, one step or several, stacked."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("skl2onnx")
+
+from onnx_helpers import TOLERANCE, op_types, session
+
+from skdl import NeuralNetClassifier, NeuralNetRegressor
+from skdl.layers import GRU, LSTM, Conv1D, Flatten, SimpleRNN
+from skdl.onnx import to_onnx
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+DTYPES = [np.float32, np.float64]
+RECURRENT_OPERATORS = {"RNN", "LSTM", "GRU"}
+
+LAYERS = {
+    "lstm": (lambda rs: LSTM(4, return_sequences=rs), "LSTM"),
+    "gru": (lambda rs: GRU(4, return_sequences=rs), "GRU"),
+    "rnn-tanh": (lambda rs: SimpleRNN(4, "tanh", return_sequences=rs), "RNN"),
+    "rnn-relu": (lambda rs: SimpleRNN(4, "relu", return_sequences=rs), "RNN"),
+    "rnn-sigmoid": (lambda rs: SimpleRNN(4, "sigmoid", return_sequences=rs), "RNN"),
+    "rnn-gelu": (lambda rs: SimpleRNN(4, "gelu", return_sequences=rs), None),
+}
+"""Each layer, and the ONNX operator a float32 model writes it with (None:
+the loop unrolled, as ONNX's RNN has no gelu)."""
+
+
+def _data(shape, dtype, n_rows=24, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_rows, int(np.prod(shape)))).astype(dtype)
+    return X, X.sum(axis=1) + rng.normal(scale=0.1, size=n_rows).astype(dtype)
+
+
+def _convert(model, X, **options):
+    """ONNX Runtime's outputs on ``X`` and the converted graph's operators."""
+    onx = to_onnx(model, X, options=options)
+    sess = session(onx)
+    return sess.run(None, {sess.get_inputs()[0].name: X}), set(op_types(onx))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("shape", [(1, 3), (7, 1), (7, 3)], ids=lambda s: f"T{s[0]}F{s[1]}")
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["last", "sequences"])
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_recurrent_layer_matches_skdl(name, return_sequences, shape, dtype):
+    make, operator = LAYERS[name]
+    layers = [make(return_sequences)] + ([Flatten()] if return_sequences else [])
+    X, y = _data(shape, dtype)
+    model = NeuralNetRegressor(layers, input_shape=shape, max_iter=2, random_state=0).fit(X, y)
+    (values,), ops = _convert(model, X)
+    assert values.dtype == dtype and values.shape == (len(X), 1)
+    np.testing.assert_allclose(values[:, 0], model.predict(X), rtol=0, atol=TOLERANCE[dtype])
+    if dtype == np.float32 and operator is not None:
+        assert ops & RECURRENT_OPERATORS == {operator}
+    else:  # float64 runs none of them in ONNX Runtime; gelu is unrolled
+        assert not ops & RECURRENT_OPERATORS
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+def test_stacked_lstm_gru_classifier(dtype):
+    shape = (7, 3)
+    X, score = _data(shape, dtype, n_rows=36)
+    y = np.digitize(score, np.quantile(score, [0.33, 0.66]))
+    model = NeuralNetClassifier(
+        [LSTM(4, return_sequences=True), GRU(3)], input_shape=shape, max_iter=3,
+        random_state=0,
+    ).fit(X, y)
+    (label, proba), ops = _convert(model, X, zipmap=False)
+    np.testing.assert_array_equal(label, model.predict(X))
+    np.testing.assert_allclose(proba, model.predict_proba(X), rtol=0, atol=TOLERANCE[dtype])
+    expected = {"LSTM", "GRU"} if dtype == np.float32 else set()
+    assert ops & RECURRENT_OPERATORS == expected
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+def test_every_state_feeds_the_next_recurrent_layer(dtype):
+    """Three recurrent layers, every one returning sequences, before Flatten:
+    the time-major and channels-last layouts meet at each junction."""
+    shape = (5, 2)
+    X, y = _data(shape, dtype)
+    layers = [SimpleRNN(4, return_sequences=True), GRU(2, return_sequences=True),
+              LSTM(4, return_sequences=True), Flatten()]
+    model = NeuralNetRegressor(layers, input_shape=shape, max_iter=2, random_state=0).fit(X, y)
+    (values,), _ = _convert(model, X)
+    np.testing.assert_allclose(values[:, 0], model.predict(X), rtol=0, atol=TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+def test_conv1d_then_lstm(dtype):
+    shape = (7, 3)
+    X, y = _data(shape, dtype)
+    layers = [Conv1D(4, 3, padding="same", activation="relu"), LSTM(3)]
+    model = NeuralNetRegressor(layers, input_shape=shape, max_iter=2, random_state=0).fit(X, y)
+    (values,), _ = _convert(model, X)
+    np.testing.assert_allclose(values[:, 0], model.predict(X), rtol=0, atol=TOLERANCE[dtype])
+
+
+class Softsign:
+    """A user activation with its ONNX form: z / (1 + |z|)."""
+
+    def value(self, z):
+        return z / (1 + np.abs(z))
+
+    def derivative(self, z, a):
+        return 1 / (1 + np.abs(z)) ** 2
+
+    def to_onnx(self, graph, z):
+        one_plus = graph.node("Add", [graph.node("Abs", [z]), graph.constant(1.0)])
+        return graph.node("Div", [z, one_plus])
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("activation", ["elu", Softsign()], ids=["elu", "user"])
+def test_simple_rnn_other_activations_unrolled(activation, dtype):
+    shape = (7, 3)
+    X, y = _data(shape, dtype)
+    layers = [SimpleRNN(4, activation, return_sequences=True), Flatten()]
+    model = NeuralNetRegressor(layers, input_shape=shape, max_iter=2, random_state=0).fit(X, y)
+    (values,), ops = _convert(model, X)
+    np.testing.assert_allclose(values[:, 0], model.predict(X), rtol=0, atol=TOLERANCE[dtype])
+    assert not ops & RECURRENT_OPERATORS
