@@ -188,7 +188,21 @@ def fit_lbfgs(
     return min(int(result.nit), max_iter), float(result.fun), curve
 
 
-class BaseNetwork(BaseEstimator):
+DOCS_URL = "https://skdl.readthedocs.io/en/latest/"
+"""Root of skdl's documentation site; estimators link to their API pages there."""
+
+
+class DocLinkMixin:
+    """Make an estimator's HTML representation (in a notebook) link to its
+    page in skdl's API reference, as scikit-learn's estimators link to
+    theirs. The pages are ``generated/skdl.<ClassName>.html`` under
+    :data:`DOCS_URL`, where the site's autosummary writes them."""
+
+    _doc_link_module = "skdl"
+    _doc_link_template = DOCS_URL + "generated/skdl.{estimator_name}.html"
+
+
+class BaseNetwork(DocLinkMixin, BaseEstimator):
     """Base class of the estimators trained by gradient: the MLPs and the
     layer networks. Not for direct use.
 

@@ -19,6 +19,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ._base import (
     ACTIVATION_CONSTRAINTS,
     CLASSIFIER_LOSS_CONSTRAINTS,
+    DocLinkMixin,
     carries_weight,
     check_output_suits_loss,
     check_split_weights,
@@ -51,7 +52,7 @@ _AUTO_LOSS = {
 }
 
 
-class PerceptronClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseEstimator):
+class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin, BaseEstimator):
     """Perceptron: one layer of neurons, a weighted sum passed through an activation.
 
     With the default step activation it is the classic perceptron, trained by

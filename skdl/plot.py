@@ -715,7 +715,7 @@ def plot_feature_maps(est, x, layer=0, *, axes=None):
     est : fitted NeuralNetClassifier or NeuralNetRegressor, or a Pipeline ending in one
         The network. A Pipeline's earlier steps transform ``x`` first, and
         the input drawn is the transformed one, as the network sees it.
-    x : array-like of shape (n_features,) or input_shape_
+    x : array-like of shape (n_features,) or ``input_shape_``
         One sample: a flat row as in ``X``, or an image of shape
         ``est.input_shape_`` (channels-last).
     layer : int, default=0

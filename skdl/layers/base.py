@@ -218,7 +218,7 @@ class Layer:
 
         Parameters
         ----------
-        x : ndarray of shape (n, *input_shape)
+        x : ndarray of shape (n,) + input_shape
             The batch; kept for :meth:`backward`.
         rng : numpy.random.Generator, default=None
             Source of randomness for layers that draw (dropout); None runs
@@ -226,7 +226,7 @@ class Layer:
 
         Returns
         -------
-        ndarray of shape (n, *output_shape)
+        ndarray of shape (n,) + output_shape
             A buffer of the layer, valid until its next forward pass.
         """
         raise NotImplementedError
@@ -238,13 +238,13 @@ class Layer:
 
         Parameters
         ----------
-        delta : ndarray of shape (n, *output_shape)
+        delta : ndarray of shape (n,) + output_shape
             Gradient of the objective with respect to the layer's output;
             the layer may overwrite it.
 
         Returns
         -------
-        ndarray of shape (n, *input_shape) or None
+        ndarray of shape (n,) + input_shape or None
             Gradient with respect to the input, or None when
             :meth:`allocate` was told it is not needed.
         """
@@ -255,11 +255,11 @@ class Layer:
 
         Parameters
         ----------
-        x : ndarray of shape (n, *input_shape)
+        x : ndarray of shape (n,) + input_shape
 
         Returns
         -------
-        ndarray of shape (n, *output_shape)
+        ndarray of shape (n,) + output_shape
         """
         raise NotImplementedError
 

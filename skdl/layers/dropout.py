@@ -56,14 +56,14 @@ class Dropout(Layer):
 
         Parameters
         ----------
-        x : ndarray of shape (n, *input_shape)
+        x : ndarray of shape (n,) + input_shape
             Or a sparse matrix of rows, when the layer is the first.
         rng : numpy.random.Generator, default=None
             Source of the mask; None passes ``x`` through.
 
         Returns
         -------
-        ndarray of shape (n, *input_shape)
+        ndarray of shape (n,) + input_shape
         """
         self._dropping = rng is not None and self.rate > 0
         if not self._dropping:
@@ -83,7 +83,7 @@ class Dropout(Layer):
 
         Parameters
         ----------
-        delta : ndarray of shape (n, *input_shape)
+        delta : ndarray of shape (n,) + input_shape
 
         Returns
         -------
@@ -101,7 +101,7 @@ class Dropout(Layer):
 
         Parameters
         ----------
-        x : ndarray of shape (n, *input_shape)
+        x : ndarray of shape (n,) + input_shape
 
         Returns
         -------

@@ -26,7 +26,7 @@ class Flatten(Layer):
 
         Parameters
         ----------
-        x : ndarray of shape (n, *input_shape)
+        x : ndarray of shape (n,) + input_shape
         rng : ignored
 
         Returns
@@ -44,7 +44,7 @@ class Flatten(Layer):
 
         Returns
         -------
-        ndarray of shape (n, *input_shape) or None
+        ndarray of shape (n,) + input_shape or None
         """
         if not self._needs_input_gradient:
             return None
@@ -55,7 +55,7 @@ class Flatten(Layer):
 
         Parameters
         ----------
-        x : ndarray of shape (n, *input_shape)
+        x : ndarray of shape (n,) + input_shape
 
         Returns
         -------

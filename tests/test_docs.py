@@ -1,0 +1,155 @@
+"""The documentation site builds with warnings as errors, as CI and Read the
+Docs build it, and holds its main pages.
+
+One build (``python -m sphinx -W --keep-going -b html docs <tmp>``) serves
+every test here. The gallery's examples run during it on reduced data
+(``SKDL_EXAMPLES_QUICK=1``). Skipped when the ``docs`` extra is not installed.
+"""
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import skdl
+import skdl.callbacks
+import skdl.plot
+from skdl._base import DOCS_URL
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+DOCS_PACKAGES = ("sphinx", "pydata_sphinx_theme", "numpydoc", "sphinx_gallery", "myst_parser")
+
+needs_sphinx = pytest.mark.skipif(
+    any(importlib.util.find_spec(name) is None for name in DOCS_PACKAGES),
+    reason='the docs extra is not installed (pip install -e ".[docs]")',
+)
+
+USER_GUIDE = [
+    "perceptron", "activations", "mlp", "losses", "loss_landscape",
+    "optimizers", "convolution", "recurrent", "onnx",
+]
+PAGES = [
+    "index", "install", "quickstart", "api", "benchmarks", "scaling_out",
+    "differences", "changelog", "user_guide/index",
+    *(f"user_guide/{name}" for name in USER_GUIDE),
+]
+
+
+def python_blocks(path):
+    """The ``.. code-block:: python`` blocks of a reST file, dedented."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    blocks, i = [], 0
+    while i < len(lines):
+        if re.match(r"^\s*\.\. code-block:: python\s*$", lines[i]):
+            indent = len(lines[i]) - len(lines[i].lstrip())
+            i += 1
+            body = []
+            while i < len(lines) and (
+                not lines[i].strip() or len(lines[i]) - len(lines[i].lstrip()) > indent
+            ):
+                body.append(lines[i])
+                i += 1
+            blocks.append(textwrap.dedent("\n".join(body)))
+        else:
+            i += 1
+    return blocks
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_code_blocks_are_python(page):
+    """Every code block compiles (running them all takes minutes: they train)."""
+    for k, code in enumerate(python_blocks(DOCS / f"{page}.rst")):
+        compile(code, f"{page}.rst, block {k}", "exec")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The built site's folder."""
+    out = tmp_path_factory.mktemp("html")
+    env = dict(os.environ, SKDL_EXAMPLES_QUICK="1", MPLBACKEND="Agg")
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
+         str(DOCS), str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, (
+        f"the docs build failed:\n{result.stderr[-8000:]}\n{result.stdout[-2000:]}"
+    )
+    return out
+
+
+@needs_sphinx
+@pytest.mark.parametrize("page", PAGES)
+def test_page_is_built(site, page):
+    html = (site / f"{page}.html").read_text(encoding="utf-8")
+    assert "<h1" in html
+
+
+@needs_sphinx
+@pytest.mark.parametrize("name", USER_GUIDE[:-1])
+def test_user_guide_page_has_formulas_a_picture_and_code(site, name):
+    html = (site / "user_guide" / f"{name}.html").read_text(encoding="utf-8")
+    assert 'class="math' in html
+    assert "<img" in html
+    assert "highlight-python" in html
+
+
+@needs_sphinx
+def test_user_guide_pictures_are_copied(site):
+    for name in USER_GUIDE[:-1]:
+        html = (site / "user_guide" / f"{name}.html").read_text(encoding="utf-8")
+        for src in html.split('<img src="')[1:]:
+            path = src.split('"')[0]
+            assert (site / "user_guide" / path).resolve().is_file(), (name, path)
+
+
+@needs_sphinx
+def test_every_public_name_has_an_api_page(site):
+    names = [f"skdl.{name}" for name in skdl.__all__
+             if name not in ("activations", "layers", "losses")]
+    for module in ("layers", "activations", "losses"):
+        public = getattr(skdl, module).__all__
+        names += [f"skdl.{module}.{name}" for name in public
+                  if name not in ("ACTIVATIONS", "LOSSES")]
+    names += [f"skdl.callbacks.{name}" for name in skdl.callbacks.__all__]
+    names += [f"skdl.plot.{name}" for name in skdl.plot.__all__]
+    names += ["skdl.network.Network", "skdl.kernels.use", "skdl.onnx.to_onnx",
+              "skdl.onnx.OnnxGraph"]
+    missing = [name for name in names if not (site / "generated" / f"{name}.html").is_file()]
+    assert not missing
+
+
+@needs_sphinx
+def test_estimator_page_documents_parameters_and_methods(site):
+    html = (site / "generated" / "skdl.MLPClassifier.html").read_text(encoding="utf-8")
+    for text in ("hidden_layer_sizes", "partial_fit", "predict_proba", "loss_curve_"):
+        assert text in html
+
+
+@needs_sphinx
+def test_html_repr_links_point_at_built_pages(site):
+    for cls in (skdl.MLPClassifier, skdl.MLPRegressor, skdl.PerceptronClassifier,
+                skdl.NeuralNetClassifier, skdl.NeuralNetRegressor):
+        link = cls()._get_doc_link()
+        assert link.startswith(DOCS_URL)
+        assert (site / link[len(DOCS_URL):]).is_file(), link
+
+
+@needs_sphinx
+def test_gallery_pages_ran_their_examples(site):
+    index = site / "auto_examples" / "index.html"
+    assert index.is_file()
+    pages = sorted((site / "auto_examples").glob("plot_*.html"))
+    assert {page.stem for page in pages} >= {
+        path.stem for path in (ROOT / "examples").glob("plot_*.py")
+    }
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "sphx-glr-single-img" in html or "sphx-glr-multi-img" in html, page.name
