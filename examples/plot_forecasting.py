@@ -1,4 +1,6 @@
-"""One-step-ahead forecasting of a series: an MLP, an LSTM and a 1-D CNN.
+"""
+One-step-ahead forecasting of a series: an MLP, an LSTM and a 1-D CNN
+=====================================================================
 
 The series is made here: 3,000 hourly values of a slow trend, a daily and a
 weekly cycle, and noise that lingers from one hour to the next (AR(1)).
@@ -13,47 +15,50 @@ target the value that follows it. The three models read the same windows:
   ``Dense(32)`` slides 3-hour filters along the window.
 
 Each sits in a pipeline that standardises the windows (the columns of ``X``
-are lags of one series, so they share nearly one mean and scale) and, through
-a ``TransformedTargetRegressor``, the target. They train on the first 80% of
-the windows and are scored on the last 20%, later in time, never shuffled
-across that cut (early stopping holds out a random tenth of the training
-windows, all before the cut); two naive forecasts (the last value, and the value 24 hours
-before) and the best forecast possible (the formula that made the series,
-all of it but the hour's new shock) give the scale of the errors. The LSTM
-comes closest to the best (RMSE 0.621 on the test span, against 0.581; R^2
-0.962 against 0.967), the MLP and the CNN next (0.698 and 0.694), far ahead
-of the last value (0.965).
+are lags of one series, so they share nearly one mean and scale) and,
+through a ``TransformedTargetRegressor``, the target. They train on the
+first 80% of the windows and are scored on the last 20%, later in time,
+never shuffled across that cut (early stopping holds out a random tenth of
+the training windows, all before the cut); two naive forecasts (the last
+value, and the value 24 hours before) and the best forecast possible (the
+formula that made the series, all of it but the hour's new shock) give the
+scale of the errors. The LSTM comes closest to the best (RMSE 0.621 on the
+test span, against 0.581; R^2 0.962 against 0.967), the MLP and the CNN
+next (0.698 and 0.694), far ahead of the last value (0.965).
 
 The picture shows the whole series with its test span, each model's
 one-step-ahead forecasts over that span against the truth, and the last
 three days of it for all three at once.
 
-Run it with ``python examples/plot_forecasting.py [OUTPUT_DIR]`` (default
-``docs/images``); the full run takes under a minute on two cores, most of
-it the LSTM's.
+Run ``python examples/plot_forecasting.py --help`` for the options. The
+script prints the test errors and the path of the PNG it writes
+(``forecasting.png``, in ``examples/output/`` unless ``--output-dir`` says
+otherwise). The full run takes under a minute on two cores, most of it the
+LSTM's; ``--quick`` takes seconds.
 """
 
-import sys
+import argparse
+import os
 import time
 import warnings
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import mean_squared_error, r2_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-matplotlib.use("Agg")
+from skdl import MLPRegressor, NeuralNetRegressor
+from skdl.layers import LSTM, Conv1D, Dense, Flatten, MaxPool1D
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.compose import TransformedTargetRegressor  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.metrics import mean_squared_error, r2_score  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-
-from skdl import MLPRegressor, NeuralNetRegressor  # noqa: E402
-from skdl.layers import LSTM, Conv1D, Dense, Flatten, MaxPool1D  # noqa: E402
-
-DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "images"
+# sphinx-gallery runs this file from its folder, without __file__
+HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
+DEFAULT_OUTPUT = Path(os.environ.get("SKDL_EXAMPLES_OUTPUT") or HERE / "output")
+QUICK = os.environ.get("SKDL_EXAMPLES_QUICK", "0") not in ("", "0")
+DPI = 100
 
 WINDOW = 48
 """Values each forecast reads: the last two days."""
@@ -128,15 +133,19 @@ def make_models(window=WINDOW, max_iter=200):
     }
 
 
-def main(output_dir=DEFAULT_OUTPUT, quick=False):
+def main(output_dir=DEFAULT_OUTPUT, quick=False, close=True):
     """Fit the forecasters, print their test errors and draw the forecasts.
 
     Parameters
     ----------
-    output_dir : str or Path, default=docs/images
-        Folder for the PNGs; created if missing.
+    output_dir : str or Path, default=examples/output
+        Folder for the PNG; created if missing.
     quick : bool, default=False
-        A short series, short windows and a few epochs (for the tests).
+        A series of 400 values, windows of 12 and 3 epochs (for tests and
+        quick documentation builds).
+    close : bool, default=True
+        Close the figure once saved (False leaves it open, for
+        sphinx-gallery or ``plt.show()``).
 
     Returns
     -------
@@ -177,25 +186,24 @@ def main(output_dir=DEFAULT_OUTPUT, quick=False):
 
     test_start = window + cut  # the hour of the first value forecast
     return [_draw_forecasts(series, test_start, forecasts,
-                            output_dir / "forecasting.png")]
+                            output_dir / "forecasting.png", close)]
 
 
-def _draw_forecasts(series, test_start, forecasts, path):
+def _draw_forecasts(series, test_start, forecasts, path, close=True):
     """The whole series; one panel per model over the test span; and the
     last three days of it with every model."""
     colours = ["tab:orange", "tab:green", "tab:blue"]
     n_models = len(forecasts)
-    fig, axes = plt.subplots(n_models + 2, 1, figsize=(11, 2.1 * n_models + 5),
+    fig, axes = plt.subplots(n_models + 2, 1, figsize=(8.5, 1.9 * n_models + 4.6),
                              layout="constrained",
                              height_ratios=[0.9] + [1] * n_models + [1.4])
     overview = axes[0]
     overview.plot(np.arange(len(series)), series, color="0.35", linewidth=0.5)
     overview.axvspan(test_start - 0.5, len(series) - 0.5, color="tab:red", alpha=0.12,
-                     label="test span (forecast one step at a time)")
+                     label="test span; the models train on the values before it")
     overview.set_xlim(0, len(series) - 1)
     overview.set_title(f"the series: {len(series)} hourly values, trend + daily and "
-                       "weekly cycles + AR(1) noise; the models train on the part "
-                       "before the test span", fontsize="medium", loc="left")
+                       "weekly cycles + AR(1) noise", loc="left")
     overview.legend(loc="upper left", fontsize="small")
     overview.grid(True, alpha=0.3)
 
@@ -207,12 +215,12 @@ def _draw_forecasts(series, test_start, forecasts, path):
         ax.plot(hours, forecast, color=colour, linewidth=0.9,
                 label="forecast, one step ahead")
         ax.set_title(f"{name}: RMSE {rmse:.3f}, R$^2$ {r2_score(truth, forecast):.4f}",
-                     fontsize="medium", loc="left")
+                     loc="left")
         ax.set_xlim(hours[0], hours[-1])
         ax.grid(True, alpha=0.3)
-        # the legend in the title's row, clear of the curves
-        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize="small",
-                  ncols=2, frameon=False, borderaxespad=0.1)
+        if ax is axes[1]:  # once, in the title's row, clear of the curves
+            ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize="small",
+                      ncols=2, frameon=False, borderaxespad=0.1)
     zoom = slice(-min(72, len(hours)), None)
     last = axes[-1]
     last.plot(hours[zoom], truth[zoom], color="k", linewidth=2.5, alpha=0.35,
@@ -220,23 +228,49 @@ def _draw_forecasts(series, test_start, forecasts, path):
     for (name, forecast), colour, marker in zip(forecasts.items(), colours, "os^"):
         last.plot(hours[zoom], forecast[zoom], color=colour, marker=marker,
                   markersize=3.5, linewidth=1, label=name)
-    last.set_title("the last three days of the test span", fontsize="medium", loc="left")
+    last.set_title("the last three days of the test span", loc="left")
     last.set_xlabel("hour")
     last.grid(True, alpha=0.3)
-    last.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize="small", ncols=4,
-                frameon=False, borderaxespad=0.1)
+    last.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize="small", ncols=4,
+                frameon=False)
     for ax in axes:
         ax.set_ylabel("value")
     for ax in axes[1:-2]:
         ax.tick_params(labelbottom=False)
-    return _save(fig, path)
+    return save(fig, path, close)
 
 
-def _save(fig, path):
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
-    return path
+def save(fig, path, close=True):
+    """Write ``fig`` as a PNG whose bytes depend on the picture alone (no
+    software version in its metadata), and print where it went."""
+    fig.savefig(path, dpi=DPI, metadata={"Software": None})
+    if close:
+        plt.close(fig)
+    full, here = Path(path).resolve(), Path.cwd()
+    print("wrote", full.relative_to(here) if full.is_relative_to(here) else full)
+    return Path(path)
+
+
+def parse_args(argv=None):
+    """The command line: ``--output-dir``, ``--quick``, ``--show``."""
+    parser = argparse.ArgumentParser(
+        description="Forecast a made-up hourly series one step ahead with an MLP, an "
+                    "LSTM and a Conv1D stack, print their test errors and draw the "
+                    "forecasts (forecasting.png).")
+    parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT,
+                        help="folder for the PNG, created if missing (default: "
+                             "$SKDL_EXAMPLES_OUTPUT if set, else examples/output)")
+    parser.add_argument("--quick", action="store_true", default=QUICK,
+                        help="400 values, windows of 12, 3 epochs: seconds instead of "
+                             "minutes (also set by SKDL_EXAMPLES_QUICK=1)")
+    parser.add_argument("--show", action="store_true",
+                        help="also show the figure in a window")
+    return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_OUTPUT)
+    args = parse_args()
+    # the figure stays open: sphinx-gallery collects it, --show shows it
+    main(args.output_dir, quick=args.quick, close=False)
+    if args.show:
+        plt.show()
