@@ -301,17 +301,29 @@ def _check_arrays(kernel, arrays, written, ndim=None, shapes=None):
             if ndim is not None and array.ndim != ndim:
                 raise ValueError(f"{kernel}: {name} must be {ndim}-D; got shape {shape}.")
             continue
-        if array.dtype != dtype:
-            raise ValueError(
-                f"{kernel}: {name} has dtype {array.dtype} and {reference} has {dtype}; "
-                "the arrays must share one dtype."
-            )
+        _refuse_other_dtype(kernel, name, array, reference, dtype)
         needed = shape if shapes is None or name not in shapes else shape[shapes[name]]
         if array.shape != needed:
             raise ValueError(
                 f"{kernel}: {name} has shape {array.shape}, but needs shape {needed} to "
                 f"fit {reference} of shape {shape}."
             )
+    _refuse_unwritable(kernel, arrays, written)
+
+
+def _refuse_other_dtype(kernel, name, array, reference, dtype):
+    """Refuse ``array`` (named ``name``) unless it has the dtype of the
+    array named ``reference``."""
+    if array.dtype != dtype:
+        raise ValueError(
+            f"{kernel}: {name} has dtype {array.dtype} and {reference} has {dtype}; "
+            "the arrays must share one dtype."
+        )
+
+
+def _refuse_unwritable(kernel, arrays, written):
+    """Refuse the arrays named in ``written`` unless the kernel can write
+    them in place: C-contiguous and writeable."""
     for name in written:
         flags = arrays[name].flags
         if not (flags.c_contiguous and flags.writeable):
@@ -907,11 +919,8 @@ def _check_conv_arrays(kernel, reference, arrays, written, out_size):
                 f"{kernel}: {name} must be a NumPy array of dtype {wanted}; got "
                 f"{_describe(array)}."
             )
-        if dtype is None and array.dtype != ref.dtype:
-            raise ValueError(
-                f"{kernel}: {name} has dtype {array.dtype} and {ref_name} has "
-                f"{ref.dtype}; the arrays must share one dtype."
-            )
+        if dtype is None:
+            _refuse_other_dtype(kernel, name, array, ref_name, ref.dtype)
         if dtype is not None and array.dtype != dtype:
             raise ValueError(
                 f"{kernel}: {name} must be a {np.dtype(dtype)} array; got "
@@ -1282,24 +1291,14 @@ def _check_recurrent(kernel, n_gates, arrays, layouts, written):
         sizes["T+1"] = gates.shape[0] + 1
     for name in names[1:]:
         array = arrays[name]
-        if array.dtype != gates.dtype:
-            raise ValueError(
-                f"{kernel}: {name} has dtype {array.dtype} and {reference} has {gates.dtype}; "
-                "the arrays must share one dtype."
-            )
+        _refuse_other_dtype(kernel, name, array, reference, gates.dtype)
         needed = tuple(sizes[d] if isinstance(d, str) else d for d in layouts[name])
         if array.shape != needed:
             raise ValueError(
                 f"{kernel}: {name} has shape {array.shape}, but needs shape {needed} to fit "
                 f"{reference} of shape {gates.shape}."
             )
-    for name in written:
-        flags = arrays[name].flags
-        if not (flags.c_contiguous and flags.writeable):
-            raise ValueError(
-                f"{kernel}: {name} is written in place, so it must be a C-contiguous, "
-                "writeable array."
-            )
+    _refuse_unwritable(kernel, arrays, written)
 
 
 def _contiguous(*arrays):
