@@ -7,6 +7,7 @@ from onnx import TensorProto
 
 from .. import activations as act
 from ._erf import erf_to_onnx
+from ._graph import user_onnx_form
 
 __all__ = ["activation_to_onnx"]
 
@@ -32,27 +33,15 @@ def activation_to_onnx(graph, activation, z):
     Raises
     ------
     TypeError
-        For a user activation without a ``to_onnx`` method.
+        For a user activation without a ``to_onnx`` method, or whose method
+        returns no tensor name.
     """
     write = _BUILT_IN.get(type(activation))
     if write is not None:
         return write(graph, activation, z)
     user = getattr(activation, "obj", activation)
-    hook = getattr(user, "to_onnx", None)
-    if not callable(hook):
-        raise TypeError(
-            f"The activation {activation.name!r} ({type(user).__name__}) has no ONNX "
-            "form: give it a method to_onnx(graph, z) that writes f(z) with "
-            "graph.node(op_type, inputs, **attributes) and graph.constant(value) and "
-            "returns the output's name (see skdl.onnx.OnnxGraph)."
-        )
-    out = hook(graph, z)
-    if not isinstance(out, str):
-        raise TypeError(
-            f"The to_onnx method of activation {activation.name!r} returned "
-            f"{out!r}; it must return the name (a str) of the tensor it wrote."
-        )
-    return out
+    described = f"The activation {activation.name!r} ({type(user).__name__})"
+    return user_onnx_form(graph, user, described, "z", "f(z)", z)
 
 
 def _identity(graph, activation, z):

@@ -4,7 +4,7 @@ skl2onnx's scope (unique names) and container (nodes and initializers)."""
 import numpy as np
 from onnx import TensorProto, helper
 
-__all__ = ["OnnxGraph"]
+__all__ = ["OnnxGraph", "user_onnx_form"]
 
 FLOAT32_ONLY_KERNELS = frozenset(
     {"Conv", "AveragePool", "RNN", "LSTM", "GRU", "Erf", "Elu", "LeakyRelu", "Softplus"}
@@ -217,3 +217,49 @@ class OnnxGraph:
         """
         product = self.node("MatMul", [x, self.constant(kernel)])
         return self.node("Add", [product, self.constant(bias)])
+
+
+def user_onnx_form(graph, owner, described, argument, writes, x):
+    """Call the ``to_onnx(graph, x)`` hook through which a user's activation
+    or layer gives its ONNX form, and check that it returns a tensor's name.
+
+    Parameters
+    ----------
+    graph : OnnxGraph
+    owner : object
+        The user's activation or layer.
+    described : str
+        How messages name it, e.g. ``"The activation 'cube' (Cube)"``.
+    argument : str
+        The hook's tensor argument in messages: ``"z"`` or ``"x"``.
+    writes : str
+        What the hook writes, for messages, e.g. ``"f(z)"``.
+    x : str
+        The input tensor's name.
+
+    Returns
+    -------
+    str
+        The name of the tensor the hook wrote.
+
+    Raises
+    ------
+    TypeError
+        When ``owner`` has no ``to_onnx`` method, or it returns something
+        other than a name.
+    """
+    hook = getattr(owner, "to_onnx", None)
+    if not callable(hook):
+        raise TypeError(
+            f"{described} has no ONNX form: give it a method to_onnx(graph, {argument}) "
+            f"that writes {writes} with graph.node(op_type, inputs, **attributes) and "
+            "graph.constant(value) and returns the output's name (see "
+            "skdl.onnx.OnnxGraph)."
+        )
+    out = hook(graph, x)
+    if not isinstance(out, str):
+        raise TypeError(
+            f"The to_onnx method of {described[0].lower()}{described[1:]} returned "
+            f"{out!r}; it must return the name (a str) of the tensor it wrote."
+        )
+    return out

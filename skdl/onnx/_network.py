@@ -19,6 +19,7 @@ from ..layers import (
 )
 from ._activations import activation_to_onnx
 from ._convolution import conv1d_to_onnx, conv2d_to_onnx
+from ._graph import user_onnx_form
 from ._pooling import pool1d_to_onnx, pool2d_to_onnx
 from ._recurrent import gru_to_onnx, lstm_to_onnx, simple_rnn_to_onnx
 
@@ -69,19 +70,13 @@ def layer_to_onnx(graph, layer, x):
     ------
     TypeError
         For a layer class with neither a converter here nor a ``to_onnx``
-        method.
+        method, or whose method returns no tensor name.
     """
     write = _CONVERTERS.get(type(layer))
     if write is not None:
         return write(graph, layer, x)
-    hook = getattr(layer, "to_onnx", None)
-    if not callable(hook):
-        raise TypeError(
-            f"The layer {layer!r} ({type(layer).__name__}) has no ONNX form: give "
-            "its class a method to_onnx(graph, x) that writes the layer's output "
-            "with graph.node(...) and returns its name (see skdl.onnx.OnnxGraph)."
-        )
-    return hook(graph, x)
+    described = f"The layer {layer!r} ({type(layer).__name__})"
+    return user_onnx_form(graph, layer, described, "x", "the layer's output", x)
 
 
 def dense_to_onnx(graph, layer, x):

@@ -118,3 +118,17 @@ def test_layer_without_a_converter_is_named():
 
     with pytest.raises(TypeError, match=r"Doubling\(\) \(Doubling\) has no ONNX form"):
         layer_to_onnx(None, Doubling(), "x")
+
+
+def test_layer_hook_gives_its_form_and_must_return_a_name():
+    class Named:
+        def to_onnx(self, graph, x):
+            return "written"
+
+    class Listing:
+        def to_onnx(self, graph, x):
+            return ["written"]
+
+    assert layer_to_onnx(None, Named(), "x") == "written"
+    with pytest.raises(TypeError, match=r"layer .*Listing.* returned \['written'\]; it must return the name"):
+        layer_to_onnx(None, Listing(), "x")
