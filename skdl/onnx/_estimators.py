@@ -111,6 +111,12 @@ def checked_input_dtype(model, inputs):
     return np.dtype(_FLOAT_TYPES[kind])
 
 
+def _input_dtype(operator):
+    """The float type of an operator's input, which the parser and shape
+    calculator have checked."""
+    return np.dtype(_FLOAT_TYPES[type(operator.inputs[0].type)])
+
+
 def class_labels(model):
     """``classes_`` as ONNX stores them: UTF-8 strings for strings, int64 for
     the rest (integers, booleans, and floats, which scikit-learn's target
@@ -198,7 +204,7 @@ def convert_regressor(scope, operator, container):
     container : skl2onnx ModelComponentContainer
     """
     model = operator.raw_operator
-    graph = OnnxGraph(scope, container, checked_input_dtype(model, operator.inputs))
+    graph = OnnxGraph(scope, container, _input_dtype(operator))
     out = network_to_onnx(graph, model._fitted_network(graph.dtype), operator.inputs[0].full_name)
     _connect(graph, [out], operator.outputs)
 
@@ -213,7 +219,7 @@ def convert_classifier(scope, operator, container):
     container : skl2onnx ModelComponentContainer
     """
     model = operator.raw_operator
-    graph = OnnxGraph(scope, container, checked_input_dtype(model, operator.inputs))
+    graph = OnnxGraph(scope, container, _input_dtype(operator))
     x = operator.inputs[0].full_name
     if isinstance(model, PerceptronClassifier):
         label, second = _perceptron_outputs(graph, model, x)
