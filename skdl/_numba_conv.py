@@ -36,9 +36,9 @@ window geometry (each window holds at least one input cell) and every
 checks.
 """
 
-import numba
 import numpy as np
 
+from ._numba_jit import FASTMATH_FLAGS, njit
 from ._numpy_conv import _inverse_count_table
 
 __all__ = [
@@ -46,11 +46,7 @@ __all__ = [
     "avg_pool_backward",
 ]
 
-FASTMATH_FLAGS = frozenset({"nsz", "arcp", "contract", "afn"})
-"""As :data:`skdl._numba_kernels.FASTMATH_FLAGS`: ``fastmath=True`` less
-``nnan``, ``ninf`` and ``reassoc``."""
-
-_jit = numba.njit(fastmath=set(FASTMATH_FLAGS), error_model="numpy", cache=True)
+_jit = njit(fastmath=set(FASTMATH_FLAGS), error_model="numpy")
 
 
 def _padded_shape(shape, kernel_size, strides, pads, out_size):

@@ -18,11 +18,14 @@ and NaN go through it as through NumPy's ufuncs; the flags kept
 (``contract``, ``arcp``, ``afn``, ``nsz``) only round differently. Losses
 are summed in float64, squared norms in float64 when their sum in the
 arrays' dtype overflows, as the NumPy back-end sums them.
+
+Every kernel is compiled by :func:`skdl._numba_jit.njit`: cached on disk,
+or, where numba finds no writable cache directory, compiled anew in each
+process after one warning.
 """
 
 import math
 
-import numba
 import numpy as np
 
 from ._numba_conv import (
@@ -33,6 +36,7 @@ from ._numba_conv import (
     max_pool_backward,
     max_pool_forward,
 )
+from ._numba_jit import FASTMATH_FLAGS, njit
 from ._numba_perceptron import perceptron_epoch, shuffle_permutation
 from ._numba_recurrent import (
     gru_sequence_backward,
@@ -60,13 +64,8 @@ __all__ = [
     "avg_pool_forward", "avg_pool_backward",
 ]
 
-FASTMATH_FLAGS = frozenset({"nsz", "arcp", "contract", "afn"})
-"""LLVM fast-math flags of the kernels: ``fastmath=True`` less ``nnan``,
-``ninf`` and ``reassoc``."""
-
-_jit = numba.njit(fastmath=set(FASTMATH_FLAGS), error_model="numpy", cache=True)
-_jit_sum = numba.njit(fastmath=set(FASTMATH_FLAGS | {"reassoc"}), error_model="numpy",
-                      cache=True)
+_jit = njit(fastmath=set(FASTMATH_FLAGS), error_model="numpy")
+_jit_sum = njit(fastmath=set(FASTMATH_FLAGS | {"reassoc"}), error_model="numpy")
 """For a loop that only sums: ``reassoc`` lets LLVM vectorise the sum."""
 
 

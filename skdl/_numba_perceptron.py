@@ -14,18 +14,18 @@ margin within rounding of 0.
 
 import math
 
-import numba
 import numpy as np
 
 from . import _numpy_perceptron
+from ._numba_jit import njit
 from ._numpy_perceptron import BAD_FEATURE, BAD_ROW, ELASTICNET, L1, L2, NO_PENALTY, OK
 
-_jit = numba.njit(error_model="numpy", cache=True)
+_jit = njit(error_model="numpy")
 # the epoch releases the GIL, so that threads can train outputs side by side
-_jit_nogil = numba.njit(error_model="numpy", cache=True, nogil=True)
+_jit_nogil = njit(error_model="numpy", nogil=True)
 
 
-@numba.njit(error_model="numpy", cache=True, nogil=True, fastmath={"reassoc"})
+@njit(error_model="numpy", nogil=True, fastmath={"reassoc"})
 def _dense_dot(w, x):
     """``w @ x`` summed in float64, in any order."""
     total = 0.0

@@ -62,6 +62,8 @@ from llvmlite import ir
 from numba.core import types
 from numba.extending import intrinsic, overload
 
+from ._numba_jit import FASTMATH_FLAGS, njit
+
 __all__ = [
     "lstm_step_forward",
     "lstm_step_backward",
@@ -73,12 +75,8 @@ __all__ = [
     "gru_sequence_backward",
 ]
 
-FASTMATH_FLAGS = frozenset({"nsz", "arcp", "contract", "afn"})
-"""As :data:`skdl._numba_kernels.FASTMATH_FLAGS`: ``fastmath=True`` less
-``nnan``, ``ninf`` and ``reassoc``."""
-
 _OPTIONS = {"fastmath": set(FASTMATH_FLAGS), "error_model": "numpy"}
-_jit = numba.njit(cache=True, **_OPTIONS)
+_jit = njit(**_OPTIONS)
 _inline = numba.njit(inline="always", **_OPTIONS)
 """For the per-entry helpers returning tuples: inlined by numba itself, as
 LLVM's inlining left the loops that called them scalar."""

@@ -17,7 +17,11 @@ that work in one of two back-ends:
 The back-end is chosen at import: numba when it is installed, unless the
 environment variable ``SKDL_KERNELS=numpy`` asks for NumPy. A value of
 ``SKDL_KERNELS`` other than ``numpy`` or ``numba``, or ``numba`` where numba
-cannot be imported, warns and falls back (importing never fails over it).
+is not installed, warns and falls back (importing never fails over it); so
+does the first kernel call, once, if the numba kernels then fail to load.
+Where numba has no writable cache directory (a read-only install), they
+are compiled without the cache, after one warning that names the fix
+(``NUMBA_CACHE_DIR``).
 ``with use(name):`` switches the back-end for a block of code (the tests run
 both). Both give the same results to floating-point tolerance and the same
 outcome on every input (a fit, or the same divergence error): numba
@@ -110,8 +114,11 @@ def _numba_installed():
 class _NumbaOnFirstUse:
     """The numba back-end, imported when a kernel first asks for it:
     importing numba costs about a third of a second, which ``import skdl``
-    need not pay. Should the import fail then, it warns and serves the NumPy
-    kernels instead."""
+    need not pay. Should the import fail then, however it fails (numba's
+    ``ImportError``, llvmlite's ``OSError`` over its shared library, a
+    ``RuntimeError``), it warns once and serves the NumPy kernels for the
+    rest of the process, rather than failing, and importing again, at every
+    kernel call."""
 
     def __init__(self):
         self._module = None
@@ -120,10 +127,10 @@ class _NumbaOnFirstUse:
         if self._module is None:
             try:
                 self._module = importlib.import_module("._numba_kernels", __package__)
-            except ImportError as error:
+            except Exception as error:  # any failure: the NumPy kernels do the same work
                 warnings.warn(
-                    f"numba is installed but cannot be imported ({error}); using the "
-                    "NumPy kernels instead.",
+                    f"numba is installed but skdl's numba kernels cannot be loaded "
+                    f"({type(error).__name__}: {error}); using the NumPy kernels instead.",
                     RuntimeWarning,
                 )
                 self._module = _numpy_kernels

@@ -595,6 +595,46 @@ def test_numba_asked_for_but_missing_warns_and_uses_numpy():
     assert _backend_in_subprocess(None, block_numba=True) == ("numpy", [])
 
 
+@pytest.mark.parametrize("error", [
+    ImportError("numba needs NumPy 2.3 or less"),
+    OSError("libllvmlite.so: cannot open shared object file"),
+    RuntimeError("cannot cache function '_im2col': no locator available"),
+], ids=["ImportError", "OSError", "RuntimeError"])
+def test_numba_kernels_that_fail_to_load_warn_once_and_give_numpys(monkeypatch, error):
+    """However loading the numba kernels fails, the first kernel warns and
+    every kernel is NumPy's from then on: no retry, no second warning."""
+    attempts = []
+
+    def failing_import(name, package=None):
+        attempts.append(name)
+        raise error
+
+    monkeypatch.setattr(kernels.importlib, "import_module", failing_import)
+    lazy = kernels._NumbaOnFirstUse()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        served = [lazy.relu_backward, lazy.im2col, lazy.relu_backward]
+    assert served == [kernels._numpy_kernels.relu_backward, kernels._numpy_kernels.im2col,
+                      kernels._numpy_kernels.relu_backward]
+    assert attempts == ["._numba_kernels"]
+    (warning,) = caught
+    assert warning.category is RuntimeWarning
+    assert str(warning.message) == (
+        f"numba is installed but skdl's numba kernels cannot be loaded "
+        f"({type(error).__name__}: {error}); using the NumPy kernels instead.")
+
+
+@pytest.mark.skipif("numba" not in BACKENDS, reason="numba is not installed")
+def test_numba_back_end_serves_the_compiled_kernels():
+    """The fallback above is for a broken numba, not for skdl's own modules:
+    here they load, without a warning."""
+    from skdl import _numba_kernels
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert kernels._BACKENDS["numba"].relu_backward is _numba_kernels.relu_backward
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("weighted", [False, True])
