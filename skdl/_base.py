@@ -385,6 +385,8 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
                 f"learning_rate_init={self.learning_rate_init} is probably too large "
                 "for this data: lower it, or scale the input (e.g. with StandardScaler).",
             )
+            # the fitted model keeps weights, never its last batch's buffers
+            network.release_buffers()
             self._keep_network(network)
         return self
 

@@ -35,7 +35,7 @@ import scipy.sparse as sp
 
 from . import kernels
 from .activations import ACTIVATIONS, Sigmoid, get_activation
-from .layers import LAYER_NAMES, Dense, Dropout, Layer
+from .layers import LAYER_NAMES, Dense, Dropout, Layer, Scratch
 
 __all__ = ["Network", "forward"]
 
@@ -65,6 +65,9 @@ class Network:
         All weights, the penalised ones (kernels) first.
     grad : ndarray of shape (n_params,)
         Gradient of the last :meth:`loss_and_gradient` call.
+    scratch : Scratch
+        The network's own per-batch buffers (the layers hold theirs);
+        emptied by :meth:`release_buffers`, empty in any copy or pickle.
     n_coef_params : int
         Number of penalised weights.
     n_features : int
@@ -131,8 +134,7 @@ class Network:
             layer.bind(weights, gradients)
         weighted = [i for i, per_layer in enumerate(specs) if per_layer]
         self._first_weighted = weighted[0] if weighted else len(self.layers)
-        self._capacity = 0
-        self._penalty_scratch = None
+        self.scratch = Scratch()
 
     @classmethod
     def from_sizes(cls, layer_sizes, activations, dtype=np.float64, dropout=None):
@@ -357,13 +359,30 @@ class Network:
         return _predict(self.layers, self.input_shape, X, return_logits)
 
     def _ensure_buffers(self, n_rows):
-        if n_rows <= self._capacity:
+        # an empty scratch (new, released, copied or unpickled) has room for none
+        if n_rows <= getattr(self.scratch, "capacity", 0):
             return
+        # released, copied or unpickled layers have no gradient views
+        gradients = self.weight_views(self.grad)
         for i, layer in enumerate(self.layers):
+            layer.bind(layer.weights, gradients[i])
             layer.allocate(n_rows, needs_input_gradient=i > self._first_weighted)
-        self._out = np.empty((n_rows, self.n_outputs), dtype=self.dtype)
-        self._delta = np.empty_like(self._out)
-        self._capacity = n_rows
+        self.scratch.out = np.empty((n_rows, self.n_outputs), dtype=self.dtype)
+        self.scratch.delta = np.empty_like(self.scratch.out)
+        self.scratch.capacity = n_rows
+
+    def release_buffers(self):
+        """Drop every per-batch buffer of the network and its layers, and
+        the layers' gradient views (see :meth:`Layer.release_buffers`).
+
+        A trained network keeps its weights and still predicts; the next
+        :meth:`loss_and_gradient` call makes the buffers anew. Estimators
+        call this when a fit ends, so that a fitted model never holds the
+        data of its last batch.
+        """
+        for layer in self.layers:
+            layer.release_buffers()
+        self.scratch = Scratch()
 
     def loss_and_gradient(
         self, X, Y, loss, alpha=0.0, sample_weight=None, dropout_rng=None,
@@ -419,7 +438,7 @@ class Network:
         z = output_layer.forward(x, activate=False)
 
         # loss value and output delta dL/dz, already weighted and averaged
-        out, delta = self._out[:n], self._delta[:n]
+        out, delta = self.scratch.out[:n], self.scratch.delta[:n]
         if fused:
             value = loss.canonical_step(Y, z, out_act, out, delta, sample_weight, weight_sum)
         else:
@@ -437,11 +456,11 @@ class Network:
         for layer in reversed(self.layers[self._first_weighted : -1]):
             delta = layer.backward(delta)
         if penalise:
-            if self._penalty_scratch is None:
-                self._penalty_scratch = np.empty_like(coefs_flat)
+            if getattr(self.scratch, "penalty", None) is None:
+                self.scratch.penalty = np.empty_like(coefs_flat)
             kernels.add_scaled(
                 self.grad[: self.n_coef_params], coefs_flat, alpha / weight_sum,
-                self._penalty_scratch,
+                self.scratch.penalty,
             )
         return value
 

@@ -13,6 +13,7 @@ import numpy as np
 import scipy.optimize
 
 from . import kernels
+from .scratch import Scratch
 
 __all__ = ["SGD", "Adam", "train_lbfgs"]
 
@@ -149,7 +150,7 @@ class Adam:
         self.t = 0
         self.m = np.zeros(n_params, dtype=dtype)
         self.v = np.zeros(n_params, dtype=dtype)
-        self._scratch = np.zeros(n_params, dtype=dtype)
+        self.scratch = Scratch()
 
     def update(self, params, grad, l2=0.0, n_penalized=0):
         """Take one step: ``params`` is changed in place (see :meth:`SGD.update`)."""
@@ -158,9 +159,11 @@ class Adam:
         self.learning_rate = (
             self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         )
+        if not hasattr(self.scratch, "step"):
+            self.scratch.step = np.empty_like(self.m)
         return kernels.adam_step(
             params, grad, self.m, self.v, self.learning_rate, b1, b2, self.epsilon,
-            self._scratch, l2, n_penalized,
+            self.scratch.step, l2, n_penalized,
         )
 
     def iteration_ends(self, time_step):

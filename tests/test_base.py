@@ -418,3 +418,109 @@ def test_a_loss_that_falls_does_not_warn(data):
         warnings.simplefilter("error", ConvergenceWarning)
         MLPClassifier((5,), solver="sgd", learning_rate_init=0.1, max_iter=300,
                       random_state=0).fit(X, y)
+
+
+# -------------------------------------------- what a fitted model carries
+def _fitted_models():
+    """(name, estimator, X, y) for every kind of network: each layer kind's
+    buffers and what its forward pass keeps for its backward pass."""
+    from skdl import NeuralNetClassifier, NeuralNetRegressor
+    from skdl.layers import (
+        GRU, LSTM, AvgPool1D, Conv1D, Conv2D, Dense, Dropout, Flatten, MaxPool2D, SimpleRNN,
+    )
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 36))  # continuous: no value recurs by chance
+    y = (X[:, :18].sum(axis=1) > 0).astype(int)
+    common = dict(max_iter=3, random_state=0, batch_size=50)
+    return [
+        ("cnn", NeuralNetClassifier(
+            [Conv2D(4, 3, padding="same", activation="relu"), MaxPool2D(2), Flatten(),
+             Dropout(0.2), Dense(8, activation="tanh")],
+            input_shape=(6, 6, 1), **common), X, y),
+        ("conv1d", NeuralNetRegressor(
+            [Conv1D(3, 2, activation="relu"), AvgPool1D(2), Flatten()],
+            input_shape=(12, 3), **common), X, X[:, 0]),
+        ("lstm", NeuralNetClassifier([LSTM(5)], input_shape=(6, 6), **common), X, y),
+        ("gru", NeuralNetClassifier(
+            [GRU(4, return_sequences=True), SimpleRNN(3)], input_shape=(9, 4), **common), X, y),
+        ("mlp-dropout", MLPClassifier(hidden_layer_sizes=(7,), dropout=0.3, **common), X, y),
+        ("mlp-sgd", MLPRegressor(hidden_layer_sizes=(6,), solver="sgd", **common), X, X[:, :2]),
+        ("mlp-lbfgs", MLPRegressor(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=5, random_state=0), X, X[:, 0]),
+    ]
+
+
+FITTED_MODELS = _fitted_models()
+
+
+def _values_in(blob, X):
+    """How many of X's values (float64) appear byte for byte in ``blob``."""
+    windows = {blob[i : i + 8] for i in range(len(blob) - 7)}
+    return sum(value.tobytes() in windows for value in np.asarray(X, np.float64).ravel())
+
+
+def _weight_bytes(estimator):
+    weights = estimator._fitted_weights()
+    return sum(w.nbytes for w in weights)
+
+
+def _models(models):
+    return pytest.mark.parametrize(
+        "name, estimator, X, y", models, ids=[m[0] for m in models]
+    )
+
+
+@_models(FITTED_MODELS)
+def test_a_fitted_model_carries_no_training_data(name, estimator, X, y):
+    import pickle
+
+    model = _quiet(lambda: clone(estimator).fit(X, y))
+    blob = pickle.dumps(model)
+    assert _values_in(blob, X) == 0
+    assert _values_in(pickle.dumps(copy.deepcopy(model)), X) == 0
+    # weights, Adam's two moments (what partial_fit needs), and a little more
+    assert len(blob) < 3 * _weight_bytes(model) + 20_000
+    # in memory too: no layer keeps its buffers or its last gradients
+    for layer in getattr(model, "layers_", []):
+        assert vars(layer.scratch) == {}
+        assert layer.gradients is None
+
+
+CHECKPOINTS = []
+
+
+def _checkpoint(record):
+    """A callback that pickles the estimator as it trains, as a checkpointing
+    callback would (module-level, so that the estimator pickles with it)."""
+    import pickle
+
+    CHECKPOINTS.append(pickle.dumps(record["estimator"]))
+
+
+@_models(FITTED_MODELS[:3])
+def test_a_model_pickled_while_it_trains_carries_no_training_data(name, estimator, X, y):
+    CHECKPOINTS.clear()
+    _quiet(lambda: clone(estimator).set_params(callbacks=[_checkpoint]).fit(X, y))
+    assert len(CHECKPOINTS) == 3
+    assert [_values_in(blob, X) for blob in CHECKPOINTS] == [0, 0, 0]
+
+
+@_models(FITTED_MODELS[:6])
+def test_training_goes_on_after_a_pickle_round_trip(name, estimator, X, y):
+    import pickle
+
+    model = _quiet(lambda: clone(estimator).fit(X, y))
+    restored = pickle.loads(pickle.dumps(model))
+    copied = copy.deepcopy(model)
+    for other in (restored, copied):
+        assert_array_equal(other.predict(X), model.predict(X))
+    for m in (model, restored, copied):
+        _quiet(lambda: m.partial_fit(X, y))
+    for other in (restored, copied):
+        for a, b in zip(other._fitted_weights(), model._fitted_weights()):
+            assert_array_equal(a, b)
+    for m in (model, restored, copied):
+        _quiet(lambda: m.set_params(warm_start=True).fit(X, y))
+    for other in (restored, copied):
+        for a, b in zip(other._fitted_weights(), model._fitted_weights()):
+            assert_array_equal(a, b)

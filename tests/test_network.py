@@ -542,12 +542,12 @@ def test_buffers_reused_for_smaller_and_grown_for_larger_batches():
         np.testing.assert_allclose(net.grad, want_grad, rtol=1e-12, atol=1e-15)
         if n <= capacity:
             # reused, not reallocated
-            assert all(layer._z is b for layer, b in zip(net.layers, buffers))
+            assert all(layer.scratch.z is b for layer, b in zip(net.layers, buffers))
         else:
             capacity = n
-            buffers = [layer._z for layer in net.layers]
-        assert net._capacity == capacity
-        assert net.layers[0]._z.shape[0] == capacity
+            buffers = [layer.scratch.z for layer in net.layers]
+        assert net.scratch.capacity == capacity
+        assert net.layers[0].scratch.z.shape[0] == capacity
 
 
 # ------------------------------------------------------------ sparse input
@@ -762,7 +762,7 @@ def test_loss_and_gradient_refuses_batches_that_do_not_fit(backend, misfit, mess
     with kernels.use(backend), pytest.raises(ValueError, match=message):
         net.loss_and_gradient(X, Y, get_loss("cross_entropy"), 0.1, sample_weight)
     np.testing.assert_array_equal(net.grad, grad)  # refused before any work
-    assert net._capacity == 0
+    assert vars(net.scratch) == {}  # no buffers made
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

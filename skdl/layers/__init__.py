@@ -23,7 +23,7 @@ layer              computes                                        ``get_weights
 =================  ==============================================  ====================================
 """
 
-from .base import Layer, WeightSpec
+from .base import Layer, Scratch, WeightSpec
 from .conv1d import Conv1D
 from .conv2d import Conv2D
 from .dense import Dense
@@ -36,6 +36,7 @@ from .simple_rnn import SimpleRNN
 
 __all__ = [
     "Layer",
+    "Scratch",
     "WeightSpec",
     "Dense",
     "Conv2D",
@@ -51,5 +52,5 @@ __all__ = [
     "Dropout",
 ]
 
-LAYER_NAMES = ", ".join(name for name in __all__ if name not in ("Layer", "WeightSpec"))
+LAYER_NAMES = ", ".join(name for name in __all__ if name not in ("Layer", "Scratch", "WeightSpec"))
 """The layers skdl offers, by name, for messages."""

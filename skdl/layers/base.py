@@ -9,7 +9,10 @@ penalty see all layers' weights as one vector.
 Training passes run over preallocated per-batch buffers
 (:meth:`Layer.allocate`, :meth:`Layer.forward`, :meth:`Layer.backward`);
 predictions run through :meth:`Layer.predict` in fresh arrays, so that
-several threads may predict at once.
+several threads may predict at once. The buffers, and whatever a forward
+pass keeps for its backward pass, live in the layer's :class:`Scratch`,
+which is never part of the layer's state: a pickle or a deep copy of a
+layer carries its hyperparameters and weights, not its last batch.
 
 Shapes are of one sample and channels-last: ``(n_features,)`` for flat
 rows, ``(height, width, channels)`` for images. Arrays passed between
@@ -25,8 +28,9 @@ import numpy as np
 
 from .. import kernels
 from ..activations import get_activation
+from ..scratch import Scratch
 
-__all__ = ["Layer", "WeightSpec"]
+__all__ = ["Layer", "Scratch", "WeightSpec"]
 
 
 class WeightSpec:
@@ -63,7 +67,9 @@ class Layer:
     its arguments (as scikit-learn estimators do, so that :meth:`get_config`
     and ``repr`` list them) and implements :meth:`_build`, :meth:`forward`,
     :meth:`backward` and :meth:`predict`; a layer with weights also
-    overrides :meth:`weight_specs` and :meth:`initialize`.
+    overrides :meth:`weight_specs` and :meth:`initialize`. Buffers made in
+    :meth:`allocate` and anything :meth:`forward` keeps for
+    :meth:`backward` go in :attr:`scratch`, never in other attributes.
 
     Attributes
     ----------
@@ -71,7 +77,18 @@ class Layer:
         Shape of one input sample, set by :meth:`build`.
     output_shape : tuple of int
         Shape of one output sample, set by :meth:`build`.
+    scratch : Scratch
+        The training passes' buffers; emptied by :meth:`release_buffers`,
+        and empty in any copy or pickle of the layer.
     """
+
+    def __getstate__(self):
+        # gradients are views into a network's gradient of its last batch:
+        # a copy or pickle keeps the weights only
+        state = dict(vars(self))
+        if "gradients" in state:
+            state["gradients"] = None
+        return state
 
     def get_config(self):
         """The layer's hyperparameters.
@@ -115,7 +132,7 @@ class Layer:
         """
         input_shape = tuple(int(s) for s in input_shape)
         self.dtype = np.dtype(dtype)
-        self._capacity = 0
+        self.scratch = Scratch()
         self.output_shape = tuple(int(s) for s in self._build(input_shape))
         self.input_shape = input_shape
         return self.output_shape
@@ -210,8 +227,18 @@ class Layer:
             Whether :meth:`backward` must return the gradient with respect
             to the input (False for the first layer).
         """
-        self._capacity = n_rows
+        self.scratch = Scratch()
         self._needs_input_gradient = needs_input_gradient
+
+    def release_buffers(self):
+        """Drop the training scratch and the gradient views: what a fitted
+        model keeps is its weights, never its last batch.
+
+        The layer still predicts; a network trains it again after
+        :meth:`bind` and :meth:`allocate`.
+        """
+        self.scratch = Scratch()
+        self.gradients = None
 
     def forward(self, x, rng=None):
         """Training pass over one batch, into the layer's buffers.

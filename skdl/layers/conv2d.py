@@ -144,14 +144,15 @@ class Conv2D(Layer):
         """
         super().allocate(n_rows, needs_input_gradient)
         m, (kh, kw), channels = self._window_rows(n_rows), self._window, self._image_shape[2]
-        self._cols = np.empty((m, kh * kw * channels), dtype=self.dtype)
-        self._z = np.empty((m, self._filters), dtype=self.dtype)
-        self._a = np.empty_like(self._z) if self.activation_.needs_input else self._z
-        self._dx = (
+        scratch = self.scratch
+        scratch.cols = np.empty((m, kh * kw * channels), dtype=self.dtype)
+        scratch.z = np.empty((m, self._filters), dtype=self.dtype)
+        scratch.a = np.empty_like(scratch.z) if self.activation_.needs_input else scratch.z
+        self.scratch.dx = (
             np.empty((n_rows, *self.input_shape), dtype=self.dtype)
             if needs_input_gradient else None
         )
-        self._ones = np.ones(m, dtype=self.dtype)
+        self.scratch.ones = np.ones(m, dtype=self.dtype)
 
     def forward(self, x, rng=None):
         """Training pass (see :meth:`Layer.forward`).
@@ -167,10 +168,10 @@ class Conv2D(Layer):
         """
         n = x.shape[0]
         m = self._window_rows(n)
-        cols, z = self._cols[:m], self._z[:m]
+        cols, z = self.scratch.cols[:m], self.scratch.z[:m]
         kernels.im2col(x.reshape(n, *self._image_shape), *self._geometry(), cols)
         np.matmul(cols, self.kernel.reshape(-1, self._filters), out=z)
-        a = bias_and_activation(z, self.bias, self.activation_, self._a[:m])
+        a = bias_and_activation(z, self.bias, self.activation_, self.scratch.a[:m])
         return a.reshape(n, *self.output_shape)
 
     def backward(self, delta):
@@ -188,16 +189,16 @@ class Conv2D(Layer):
         n = delta.shape[0]
         m = self._window_rows(n)
         d = delta.reshape(m, self._filters)
-        self.activation_.backward(d, self._z[:m], self._a[:m])
+        self.activation_.backward(d, self.scratch.z[:m], self.scratch.a[:m])
         kernel_grad, bias_grad = self.gradients
-        cols = self._cols[:m]
+        cols = self.scratch.cols[:m]
         np.matmul(cols.T, d, out=kernel_grad.reshape(-1, self._filters))
-        np.dot(self._ones[:m], d, out=bias_grad)
+        np.dot(self.scratch.ones[:m], d, out=bias_grad)
         if not self._needs_input_gradient:
             return None
         # the window matrix is spent: it takes the windows' gradients
         np.matmul(d, self.kernel.reshape(-1, self._filters).T, out=cols)
-        dx = self._dx[:n]
+        dx = self.scratch.dx[:n]
         kernels.col2im(cols, *self._geometry(), dx.reshape(n, *self._image_shape))
         return dx
 

@@ -107,13 +107,14 @@ class Dense(Layer):
         needs_input_gradient : bool, default=True
         """
         super().allocate(n_rows, needs_input_gradient)
-        self._z = np.empty((n_rows, self.units), dtype=self.dtype)
-        self._a = np.empty_like(self._z) if self.activation_.needs_input else self._z
-        self._dx = (
+        scratch = self.scratch
+        scratch.z = np.empty((n_rows, self.units), dtype=self.dtype)
+        scratch.a = np.empty_like(scratch.z) if self.activation_.needs_input else scratch.z
+        self.scratch.dx = (
             np.empty((n_rows, self.input_shape[0]), dtype=self.dtype)
             if needs_input_gradient else None
         )
-        self._ones = np.ones(n_rows, dtype=self.dtype)
+        self.scratch.ones = np.ones(n_rows, dtype=self.dtype)
 
     def forward(self, x, rng=None, activate=True):
         """Training pass (see :meth:`Layer.forward`).
@@ -131,13 +132,13 @@ class Dense(Layer):
         ndarray of shape (n, units)
         """
         n = x.shape[0]
-        self._x = x
-        z = self._z[:n]
+        self.scratch.x = x
+        z = self.scratch.z[:n]
         _matmul_into(x, self.kernel, z)
         if not activate:
             z += self.bias
             return z
-        return bias_and_activation(z, self.bias, self.activation_, self._a[:n])
+        return bias_and_activation(z, self.bias, self.activation_, self.scratch.a[:n])
 
     def backward(self, delta, from_logits=False):
         """Backward pass (see :meth:`Layer.backward`).
@@ -156,16 +157,16 @@ class Dense(Layer):
         """
         n = delta.shape[0]
         if not from_logits:
-            self.activation_.backward(delta, self._z[:n], self._a[:n])
+            self.activation_.backward(delta, self.scratch.z[:n], self.scratch.a[:n])
         kernel_grad, bias_grad = self.gradients
-        x = self._x
+        x = self.scratch.x
         _matmul_into(x.T, delta, kernel_grad)
         # column sums as a BLAS matrix-vector product: several times faster
         # than np.sum(axis=0) on these shapes
-        np.dot(self._ones[:n], delta, out=bias_grad)
+        np.dot(self.scratch.ones[:n], delta, out=bias_grad)
         if not self._needs_input_gradient:
             return None
-        dx = self._dx[:n]
+        dx = self.scratch.dx[:n]
         np.matmul(delta, self.kernel.T, out=dx)
         return dx
 

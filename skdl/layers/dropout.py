@@ -47,9 +47,9 @@ class Dropout(Layer):
         """
         super().allocate(n_rows, needs_input_gradient)
         shape = (n_rows, *self.input_shape)
-        self._uniform = np.empty(shape, dtype=self.dtype)
-        self._kept = np.empty(shape, dtype=bool)
-        self._dropped = np.empty(shape, dtype=self.dtype)
+        self.scratch.uniform = np.empty(shape, dtype=self.dtype)
+        self.scratch.kept = np.empty(shape, dtype=bool)
+        self.scratch.dropped = np.empty(shape, dtype=self.dtype)
 
     def forward(self, x, rng=None):
         """Drop inputs when ``rng`` is given (see :meth:`Layer.forward`).
@@ -65,13 +65,14 @@ class Dropout(Layer):
         -------
         ndarray of shape (n,) + input_shape
         """
-        self._dropping = rng is not None and self.rate > 0
-        if not self._dropping:
+        self.scratch.dropping = rng is not None and self.rate > 0
+        if not self.scratch.dropping:
             return x
         if sp.issparse(x):
             x = x.toarray()
         n = x.shape[0]
-        uniform, kept, dropped = self._uniform[:n], self._kept[:n], self._dropped[:n]
+        scratch = self.scratch
+        uniform, kept, dropped = scratch.uniform[:n], scratch.kept[:n], scratch.dropped[:n]
         rng.random(out=uniform, dtype=self.dtype.type)
         np.greater_equal(uniform, self.rate, out=kept)
         np.multiply(x, kept, out=dropped)
@@ -91,8 +92,8 @@ class Dropout(Layer):
         """
         if not self._needs_input_gradient:
             return None
-        if self._dropping:
-            delta *= self._kept[: delta.shape[0]]
+        if self.scratch.dropping:
+            delta *= self.scratch.kept[: delta.shape[0]]
             delta *= 1.0 / (1.0 - self.rate)
         return delta
 

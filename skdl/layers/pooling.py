@@ -55,8 +55,8 @@ class _Pool2D(Layer):
         needs_input_gradient : bool, default=True
         """
         super().allocate(n_rows, needs_input_gradient)
-        self._out = np.empty((n_rows, *self.output_shape), dtype=self.dtype)
-        self._dx = (
+        self.scratch.out = np.empty((n_rows, *self.output_shape), dtype=self.dtype)
+        self.scratch.dx = (
             np.empty((n_rows, *self.input_shape), dtype=self.dtype)
             if needs_input_gradient else None
         )
@@ -105,7 +105,7 @@ class MaxPool2D(_Pool2D):
         needs_input_gradient : bool, default=True
         """
         super().allocate(n_rows, needs_input_gradient)
-        self._argmax = np.empty(self._out.shape, dtype=np.uint8)
+        self.scratch.argmax = np.empty(self.scratch.out.shape, dtype=np.uint8)
 
     def forward(self, x, rng=None):
         """Training pass (see :meth:`Layer.forward`).
@@ -120,10 +120,10 @@ class MaxPool2D(_Pool2D):
         ndarray of shape (n, out_height, out_width, channels)
         """
         n = x.shape[0]
-        out = self._out[:n]
+        out = self.scratch.out[:n]
         kernels.max_pool_forward(
             self._as_image(x), *self._geometry(), self._as_image(out),
-            self._as_image(self._argmax[:n]),
+            self._as_image(self.scratch.argmax[:n]),
         )
         return out
 
@@ -141,9 +141,9 @@ class MaxPool2D(_Pool2D):
         if not self._needs_input_gradient:
             return None
         n = delta.shape[0]
-        dx = self._dx[:n]
+        dx = self.scratch.dx[:n]
         kernels.max_pool_backward(
-            self._as_image(delta), self._as_image(self._argmax[:n]), *self._geometry(),
+            self._as_image(delta), self._as_image(self.scratch.argmax[:n]), *self._geometry(),
             self._as_image(dx),
         )
         return dx
@@ -200,7 +200,7 @@ class AvgPool2D(_Pool2D):
         -------
         ndarray of shape (n, out_height, out_width, channels)
         """
-        out = self._out[: x.shape[0]]
+        out = self.scratch.out[: x.shape[0]]
         kernels.avg_pool_forward(self._as_image(x), *self._geometry(), self._as_image(out))
         return out
 
@@ -217,7 +217,7 @@ class AvgPool2D(_Pool2D):
         """
         if not self._needs_input_gradient:
             return None
-        dx = self._dx[: delta.shape[0]]
+        dx = self.scratch.dx[: delta.shape[0]]
         kernels.avg_pool_backward(
             self._as_image(delta), *self._geometry(), self._as_image(dx)
         )

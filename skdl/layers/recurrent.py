@@ -115,22 +115,22 @@ class Recurrent(Layer):
         """
         super().allocate(n_rows, needs_input_gradient)
         steps, width, units = self._timesteps, self.n_gates * self.units, self.units
-        self._x_time = np.empty((steps, n_rows, self._features), dtype=self.dtype)
-        self._gates = np.empty((steps, n_rows, width), dtype=self.dtype)
-        self._states = np.empty((steps + 1, n_rows, units), dtype=self.dtype)
-        self._d_gates = np.empty_like(self._gates)
-        self._d_state = np.empty((n_rows, units), dtype=self.dtype)
-        self._d_out = np.empty((steps, n_rows, units), dtype=self.dtype)
-        self._dx_time = (
+        self.scratch.x_time = np.empty((steps, n_rows, self._features), dtype=self.dtype)
+        self.scratch.gates = np.empty((steps, n_rows, width), dtype=self.dtype)
+        self.scratch.states = np.empty((steps + 1, n_rows, units), dtype=self.dtype)
+        self.scratch.d_gates = np.empty_like(self.scratch.gates)
+        self.scratch.d_state = np.empty((n_rows, units), dtype=self.dtype)
+        self.scratch.d_out = np.empty((steps, n_rows, units), dtype=self.dtype)
+        self.scratch.dx_time = (
             np.empty((steps, n_rows, self._features), dtype=self.dtype)
             if needs_input_gradient else None
         )
-        self._out = np.empty((n_rows, *self.output_shape), dtype=self.dtype)
-        self._dx = (
+        self.scratch.out = np.empty((n_rows, *self.output_shape), dtype=self.dtype)
+        self.scratch.dx = (
             np.empty((n_rows, steps, self._features), dtype=self.dtype)
             if needs_input_gradient else None
         )
-        self._cell = self._cell_buffers(n_rows, self.dtype)
+        self.scratch.cell = self._cell_buffers(n_rows, self.dtype)
 
     def _cell_buffers(self, n_rows, dtype):
         """Subclass hook: the cell's own buffers, a dict of C-contiguous
@@ -138,7 +138,7 @@ class Recurrent(Layer):
         raise NotImplementedError
 
     def _cell_slice(self, n):
-        return {name: batch_view(buffer, n) for name, buffer in self._cell.items()}
+        return {name: batch_view(buffer, n) for name, buffer in self.scratch.cell.items()}
 
     def _weights_in(self, dtype):
         """The recurrent kernel and the bias in ``dtype``: themselves, or
@@ -159,13 +159,13 @@ class Recurrent(Layer):
         ndarray of shape (n, timesteps, units) or (n, units)
         """
         n = x.shape[0]
-        x_time = batch_view(self._x_time, n)
+        x_time = batch_view(self.scratch.x_time, n)
         x_time[...] = x.transpose(1, 0, 2)
-        gates, states = batch_view(self._gates, n), batch_view(self._states, n)
+        gates, states = batch_view(self.scratch.gates, n), batch_view(self.scratch.states, n)
         _project(x_time, self.kernel, gates)
         states[0] = 0
         self._steps_forward(gates, states, self._cell_slice(n))
-        out = self._out[:n]
+        out = self.scratch.out[:n]
         if self.return_sequences:
             out[...] = states[1:].transpose(1, 0, 2)
         else:
@@ -184,20 +184,20 @@ class Recurrent(Layer):
         ndarray of shape (n, timesteps, features) or None
         """
         n = delta.shape[0]
-        d_out = batch_view(self._d_out, n)
+        d_out = batch_view(self.scratch.d_out, n)
         if self.return_sequences:
             d_out[...] = delta.transpose(1, 0, 2)
         else:
             d_out[:-1] = 0
             d_out[-1] = delta
-        d_gates = batch_view(self._d_gates, n)
+        d_gates = batch_view(self.scratch.d_gates, n)
         cell = self._cell_slice(n)
-        self._steps_backward(d_out, d_gates, batch_view(self._gates, n),
-                             batch_view(self._states, n), self._d_state[:n], cell)
+        self._steps_backward(d_out, d_gates, batch_view(self.scratch.gates, n),
+                             batch_view(self.scratch.states, n), self.scratch.d_state[:n], cell)
         self._kernel_gradients(d_gates, cell, n)
         if not self._needs_input_gradient:
             return None
-        dx, dx_time = self._dx[:n], batch_view(self._dx_time, n)
+        dx, dx_time = self.scratch.dx[:n], batch_view(self.scratch.dx_time, n)
         _project(d_gates, self.kernel.T, dx_time)
         dx[...] = dx_time.transpose(1, 0, 2)
         return dx
@@ -207,11 +207,11 @@ class Recurrent(Layer):
         gradients, each one product over all steps."""
         kernel_grad, recurrent_grad, bias_grad = self.gradients
         steps, width = self._timesteps, self.n_gates * self.units
-        x_rows = batch_view(self._x_time, n).reshape(steps * n, self._features)
+        x_rows = batch_view(self.scratch.x_time, n).reshape(steps * n, self._features)
         g_rows = d_gates.reshape(steps * n, width)
         np.matmul(x_rows.T, g_rows, out=kernel_grad)
         # the first step's state is zero, its rows add nothing: leave them out
-        h_rows = batch_view(self._states, n)[1:-1].reshape((steps - 1) * n, self.units)
+        h_rows = batch_view(self.scratch.states, n)[1:-1].reshape((steps - 1) * n, self.units)
         r_rows = self._recurrent_gate_gradients(d_gates, cell).reshape(steps * n, width)
         np.matmul(h_rows.T, r_rows[n:], out=recurrent_grad)
         self._bias_gradient(g_rows, r_rows, bias_grad)

@@ -119,12 +119,12 @@ class Scale(Layer):
         self.gamma[...] = self.start + random_state.uniform(-0.1, 0.1, self.gamma.shape)
 
     def forward(self, x, rng=None):
-        self._x = x
+        self.scratch.x = x
         return x * self.gamma
 
     def backward(self, delta):
         (gamma_grad,) = self.gradients
-        gamma_grad[...] = (delta * self._x).reshape(-1, self.gamma.size).sum(axis=0)
+        gamma_grad[...] = (delta * self.scratch.x).reshape(-1, self.gamma.size).sum(axis=0)
         if not self._needs_input_gradient:
             return None
         return delta * self.gamma
