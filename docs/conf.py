@@ -31,6 +31,7 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax from _static/, not a CDN (below)
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
@@ -38,7 +39,11 @@ extensions = [
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+exclude_patterns = [
+    "_build", "Thumbs.db", ".DS_Store",
+    # left by builds from before write_computation_times was turned off (below)
+    "sg_execution_times.rst", "auto_examples/sg_execution_times.rst",
+]
 root_doc = "index"
 default_role = "literal"  # `x` reads as ``x``
 toc_object_entries_show_parents = "hide"  # "fit()", not "MLPClassifier.fit()"
@@ -72,11 +77,10 @@ else:
 intersphinx_timeout = 10
 
 # -- MathJax ------------------------------------------------------------------
-# Sphinx loads MathJax from a CDN. SKDL_MATHJAX_PATH points it to a local
-# copy instead (for looking at the pages offline).
-
-if os.environ.get("SKDL_MATHJAX_PATH"):
-    mathjax_path = os.environ["SKDL_MATHJAX_PATH"]
+# sphinx.ext.mathjax alone loads MathJax from a CDN, so a site opened without
+# a network showed raw LaTeX. sphinx-mathjax-offline (a pip package) copies
+# MathJax 3 and its fonts into _static/mathjax/ and points mathjax_path at
+# _static/mathjax/tex-chtml.js; the pages load no script from elsewhere.
 
 # -- sphinx-gallery -----------------------------------------------------------
 # The examples run as scripts do (saving their PNGs in examples/output/, which
@@ -119,6 +123,9 @@ sphinx_gallery_conf = {
     "run_stale_examples": _mode_changed,
     "abort_on_example_error": False,
     "only_warn_on_example_error": False,
+    # sphinx-gallery's timing pages load jQuery and DataTables from CDNs;
+    # the site must work offline, and the timings are no reader's business.
+    "write_computation_times": False,
 }
 
 # -- HTML -----------------------------------------------------------------------

@@ -12,7 +12,9 @@ import re
 import subprocess
 import sys
 import textwrap
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -24,7 +26,8 @@ from skdl._base import DOCS_URL
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 
-DOCS_PACKAGES = ("sphinx", "pydata_sphinx_theme", "numpydoc", "sphinx_gallery", "myst_parser")
+DOCS_PACKAGES = ("sphinx", "pydata_sphinx_theme", "numpydoc", "sphinx_gallery", "myst_parser",
+                 "sphinx-mathjax-offline")
 
 needs_sphinx = pytest.mark.skipif(
     any(importlib.util.find_spec(name) is None for name in DOCS_PACKAGES),
@@ -99,6 +102,59 @@ def test_user_guide_page_has_formulas_a_picture_and_code(site, name):
     assert 'class="math' in html
     assert "<img" in html
     assert "highlight-python" in html
+
+
+class _Loads(HTMLParser):
+    """The URLs of what a browser fetches to show a page: scripts,
+    stylesheets, preloads and images (not the links a reader may follow)."""
+
+    FETCHED_LINKS = {"stylesheet", "preload", "modulepreload", "icon"}
+
+    def __init__(self):
+        super().__init__()
+        self.urls = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("script", "img") and attrs.get("src"):
+            self.urls.append(attrs["src"])
+        elif (tag == "link" and attrs.get("href")
+              and self.FETCHED_LINKS & set((attrs.get("rel") or "").split())):
+            self.urls.append(attrs["href"])
+
+
+def _loads(page):
+    parser = _Loads()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.urls
+
+
+@needs_sphinx
+def test_pages_load_nothing_from_the_network(site):
+    """Opened from disk without a network, every page has all it loads:
+    no script, stylesheet or picture comes from another host."""
+    remote = [
+        (str(page.relative_to(site)), url)
+        for page in sorted(site.rglob("*.html"))
+        for url in _loads(page)
+        if urlsplit(url).scheme not in ("", "data") or url.startswith("//")
+    ]
+    assert not remote
+
+
+@needs_sphinx
+@pytest.mark.parametrize("name", ["activations", "losses"])
+def test_formulas_are_typeset_by_a_local_mathjax(site, name):
+    """The pages with formulas load MathJax from the site's own _static/,
+    and its fonts are there: a site opened offline shows no raw LaTeX."""
+    page = site / "user_guide" / f"{name}.html"
+    mathjax = [url for url in _loads(page) if "mathjax" in url.lower()]
+    assert len(mathjax) == 1, mathjax
+    script = (page.parent / urlsplit(mathjax[0]).path).resolve()
+    assert script.is_relative_to((site / "_static").resolve()), script
+    assert script.is_file(), script
+    font = script.parent / "output" / "chtml" / "fonts" / "woff-v2" / "MathJax_Math-Italic.woff"
+    assert font.is_file(), font
 
 
 @needs_sphinx
