@@ -409,20 +409,33 @@ def _every_kernel(dtype, seed, steps=5, n=6, units=9, extreme=False):
     dh = _normal(rng, (n, units), dtype)
     kernels.gru_step_backward(g, rec, h_prev, dh, d_g, d_rec)
     out.update(gru_d_a=d_g, gru_d_rec=d_rec, gru_dh=dh)
-    if not extreme:
-        case = _lstm_sequence_case(rng, steps, n, units, dtype)
-        states, cells, tanh_cells, gates = _run_lstm_forward(*case)
-        d_out = _normal(rng, (steps, n, units), dtype)
-        out.update(zip(["seq_lstm_states", "seq_lstm_cells", "seq_lstm_gates"],
-                       [states, cells, gates]))
-        out.update(zip(["seq_lstm_d_gates", "seq_lstm_dh", "seq_lstm_dc"],
-                       _run_lstm_backward(d_out, gates, cells, tanh_cells, case[2])))
-        case = _gru_sequence_case(rng, steps, n, units, dtype)
-        states, recurrent, gates = _run_gru_forward(*case)
-        out.update(seq_gru_states=states, seq_gru_recurrent=recurrent, seq_gru_gates=gates)
-        out.update(zip(["seq_gru_d_gates", "seq_gru_d_recurrent", "seq_gru_dh"],
-                       _run_gru_backward(d_out, gates, recurrent, states, case[2])))
+    case = _lstm_sequence_case(rng, steps, n, units, dtype)
+    if extreme:
+        _put_extremes(case[0])
+    states, cells, tanh_cells, gates = _run_lstm_forward(*case)
+    d_out = _normal(rng, (steps, n, units), dtype)
+    out.update(zip(["seq_lstm_states", "seq_lstm_cells", "seq_lstm_gates"],
+                   [states, cells, gates]))
+    out.update(zip(["seq_lstm_d_gates", "seq_lstm_dh", "seq_lstm_dc"],
+                   _run_lstm_backward(d_out, gates, cells, tanh_cells, case[2])))
+    case = _gru_sequence_case(rng, steps, n, units, dtype)
+    if extreme:
+        _put_extremes(case[0])
+    states, recurrent, gates = _run_gru_forward(*case)
+    out.update(seq_gru_states=states, seq_gru_recurrent=recurrent, seq_gru_gates=gates)
+    out.update(zip(["seq_gru_d_gates", "seq_gru_d_recurrent", "seq_gru_dh"],
+                   _run_gru_backward(d_out, gates, recurrent, states, case[2])))
     return out
+
+
+def _put_extremes(x_proj):
+    """inf, -inf and NaN into a few entries of the last step's input
+    projection (earlier steps would carry NaN into every later one), and
+    large values into the first steps'."""
+    x_proj[-1].flat[::11] = np.array([np.inf, -np.inf, np.nan], x_proj.dtype)[
+        np.arange(x_proj[-1].flat[::11].size) % 3]
+    x_proj[:-1].flat[::13] = np.array([1e4, -1e4, 100.0, -100.0], x_proj.dtype)[
+        np.arange(x_proj[:-1].flat[::13].size) % 4]
 
 
 @pytest.mark.skipif("numba" not in BACKENDS, reason="numba is not installed")
@@ -460,17 +473,116 @@ def test_float32_tanh_and_sigmoid_approximations():
     assert np.max(np.abs(out - want) / np.maximum(np.abs(want), 1e-38)) < 5e-7
     _numba_recurrent.sigmoid_array(x, out)
     want = 1 / (1 + np.exp(-exact))
-    kept = x > -87  # below, 6e-39 stands for smaller values (documented)
+    kept = x > -87  # below, subnormal or (as expit) 0 (documented)
     assert np.max(np.abs(out - want)[kept] / want[kept]) < 5e-7
-    assert np.max(np.abs(out - want)[~kept]) < 1e-38
+    assert np.max(np.abs(out - want)[~kept]) < 3e-39
 
     special = np.float32([np.inf, -np.inf, np.nan, 1e30, -1e30])
     out = np.empty_like(special)
     _numba_recurrent.tanh_array(special, out)
     assert_array_equal(out, [1, -1, np.nan, 1, -1])
     _numba_recurrent.sigmoid_array(special, out)
-    assert_array_equal(out[[0, 2, 3]], [1, np.nan, 1])
-    assert 0 <= out[1] < 1e-38 and 0 <= out[4] < 1e-38
+    assert_array_equal(out, [1, 0, np.nan, 1, 0])
+
+
+def _every_float32(low, high):
+    """Every float32 from ``low`` to ``high``."""
+    ends = np.float32([low, high]).view(np.int32)
+    return np.arange(ends.min(), ends.max() + 1, dtype=np.int32).view(np.float32)
+
+
+@pytest.mark.skipif("numba" not in BACKENDS, reason="numba is not installed")
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_numba_gate_activations_are_numpys_at_the_limits(dtype):
+    """The numba gates' sigmoid and tanh against the NumPy back-end's
+    (``expit``, ``np.tanh``): the same values at +-inf and NaN, and 0 at
+    exactly the same inputs: float32's exp overflows at 88.72284, where the
+    approximation's clamp once left 6e-39."""
+    from scipy.special import expit
+
+    from skdl import _numba_recurrent
+
+    special = np.array([np.inf, -np.inf, np.nan, -np.nan, 1e30, -1e30, 0.0, -0.0], dtype)
+    for compiled, numpys in [(_numba_recurrent.sigmoid_array, expit),
+                             (_numba_recurrent.tanh_array, np.tanh)]:
+        out = np.empty_like(special)
+        compiled(special, out)
+        assert_array_equal(out, numpys(special))
+    if dtype == np.float64:
+        x = np.concatenate([np.linspace(-750.0, -700.0, 100_001), -np.logspace(2, 308, 1000)])
+    else:
+        x = np.concatenate([_every_float32(-88.8, -88.6), -np.logspace(1, 38.5, 100_000)])
+    x = x.astype(dtype)
+    out = np.empty_like(x)
+    _numba_recurrent.sigmoid_array(x, out)
+    want = expit(x)
+    assert_array_equal(out == 0, want == 0)
+    assert not np.isnan(out).any()
+    assert_allclose(out, want, rtol=5e-7, atol=0)
+
+
+_LIMITS = [-np.inf, -100.0, -88.8, -88.7, -1.0, 0.0, 1.0, 100.0, np.inf, np.nan]
+"""Pre-activations and states for the gates' limits: around float32's exp
+overflow (-88.8 gives a gate of 0, -88.7 a subnormal one), inf and NaN."""
+
+
+def _every_combination(values, k, dtype):
+    """An array (len(values)**k, k): every ``k``-tuple of ``values``."""
+    grids = np.meshgrid(*[np.array(values, dtype)] * k, indexing="ij")
+    return np.stack([g.ravel() for g in grids], axis=1)
+
+
+def _step_kernels_at_the_limits(dtype):
+    """Every output of the step kernels, forward and back, on every
+    combination of :data:`_LIMITS` among one unit's gate pre-activations
+    and previous state (one row each)."""
+    out = {}
+    grid = _every_combination(_LIMITS, 5, dtype)  # x_i, x_f, x_g, x_o, c_prev
+    a, c_prev = np.ascontiguousarray(grid[:, :4]), np.ascontiguousarray(grid[:, 4:])
+    c, tanh_c, h = (np.empty_like(c_prev) for _ in range(3))
+    kernels.lstm_step_forward(a, c_prev, c, tanh_c, h)
+    out.update(lstm_a=a.copy(), lstm_c=c, lstm_tanh_c=tanh_c, lstm_h=h)
+    dh, dc, d_a = np.full_like(c, 1.5), np.full_like(c, -0.5), np.empty_like(a)
+    kernels.lstm_step_backward(a, c_prev, tanh_c, dh, dc, d_a)
+    out.update(lstm_d_a=d_a, lstm_dc=dc)
+    # z, r, candidate inputs, their recurrent parts, h_prev: fewer values
+    grid = _every_combination(_LIMITS[::2] + [_LIMITS[-1]], 7, dtype)
+    g, rec = np.ascontiguousarray(grid[:, :3]), np.ascontiguousarray(grid[:, 3:6])
+    h_prev = np.ascontiguousarray(grid[:, 6:])
+    h = np.empty_like(h_prev)
+    kernels.gru_step_forward(g, rec, h_prev, h)
+    out.update(gru_a=g.copy(), gru_h=h)
+    dh, d_g, d_rec = np.full_like(h, 1.5), np.empty_like(g), np.empty_like(g)
+    kernels.gru_step_backward(g, rec, h_prev, dh, d_g, d_rec)
+    out.update(gru_d_a=d_g, gru_d_rec=d_rec, gru_dh=dh)
+    return out
+
+
+@pytest.mark.skipif("numba" not in BACKENDS, reason="numba is not installed")
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_step_kernels_at_the_limits_agree(dtype):
+    """inf, NaN and a gate of exactly 0 reach the same outputs in both
+    back-ends: a reset gate of 0 (NumPy's sigmoid(-inf)) times an infinite
+    recurrent projection is NaN, where the numba gate of 6e-39 once gave
+    a GRU output of 0.5; so was a forget gate of 0 times an infinite cell."""
+    results = {}
+    for backend in ("numpy", "numba"):
+        with kernels.use(backend), np.errstate(all="ignore"):
+            results[backend] = _step_kernels_at_the_limits(dtype)
+    for name, want in results["numpy"].items():
+        got = results["numba"][name]
+        assert_array_equal(np.isnan(got), np.isnan(want), err_msg=name)
+        assert_array_equal(np.isposinf(got), np.isposinf(want), err_msg=name)
+        assert_array_equal(np.isneginf(got), np.isneginf(want), err_msg=name)
+        assert_allclose(got, want, **_tol(dtype), err_msg=name)
+    # the issue's case: z = 1/2, r = sigmoid(-inf), an infinite recurrent h~
+    g = np.array([[0.0, -np.inf, 0.0]], dtype)
+    rec = np.array([[0.0, 0.0, np.inf]], dtype)
+    for backend in ("numpy", "numba"):
+        h = np.empty((1, 1), dtype)
+        with kernels.use(backend), np.errstate(all="ignore"):
+            kernels.gru_step_forward(g.copy(), rec, np.zeros((1, 1), dtype), h)
+        assert np.isnan(h).all(), backend
 
 
 # -- refusals --------------------------------------------------------------------
