@@ -98,6 +98,6 @@ def _convolution(graph, layer, x):
         return activation_to_onnx(graph, layer.activation_, to_channels_last(graph, z, ndim))
     channels, filters = kernel.shape[-2:]
     cells = window_cells(windows, channels).reshape(*windows.out, -1)
-    rows = gather_windows(graph, x, windows, cells)
+    rows = gather_windows(graph, x, windows, channels, cells)
     z = graph.affine(rows, kernel.reshape(-1, filters), bias)
     return activation_to_onnx(graph, layer.activation_, z)

@@ -188,17 +188,34 @@ class OnnxGraph:
         return out
 
     def reshape(self, x, shape):
-        """Reshape ``x`` to ``shape`` (one entry may be -1, 0 keeps a size).
+        """Reshape ``x`` to ``shape``: sizes, and -1 for the one that the
+        number of rows sets.
+
+        ONNX's ``Reshape`` reads a 0 as "the input's size there", which
+        beside a -1 fails on a batch of 0 rows (the -1 is then any size),
+        so sizes are given in full.
 
         Parameters
         ----------
         x : str
         shape : sequence of int
+            Positive sizes and at most one -1.
 
         Returns
         -------
         str
+
+        Raises
+        ------
+        ValueError
+            For a 0 or another negative entry, or two -1s.
         """
+        shape = [int(size) for size in shape]
+        if any(size == 0 or size < -1 for size in shape) or shape.count(-1) > 1:
+            raise ValueError(
+                f"reshape takes positive sizes and at most one -1, got {shape}: a 0 "
+                "copies the input's size, which beside a -1 fails on a batch of 0 rows."
+            )
         return self.node("Reshape", [x, self.shape_constant(shape)])
 
     def affine(self, x, kernel, bias):

@@ -122,7 +122,7 @@ def window_cells(windows, channels):
     return np.moveaxis(views, ndim, -1).reshape(*windows.out, -1, channels)
 
 
-def gather_windows(graph, x, windows, cells):
+def gather_windows(graph, x, windows, channels, cells):
     """Copy the cells ``cells`` indexes out of each sample of ``x``.
 
     Parameters
@@ -131,6 +131,7 @@ def gather_windows(graph, x, windows, cells):
     x : str
         Channels-last samples, ``(n, *windows.sizes, channels)``.
     windows : Windows
+    channels : int
     cells : ndarray of int64
         Indices as :func:`window_cells` gives them, in any shape.
 
@@ -139,7 +140,7 @@ def gather_windows(graph, x, windows, cells):
     str
         A tensor of shape ``(n, *cells.shape)``: 0 where the index is -1.
     """
-    flat = graph.reshape(x, (0, -1))
+    flat = graph.reshape(x, (-1, math.prod(windows.sizes) * channels))
     if windows.padded:
         flat = graph.node("Pad", [flat, graph.shape_constant([0, 0, 0, 1])])
     return graph.node("Gather", [flat, graph.shape_constant(cells)], axis=1)

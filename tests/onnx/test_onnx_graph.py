@@ -66,3 +66,16 @@ def test_has_kernel_tells_float64_models_what_onnx_runtime_lacks():
     assert float32.has_kernel("Conv") and float32.has_kernel("LSTM")
     assert not float64.has_kernel("Conv") and not float64.has_kernel("Erf")
     assert float64.has_kernel("MaxPool") and float64.has_kernel("MatMul")
+
+
+def test_reshape_refuses_sizes_copied_from_the_input():
+    """A 0 copies the input's size, and beside a -1 fails on a batch of 0
+    rows (as ``(0, -1)`` did in the float64 convolutions): every size is
+    given, -1 at most once."""
+    graph, container = _graph(np.float64)
+    for shape in [(0, -1), (-1, 0, 3), (-1, 2, -1), (-2, 3)]:
+        with pytest.raises(ValueError, match="positive sizes and at most one -1"):
+            graph.reshape("x", shape)
+    assert not container.nodes
+    graph.reshape("x", (-1, 4, 3))
+    assert [node.op_type for node in container.nodes] == ["Reshape"]
