@@ -23,7 +23,7 @@ from sklearn.utils.validation import _check_sample_weight, check_array, check_is
 
 from ._base import carries_weight
 from .activations import Step, get_activation
-from .layers import Conv2D
+from .layers import Conv1D, Conv2D
 from .neural_net import BaseNeuralNet
 
 __all__ = [
@@ -615,26 +615,32 @@ def _bare(ax):
     ax.set_yticks([])
 
 
-def plot_conv_filters(est, layer=0, *, channel=0, axes=None):
-    """Plot the learnt kernels of a Conv2D layer, one small image per filter.
+def plot_conv_filters(est, layer=0, *, channel=None, axes=None):
+    """Plot the learnt kernels of a Conv2D or Conv1D layer, one small image per filter.
 
-    Each image is one filter's ``kernel_height x kernel_width`` weights on
-    one input channel, ``est.layers_[layer].get_weights()[0][:, :, channel,
-    f]``. All images share one colour scale, symmetric about 0 on a
-    diverging colormap (red positive, blue negative, white 0), shown by a
-    colour bar, so filters can be compared with each other.
+    For a Conv2D layer, each image is one filter's ``kernel_height x
+    kernel_width`` weights on one input channel,
+    ``est.layers_[layer].get_weights()[0][:, :, channel, f]``. For a Conv1D
+    layer, each image is one filter's weights over its window (columns, in
+    time order) for each input channel (rows),
+    ``est.layers_[layer].get_weights()[0][:, :, f].T``, or for the one
+    ``channel`` asked for. All images share one colour scale, symmetric
+    about 0 on a diverging colormap (red positive, blue negative, white 0),
+    shown by a colour bar, so filters can be compared with each other.
 
     Parameters
     ----------
     est : fitted NeuralNetClassifier or NeuralNetRegressor, or a Pipeline ending in one
         The network.
     layer : int, default=0
-        Index of a Conv2D layer in ``est.layers_`` (negative counts from
-        the end, as for lists); 0 is the first layer when the network starts
-        with a convolution.
-    channel : int, default=0
-        Input channel of the kernels to draw (0 for grey images; for deeper
-        layers, the channel of the previous layer's output).
+        Index of a Conv2D or Conv1D layer in ``est.layers_`` (negative
+        counts from the end, as for lists); 0 is the first layer when the
+        network starts with a convolution.
+    channel : int, default=None
+        Input channel of the kernels to draw (for deeper layers, the
+        channel of the previous layer's output). None draws channel 0 of a
+        Conv2D layer (the only one of grey images) and every channel of a
+        Conv1D layer.
     axes : sequence of matplotlib.axes.Axes, default=None
         One axes per filter; a new figure with a grid of images (8 a row)
         when None.
@@ -650,12 +656,12 @@ def plot_conv_filters(est, layer=0, *, channel=0, axes=None):
         If ``est`` is not fitted.
     TypeError
         If ``est`` is not a NeuralNetClassifier or NeuralNetRegressor (or a
-        Pipeline ending in one), or ``layer`` or ``channel`` is not an
-        integer.
+        Pipeline ending in one), ``layer`` is not an integer, or
+        ``channel`` is neither None nor an integer.
     ValueError
-        If ``layer`` is out of range of ``est.layers_`` or not a Conv2D
-        layer, ``channel`` is not an input channel of it, or ``axes`` does
-        not hold one axes per filter.
+        If ``layer`` is out of range of ``est.layers_`` or not a Conv2D or
+        Conv1D layer, ``channel`` is not an input channel of it, or
+        ``axes`` does not hold one axes per filter.
 
     See Also
     --------
@@ -665,17 +671,29 @@ def plot_conv_filters(est, layer=0, *, channel=0, axes=None):
     from matplotlib.colors import Normalize
 
     est, _ = _fitted_layer_network(est, "plot_conv_filters")
-    index, conv = _chosen_layer(est, layer, "Conv2D", lambda c: isinstance(c, Conv2D))
-    kernel = conv.get_weights()[0]  # (kh, kw, in_channels, filters)
-    kh, kw, n_channels, n_filters = kernel.shape
-    if isinstance(channel, bool) or not isinstance(channel, Integral):
-        raise TypeError(f"channel must be an integer, got {channel!r}.")
-    if not 0 <= channel < n_channels:
+    index, conv = _chosen_layer(est, layer, "convolution (Conv2D or Conv1D)",
+                                lambda c: isinstance(c, Conv2D))
+    kernel = conv.get_weights()[0]
+    # Conv2D (kh, kw, in_channels, filters); Conv1D (kw, in_channels, filters)
+    n_channels, n_filters = kernel.shape[-2:]
+    if channel is not None and (isinstance(channel, bool) or not isinstance(channel, Integral)):
+        raise TypeError(f"channel must be None or an integer, got {channel!r}.")
+    if channel is not None and not 0 <= channel < n_channels:
         raise ValueError(
             f"channel={channel} is not an input channel of est.layers_[{index}], "
             f"which has {n_channels} (0 to {n_channels - 1})."
         )
-    weights = kernel[:, :, channel, :]
+    if isinstance(conv, Conv1D):
+        drawn = range(n_channels) if channel is None else [channel]
+        weights = kernel[:, drawn, :].transpose(1, 0, 2)  # (channels, kw, filters)
+        shape = f"of {kernel.shape[0]} steps"
+        which = (f"input channels 0-{n_channels - 1} (rows)" if channel is None
+                 else f"input channel {channel} of {n_channels}")
+    else:
+        channel = 0 if channel is None else channel
+        weights = kernel[:, :, channel, :]
+        shape = f"{kernel.shape[0]}x{kernel.shape[1]}"
+        which = f"input channel {channel} of {n_channels}"
     if axes is None:
         n_cols = min(8, n_filters)
         n_rows = -(-n_filters // n_cols)
@@ -688,14 +706,15 @@ def plot_conv_filters(est, layer=0, *, channel=0, axes=None):
     bound = float(np.abs(weights).max())
     norm = Normalize(-bound, bound) if bound > 0 else Normalize(-1.0, 1.0)
     for f, ax in enumerate(axes):
-        image = ax.imshow(weights[:, :, f], cmap="RdBu_r", norm=norm,
-                          interpolation="nearest")
+        # a Conv1D filter fills its cell: a few rows of many steps, or one
+        image = ax.imshow(weights[:, :, f], cmap="RdBu_r", norm=norm, interpolation="nearest",
+                          aspect="auto" if isinstance(conv, Conv1D) else None)
         _bare(ax)
         ax.set_title(f"filter {f}", fontsize="x-small", pad=2)
     fig.colorbar(image, ax=list(axes), label="weight", shrink=0.9)
     fig.suptitle(
-        f"est.layers_[{index}] Conv2D: {n_filters} filters {kh}x{kw}, input channel "
-        f"{channel} of {n_channels}", fontsize="medium",
+        f"est.layers_[{index}] {type(conv).__name__}: {n_filters} filters {shape}, {which}",
+        fontsize="medium",
     )
     return fig
 
@@ -721,7 +740,9 @@ def plot_feature_maps(est, x, layer=0, *, axes=None):
     layer : int, default=0
         Index in ``est.layers_`` of a layer whose output is an image
         (``Conv2D``, ``MaxPool2D``, ``AvgPool2D``, or ``Dropout`` after
-        them); negative counts from the end.
+        them); negative counts from the end. Layers whose output is a
+        sequence (``Conv1D``, ``MaxPool1D``, ``AvgPool1D``, recurrent
+        layers) are not drawn.
     axes : sequence of matplotlib.axes.Axes, default=None
         One axes for the input, then one per channel of the layer's output;
         a new figure when None, the input on the left and the maps in a
@@ -742,8 +763,8 @@ def plot_feature_maps(est, x, layer=0, *, axes=None):
     ValueError
         If ``x`` is not one sample of ``n_features_in_`` values or of shape
         ``input_shape_``, or holds NaN or infinity; if ``layer`` is out of
-        range or its output is not an image; or if ``axes`` does not hold
-        one axes per image.
+        range or its output is not an image (a sequence or a vector); or if
+        ``axes`` does not hold one axes per image.
 
     See Also
     --------
@@ -754,7 +775,7 @@ def plot_feature_maps(est, x, layer=0, *, axes=None):
 
     est, head = _fitted_layer_network(est, "plot_feature_maps")
     index, chosen = _chosen_layer(
-        est, layer, "image (Conv2D or pooling)", lambda c: len(c.output_shape) == 3,
+        est, layer, "image (Conv2D or 2-D pooling)", lambda c: len(c.output_shape) == 3,
         article="an",
     )
     if head is not None:

@@ -8,14 +8,13 @@ import re
 import sys
 import warnings
 
-import matplotlib
+import pytest
 
+matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
 from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.contour import QuadContourSet  # noqa: E402
 from mpl_toolkits.mplot3d.art3d import Poly3DCollection  # noqa: E402
@@ -38,7 +37,19 @@ from skdl import (  # noqa: E402
     PerceptronClassifier,
 )
 from skdl.activations import LeakyReLU  # noqa: E402
-from skdl.layers import AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D  # noqa: E402
+from skdl.layers import (  # noqa: E402
+    GRU,
+    LSTM,
+    AvgPool1D,
+    AvgPool2D,
+    Conv1D,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    MaxPool1D,
+    MaxPool2D,
+)
 from skdl.plot import (  # noqa: E402
     BUILTIN_ACTIVATIONS,
     _filter_normalised_direction,
@@ -272,6 +283,7 @@ def test_decision_boundary_of_sparse_X_draws_as_dense(layout, lbfgs_mlp, moons):
     lambda: PerceptronClassifier(),  # no predict_proba: the grid goes to predict
 ], ids=["mlp", "pipeline", "perceptron"])
 def test_decision_boundary_of_estimator_fitted_on_a_data_frame(make_estimator, moons):
+    pd = pytest.importorskip("pandas")
     X, y = moons
     frame = pd.DataFrame(X, columns=["width", "height"])
     est = make_estimator().fit(frame, y)
@@ -533,12 +545,14 @@ def test_conv_filters_of_pipeline_and_regressor(digits, cnn):
 
 def test_conv_filters_refuse_bad_layer_and_channel(cnn):
     with pytest.raises(ValueError, match=r"layer=6 is out of range: est.layers_ has 6 "
-                                         r"layers .*Conv2D layers are at indices \[0, 2\]"):
+                                         r"layers .*convolution \(Conv2D or Conv1D\) layers "
+                                         r"are at indices \[0, 2\]"):
         plot_conv_filters(cnn, 6)
     with pytest.raises(ValueError, match="layer=-7 is out of range"):
         plot_conv_filters(cnn, -7)
-    with pytest.raises(ValueError, match=r"est.layers_\[1\] is MaxPool2D.*not a Conv2D "
-                                         r"layer; the Conv2D layers are at indices \[0, 2\]"):
+    with pytest.raises(ValueError, match=r"est.layers_\[1\] is MaxPool2D.*not a convolution "
+                                         r"\(Conv2D or Conv1D\) layer; the convolution "
+                                         r"\(Conv2D or Conv1D\) layers are at indices \[0, 2\]"):
         plot_conv_filters(cnn, 1)
     with pytest.raises(ValueError, match=r"est.layers_\[5\] is Dense"):
         plot_conv_filters(cnn, -1)
@@ -550,16 +564,19 @@ def test_conv_filters_refuse_bad_layer_and_channel(cnn):
         plot_conv_filters(cnn, channel=1)
     with pytest.raises(ValueError, match="channel=-1"):
         plot_conv_filters(cnn, 2, channel=-1)
-    with pytest.raises(TypeError, match="channel must be an integer"):
-        plot_conv_filters(cnn, channel=0.0)
+    for channel in (0.0, "0", True):
+        with pytest.raises(TypeError, match="channel must be None or an integer"):
+            plot_conv_filters(cnn, channel=channel)
 
 
 def test_conv_plots_refuse_a_network_without_a_conv_layer(digits):
     X, y = digits
     dense = NeuralNetClassifier([Dense(4)], max_iter=2, random_state=0).fit(X, y)
-    with pytest.raises(ValueError, match="this network has no Conv2D layer"):
+    with pytest.raises(ValueError, match=r"this network has no convolution \(Conv2D or "
+                                         r"Conv1D\) layer"):
         plot_conv_filters(dense)
-    with pytest.raises(ValueError, match=r"this network has no image \(Conv2D or pooling\)"):
+    with pytest.raises(ValueError, match=r"this network has no image \(Conv2D or 2-D "
+                                         r"pooling\)"):
         plot_feature_maps(dense, X[0])
 
 
@@ -576,6 +593,67 @@ def test_conv_plots_refuse_unfitted_and_other_estimators(draw, digits):
     mlp = MLPClassifier((4,), max_iter=2, random_state=0).fit(X, y)
     with pytest.raises(TypeError, match="needs a NeuralNetClassifier or NeuralNetRegressor"):
         draw(mlp, X[0])
+
+
+@pytest.fixture(scope="module")
+def sequence_net():
+    """Conv1D (kernel (4, 2, 3)) -> MaxPool1D -> Dropout -> Conv1D (kernel
+    (2, 3, 2)) -> AvgPool1D -> LSTM with sequences -> GRU -> Dense."""
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(40, 24)), np.arange(40) % 2
+    layers = [Conv1D(3, 4, activation="relu"), MaxPool1D(2), Dropout(0.1), Conv1D(2, 2),
+              AvgPool1D(1), LSTM(4, return_sequences=True), GRU(3), Dense(4)]
+    return NeuralNetClassifier(layers, input_shape=(12, 2), max_iter=2,
+                               random_state=0).fit(X, y), X
+
+
+def test_conv_filters_of_a_conv1d_draw_each_filter_over_its_window(sequence_net):
+    est, _ = sequence_net
+    kernel = est.layers_[0].get_weights()[0]  # (4 steps, 2 channels, 3 filters)
+    fig = plot_conv_filters(est)
+    images = _images(fig)
+    assert len(images) == 3
+    bound = np.abs(kernel).max()
+    for f, image in enumerate(images):  # input channels in rows, steps in columns
+        assert_array_equal(image.get_array(), kernel[:, :, f].T)
+        assert image.get_clim() == (-bound, bound)
+        assert image.get_cmap().name == "RdBu_r"
+    assert len(_colour_bars(fig)) == 1
+    assert fig.get_suptitle() == ("est.layers_[0] Conv1D: 3 filters of 4 steps, input "
+                                  "channels 0-1 (rows)")
+    # one input channel of the deeper Conv1D, on given axes
+    fig, axes = plt.subplots(1, 2)
+    assert plot_conv_filters(est, 3, channel=2, axes=axes) is fig
+    kernel = est.layers_[3].get_weights()[0]  # (2, 3, 2)
+    images = _images(fig)
+    bound = np.abs(kernel[:, 2, :]).max()
+    for f, image in enumerate(images):
+        assert_array_equal(image.get_array(), kernel[:, 2, f][np.newaxis])
+        assert image.get_clim() == (-bound, bound)
+    assert "2 filters of 2 steps, input channel 2 of 3" in fig.get_suptitle()
+    with pytest.raises(ValueError, match=r"channel=3 is not an input channel of "
+                                         r"est.layers_\[3\], which has 3 \(0 to 2\)"):
+        plot_conv_filters(est, 3, channel=3)
+
+
+@pytest.mark.parametrize("layer, name", [
+    (0, "Conv1D"), (1, "MaxPool1D"), (2, "Dropout"), (3, "Conv1D"), (4, "AvgPool1D"),
+    (5, "LSTM"), (6, "GRU"), (7, "Dense"),
+])
+def test_plots_of_layers_that_are_no_image_or_kernel_say_so(sequence_net, layer, name):
+    """Sequence and vector outputs have no feature-map image, and only the
+    convolutions have filters: each is refused by name, never unpacked."""
+    est, X = sequence_net
+    shape = re.escape(str(est.layers_[layer].output_shape))
+    with pytest.raises(ValueError, match=rf"est.layers_\[{layer}\] is {name}\(.*\), with "
+                                         rf"output shape {shape}, not an image \(Conv2D or "
+                                         r"2-D pooling\) layer; this network has no image"):
+        plot_feature_maps(est, X[0], layer)
+    if name != "Conv1D":
+        with pytest.raises(ValueError, match=rf"est.layers_\[{layer}\] is {name}.*not a "
+                                             r"convolution \(Conv2D or Conv1D\) layer; the "
+                                             r"convolution .* are at indices \[0, 3\]"):
+            plot_conv_filters(est, layer)
 
 
 def _maps(cnn, x, layer):
@@ -673,7 +751,7 @@ def test_feature_maps_refuse_bad_values_and_layers(cnn, digits):
                                          r"shape \(27,\), not an image"):
         plot_feature_maps(cnn, digits[0][0], 4)
     with pytest.raises(ValueError, match=r"layer=9 is out of range.* image \(Conv2D or "
-                                         r"pooling\) layers are at indices \[0, 1, 2, 3\]"):
+                                         r"2-D pooling\) layers are at indices \[0, 1, 2, 3\]"):
         plot_feature_maps(cnn, digits[0][0], 9)
     # a flat row in a list and a (1, n_features) row are one sample too
     assert len(_images(plot_feature_maps(cnn, [digits[0][0].tolist()]))) == 6
