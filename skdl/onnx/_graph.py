@@ -1,5 +1,7 @@
 """The builder converters write ONNX nodes through: a thin layer over
-skl2onnx's scope (unique names) and container (nodes and initializers)."""
+skl2onnx's scope (unique names) and container (nodes and initializers),
+and the subgraphs (a ``Scan``'s body, an ``If``'s branches) written the
+same way."""
 
 import numpy as np
 from onnx import TensorProto, helper
@@ -57,6 +59,7 @@ class OnnxGraph:
         self._transposed_from = {}
         self._nodes = []
         self._constants = set()
+        self._inputs = []
 
     # ------------------------------------------------------------ the hook API
     def node(self, op_type, inputs, n_outputs=1, domain="", **attributes):
@@ -133,10 +136,11 @@ class OnnxGraph:
 
     def remove_unused(self):
         """Drop the nodes and constants written here that no node reads,
-        such as a transpose that :meth:`transpose` cancelled. Converters call
-        it once their outputs are connected."""
+        such as a transpose that :meth:`transpose` cancelled. A subgraph's
+        nodes read the names they use from the enclosing graph too.
+        Converters call it once their outputs are connected."""
         while True:
-            read = {name for node in self.container.nodes for name in node.input}
+            read = _names_read(self.container.nodes)
             unused = [node for node in self._nodes if not read.intersection(node.output)]
             if not unused:
                 break
@@ -147,6 +151,63 @@ class OnnxGraph:
             tensor for tensor in self.container.initializers
             if tensor.name not in self._constants or tensor.name in read
         ]
+
+    # ---------------------------------------------------------------- subgraphs
+    def subgraph(self):
+        """A graph to write a subgraph in: a ``Scan``'s body, an ``If``'s
+        branch.
+
+        Its nodes are kept apart, for :meth:`to_proto`; its constants are
+        the model's initializers, which the subgraph reads from the
+        enclosing graph, and its names are unique in the whole model.
+
+        Returns
+        -------
+        OnnxGraph
+            Of the same float type.
+        """
+        sub = OnnxGraph(self.scope, _SubgraphContainer(self.container), self.dtype)
+        sub._constants = self._constants  # removed, if unread, with the model's
+        return sub
+
+    def input(self, n_columns):
+        """Add an input of this subgraph: a ``(n, n_columns)`` tensor of
+        the model's float type.
+
+        Parameters
+        ----------
+        n_columns : int
+
+        Returns
+        -------
+        str
+            Its name.
+        """
+        name = self.scope.get_unique_variable_name("input")
+        self._inputs.append(helper.make_tensor_value_info(
+            name, helper.np_dtype_to_tensor_dtype(self.dtype), [None, n_columns]))
+        return name
+
+    def to_proto(self, outputs):
+        """This subgraph as a ``GraphProto``, for a node's graph attribute.
+
+        Parameters
+        ----------
+        outputs : list of str
+            The tensors it gives, in order: of the model's float type. A
+            name may come once only.
+
+        Returns
+        -------
+        onnx.GraphProto
+            Its inputs those :meth:`input` added, in that order.
+        """
+        proto_type = helper.np_dtype_to_tensor_dtype(self.dtype)
+        return helper.make_graph(
+            self.container.nodes, self.scope.get_unique_operator_name("subgraph"),
+            self._inputs, [helper.make_tensor_value_info(name, proto_type, None)
+                           for name in outputs],
+        )
 
     # ------------------------------------------------------ for skdl's converters
     def has_kernel(self, op_type):
@@ -234,6 +295,34 @@ class OnnxGraph:
         """
         product = self.node("MatMul", [x, self.constant(kernel)])
         return self.node("Add", [product, self.constant(bias)])
+
+
+class _SubgraphContainer:
+    """Where a subgraph's nodes go: skl2onnx's container checks each
+    node and records the opset of its domain, then hands it over; constants
+    go to the model's initializers."""
+
+    def __init__(self, model):
+        self._model = model
+        self.nodes = []
+
+    def add_node(self, *args, **kwargs):
+        self._model.add_node(*args, **kwargs)
+        self.nodes.append(self._model.nodes.pop())
+
+    def add_initializer(self, *args):
+        self._model.add_initializer(*args)
+
+
+def _names_read(nodes):
+    """The names ``nodes`` read, those their subgraphs read included."""
+    read = set()
+    for node in nodes:
+        read.update(node.input)
+        for attribute in node.attribute:
+            for graph in [attribute.g, *attribute.graphs]:
+                read |= _names_read(graph.node)
+    return read
 
 
 def user_onnx_form(graph, owner, described, argument, writes, x):

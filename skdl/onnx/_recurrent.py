@@ -24,6 +24,10 @@ operator's gate order:
 - ``RNN``: one block, the activation passed by name (``Tanh``, ``Relu``
   or ``Sigmoid``).
 
+Empty batches. ONNX Runtime's ``LSTM`` and ``GRU`` kernels abort the
+process on a batch of 0 rows; the converters write them inside an ``If``
+on the input's size, whose other branch gives the empty output.
+
 Unrolled loops. ONNX Runtime runs these operators on float32 tensors only,
 and ``RNN`` knows few activations. A float64 model, and a ``SimpleRNN``
 with any other activation (``gelu``, ``elu``, a user's one with a
@@ -36,6 +40,7 @@ skdl computes them, so that a float64 model agrees with skdl to rounding.
 """
 
 import numpy as np
+from onnx import TensorProto
 
 from .. import activations as act
 from ._activations import activation_to_onnx
@@ -44,6 +49,12 @@ __all__ = ["gru_to_onnx", "lstm_to_onnx", "simple_rnn_to_onnx"]
 
 _LSTM_ONNX_ORDER = (0, 3, 1, 2)
 """Keras's LSTM gate blocks (i, f, c, o) in ONNX's order (i, o, f, c)."""
+
+ABORTS_ON_EMPTY_BATCH = frozenset({"LSTM", "GRU"})
+"""Operators whose ONNX Runtime kernel (CPU, float32; onnxruntime 1.32)
+aborts the process on a batch of 0 rows (``terminate called without an
+active exception``): written inside an ``If`` that skips them then. Its
+``RNN`` gives 0 rows."""
 
 _RNN_ACTIVATIONS = {act.Tanh: "Tanh", act.ReLU: "Relu", act.Sigmoid: "Sigmoid"}
 """skdl's activations that ONNX's RNN operator computes alike, by its names."""
@@ -184,15 +195,35 @@ def _onnx_operator(graph, layer, x, op_type, order, **attributes):
         np.concatenate([blocks(input_bias), blocks(recurrent_bias)])[np.newaxis],
     ]
     sequence = graph.transpose(x, (1, 0, 2))
-    every, last = graph.node(
-        op_type, [sequence, *(graph.constant(w) for w in weights)], n_outputs=2,
-        hidden_size=units, **attributes,
-    )
+    constants = [graph.constant(w) for w in weights]
+
+    def write(target):
+        every, last = target.node(op_type, [sequence, *constants], n_outputs=2,
+                                  hidden_size=units, **attributes)
+        return every if layer.return_sequences else last
+
+    steps = layer.input_shape[0]
+    # every: (timesteps, 1, n, units); last: (1, n, units)
+    empty = (steps, 1, 0, units) if layer.return_sequences else (1, 0, units)
+    out = _unless_empty(graph, sequence, write, empty) if op_type in ABORTS_ON_EMPTY_BATCH \
+        else write(graph)
     if not layer.return_sequences:
-        return graph.reshape(last, (-1, units))
+        return graph.reshape(out, (-1, units))
     # (timesteps, 1, n, units) -> (timesteps, n, units) -> (n, timesteps, units)
-    every = graph.reshape(every, (layer.input_shape[0], -1, units))
+    every = graph.reshape(out, (steps, -1, units))
     return graph.transpose(every, (1, 0, 2))
+
+
+def _unless_empty(graph, x, write, empty_shape):
+    """What ``write(graph)`` writes, in an ``If`` that gives an empty
+    tensor of ``empty_shape`` instead when ``x`` has no element: so that
+    an operator of ``ABORTS_ON_EMPTY_BATCH`` never sees an empty batch."""
+    has_rows = graph.node("Cast", [graph.node("Size", [x])], to=TensorProto.BOOL)
+    run = graph.subgraph()
+    ran = run.to_proto([write(run)])
+    skip = graph.subgraph()
+    skipped = skip.to_proto([skip.node("Identity", [graph.constant(np.zeros(empty_shape))])])
+    return graph.node("If", [has_rows], then_branch=ran, else_branch=skipped)
 
 
 def _unrolled(graph, layer, x, input_bias, step):

@@ -79,3 +79,26 @@ def test_reshape_refuses_sizes_copied_from_the_input():
     assert not container.nodes
     graph.reshape("x", (-1, 4, 3))
     assert [node.op_type for node in container.nodes] == ["Reshape"]
+
+
+def test_a_subgraph_keeps_its_nodes_apart_and_what_it_reads_alive():
+    """A subgraph's nodes go to its proto, not the model; the model's
+    nodes and constants that only the subgraph reads survive
+    remove_unused, the others go."""
+    graph, container = _graph(np.float64)
+    outer = graph.transpose("x", (1, 0))  # read by the subgraph only
+    unread = graph.constant(7.0)
+    body = graph.subgraph()
+    p = body.input(3)
+    out = body.node("Add", [body.node("Mul", [p, outer]), body.constant([1.0, 2.0, 3.0])])
+    proto = body.to_proto([out])
+    assert [node.op_type for node in proto.node] == ["Mul", "Add"]
+    assert [value.name for value in proto.input] == [p]
+    assert proto.input[0].type.tensor_type.elem_type == TensorProto.DOUBLE
+    assert [value.name for value in proto.output] == [out]
+    assert [node.op_type for node in container.nodes] == ["Transpose"]
+    container.add_node("If", ["cond"], ["y"], name="if", then_branch=proto, else_branch=proto)
+    graph.remove_unused()
+    assert [node.op_type for node in container.nodes] == ["Transpose", "If"]
+    kept = {tensor.name for tensor in container.initializers}
+    assert unread not in kept and proto.node[1].input[1] in kept

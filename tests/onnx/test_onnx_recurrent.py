@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("onnxruntime")
 pytest.importorskip("skl2onnx")
 
-from onnx_helpers import TOLERANCE, op_types, session
+from onnx_helpers import TOLERANCE, Softsign, op_types, session
 
 from skdl import NeuralNetClassifier, NeuralNetRegressor
 from skdl.layers import GRU, LSTM, Conv1D, Flatten, SimpleRNN
@@ -100,20 +100,6 @@ def test_conv1d_then_lstm(dtype):
     model = NeuralNetRegressor(layers, input_shape=shape, max_iter=2, random_state=0).fit(X, y)
     (values,), _ = _convert(model, X)
     np.testing.assert_allclose(values[:, 0], model.predict(X), rtol=0, atol=TOLERANCE[dtype])
-
-
-class Softsign:
-    """A user activation with its ONNX form: z / (1 + |z|)."""
-
-    def value(self, z):
-        return z / (1 + np.abs(z))
-
-    def derivative(self, z, a):
-        return 1 / (1 + np.abs(z)) ** 2
-
-    def to_onnx(self, graph, z):
-        one_plus = graph.node("Add", [graph.node("Abs", [z]), graph.constant(1.0)])
-        return graph.node("Div", [z, one_plus])
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
