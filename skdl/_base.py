@@ -147,11 +147,15 @@ def objective_inputs(estimator, X, y, sample_weight):
     weights applied) of a fitted estimator, as its training objective sees
     them; the shared first half of every ``_objective_parts``."""
     check_is_fitted(estimator)
-    X, y, _ = estimator._validate_targets(X, y, incremental=True, first_pass=False)
+    X, y, _ = estimator._validate_targets(
+        X, y, incremental=True, first_pass=False, fitted=True
+    )
     Y = estimator._encode_targets(y, X.dtype)
     if sample_weight is not None:
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
-    return X, Y, estimator._apply_class_weight(sample_weight, y, X.dtype)
+    return X, Y, estimator._apply_class_weight(
+        sample_weight, y, X.dtype, estimator._objective_settings["class_weight"]
+    )
 
 
 def fit_lbfgs(
@@ -208,7 +212,8 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
 
     Subclasses say which layers the network has and how the fitted weights
     are kept (``_hidden_layers``, ``_input_shape``, ``_keep_network``,
-    ``_fitted_weights``, ``_check_architecture``, ``_forward_validated``),
+    ``_fitted_weights``, ``_fitted_architecture``, ``_check_architecture``,
+    ``_forward_validated``),
     and how targets are checked and scored (``_validate_targets``,
     ``_default_output_activation``, ``_score_outputs``); they may override
     ``_encode_targets``, ``_apply_class_weight`` and ``_stratify_labels``.
@@ -258,6 +263,15 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
         )
         self._loss = get_loss(self.loss, self._layer_activations[-1])
         self._check_layer_choices()
+        self._keep_objective_settings(self.alpha)
+
+    def _keep_objective_settings(self, alpha):
+        """Record the L2 penalty and class weights this fit trains with, for
+        the objective after fit (``_objective_parts``), which must not read
+        parameters changed since."""
+        self._objective_settings = {
+            "alpha": alpha, "class_weight": getattr(self, "class_weight", None),
+        }
 
     def _check_layer_choices(self):
         """Refuse activations gradient training cannot move and outputs the
@@ -310,8 +324,12 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
         return network
 
     def _fitted_network(self, dtype):
-        """A fresh network holding a copy of the fitted weights."""
-        network = self._new_network(self.n_features_in_, self.n_outputs_, dtype)
+        """A fresh network holding a copy of the fitted weights, built from
+        the fitted state alone (``_fitted_architecture``): parameters changed
+        since the fit, such as ``layers`` or ``input_shape``, do not reach
+        it."""
+        layers, input_shape = self._fitted_architecture()
+        network = Network(layers, input_shape, dtype)
         network.set_weights(self._fitted_weights())
         return network
 
@@ -357,7 +375,9 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
                 )
             # the validation score weighs rows by sample_weight alone
             score_weight = sample_weight
-            sample_weight = self._apply_class_weight(sample_weight, y, X.dtype)
+            sample_weight = self._apply_class_weight(
+                sample_weight, y, X.dtype, self._objective_settings["class_weight"]
+            )
             trains = carries_weight(sample_weight, incremental)
             if self.early_stopping and incremental:
                 raise ValueError("partial_fit does not support early_stopping=True")
@@ -390,7 +410,7 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
             self._keep_network(network)
         return self
 
-    def _apply_class_weight(self, sample_weight, y, dtype):
+    def _apply_class_weight(self, sample_weight, y, dtype, class_weight):
         """Hook for class weights; the base applies none."""
         return sample_weight
 
@@ -641,20 +661,22 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
         """
         X, Y, sample_weight = objective_inputs(self, X, y, sample_weight)
         network = self._fitted_network(X.dtype)
-        return network, X, Y, self._loss, self.alpha, sample_weight
+        return network, X, Y, self._loss, self._objective_settings["alpha"], sample_weight
 
     # ------------------------------------------------------------ prediction
     def _forward(self, X):
         """Validated network outputs for ``X``."""
         check_is_fitted(self)
         X = validate_data(
-            self, X, accept_sparse=self._accepted_sparse(),
+            self, X, accept_sparse=self._accepted_sparse(fitted=True),
             dtype=(np.float64, np.float32), reset=False,
         )
         return self._forward_validated(X)
 
-    def _accepted_sparse(self):
-        """The sparse formats ``X`` may come in (False: none)."""
+    def _accepted_sparse(self, fitted=False):
+        """The sparse formats ``X`` may come in (False: none): to be fitted
+        under the current parameters, or, when ``fitted``, to go through the
+        fitted network."""
         return ["csr", "csc"]
 
     def __sklearn_tags__(self):

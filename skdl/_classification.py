@@ -26,9 +26,9 @@ class ClassifierOutputsMixin:
     ``_output_is_probability()``.
     """
 
-    def _validate_targets(self, X, y, incremental, first_pass, classes=None):
+    def _validate_targets(self, X, y, incremental, first_pass, classes=None, fitted=False):
         X, y = validate_data(
-            self, X, y, accept_sparse=self._accepted_sparse(), multi_output=True,
+            self, X, y, accept_sparse=self._accepted_sparse(fitted), multi_output=True,
             dtype=(np.float64, np.float32), reset=first_pass,
         )
         if y.ndim == 2 and y.shape[1] == 1:
@@ -111,15 +111,18 @@ class ClassifierOutputsMixin:
                 "pass dict(zip(classes, weights)) as class_weight."
             )
 
-    def _apply_class_weight(self, sample_weight, y, dtype):
-        if self.class_weight is None:
+    def _apply_class_weight(self, sample_weight, y, dtype, class_weight):
+        """``sample_weight`` times the weights of ``y``'s classes under
+        ``class_weight`` (the parameter in fit; after fit, the one the model
+        was fitted with)."""
+        if class_weight is None:
             return sample_weight
         if np.ndim(y) == 2:
             raise ValueError(
                 "class_weight applies to single-label targets; for a multilabel y, "
                 "weigh the rows with sample_weight instead."
             )
-        weights = compute_sample_weight(self.class_weight, y).astype(dtype)
+        weights = compute_sample_weight(class_weight, y).astype(dtype)
         return weights if sample_weight is None else weights * sample_weight
 
     def _stratify_labels(self, Y):

@@ -20,14 +20,15 @@ class RegressorOutputsMixin:
     The host class provides ``loss`` and ``_forward(X)``.
     """
 
-    def _validate_targets(self, X, y, incremental, first_pass, classes=None):
+    def _validate_targets(self, X, y, incremental, first_pass, classes=None, fitted=False):
         X, y = validate_data(
-            self, X, y, accept_sparse=self._accepted_sparse(), multi_output=True,
+            self, X, y, accept_sparse=self._accepted_sparse(fitted), multi_output=True,
             y_numeric=True, dtype=(np.float64, np.float32), reset=first_pass,
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        if self._poisson_loss() and np.any(y < 0):
+        poisson = isinstance(self._loss, Poisson) if fitted else self._poisson_loss()
+        if poisson and np.any(y < 0):
             raise ValueError(f"loss={self.loss!r} needs non-negative targets y.")
         return X, y, "continuous"
 

@@ -129,6 +129,16 @@ class BaseMLP(BaseNetwork):
     def _fitted_weights(self):
         return [w for pair in zip(self.coefs_, self.intercepts_) for w in pair]
 
+    def _fitted_architecture(self):
+        # Dense layers of the fitted sizes and activations, not of
+        # hidden_layer_sizes and activation as they may be now (dropout acts
+        # in training only, so the fitted network has none)
+        layers = [
+            Dense(coef.shape[1], activation)
+            for coef, activation in zip(self.coefs_, self._layer_activations)
+        ]
+        return layers, (self.n_features_in_,)
+
     def _check_architecture(self, network):
         """Refuse a warm start whose layer sizes differ from the fitted ones."""
         fitted = [self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_)]

@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import CLASSIFIER_LOSS_CONSTRAINTS, BaseNetwork
 from ._classification import ClassifierOutputsMixin
@@ -114,6 +115,11 @@ class BaseNeuralNet(BaseNetwork):
     def _fitted_weights(self):
         return [w for layer in self.layers_ for w in layer.weights]
 
+    def _fitted_architecture(self):
+        # copies of the fitted layers: their hyperparameters as fitted, not
+        # the layers parameter as it may be now
+        return [copy.deepcopy(layer) for layer in self.layers_], self.input_shape_
+
     def _check_architecture(self, network):
         """Refuse a warm start whose layers differ from the fitted ones."""
         def describe(layers):
@@ -131,29 +137,42 @@ class BaseNeuralNet(BaseNetwork):
     def _forward_validated(self, X):
         return predict_layers(self.layers_, self.input_shape_, X)
 
-    def _accepted_sparse(self):
-        flat = self.input_shape is None or len(tuple(self.input_shape)) == 1
+    def _accepted_sparse(self, fitted=False):
+        if fitted:
+            flat = len(self.input_shape_) == 1
+        else:
+            flat = self.input_shape is None or len(tuple(self.input_shape)) == 1
         return ["csr", "csc"] if flat else False
 
-    def _flat_rows(self, X):
-        """An N-D array of samples as 2-D rows, when its sample shape is
-        ``input_shape``; anything else as given, for validation to judge."""
+    def _training_rows(self, X):
+        """``X`` for fit and partial_fit: an N-D array of samples as 2-D rows
+        when its sample shape is ``input_shape`` (the parameter, which the
+        call fits); anything else as given, for validation to judge."""
         if not (isinstance(X, np.ndarray) and X.ndim > 2 and self.input_shape is not None):
             return X
         try:
             shape = self._input_shape(int(np.prod(X.shape[1:], dtype=np.int64)))
         except ValueError:
             return X
-        if X.shape[1:] != shape:
-            raise ValueError(
-                f"X has samples of shape {X.shape[1:]}, but input_shape is "
-                f"{self.input_shape!r}; pass X of shape (n_samples, *input_shape), "
-                "or flat rows of shape (n_samples, n_features)."
-            )
-        return X.reshape(X.shape[0], -1)
+        return _flat_rows(X, shape, f"input_shape is {self.input_shape!r}")
 
     def _forward(self, X):
-        return super()._forward(self._flat_rows(X))
+        # after fit, samples have the fitted shape, whatever input_shape says now
+        if isinstance(X, np.ndarray) and X.ndim > 2:
+            check_is_fitted(self)
+            X = _flat_rows(X, self.input_shape_, f"the fitted input_shape_ is {self.input_shape_}")
+        return super()._forward(X)
+
+
+def _flat_rows(X, shape, expected):
+    """The N-D array ``X`` of samples of ``shape`` as 2-D rows, refused
+    naming the ``expected`` shape when its samples have another."""
+    if X.shape[1:] != shape:
+        raise ValueError(
+            f"X has samples of shape {X.shape[1:]}, but {expected}; pass X of shape "
+            "(n_samples, *input_shape), or flat rows of shape (n_samples, n_features)."
+        )
+    return X.reshape(X.shape[0], -1)
 
 
 _LAYER_PARAMETERS = """
@@ -321,7 +340,7 @@ class NeuralNetClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNeuralNet
         TypeError
             When an entry of ``layers`` is not a layer instance.
         """
-        return self._fit(self._flat_rows(X), y, sample_weight)
+        return self._fit(self._training_rows(X), y, sample_weight)
 
     @available_if(lambda est: est.solver in ("sgd", "adam"))
     @_fit_context(prefer_skip_nested_validation=True)
@@ -348,7 +367,7 @@ class NeuralNetClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNeuralNet
         first_call = not hasattr(self, self._weights_attribute)
         if first_call and classes is None and np.ndim(y) == 1:
             raise ValueError("classes must be passed on the first call to partial_fit.")
-        return self._fit(self._flat_rows(X), y, sample_weight, incremental=True, classes=classes)
+        return self._fit(self._training_rows(X), y, sample_weight, incremental=True, classes=classes)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -481,7 +500,7 @@ class NeuralNetRegressor(RegressorOutputsMixin, RegressorMixin, BaseNeuralNet):
         TypeError
             When an entry of ``layers`` is not a layer instance.
         """
-        return self._fit(self._flat_rows(X), y, sample_weight)
+        return self._fit(self._training_rows(X), y, sample_weight)
 
     @available_if(lambda est: est.solver in ("sgd", "adam"))
     @_fit_context(prefer_skip_nested_validation=True)
@@ -502,7 +521,7 @@ class NeuralNetRegressor(RegressorOutputsMixin, RegressorMixin, BaseNeuralNet):
         self : NeuralNetRegressor
             The updated estimator.
         """
-        return self._fit(self._flat_rows(X), y, sample_weight, incremental=True)
+        return self._fit(self._training_rows(X), y, sample_weight, incremental=True)
 
 
 for _estimator in (NeuralNetClassifier, NeuralNetRegressor):

@@ -297,9 +297,13 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
         self._layer_activations = [activation]
         self._loss = loss
         self._solver = solver
+        # what the objective after fit (_objective_parts) is made of
+        self._objective_settings = {
+            "alpha": self._alpha_l2(), "class_weight": self.class_weight,
+        }
 
     # --------------------------------------------------------------- fitting
-    def _validate_targets(self, X, y, incremental, first_pass, classes=None):
+    def _validate_targets(self, X, y, incremental, first_pass, classes=None, fitted=False):
         """Validate ``X`` and ``y`` as ``ClassifierOutputsMixin`` does, after
         rejecting targets that are not one label per sample."""
         shape = y.shape if sp.issparse(y) else np.asarray(y).shape
@@ -310,7 +314,7 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
                 "multilabel and multi-output targets are not supported (MLPClassifier "
                 "accepts a multilabel indicator matrix)."
             )
-        return super()._validate_targets(X, y, incremental, first_pass, classes)
+        return super()._validate_targets(X, y, incremental, first_pass, classes, fitted)
 
     def _fit(self, X, y, sample_weight, incremental, classes=None):
         # overflow is detected and reported below, not warned about on the way
@@ -359,7 +363,9 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
         the weights, the biases and the number of iterations (0 for a
         ``partial_fit`` of zero weight, which takes no step)."""
         score_weight = sample_weight
-        sample_weight = self._apply_class_weight(sample_weight, y, X.dtype)
+        sample_weight = self._apply_class_weight(
+            sample_weight, y, X.dtype, self.class_weight
+        )
         trains = carries_weight(sample_weight, incremental)
         Y = self._encode_targets(y, X.dtype)
         rng = check_random_state(self.random_state)
@@ -588,7 +594,8 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
             activation = get_activation("identity")
         network = Network.from_sizes([X.shape[1], Y.shape[1]], [activation], X.dtype)
         network.set_weights([self._dense_coef().T, self.intercept_])
-        return network, X, Y, self._loss, self._alpha_l2(), sample_weight
+        alpha = self._objective_settings["alpha"]
+        return network, X, Y, self._loss, alpha, sample_weight
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -754,8 +761,8 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
             return self.classes_[(scores > 0).astype(int)]
         return self.classes_[np.argmax(scores, axis=1)]
 
-    def _accepted_sparse(self):
-        """The sparse formats ``X`` may come in."""
+    def _accepted_sparse(self, fitted=False):
+        """The sparse formats ``X`` may come in, before or after fit."""
         return ["csr", "csc"]
 
     def __sklearn_tags__(self):

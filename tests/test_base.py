@@ -524,3 +524,22 @@ def test_training_goes_on_after_a_pickle_round_trip(name, estimator, X, y):
     for other in (restored, copied):
         for a, b in zip(other._fitted_weights(), model._fitted_weights()):
             assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("change", [
+    {"alpha": 5.0}, {"class_weight": {0: 9.0, 1: 1.0, 2: 1.0}},
+    {"hidden_layer_sizes": (4, 4)}, {"activation": "logistic"}, {"dropout": 0.5},
+])
+def test_the_loss_landscape_after_fit_is_the_fitted_objective(data, change):
+    from skdl.plot import loss_landscape
+
+    X, y = data
+    clf = _quiet(lambda: MLPClassifier(
+        hidden_layer_sizes=(5,), alpha=0.1, class_weight="balanced", max_iter=20,
+        random_state=0,
+    ).fit(X, y))
+    before = loss_landscape(clf, X, y, resolution=3, random_state=0)
+    clf.set_params(**change)
+    after = loss_landscape(clf, X, y, resolution=3, random_state=0)
+    for a, b in zip(before, after):
+        assert_array_equal(a, b)

@@ -480,8 +480,11 @@ def test_mlps_are_networks_of_dense_and_dropout_layers(digits):
     X, y = digits
     mlp = MLPClassifier(hidden_layer_sizes=(8, 6), dropout=0.2, max_iter=3,
                         random_state=0).fit(X, y)
-    network = mlp._objective_parts(X, y)[0]
+    network = mlp._new_network(X.shape[1], 10, X.dtype)  # as fit trains it
     assert [type(layer) for layer in network.layers] == [Dense, Dropout, Dense, Dropout, Dense]
+    # dropout acts in training only: the fitted network has none
+    network = mlp._objective_parts(X, y)[0]
+    assert [type(layer) for layer in network.layers] == [Dense, Dense, Dense]
     assert [w.shape for w in mlp.coefs_] == [(64, 8), (8, 6), (6, 10)]
     reg = MLPRegressor(hidden_layer_sizes=(5,), max_iter=3, random_state=0).fit(X, y)
     assert [type(layer) for layer in reg._objective_parts(X, y)[0].layers] == [Dense, Dense]
@@ -632,3 +635,52 @@ def test_sequence_errors_before_training(digits, params, message):
     with pytest.raises(ValueError, match=message):
         clf.fit(X, y)
     assert not hasattr(clf, "layers_") and not hasattr(clf, "n_iter_")
+
+
+# ------------------------------------- after fit: the fitted state, not params
+def test_samples_of_the_fitted_shape_are_read_whatever_input_shape_says_now(fitted, digits):
+    X, y = digits
+    clf = copy.deepcopy(fitted)
+    proba = clf.predict_proba(X)
+    images = X.reshape(-1, 8, 8, 1)
+    for changed in [(4, 16, 1), (64,), None, (8, 8, -1)]:
+        clf.set_params(input_shape=changed)
+        assert_array_equal(clf.predict_proba(images), proba)
+        assert_array_equal(clf.predict_proba(X), proba)
+    # samples of the new shape are refused, not read as the old one
+    clf.set_params(input_shape=(4, 16, 1))
+    with pytest.raises(ValueError, match=r"samples of shape \(4, 16, 1\).*fitted input_shape_ "
+                                         r"is \(8, 8, 1\)"):
+        clf.predict(X.reshape(-1, 4, 16, 1))
+    with pytest.raises(ValueError, match=r"samples of shape \(8, 8\)"):
+        clf.predict(X.reshape(-1, 8, 8))
+    assert clf.score(images, y) == fitted.score(X, y)
+
+
+def test_sparse_rows_follow_the_fitted_shape_whatever_input_shape_says_now(digits):
+    X, y = digits
+    flat = NeuralNetClassifier([Dense(8, activation="relu")], max_iter=3, random_state=0)
+    flat.fit(X, y)
+    proba = flat.predict_proba(X)
+    flat.set_params(input_shape=(8, 8, 1))  # would refuse sparse input to fit
+    assert_allclose(flat.predict_proba(sp.csr_matrix(X)), proba)
+    images = cnn(max_iter=2).fit(X, y).set_params(input_shape=None)  # would take it
+    with pytest.raises(TypeError, match="Sparse data was passed"):
+        images.predict(sp.csr_matrix(X))
+
+
+@pytest.mark.parametrize("alter", [
+    lambda est: est.set_params(layers=[Conv2D(4, 3, activation="tanh"), Flatten()]),
+    lambda est: setattr(est.layers[0], "padding", "valid"),
+    lambda est: est.set_params(input_shape=(4, 16, 1)),
+])
+def test_the_objective_after_fit_is_the_fitted_network(fitted, digits, alter):
+    X, y = digits
+    clf = copy.deepcopy(fitted)
+    clf.set_params(layers=copy.deepcopy(clf.layers))  # its own list, to edit
+    network, *objective = clf._objective_parts(X, y)
+    value = network.loss_and_gradient(*objective)
+    alter(clf)
+    network, *objective = clf._objective_parts(X, y)
+    assert network.loss_and_gradient(*objective) == value
+    assert [type(layer) for layer in network.layers] == [type(la) for la in fitted.layers_]
