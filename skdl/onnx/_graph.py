@@ -58,7 +58,7 @@ class OnnxGraph:
         self.dtype = np.dtype(dtype)
         self._transposed_from = {}
         self._nodes = []
-        self._constants = set()
+        self._constants = {}  # (type, shape, contents) -> name
         self._inputs = []
 
     # ------------------------------------------------------------ the hook API
@@ -92,7 +92,8 @@ class OnnxGraph:
         return outputs[0] if n_outputs == 1 else tuple(outputs)
 
     def constant(self, value, dtype=None):
-        """Add a constant tensor and return its name.
+        """Add a constant tensor and return its name; the same value asked
+        again gets the same tensor.
 
         Parameters
         ----------
@@ -109,17 +110,21 @@ class OnnxGraph:
         array = np.asarray(value)
         if dtype is not None or array.dtype.kind in "biuf":
             array = array.astype(self.dtype if dtype is None else dtype)
-        name = self.scope.get_unique_variable_name("const")
-        self._constants.add(name)
         if array.dtype.kind in "OUS":
+            proto_type = TensorProto.STRING
             contents = [str(item).encode("utf-8") for item in array.ravel()]
-            self.container.add_initializer(name, TensorProto.STRING, list(array.shape), contents)
+            key = (proto_type, array.shape, tuple(contents))
         else:
             proto_type = helper.np_dtype_to_tensor_dtype(array.dtype)
+            contents = array.ravel().tolist()
+            key = (proto_type, array.shape, array.tobytes())
+        # one tensor per value: ONNX Runtime merges equal initializers, and
+        # warns where a subgraph reads one of them
+        if key not in self._constants:
+            self._constants[key] = self.scope.get_unique_variable_name("const")
             self.container.add_initializer(
-                name, proto_type, list(array.shape), array.ravel().tolist()
-            )
-        return name
+                self._constants[key], proto_type, list(array.shape), contents)
+        return self._constants[key]
 
     def shape_constant(self, values):
         """An int64 constant, as shapes, axes and indices need.
@@ -147,10 +152,17 @@ class OnnxGraph:
             for node in unused:
                 self.container.nodes.remove(node)
                 self._nodes.remove(node)
+        unread = {name for name in self._constants.values() if name not in read}
         self.container.initializers[:] = [
-            tensor for tensor in self.container.initializers
-            if tensor.name not in self._constants or tensor.name in read
+            tensor for tensor in self.container.initializers if tensor.name not in unread
         ]
+        for key in [key for key, name in self._constants.items() if name in unread]:
+            del self._constants[key]
+        # skl2onnx's container writes a value it holds already as an Identity
+        # of the first tensor: forget those removed
+        held = self.container.initializers_strings
+        for content in [content for content, name in held.items() if name in unread]:
+            del held[content]
 
     # ---------------------------------------------------------------- subgraphs
     def subgraph(self):
@@ -167,7 +179,7 @@ class OnnxGraph:
             Of the same float type.
         """
         sub = OnnxGraph(self.scope, _SubgraphContainer(self.container), self.dtype)
-        sub._constants = self._constants  # removed, if unread, with the model's
+        sub._constants = self._constants  # shared, and removed if unread with the model's
         return sub
 
     def input(self, n_columns):

@@ -28,22 +28,24 @@ Empty batches. ONNX Runtime's ``LSTM`` and ``GRU`` kernels abort the
 process on a batch of 0 rows; the converters write them inside an ``If``
 on the input's size, whose other branch gives the empty output.
 
-Unrolled loops. ONNX Runtime runs these operators on float32 tensors only,
-and ``RNN`` knows few activations. A float64 model, and a ``SimpleRNN``
-with any other activation (``gelu``, ``elu``, a user's one with a
-``to_onnx`` hook...), gets the time loop written out step by step, since the
-number of steps is fixed by the layer's input shape: one ``MatMul`` projects
-every step's input at once (plus the input bias), then each step takes its
-slice, adds the state's product with the recurrent kernel and applies the
-gates with ``Sigmoid``, ``Tanh``, ``Mul``, ``Add`` and ``Sub`` in the order
-skdl computes them, so that a float64 model agrees with skdl to rounding.
+Loops. ONNX Runtime runs these operators on float32 tensors only, and
+``RNN`` knows few activations. A float64 model, and a ``SimpleRNN`` with
+any other activation (``gelu``, ``elu``, a user's one with a ``to_onnx``
+hook...), gets the time loop as a ``Scan`` (:mod:`skdl.onnx._scan`) whose
+body is one step: the state's product with the recurrent kernel added to
+the step's input projection, and the gates applied with ``Sigmoid``,
+``Tanh``, ``Mul``, ``Add`` and ``Sub`` in the order skdl computes them, so
+that a float64 model agrees with skdl to rounding.
 """
+
+from functools import partial
 
 import numpy as np
 from onnx import TensorProto
 
 from .. import activations as act
 from ._activations import activation_to_onnx
+from ._scan import scan_recurrence
 
 __all__ = ["gru_to_onnx", "lstm_to_onnx", "simple_rnn_to_onnx"]
 
@@ -66,8 +68,8 @@ def simple_rnn_to_onnx(graph, layer, x):
     the steps.
 
     ONNX's ``RNN`` operator in a float32 model when it has the layer's
-    activation (tanh, relu, sigmoid); otherwise the loop unrolled, the
-    activation written by :func:`activation_to_onnx`.
+    activation (tanh, relu, sigmoid); otherwise a ``Scan`` over the steps,
+    the activation written by :func:`activation_to_onnx`.
 
     Parameters
     ----------
@@ -88,17 +90,16 @@ def simple_rnn_to_onnx(graph, layer, x):
     if name is not None and graph.has_kernel("RNN"):
         return _onnx_operator(graph, layer, x, "RNN", (0,), activations=[name])
 
-    def step(p, state, recurrent):
-        pre = p if state is None else graph.node("Add", [p, recurrent(state[0])])
-        h = activation_to_onnx(graph, activation, pre)
-        return h, (h,)
+    def step(body, p, states, recurrent):
+        pre = body.node("Add", [p, recurrent(states[0])])
+        return (activation_to_onnx(body, activation, pre),)
 
-    return _unrolled(graph, layer, x, layer.get_weights()[2], step)
+    return scan_recurrence(graph, layer, x, layer.get_weights()[2], 1, step)
 
 
 def lstm_to_onnx(graph, layer, x):
     """Keras's LSTM over the steps: ONNX's ``LSTM`` operator in a float32
-    model, the loop unrolled in a float64 one.
+    model, a ``Scan`` over the steps in a float64 one.
 
     Parameters
     ----------
@@ -116,27 +117,26 @@ def lstm_to_onnx(graph, layer, x):
     """
     if graph.has_kernel("LSTM"):
         return _onnx_operator(graph, layer, x, "LSTM", _LSTM_ONNX_ORDER)
-    gate = _GateSlicer(graph, layer.units)
 
-    def step(p, state, recurrent):
+    def step(body, p, states, recurrent):
         # a = (x_t @ kernel + bias) + h @ recurrent_kernel, gates i, f, c, o
-        a = p if state is None else graph.node("Add", [p, recurrent(state[0])])
-        sigmoids = graph.node("Sigmoid", [a])
+        gate = partial(_gate, body, layer.units)
+        a = body.node("Add", [p, recurrent(states[0])])
+        sigmoids = body.node("Sigmoid", [a])
         i, f, o = gate(sigmoids, 0), gate(sigmoids, 1), gate(sigmoids, 3)
-        candidate = graph.node("Tanh", [gate(a, 2)])
-        c = graph.node("Mul", [i, candidate])
-        if state is not None:  # c = f * c_prev + i * candidate; c_prev = 0 at first
-            c = graph.node("Add", [graph.node("Mul", [f, state[1]]), c])
-        h = graph.node("Mul", [o, graph.node("Tanh", [c])])
-        return h, (h, c)
+        candidate = body.node("Tanh", [gate(a, 2)])
+        # c = f * c_prev + i * candidate
+        c = body.node("Add", [body.node("Mul", [f, states[1]]),
+                              body.node("Mul", [i, candidate])])
+        return body.node("Mul", [o, body.node("Tanh", [c])]), c
 
-    return _unrolled(graph, layer, x, layer.get_weights()[2], step)
+    return scan_recurrence(graph, layer, x, layer.get_weights()[2], 2, step)
 
 
 def gru_to_onnx(graph, layer, x):
     """Keras's GRU (``reset_after=True``) over the steps: ONNX's ``GRU``
-    operator (``linear_before_reset=1``) in a float32 model, the loop
-    unrolled in a float64 one.
+    operator (``linear_before_reset=1``) in a float32 model, a ``Scan``
+    over the steps in a float64 one.
 
     Parameters
     ----------
@@ -154,25 +154,21 @@ def gru_to_onnx(graph, layer, x):
     """
     if graph.has_kernel("GRU"):
         return _onnx_operator(graph, layer, x, "GRU", (0, 1, 2), linear_before_reset=1)
-    gate = _GateSlicer(graph, layer.units)
     bias = layer.get_weights()[2]
-    recurrent_bias = graph.constant(bias[1])
 
-    def step(p, state, recurrent):
-        # q = h @ recurrent_kernel + recurrent bias (the bias alone at first)
-        q = recurrent_bias if state is None else graph.node(
-            "Add", [recurrent(state[0]), recurrent_bias])
-        zr = graph.node("Sigmoid", [graph.node("Add", [gate(p, 0, 2), gate(q, 0, 2)])])
+    def step(body, p, states, recurrent):
+        gate = partial(_gate, body, layer.units)
+        # q = h @ recurrent_kernel + recurrent bias
+        q = body.node("Add", [recurrent(states[0]), body.constant(bias[1])])
+        zr = body.node("Sigmoid", [body.node("Add", [gate(p, 0, 2), gate(q, 0, 2)])])
         z, r = gate(zr, 0), gate(zr, 1)
-        candidate = graph.node(
-            "Tanh", [graph.node("Add", [gate(p, 2), graph.node("Mul", [r, gate(q, 2)])])])
+        candidate = body.node(
+            "Tanh", [body.node("Add", [gate(p, 2), body.node("Mul", [r, gate(q, 2)])])])
         # h = z * h_prev + (1 - z) * candidate, as (h_prev - candidate) * z + candidate
-        away = (graph.node("Neg", [candidate]) if state is None
-                else graph.node("Sub", [state[0], candidate]))
-        h = graph.node("Add", [graph.node("Mul", [away, z]), candidate])
-        return h, (h,)
+        away = body.node("Sub", [states[0], candidate])
+        return (body.node("Add", [body.node("Mul", [away, z]), candidate]),)
 
-    return _unrolled(graph, layer, x, bias[0], step)
+    return scan_recurrence(graph, layer, x, bias[0], 1, step)
 
 
 # ------------------------------------------------------ the shared parts
@@ -226,50 +222,8 @@ def _unless_empty(graph, x, write, empty_shape):
     return graph.node("If", [has_rows], then_branch=ran, else_branch=skipped)
 
 
-def _unrolled(graph, layer, x, input_bias, step):
-    """The layer's time loop written out one step after another.
-
-    ``step(p, state, recurrent)`` writes one step: ``p`` is the step's
-    input projection ``x_t @ kernel + input_bias`` of shape ``(n, gates *
-    units)``, ``state`` the tuple of the previous step's states (``h``
-    first), or None at the first step, where they are zero, and
-    ``recurrent(h)`` writes ``h @ recurrent_kernel``. It returns the step's
-    output ``h`` and its states.
-    """
-    kernel, recurrent_kernel = layer.get_weights()[:2]
-    projected = graph.affine(x, kernel, input_bias)  # every step at once
-    constants = []  # the recurrent kernel, written when a step first needs it
-
-    def recurrent(h):
-        if not constants:
-            constants.append(graph.constant(recurrent_kernel))
-        return graph.node("MatMul", [h, constants[0]])
-
-    state, outputs = None, []
-    for t in range(layer.input_shape[0]):
-        p = graph.node("Gather", [projected, graph.constant(t, dtype=np.int64)], axis=1)
-        h, state = step(p, state, recurrent)
-        outputs.append(h)
-    if not layer.return_sequences:
-        return outputs[-1]
-    # (n, timesteps * units) -> (n, timesteps, units)
-    every = outputs[0] if len(outputs) == 1 else graph.node("Concat", outputs, axis=1)
-    return graph.reshape(every, (-1, layer.input_shape[0], layer.units))
-
-
-class _GateSlicer:
-    """``gate(a, k, count=1)`` writes ``a[:, k * units:(k + count) *
-    units]``: gate blocks along the last axis, the Slice constants shared
-    by all the steps."""
-
-    def __init__(self, graph, units):
-        self.graph, self.units = graph, units
-        self._constants = {}
-
-    def __call__(self, a, k, count=1):
-        key = (k, count)
-        if key not in self._constants:
-            self._constants[key] = tuple(
-                self.graph.shape_constant([value])
-                for value in (k * self.units, (k + count) * self.units, -1))
-        return self.graph.node("Slice", [a, *self._constants[key]])
+def _gate(graph, units, a, k, count=1):
+    """``a[:, k * units:(k + count) * units]``: gate blocks along the last
+    axis."""
+    bounds = (graph.shape_constant([v]) for v in (k * units, (k + count) * units, -1))
+    return graph.node("Slice", [a, *bounds])

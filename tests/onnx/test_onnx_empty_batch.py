@@ -3,9 +3,10 @@ probabilities, or values, of the shapes and types a batch of 2 rows gets,
 over every estimator, every layer kind, both float types and pipelines.
 
 The models run in a child process (see ``onnx_helpers.run_in_child``):
-ONNX Runtime's LSTM and GRU kernels abort the process on a batch of 0 rows
-(onnxruntime 1.32), so should skdl's guard against it regress, a test fails
-instead of pytest dying.
+ONNX Runtime's LSTM and GRU kernels abort the process on a batch of 0 rows,
+and its Scan dies of a floating-point exception there when it stacks its
+outputs along another axis than the first (onnxruntime 1.32), so should
+skdl's way around them regress, a test fails instead of pytest dying.
 """
 
 import numpy as np

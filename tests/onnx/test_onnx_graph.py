@@ -102,3 +102,19 @@ def test_a_subgraph_keeps_its_nodes_apart_and_what_it_reads_alive():
     assert [node.op_type for node in container.nodes] == ["Transpose", "If"]
     kept = {tensor.name for tensor in container.initializers}
     assert unread not in kept and proto.node[1].input[1] in kept
+
+
+def test_a_value_asked_again_gets_the_same_constant():
+    """One initializer per value, shared with subgraphs: ONNX Runtime
+    merges equal initializers and warns where a subgraph reads one."""
+    graph, container = _graph(np.float64)
+    first = graph.constant([1.0, 2.0])
+    assert graph.constant(np.array([1, 2])) == first
+    assert graph.subgraph().constant([1.0, 2.0]) == first
+    assert graph.constant([1.0, 2.0], dtype=np.float32) != first
+    assert graph.constant([[1.0, 2.0]]) != first  # another shape
+    assert graph.shape_constant([1, 2]) != first
+    assert len(container.initializers) == 4
+    graph.remove_unused()  # nothing reads them: removed, and forgotten
+    assert not container.initializers
+    assert graph.constant([1.0, 2.0]) in {tensor.name for tensor in container.initializers}

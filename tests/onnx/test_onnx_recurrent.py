@@ -1,7 +1,8 @@
 """SimpleRNN, LSTM and GRU converted to ONNX predict what skdl predicts,
 within 1e-5 (float32) or 1e-9 (float64): ONNX's RNN/LSTM/GRU operators in
-float32, the time loop unrolled in float64 and for activations ONNX's RNN
-lacks; last state or every state, one step or several, stacked."""
+float32, a Scan over the steps in float64 and for activations ONNX's RNN
+lacks, whose graph does not grow with the steps; last state or every
+state, one step or several, stacked."""
 
 import numpy as np
 import pytest
@@ -29,7 +30,7 @@ LAYERS = {
     "rnn-gelu": (lambda rs: SimpleRNN(4, "gelu", return_sequences=rs), None),
 }
 """Each layer, and the ONNX operator a float32 model writes it with (None:
-the loop unrolled, as ONNX's RNN has no gelu)."""
+a Scan, as ONNX's RNN has no gelu)."""
 
 
 def _data(shape, dtype, n_rows=24, seed=0):
@@ -59,8 +60,8 @@ def test_recurrent_layer_matches_skdl(name, return_sequences, shape, dtype):
     np.testing.assert_allclose(values[:, 0], model.predict(X), rtol=0, atol=TOLERANCE[dtype])
     if dtype == np.float32 and operator is not None:
         assert ops & RECURRENT_OPERATORS == {operator}
-    else:  # float64 runs none of them in ONNX Runtime; gelu is unrolled
-        assert not ops & RECURRENT_OPERATORS
+    else:  # float64 runs none of them in ONNX Runtime; ONNX's RNN has no gelu
+        assert not ops & RECURRENT_OPERATORS and "Scan" in ops
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
@@ -104,11 +105,51 @@ def test_conv1d_then_lstm(dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
 @pytest.mark.parametrize("activation", ["elu", Softsign()], ids=["elu", "user"])
-def test_simple_rnn_other_activations_unrolled(activation, dtype):
+def test_simple_rnn_other_activations_scanned(activation, dtype):
     shape = (7, 3)
     X, y = _data(shape, dtype)
     layers = [SimpleRNN(4, activation, return_sequences=True), Flatten()]
     model = NeuralNetRegressor(layers, input_shape=shape, max_iter=2, random_state=0).fit(X, y)
     (values,), ops = _convert(model, X)
     np.testing.assert_allclose(values[:, 0], model.predict(X), rtol=0, atol=TOLERANCE[dtype])
-    assert not ops & RECURRENT_OPERATORS
+    assert not ops & RECURRENT_OPERATORS and "Scan" in ops
+
+
+@pytest.mark.parametrize("name, return_sequences, dtype", [
+    ("lstm", False, np.float64), ("lstm", True, np.float64), ("gru", False, np.float64),
+    ("gru", True, np.float64), ("rnn-tanh", True, np.float64), ("rnn-gelu", False, np.float64),
+    ("rnn-gelu", True, np.float32),
+], ids=lambda value: getattr(value, "__name__", str(value)))
+def test_scan_graph_does_not_grow_with_the_steps(name, return_sequences, dtype):
+    """5 steps or 200, the same operators and constants: the Scan's body
+    is one step (a loop written out step by step grew with the steps, and
+    skl2onnx's export time with their square)."""
+    make, _ = LAYERS[name]
+    layers = [make(return_sequences)] + ([Flatten()] if return_sequences else [])
+    sizes = {}
+    for steps in (5, 200):
+        X, y = _data((steps, 2), dtype, n_rows=6)
+        model = NeuralNetRegressor(layers, input_shape=(steps, 2), max_iter=1,
+                                   random_state=0).fit(X, y)
+        onx = to_onnx(model, X)
+        sess = session(onx)
+        (values,) = sess.run(None, {sess.get_inputs()[0].name: X})
+        np.testing.assert_allclose(values[:, 0], model.predict(X), rtol=0,
+                                   atol=TOLERANCE[dtype])
+        sizes[steps] = (op_types(onx), len(onx.graph.initializer))
+    assert sizes[5] == sizes[200]
+    assert "Scan" in sizes[5][0]
+
+
+def test_onnx_runtime_loads_the_scans_without_warnings(capfd):
+    """The Scan bodies read the model's constants, one per value: ONNX
+    Runtime, which merges equal ones, warned that it could not rename those
+    a subgraph reads."""
+    X, y = _data((4, 2), np.float64)
+    layers = [GRU(3, return_sequences=True), SimpleRNN(3, "gelu")]
+    model = NeuralNetRegressor(layers, input_shape=(4, 2), max_iter=1, random_state=0).fit(X, y)
+    capfd.readouterr()
+    sess = session(to_onnx(model, X))
+    (values,) = sess.run(None, {sess.get_inputs()[0].name: X})
+    np.testing.assert_allclose(values[:, 0], model.predict(X), rtol=0, atol=TOLERANCE[np.float64])
+    assert "onnxruntime" not in capfd.readouterr().err
