@@ -72,12 +72,29 @@ thread and 7-24 ms on two on a loaded machine. The load average is printed
 at the start, after each round and at the end; trust a run whose rounds
 agree with each other, and compare at one thread when the machine is busy.
 
+Two other measurements replace the comparison when asked for:
+
+``--guard-cost``: what the ``If`` around ONNX's ``LSTM`` and ``GRU`` (which
+keeps a batch of 0 rows from ONNX Runtime's kernels, which abort the
+process on one; see ``skdl.onnx._recurrent.ABORTS_ON_EMPTY_BATCH``) costs
+on batches of 1 and 1,000 rows: the float32 ``LSTM(64)`` and ``GRU(64)``
+digits models, each exported twice, with the guard and without it (the
+set emptied for the export), timed in alternating rounds as above.
+
+``--export-steps 500,1000,2000,4000``: the seconds ``skdl.onnx.to_onnx``
+takes for a float64 ``NeuralNetRegressor([LSTM(4)])`` over each number of
+steps (3 features, one epoch on 8 random rows), and the nodes of its
+graph, subgraphs included; ONNX Runtime's outputs checked against
+``predict``.
+
 Run from the repository root::
 
     python benchmarks/bench_onnx.py                  # full run, 7 rounds
     python benchmarks/bench_onnx.py --rounds 11
     python benchmarks/bench_onnx.py --quick          # smoke test, under a minute
     python benchmarks/bench_onnx.py --models mlp,cnn64 --threads 1
+    python benchmarks/bench_onnx.py --guard-cost --threads 1
+    python benchmarks/bench_onnx.py --export-steps 500,1000,2000,4000
 
 Needs onnx, skl2onnx and onnxruntime (``pip install -e ".[onnx]"`` and
 ``pip install onnxruntime``).
@@ -262,6 +279,73 @@ def forward_only_lines(models, threads, reps, calls):
     return lines
 
 
+def guard_cost(threads_list, rounds, spin):
+    """Milliseconds per call of the LSTM and GRU digits models exported
+    with and without the empty-batch guard, and their ratio."""
+    import skdl.onnx._recurrent as recurrent
+    from skdl import NeuralNetClassifier
+    from skdl.layers import GRU, LSTM
+    from skdl.onnx import to_onnx
+
+    X, y = load_data(np.float32)
+    print("| model | rows | threads | guarded ms | bare ms | guarded/bare |")
+    print("|---|---|---|---|---|---|")
+    for layer in (LSTM(64), GRU(64)):
+        model = NeuralNetClassifier(layers=[layer], input_shape=(8, 8), max_iter=2,
+                                    random_state=0).fit(X, y)
+        guarded = to_onnx(model, X, options={"zipmap": False})
+        kept, recurrent.ABORTS_ON_EMPTY_BATCH = recurrent.ABORTS_ON_EMPTY_BATCH, frozenset()
+        try:
+            bare = to_onnx(model, X, options={"zipmap": False})
+        finally:
+            recurrent.ABORTS_ON_EMPTY_BATCH = kept
+        for threads in threads_list:
+            sessions = {"guarded": ort_session(guarded, threads, spin),
+                        "bare": ort_session(bare, threads, spin)}
+            for rows in ROWS:
+                feed = {"X": np.ascontiguousarray(X[:rows])}
+                outputs = [s.run(None, feed) for s in sessions.values()]
+                assert all(np.array_equal(a, b) for a, b in zip(*outputs))
+                calls = SINGLE_ROW_CALLS if rows == 1 else 10
+                seconds = {name: [] for name in sessions}
+                for r in range(rounds):
+                    for name in list(sessions)[::1 if r % 2 else -1]:
+                        run = partial(sessions[name].run, None, feed)
+                        seconds[name].append(per_call(run, calls))
+                ratio = statistics.median(
+                    a / b for a, b in zip(seconds["guarded"], seconds["bare"]))
+                print(f"| {type(layer).__name__}(64) | {rows:,} | {threads} | "
+                      f"{1e3 * statistics.median(seconds['guarded']):.3f} | "
+                      f"{1e3 * statistics.median(seconds['bare']):.3f} | {ratio:.3f} |",
+                      flush=True)
+
+
+def export_time(steps_list):
+    """Seconds of to_onnx and nodes for a float64 LSTM(4) over each
+    number of steps."""
+    from skdl import NeuralNetRegressor
+    from skdl.layers import LSTM
+    from skdl.onnx import to_onnx
+
+    def count_nodes(graph):
+        return sum(1 + sum(count_nodes(g) for a in node.attribute for g in [a.g, *a.graphs])
+                   for node in graph.node)
+
+    print("| steps | export s | nodes | max abs difference to predict |")
+    print("|---|---|---|---|")
+    for steps in steps_list:
+        X = np.random.RandomState(0).normal(size=(8, steps * 3))
+        model = NeuralNetRegressor([LSTM(4)], input_shape=(steps, 3), max_iter=1,
+                                   random_state=0).fit(X, X[:, 0])
+        started = time.perf_counter()
+        onx = to_onnx(model, X)
+        seconds = time.perf_counter() - started
+        (values,) = ort_session(onx, 1, True).run(None, {"X": X})
+        difference = np.abs(values[:, 0] - model.predict(X)).max()
+        print(f"| {steps:,} | {seconds:.2f} | {count_nodes(onx.graph)} | {difference:.1e} |",
+              flush=True)
+
+
 def main():
     """Run the benchmark and print Markdown."""
     parser = argparse.ArgumentParser(
@@ -280,6 +364,12 @@ def main():
                              "intra_op_num_threads (onnxruntime) alike (default 2,1)")
     parser.add_argument("--ort-no-spin", action="store_true",
                         help="stop onnxruntime's pool threads spinning between runs")
+    parser.add_argument("--guard-cost", action="store_true",
+                        help="instead: the LSTM and GRU models with and without the "
+                             "empty-batch guard")
+    parser.add_argument("--export-steps", default=None,
+                        help="instead: to_onnx's seconds for a float64 LSTM(4) over these "
+                             "comma-separated numbers of steps, e.g. 500,1000,2000,4000")
     args = parser.parse_args()
     keys = [k.strip() for k in args.models.split(",") if k.strip()]
     for k in keys:
@@ -296,6 +386,14 @@ def main():
     from sklearn.exceptions import ConvergenceWarning
 
     warnings.simplefilter("ignore", ConvergenceWarning)
+    if args.export_steps or args.guard_cost:
+        print(f"load average at start {', '.join(f'{v:.2f}' for v in os.getloadavg())}\n")
+        if args.export_steps:
+            export_time([int(steps) for steps in args.export_steps.split(",")])
+        else:
+            guard_cost(threads_list, rounds, not args.ort_no_spin)
+        print(f"\nload average at end {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
+        return
 
     import numba
     import onnx
