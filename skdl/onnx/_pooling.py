@@ -78,9 +78,7 @@ def _pool(graph, layer, x):
 def _mean_by_windows(graph, x, windows, channels):
     """Each window's mean over its cells inside the input, channels-last."""
     cells = window_cells(windows, channels)  # (*out, window cells, channels)
-    total = graph.node(
-        "ReduceSum", [gather_windows(graph, x, windows, channels, cells), graph.shape_constant([-2])],
-        keepdims=0,
-    )
+    gathered = gather_windows(graph, x, windows, channels, cells)
+    total = graph.node("ReduceSum", [gathered, graph.shape_constant([-2])], keepdims=0)
     counts = (cells[..., :1] >= 0).sum(axis=-2)  # (*out, 1)
     return graph.node("Div", [total, graph.constant(counts)])
