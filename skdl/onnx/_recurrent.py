@@ -201,8 +201,10 @@ def _onnx_operator(graph, layer, x, op_type, order, **attributes):
     steps = layer.input_shape[0]
     # every: (timesteps, 1, n, units); last: (1, n, units)
     empty = (steps, 1, 0, units) if layer.return_sequences else (1, 0, units)
-    out = _unless_empty(graph, sequence, write, empty) if op_type in ABORTS_ON_EMPTY_BATCH \
-        else write(graph)
+    if op_type in ABORTS_ON_EMPTY_BATCH:
+        out = _unless_empty(graph, sequence, write, empty)
+    else:
+        out = write(graph)
     if not layer.return_sequences:
         return graph.reshape(out, (-1, units))
     # (timesteps, 1, n, units) -> (timesteps, n, units) -> (n, timesteps, units)
@@ -211,9 +213,10 @@ def _onnx_operator(graph, layer, x, op_type, order, **attributes):
 
 
 def _unless_empty(graph, x, write, empty_shape):
-    """What ``write(graph)`` writes, in an ``If`` that gives an empty
-    tensor of ``empty_shape`` instead when ``x`` has no element: so that
-    an operator of ``ABORTS_ON_EMPTY_BATCH`` never sees an empty batch."""
+    """An ``If`` on ``x`` having elements: its branch ``write(branch)``
+    writes the operator and gives its output; the other branch an empty
+    tensor of ``empty_shape``, so that an operator of
+    ``ABORTS_ON_EMPTY_BATCH`` never sees an empty batch."""
     has_rows = graph.node("Cast", [graph.node("Size", [x])], to=TensorProto.BOOL)
     run = graph.subgraph()
     ran = run.to_proto([write(run)])
