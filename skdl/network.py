@@ -36,6 +36,7 @@ import scipy.sparse as sp
 from . import kernels
 from .activations import ACTIVATIONS, Sigmoid, get_activation
 from .layers import LAYER_NAMES, Dense, Dropout, Layer, Scratch
+from .layers.base import checked_weights
 
 __all__ = ["Network", "forward"]
 
@@ -291,17 +292,12 @@ class Network:
         Raises
         ------
         ValueError
-            If the number of arrays or any shape does not fit the layers.
+            If the number of arrays or any shape does not fit the layers, or
+            an array holds other than finite real numbers; ``params`` is
+            then left as it was.
         """
         targets = [w for per_layer in self.weight_views(self.params) for w in per_layer]
-        weights = list(weights)
-        shapes = [np.shape(w) for w in weights]
-        if shapes != [t.shape for t in targets]:
-            raise ValueError(
-                f"Weights of shapes {shapes} do not fit the layers, which need "
-                f"{[t.shape for t in targets]}."
-            )
-        for target, source in zip(targets, weights):
+        for target, source in zip(targets, checked_weights(weights, targets, _refuse, "the network")):
             target[...] = source
 
     def initialize(self, random_state, scheme="glorot"):
@@ -625,6 +621,10 @@ def _predict(layers, input_shape, X, return_logits):
     out = np.empty_like(z)
     layers[-1].activation_.forward(z, out)
     return (out, z) if return_logits else out
+
+
+def _refuse(problem):
+    raise ValueError(f"Network.{problem}")
 
 
 def _check_shape(input_shape):

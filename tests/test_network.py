@@ -597,7 +597,7 @@ def test_set_weights_shape_mismatch_raises(bad):
         intercepts[0] = np.ones(4)
     else:
         coefs[0] = np.ones((5, 5))
-    with pytest.raises(ValueError, match="do not fit the layers"):
+    with pytest.raises(ValueError, match=r"Network.set_weights got arrays of shapes .*, but the network needs"):
         net.set_weights([coefs[0], intercepts[0], coefs[1], intercepts[1]])
 
 
@@ -606,7 +606,7 @@ def test_set_weights_missing_layer_raises(missing):
     net = Network.from_sizes([4, 5, 2], [get_activation("relu"), get_activation("identity")])
     coefs = [np.ones((4, 5)), np.ones((5, 2))]
     weights = [coefs[0], np.ones(5), coefs[1]] if missing == "last_intercept" else coefs
-    with pytest.raises(ValueError, match="do not fit the layers"):
+    with pytest.raises(ValueError, match=r"Network.set_weights got arrays of shapes .*, but the network needs"):
         net.set_weights(weights)
 
 
@@ -860,3 +860,16 @@ def test_initialize_refuses_an_unknown_scheme():
     with pytest.raises(ValueError, match="Unknown scheme 'he'"):
         net.initialize(np.random.RandomState(0), scheme="he")
     np.testing.assert_array_equal(net.params, params)
+
+
+@pytest.mark.parametrize("last", [
+    np.array(["a", "b"]), np.ones(2) + 1j, np.array([np.inf, 0.0]), np.ones(3),
+])
+def test_a_refused_network_set_weights_changes_nothing(last):
+    net = Network.from_sizes([4, 5, 2], [get_activation("relu"), get_activation("identity")])
+    net.params[:] = np.arange(net.params.size)
+    before = net.params.copy()
+    weights = [np.zeros((4, 5)), np.zeros(5), np.zeros((5, 2)), last]
+    with pytest.raises(ValueError, match="Network.set_weights"):
+        net.set_weights(weights)
+    np.testing.assert_array_equal(net.params, before)

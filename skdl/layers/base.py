@@ -96,16 +96,45 @@ class Layer:
         Returns
         -------
         dict
-            Argument name to value, as given to ``__init__``.
+            Argument name to value, as given to ``__init__``. A ``**kwargs``
+            argument is left out, as scikit-learn's ``get_params`` leaves it.
+
+        Raises
+        ------
+        TypeError
+            If ``__init__`` takes ``*args``, or does not store an argument
+            under its own name: the layer's hyperparameters cannot then be
+            listed (for ``repr``, copies and searches).
         """
         init = type(self).__init__
         if init is object.__init__:
             return {}
-        names = list(inspect.signature(init).parameters)[1:]
-        return {name: getattr(self, name) for name in names}
+        name = type(self).__name__
+        config = {}
+        for argument in list(inspect.signature(init).parameters.values())[1:]:
+            if argument.kind is argument.VAR_KEYWORD:
+                continue
+            if argument.kind is argument.VAR_POSITIONAL:
+                raise TypeError(
+                    f"{name}.__init__ takes *{argument.name}: a layer names each of its "
+                    "hyperparameters in the signature of __init__ (as scikit-learn's "
+                    "estimators do), so that get_config and repr can list them."
+                )
+            if not hasattr(self, argument.name):
+                raise TypeError(
+                    f"{name}.__init__ takes {argument.name!r} but the layer has no "
+                    f"attribute {argument.name!r}: store each argument of __init__ "
+                    f"under its own name (self.{argument.name} = {argument.name})."
+                )
+            config[argument.name] = getattr(self, argument.name)
+        return config
 
     def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        try:
+            config = self.get_config()
+        except TypeError:  # a user layer get_config refuses: say so when built
+            return f"{type(self).__name__}(...)"
+        args = ", ".join(f"{k}={v!r}" for k, v in config.items())
         return f"{type(self).__name__}({args})"
 
     # ------------------------------------------------------------ building
@@ -129,7 +158,10 @@ class Layer:
         ValueError
             If the hyperparameters are invalid or the layer cannot take
             inputs of this shape; the message names the layer and the shape.
+        TypeError
+            If :meth:`get_config` cannot list the hyperparameters.
         """
+        self.get_config()  # a layer whose hyperparameters cannot be listed is refused
         input_shape = tuple(int(s) for s in input_shape)
         self.dtype = np.dtype(dtype)
         self.scratch = Scratch()
@@ -190,18 +222,12 @@ class Layer:
         Raises
         ------
         ValueError
-            If the number of arrays or any shape does not fit the layer.
+            If the number of arrays or any shape does not fit the layer, or
+            an array holds other than finite real numbers; the layer is
+            then left as it was.
         """
         targets = getattr(self, "weights", [])
-        weights = list(weights)
-        shapes = [np.shape(w) for w in weights]
-        expected = [t.shape for t in targets]
-        if shapes != expected:
-            self._refuse(
-                f"set_weights got arrays of shapes {shapes}, but the layer needs "
-                f"{expected}."
-            )
-        for target, source in zip(targets, weights):
+        for target, source in zip(targets, checked_weights(weights, targets, self._refuse)):
             target[...] = source
 
     def initialize(self, random_state, factor=6.0):
@@ -289,6 +315,58 @@ class Layer:
         ndarray of shape (n,) + output_shape
         """
         raise NotImplementedError
+
+
+def checked_weights(weights, targets, refuse, owner="the layer"):
+    """``weights`` as arrays of the ``targets``' shapes and dtypes, every one
+    checked before the caller copies any, so that a refused call changes
+    nothing.
+
+    Parameters
+    ----------
+    weights : iterable of array-like
+        The new values, in the order of ``targets``.
+    targets : list of ndarray
+        The arrays they will be copied into.
+    refuse : callable
+        Called with the problem's description; raises.
+    owner : str, default="the layer"
+        What the weights are for, in messages.
+
+    Returns
+    -------
+    list of ndarray
+        One array per target, converted to its dtype.
+    """
+    try:
+        weights = list(weights)
+    except TypeError:
+        refuse(f"set_weights needs a list of arrays, got {type(weights).__name__}.")
+    def refuse_shapes():
+        shapes = [np.shape(np.asarray(w, dtype=object)) for w in weights]
+        refuse(f"set_weights got arrays of shapes {shapes}, but {owner} needs "
+               f"{[t.shape for t in targets]}.")
+
+    if len(weights) != len(targets):
+        refuse_shapes()
+    arrays = []
+    for i, (source, target) in enumerate(zip(weights, targets)):
+        try:
+            array = np.asarray(source)
+        except ValueError as error:  # ragged nested lists
+            refuse(f"set_weights: array {i} cannot be read as an array ({error}).")
+        if array.dtype.kind not in "biuf":
+            refuse(f"set_weights: array {i} has dtype {array.dtype}; weights must be real "
+                   "numbers (bool, integer or float).")
+        if array.shape != target.shape:
+            refuse_shapes()
+        with np.errstate(over="ignore"):
+            array = array.astype(target.dtype)
+        if not np.all(np.isfinite(array)):
+            refuse(f"set_weights: array {i} holds values that are not finite in "
+                   f"{target.dtype} (NaN, infinity, or beyond its range).")
+        arrays.append(array)
+    return arrays
 
 
 def glorot_uniform(random_state, arrays, fan_in, fan_out, factor=6.0):

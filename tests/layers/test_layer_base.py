@@ -151,3 +151,94 @@ def test_a_user_layer_keeping_the_contract_trains_in_a_network():
     error, _, _ = check_gradients(net, rs.normal(size=(3, 12)), rs.normal(size=(3, 2)),
                                   "squared_error")
     assert error < 1e-6
+
+
+# ------------------------------------------- set_weights refuses, all first
+BAD_WEIGHTS = {
+    "strings after a good kernel": lambda k, b: [np.zeros_like(k), np.array(["a"] * b.size)],
+    "complex kernel": lambda k, b: [k + 1j, b],
+    "object array": lambda k, b: [k.astype(object), b],
+    "too few arrays": lambda k, b: [np.zeros_like(k)],
+    "too many arrays": lambda k, b: [np.zeros_like(k), b, b],
+    "NaN in the bias": lambda k, b: [np.zeros_like(k), np.full_like(b, np.nan)],
+    "beyond float32": lambda k, b: [np.full(k.shape, 1e300), b],
+    "a ragged list": lambda k, b: [np.zeros_like(k), [[1.0], [1.0, 2.0]]],
+    "not a list": lambda k, b: 5,
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bad", list(BAD_WEIGHTS))
+def test_a_refused_set_weights_changes_nothing(bad, dtype):
+    layer = Dense(3)
+    layer.build((4,), dtype)
+    layer.bind([np.ones((4, 3), dtype), np.ones(3, dtype)], None)
+    before = layer.get_weights()
+    weights = BAD_WEIGHTS[bad](*before)
+    if bad == "beyond float32" and dtype == np.float64:
+        layer.set_weights(weights)  # finite in float64: taken
+        return
+    with pytest.raises(ValueError, match=re.escape(repr(layer)) + ": set_weights"):
+        layer.set_weights(weights)
+    for a, b in zip(layer.get_weights(), before):
+        assert_array_equal(a, b)
+
+
+def test_set_weights_takes_ints_and_bools_as_numbers():
+    layer = Dense(2)
+    layer.build((2,))
+    layer.bind([np.zeros((2, 2)), np.zeros(2)], None)
+    layer.set_weights([[[1, 2], [3, 4]], np.array([True, False])])
+    assert_array_equal(layer.kernel, [[1, 2], [3, 4]])
+    assert_array_equal(layer.bias, [1, 0])
+
+
+# ------------------------------------ hyperparameters a layer cannot list
+class VarArgsLayer(Layer):
+    def __init__(self, *sizes):
+        self.sizes = sizes
+
+    def _build(self, input_shape):
+        return input_shape
+
+
+class KwArgsLayer(Layer):
+    def __init__(self, scale=1.0, **options):
+        self.scale = scale
+        self.options = options
+
+    def _build(self, input_shape):
+        return input_shape
+
+
+class RenamedLayer(Layer):
+    def __init__(self, units):
+        self.n_units = units
+
+    def _build(self, input_shape):
+        return input_shape
+
+
+def test_varargs_are_refused_when_built_and_repr_still_works():
+    layer = VarArgsLayer(2, 3)
+    assert repr(layer) == "VarArgsLayer(...)"
+    with pytest.raises(TypeError, match=r"VarArgsLayer.__init__ takes \*sizes"):
+        layer.get_config()
+    with pytest.raises(TypeError, match=r"takes \*sizes"):
+        layer.build((4,))
+    with pytest.raises(TypeError, match=r"takes \*sizes"):
+        Network([VarArgsLayer(1), Dense(2)], (4,))
+
+
+def test_kwargs_are_left_out_as_scikit_learn_leaves_them():
+    layer = KwArgsLayer(2.0, colour="red")
+    assert layer.get_config() == {"scale": 2.0}
+    assert repr(layer) == "KwArgsLayer(scale=2.0)"
+    assert layer.build((3,)) == (3,)
+
+
+def test_an_argument_stored_under_another_name_is_named():
+    layer = RenamedLayer(4)
+    assert repr(layer) == "RenamedLayer(...)"
+    with pytest.raises(TypeError, match=r"no attribute 'units'.*self.units = units"):
+        layer.build((3,))
