@@ -76,6 +76,38 @@ def carries_weight(sample_weight, incremental):
     )
 
 
+DIVERGENCE_CHECK_ROWS = 256
+"""Training rows whose outputs :func:`refuse_divergence` checks after a
+call: one batch's worth, so that the check costs at most one small forward
+pass."""
+
+
+def refuse_divergence(network, X, remedy):
+    """Raise a ValueError when training left ``network`` with non-finite
+    weights, or finite weights so large that its outputs on the first
+    training rows ``X`` overflow (one step of an absurd learning rate in a
+    ``partial_fit``: its loss was taken before the step, and was finite).
+
+    Parameters
+    ----------
+    network : Network
+    X : ndarray or sparse matrix
+        The call's validated training rows.
+    remedy : str
+        What to change, for the message.
+    """
+    if not np.all(np.isfinite(network.params)):
+        what = "non-finite weights"
+    elif not np.all(np.isfinite(network.forward(X[:DIVERGENCE_CHECK_ROWS]))):
+        what = "weights whose outputs overflow to non-finite values"
+    else:
+        return
+    raise ValueError(
+        f"Training diverged: the solver produced {what}. {remedy} The estimator "
+        "was left unchanged."
+    )
+
+
 def warn_if_loss_grew(curve, remedy):
     """Warn (``ConvergenceWarning``) when one call's training loss ``curve``
     ends at least ``LOSS_GROWTH_WARNING`` times above its first value: the
@@ -394,12 +426,10 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
                 )
             else:
                 self._fit_lbfgs(network, X, Y, sample_weight)
-            if not np.all(np.isfinite(network.params)):
-                raise ValueError(
-                    "Training diverged: the solver produced non-finite weights. "
-                    "Lower learning_rate_init or scale the input (e.g. with "
-                    "StandardScaler); the estimator was left unchanged."
-                )
+            refuse_divergence(
+                network, X, "Lower learning_rate_init or scale the input (e.g. with "
+                "StandardScaler).",
+            )
             warn_if_loss_grew(
                 self.loss_curve_[n_before:],
                 f"learning_rate_init={self.learning_rate_init} is probably too large "
@@ -445,12 +475,7 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
             )
             best_params = network.params.copy()
             self.validation_scores_ = list(self.validation_scores_)
-        # drawn only when needed, so that without dropout the shuffles match
-        # scikit-learn's for the same random_state
-        dropout_rng = (
-            np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
-            if network.has_dropout else None
-        )
+        dropout_rng = self._dropout_stream(network, rng, incremental)
         batch_size = self._batch_size(X.shape[0])
         # each epoch reshuffles the last one's order, as scikit-learn does, so
         # that the same random_state visits the rows in the same order
@@ -506,6 +531,28 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
         if self.early_stopping:
             network.params[:] = best_params
         self._optimizer = optimizer
+
+    def _dropout_stream(self, network, rng, incremental):
+        """The source of this call's dropout masks (None without dropout).
+
+        ``fit`` seeds a new stream from this call's ``rng``. ``partial_fit``
+        goes on with the stream the previous call left (a copy of it, so that
+        a failing call leaves it as it was): re-seeding from an int
+        ``random_state`` would draw the same masks at every call.
+        ``random_state`` still seeds each call's shuffles afresh, as
+        scikit-learn's MLP does, so that without dropout the weights match
+        scikit-learn's call for call.
+        """
+        if not network.has_dropout:
+            return None
+        previous = getattr(self, "_dropout_rng", None)
+        if incremental and previous is not None:
+            self._dropout_rng = copy.deepcopy(previous)
+        else:
+            # drawn only when needed, so that without dropout the shuffles
+            # match scikit-learn's for the same random_state
+            self._dropout_rng = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
+        return self._dropout_rng
 
     def _run_epoch(self, network, optimizer, X, Y, sample_weight, batch_size, order, dropout_rng):
         """One pass over the data in mini-batches, in row ``order`` (None: as

@@ -25,6 +25,7 @@ from ._base import (
     check_split_weights,
     fit_lbfgs,
     objective_inputs,
+    refuse_divergence,
     restore_on_error,
     warn_if_loss_grew,
 )
@@ -387,11 +388,7 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
             n_iter = self._fit_gradient(
                 network, X, Y, sample_weight, score_weight, rng, max_iter, tol
             )
-        if not np.all(np.isfinite(network.params)):
-            raise ValueError(
-                "Training diverged: the weights became non-finite. Lower eta0 "
-                "or scale the input; the estimator was left unchanged."
-            )
+        refuse_divergence(network, X, "Lower eta0 or scale the input.")
         warn_if_loss_grew(
             self.loss_curve_[n_before:],
             f"eta0={self.eta0} is probably too large for this data: lower it, or "

@@ -543,3 +543,105 @@ def test_the_loss_landscape_after_fit_is_the_fitted_objective(data, change):
     after = loss_landscape(clf, X, y, resolution=3, random_state=0)
     for a, b in zip(before, after):
         assert_array_equal(a, b)
+
+
+# ------------------------------------------------ divergence in partial_fit
+def _diverging_calls():
+    from skdl import NeuralNetClassifier, NeuralNetRegressor
+    from skdl.layers import Conv1D, Dense, Flatten
+
+    return [
+        ("mlp-classifier", MLPClassifier(hidden_layer_sizes=(5,)), {"classes": [0, 1, 2]}),
+        ("mlp-adam-regressor", MLPRegressor(hidden_layer_sizes=(5,)), {}),
+        ("layers-classifier", NeuralNetClassifier([Dense(5, activation="relu")]),
+         {"classes": [0, 1, 2]}),
+        ("conv1d-regressor", NeuralNetRegressor(
+            [Conv1D(3, 2, activation="relu"), Flatten()], input_shape=(4, 1)), {}),
+    ]
+
+
+@pytest.mark.parametrize("name, estimator, kwargs", _diverging_calls(),
+                         ids=[c[0] for c in _diverging_calls()])
+def test_a_partial_fit_whose_outputs_overflow_raises_and_changes_nothing(data, name, estimator,
+                                                                          kwargs):
+    X, y = data
+    y = y if kwargs else X[:, 0]
+    est = clone(estimator).set_params(random_state=0)
+    _quiet(lambda: est.partial_fit(X, y, **kwargs))
+    weights, out = copy.deepcopy(est._fitted_weights()), est.predict(X)
+    before = {k: v for k, v in _state(est).items() if k not in ("layers", "layers_")}
+    # an absurd step size (a new optimizer: the solver changed): one step
+    # leaves finite weights whose outputs overflow, and the call's loss,
+    # taken before the step, was finite
+    est.set_params(solver="sgd", learning_rate_init=1e200)
+    with pytest.raises(ValueError, match="Training diverged"):
+        _quiet(lambda: est.partial_fit(X, y))
+    est.set_params(solver=before["solver"], learning_rate_init=before["learning_rate_init"])
+    after = {k: v for k, v in _state(est).items() if k not in ("layers", "layers_")}
+    _assert_same_state(before, after)
+    for a, b in zip(est._fitted_weights(), weights):
+        assert_array_equal(a, b)
+    assert_array_equal(est.predict(X), out)
+    # a first call that diverges leaves the estimator unfitted
+    fresh = clone(estimator).set_params(random_state=0, solver="sgd", learning_rate_init=1e200)
+    with pytest.raises(ValueError, match="Training diverged"):
+        _quiet(lambda: fresh.partial_fit(X, y, **kwargs))
+    assert not hasattr(fresh, "n_iter_")
+
+
+# ------------------------------------------- one random stream across calls
+MASKS = []
+
+
+def _recording_dropout(rate):
+    from skdl.layers import Dropout
+
+    class RecordingDropout(Dropout):
+        """Dropout that records each training pass's mask."""
+
+        def forward(self, x, rng=None):
+            out = super().forward(x, rng)
+            if rng is not None:
+                MASKS.append(self.scratch.kept[: x.shape[0]].copy())
+            return out
+
+    return RecordingDropout(rate)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_partial_fit_draws_new_dropout_masks_at_every_call(data, shuffle):
+    from skdl import NeuralNetClassifier
+    from skdl.layers import Dense
+
+    X, y = data
+    clf = NeuralNetClassifier(
+        [Dense(6, activation="relu"), _recording_dropout(0.5)], batch_size=150,
+        shuffle=shuffle, random_state=0,
+    )
+    MASKS.clear()
+    for _ in range(3):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+    assert len(MASKS) == 3
+    assert not np.array_equal(MASKS[1], MASKS[2])
+    assert not np.array_equal(MASKS[0], MASKS[1])
+    # a refit starts the stream again from random_state: the same masks
+    MASKS.clear()
+    clone(clf).partial_fit(X, y, classes=[0, 1, 2])
+    clf.set_params(max_iter=1)
+    _quiet(lambda: clf.fit(X, y))
+    assert_array_equal(MASKS[0], MASKS[1])
+
+
+def test_an_mlp_dropout_stream_goes_on_and_a_failed_call_leaves_it(data):
+    X, y = data
+    clf = MLPClassifier(hidden_layer_sizes=(5,), dropout=0.5, random_state=0)
+    clf.partial_fit(X, y, classes=[0, 1, 2])
+    draws = [copy.deepcopy(clf._dropout_rng).random(8)]
+    clf.partial_fit(X, y)
+    draws.append(copy.deepcopy(clf._dropout_rng).random(8))
+    assert not np.array_equal(*draws)
+    # a call that fails after drawing its masks leaves the stream where it was
+    clf.set_params(solver="sgd", learning_rate_init=1e200)
+    with pytest.raises(ValueError, match="Training diverged"):
+        _quiet(lambda: clf.partial_fit(X, y))
+    assert_array_equal(copy.deepcopy(clf._dropout_rng).random(8), draws[1])
