@@ -295,14 +295,12 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
         )
         self._loss = get_loss(self.loss, self._layer_activations[-1])
         self._check_layer_choices()
-        self._keep_objective_settings(self.alpha)
-
-    def _keep_objective_settings(self, alpha):
-        """Record the L2 penalty and class weights this fit trains with, for
-        the objective after fit (``_objective_parts``), which must not read
-        parameters changed since."""
+        # what this fit trains with, for the code after fit (the objective of
+        # _objective_parts, the plots), which must not read parameters
+        # changed since
+        self._solver = self.solver
         self._objective_settings = {
-            "alpha": alpha, "class_weight": getattr(self, "class_weight", None),
+            "alpha": self.alpha, "class_weight": getattr(self, "class_weight", None),
         }
 
     def _check_layer_choices(self):

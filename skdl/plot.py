@@ -22,7 +22,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted
 
 from ._base import carries_weight
-from .activations import Step, get_activation
+from .activations import get_activation
 from .layers import Conv1D, Conv2D
 from .neural_net import BaseNeuralNet
 
@@ -110,7 +110,8 @@ def plot_loss_curve(est, *, ax=None, label=None):
         est = est[-1]
     check_is_fitted(est)
     curve = getattr(est, "loss_curve_", None)
-    solver = _solver(est)
+    # the solver the curve was recorded with (a scikit-learn MLP: its parameter)
+    solver = getattr(est, "_solver", getattr(est, "solver", None))
     if not curve:
         if solver == "perceptron":
             raise ValueError(
@@ -140,14 +141,6 @@ def plot_loss_curve(est, *, ax=None, label=None):
     more_handles, more_labels = twin.get_legend_handles_labels()
     twin.legend(handles + more_handles, labels + more_labels, loc="center right")
     return ax
-
-
-def _solver(est):
-    """The solver ``est`` trains with, PerceptronClassifier's ``"auto"`` resolved."""
-    solver = getattr(est, "solver", None)
-    if solver == "auto":
-        return "perceptron" if isinstance(get_activation(est.activation), Step) else "lbfgs"
-    return solver
 
 
 # --------------------------------------------------------- decision boundary

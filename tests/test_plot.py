@@ -134,6 +134,13 @@ def test_loss_curve_of_lbfgs_counts_iterations(lbfgs_mlp):
     assert ax.get_legend().get_texts()[0].get_text() == "lbfgs"
 
 
+def test_loss_curve_is_labelled_by_the_solver_that_recorded_it(lbfgs_mlp):
+    est = copy.deepcopy(lbfgs_mlp).set_params(solver="adam")  # after fit
+    ax = plot_loss_curve(est)
+    assert ax.get_xlabel() == "iteration"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["MLPClassifier (lbfgs)"]
+
+
 def test_loss_curves_of_several_estimators_share_an_axes(moons):
     _, ax = plt.subplots()
     for solver in ("sgd", "adam"):
