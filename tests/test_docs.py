@@ -2,8 +2,9 @@
 Docs build it, and holds its main pages.
 
 One build (``python -m sphinx -W --keep-going -b html docs <tmp>``) serves
-every test here. The gallery's examples run during it on reduced data
-(``SKDL_EXAMPLES_QUICK=1``). Skipped when the ``docs`` extra is not installed.
+every test of the site, which are marked ``slow``. The gallery's examples run
+during it on reduced data (``SKDL_EXAMPLES_QUICK=1``). Skipped when the
+``docs`` extra is not installed.
 """
 
 import importlib.util
@@ -33,6 +34,12 @@ needs_sphinx = pytest.mark.skipif(
     any(importlib.util.find_spec(name) is None for name in DOCS_PACKAGES),
     reason='the docs extra is not installed (pip install -e ".[docs]")',
 )
+
+
+def builds_the_site(test):
+    """Marks a test of the built site: slow, as the build runs the examples,
+    and skipped without the docs extra."""
+    return pytest.mark.slow(needs_sphinx(test))
 
 USER_GUIDE = [
     "perceptron", "activations", "mlp", "losses", "loss_landscape",
@@ -88,14 +95,14 @@ def site(tmp_path_factory):
     return out
 
 
-@needs_sphinx
+@builds_the_site
 @pytest.mark.parametrize("page", PAGES)
 def test_page_is_built(site, page):
     html = (site / f"{page}.html").read_text(encoding="utf-8")
     assert "<h1" in html
 
 
-@needs_sphinx
+@builds_the_site
 @pytest.mark.parametrize("name", USER_GUIDE[:-1])
 def test_user_guide_page_has_formulas_a_picture_and_code(site, name):
     html = (site / "user_guide" / f"{name}.html").read_text(encoding="utf-8")
@@ -129,7 +136,7 @@ def _loads(page):
     return parser.urls
 
 
-@needs_sphinx
+@builds_the_site
 def test_pages_load_nothing_from_the_network(site):
     """Opened from disk without a network, every page has all it loads:
     no script, stylesheet or picture comes from another host."""
@@ -142,7 +149,7 @@ def test_pages_load_nothing_from_the_network(site):
     assert not remote
 
 
-@needs_sphinx
+@builds_the_site
 @pytest.mark.parametrize("name", ["activations", "losses"])
 def test_formulas_are_typeset_by_a_local_mathjax(site, name):
     """The pages with formulas load MathJax from the site's own _static/,
@@ -157,7 +164,7 @@ def test_formulas_are_typeset_by_a_local_mathjax(site, name):
     assert font.is_file(), font
 
 
-@needs_sphinx
+@builds_the_site
 def test_user_guide_pictures_are_copied(site):
     for name in USER_GUIDE[:-1]:
         html = (site / "user_guide" / f"{name}.html").read_text(encoding="utf-8")
@@ -166,7 +173,7 @@ def test_user_guide_pictures_are_copied(site):
             assert (site / "user_guide" / path).resolve().is_file(), (name, path)
 
 
-@needs_sphinx
+@builds_the_site
 def test_every_public_name_has_an_api_page(site):
     names = [f"skdl.{name}" for name in skdl.__all__
              if name not in ("activations", "layers", "losses")]
@@ -182,14 +189,14 @@ def test_every_public_name_has_an_api_page(site):
     assert not missing
 
 
-@needs_sphinx
+@builds_the_site
 def test_estimator_page_documents_parameters_and_methods(site):
     html = (site / "generated" / "skdl.MLPClassifier.html").read_text(encoding="utf-8")
     for text in ("hidden_layer_sizes", "partial_fit", "predict_proba", "loss_curve_"):
         assert text in html
 
 
-@needs_sphinx
+@builds_the_site
 def test_html_repr_links_point_at_built_pages(site):
     for cls in (skdl.MLPClassifier, skdl.MLPRegressor, skdl.PerceptronClassifier,
                 skdl.NeuralNetClassifier, skdl.NeuralNetRegressor):
@@ -198,7 +205,7 @@ def test_html_repr_links_point_at_built_pages(site):
         assert (site / link[len(DOCS_URL):]).is_file(), link
 
 
-@needs_sphinx
+@builds_the_site
 def test_gallery_pages_ran_their_examples(site):
     index = site / "auto_examples" / "index.html"
     assert index.is_file()

@@ -126,6 +126,7 @@ def test_same_fitted_attributes_as_sklearn(iris, ours, theirs):
         assert not missing, missing
 
 
+@pytest.mark.slow  # ten fits to convergence on the digits: minutes on a busy machine
 def test_digits_cv_accuracy_matches_sklearn():
     """The issue's bar: within 0.01 of scikit-learn's 5-fold accuracy, defaults."""
     X, y = load_digits(return_X_y=True)

@@ -37,6 +37,7 @@ def _fit(search, X, y):
         return search.fit(X, y)
 
 
+@pytest.mark.slow  # starts worker processes
 def test_grid_and_randomized_search_on_two_processes(digits):
     X, y = digits
     local = _fit(_search(1), X, y)
@@ -52,6 +53,7 @@ def test_grid_and_randomized_search_on_two_processes(digits):
     assert randomized.best_score_ > 0.8
 
 
+@pytest.mark.slow  # starts worker processes
 def test_grid_search_on_a_dask_cluster_matches_the_local_run(digits):
     distributed = pytest.importorskip("distributed")
     X, y = digits
