@@ -43,7 +43,7 @@ def _training_outputs(net, X):
     """The output layer's activations as the training pass computes them."""
     Y = np.zeros((X.shape[0], net.n_outputs))
     net.loss_and_gradient(X, Y, get_loss("squared_error"))
-    return net._out[: X.shape[0]].copy()
+    return net.scratch.out[: X.shape[0]].copy()
 
 
 @pytest.mark.parametrize("first", ["conv", "maxpool", "avgpool", "dropout"])
