@@ -1,154 +1,189 @@
 """
-Quick start: skdl's estimators in scikit-learn pipelines
-========================================================
+Deep learning on the digits, beside scikit-learn's best model
+=============================================================
 
-Fits a perceptron and an MLP classifier on the handwritten digits and an MLP
-regressor on the diabetes data, each behind a
-:class:`~sklearn.preprocessing.StandardScaler`, and prints their 5-fold
-cross-validated scores next to scikit-learn's own estimators; then a few
-models scikit-learn cannot build (a parameterised activation, one
-activation per hidden layer, a softmax perceptron, the Huber loss).
+scikit-learn ships 1,797 handwritten digits, each an 8 x 8 image. skdl
+reads them twice: as images, with a small convolutional network, and as
+sequences of eight rows, with a recurrent one. Both sit in ordinary
+scikit-learn pipelines and are cross-validated, on the same five folds,
+beside the model scikit-learn does best on this data: a support vector
+machine with an RBF kernel, its two hyperparameters tuned by a grid search
+inside each fold.
 
-Run ``python examples/quickstart.py --help`` for the options. It prints a
-table and writes no file, unless ``--output-dir`` asks for the table as a
-CSV file (``quickstart_scores.csv``), whose path it then prints.
+It needs NumPy, SciPy and scikit-learn only (``pip install -e .``) and
+takes under a minute on two cores: ``python examples/quickstart.py``.
 """
 
-import argparse
-import csv
+# %%
+# The data
+# --------
+# Each row of ``X`` is one image, its 64 pixels in reading order, each an
+# ink level from 0 to 16. The networks are told how to read a row through
+# ``input_shape``; ``X`` itself stays a 2-D table, as scikit-learn expects.
 import os
 import time
 import warnings
-from pathlib import Path
 
-from sklearn.datasets import load_diabetes, load_digits
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import Perceptron
-from sklearn.model_selection import cross_val_score
-from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier
-from sklearn.neural_network import MLPRegressor as SklearnMLPRegressor
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+import numpy as np
+from sklearn.datasets import load_digits
 
-from skdl import MLPClassifier, MLPRegressor, PerceptronClassifier
-from skdl.activations import LeakyReLU
+X, y = load_digits(return_X_y=True)
+print(f"{X.shape[0]} digits of {X.shape[1]} pixels, classes {np.unique(y)}")
 
+# The tests set SKDL_EXAMPLES_QUICK=1 to run this file in seconds on a
+# fifth of the digits; the scores quoted below are the full run's.
 QUICK = os.environ.get("SKDL_EXAMPLES_QUICK", "0") not in ("", "0")
+if QUICK:
+    X, y = X[:360], y[:360]
 
+# %%
+# scikit-learn's best on the digits: an RBF support vector machine
+# ----------------------------------------------------------------
+# Tried on these folds, scikit-learn's usual contenders scored: logistic
+# regression 0.967, :class:`~sklearn.ensemble.HistGradientBoostingClassifier`
+# 0.973, 3-nearest neighbours 0.987, and :class:`~sklearn.svm.SVC` with an
+# RBF kernel (``C=10``) 0.988. The SVC is the one to beat. Rather than pick its ``C`` and
+# ``gamma`` by looking at the test folds, a grid search chooses them on the
+# training part of each fold.
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler
+from sklearn.svm import SVC
 
-def cv_score(estimator, X, y, cv=5):
-    """Mean ``cv``-fold score of ``estimator`` behind a StandardScaler."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        scores = cross_val_score(make_pipeline(StandardScaler(), estimator), X, y, cv=cv)
-    return scores.mean()
+svc = GridSearchCV(
+    make_pipeline(MinMaxScaler(), SVC()),
+    {"svc__C": [1, 10, 100], "svc__gamma": [0.01, 0.03, 0.1, 0.3]},
+    cv=3,
+)
 
+# %%
+# A convolutional network reads the digits as images
+# --------------------------------------------------
+# ``input_shape=(8, 8, 1)`` makes each row an 8 x 8 image with one channel.
+# Two 3 x 3 convolutions, each followed by a 2 x 2 max-pool, find strokes
+# wherever they are in the image; a dense layer combines them. The output
+# layer (ten softmax units) is added for you, chosen from ``y``. Adam trains
+# it for 30 epochs in batches of 128; a small L2 penalty (``alpha``) keeps
+# the weights small. The scaler maps each pixel to [0, 1].
+from skdl import NeuralNetClassifier
+from skdl.layers import GRU, Conv2D, Dense, Flatten, MaxPool2D
 
-def main(output_dir=None, quick=False):
-    """Print cross-validated scores of skdl and scikit-learn side by side.
+cnn = make_pipeline(
+    MinMaxScaler(),
+    NeuralNetClassifier(
+        layers=[
+            Conv2D(32, 3, padding="same", activation="relu"),
+            MaxPool2D(2),
+            Conv2D(64, 3, padding="same", activation="relu"),
+            MaxPool2D(2),
+            Flatten(),
+            Dense(128, activation="relu"),
+        ],
+        input_shape=(8, 8, 1),  # height, width, channels
+        batch_size=128, alpha=1e-3, max_iter=3 if QUICK else 30, random_state=0,
+    ),
+)
 
-    Parameters
-    ----------
-    output_dir : str or Path, default=None
-        Folder for ``quickstart_scores.csv`` (created if missing); None
-        writes no file.
-    quick : bool, default=False
-        600 digits, 3 folds and at most 20 epochs or iterations (for tests;
-        the scores are then lower).
+# %%
+# A recurrent network reads them as sequences
+# -------------------------------------------
+# ``input_shape=(8, 8)`` makes each row a sequence of 8 time steps (the image
+# rows, top to bottom) of 8 features (the pixels of a row). A
+# :class:`~skdl.layers.GRU` of 64 units reads one row at a time, carrying
+# what it saw in its state; its state after the last row goes to the output
+# layer. (:class:`~skdl.layers.LSTM` takes the same arguments.)
+gru = make_pipeline(
+    MinMaxScaler(),
+    NeuralNetClassifier(
+        layers=[GRU(64)],
+        input_shape=(8, 8),  # time steps, features per step
+        learning_rate_init=0.01, batch_size=64, alpha=1e-3,
+        max_iter=3 if QUICK else 40, random_state=0,
+    ),
+)
 
-    Returns
-    -------
-    list of Path
-        The files written: the CSV file, or none.
-    """
-    started = time.perf_counter()
-    X_digits, y_digits = load_digits(return_X_y=True)
-    X_diabetes, y_diabetes = load_diabetes(return_X_y=True)
-    # 100 L-BFGS iterations: the regressors fit the diabetes data best there
-    # (longer, they overfit), and skdl's two kernel back-ends and scikit-learn
-    # agree to six decimals; after 1000, L-BFGS has grown last-bit rounding
-    # differences into the third decimal
-    cv, epochs, iterations = 5, 200, 100
-    if quick:
-        X_digits, y_digits = X_digits[:600], y_digits[:600]
-        cv, epochs, iterations = 3, 20, 20
+# %%
+# The same folds for all three
+# ----------------------------
+# Five stratified folds, shuffled with a fixed seed: each model trains on
+# the same four fifths and is scored on the same held-out fifth. The folds
+# run in parallel, one per core. The networks train for a fixed number of
+# epochs, and scikit-learn's convention is to warn when ``max_iter`` ends
+# training: that warning is silenced here.
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedKFold, cross_validate
 
-    rows = [
-        ("digits accuracy", "PerceptronClassifier()",
-         PerceptronClassifier(), Perceptron(), X_digits, y_digits),
-        ("digits accuracy", "MLPClassifier()",
-         MLPClassifier(max_iter=epochs, random_state=0),
-         SklearnMLPClassifier(max_iter=epochs, random_state=0), X_digits, y_digits),
-        ("diabetes R^2", "MLPRegressor((10,), solver='lbfgs')",
-         MLPRegressor(hidden_layer_sizes=(10,), solver="lbfgs", alpha=1.0,
-                      max_iter=iterations, random_state=0),
-         SklearnMLPRegressor(hidden_layer_sizes=(10,), solver="lbfgs", alpha=1.0,
-                             max_iter=iterations, random_state=0),
-         X_diabetes, y_diabetes),
-    ]
-    table = []
-    print(f"{cv}-fold cross-validated scores, each estimator behind a StandardScaler")
-    print(f"{'task':<16} {'estimator':<46} {'skdl':>7} {'sklearn':>8}")
-    for task, label, ours, theirs, X, y in rows:
-        score, reference = cv_score(ours, X, y, cv), cv_score(theirs, X, y, cv)
-        table.append((task, label, score, reference))
-        print(f"{task:<16} {label:<46} {score:7.3f} {reference:8.3f}")
+folds = StratifiedKFold(3 if QUICK else 5, shuffle=True, random_state=0)
+models = {
+    "SVC, RBF kernel (tuned)": svc,
+    "CNN (Conv2D + MaxPool2D)": cnn,
+    "GRU (rows as time steps)": gru,
+}
+started = time.perf_counter()
+results = {}
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    for name, model in models.items():
+        results[name] = cross_validate(model, X, y, cv=folds, n_jobs=-1,
+                                       return_estimator=True)
+elapsed = time.perf_counter() - started
 
-    print("\nWhat scikit-learn cannot do:")
-    extras = [
-        ("digits accuracy", "MLPClassifier(activation=LeakyReLU(.1))",
-         MLPClassifier(activation=LeakyReLU(0.1), max_iter=epochs, random_state=0),
-         X_digits, y_digits),
-        ("digits accuracy", "MLPClassifier(activation=['gelu','tanh'])",
-         MLPClassifier((64, 32), activation=["gelu", "tanh"], max_iter=epochs,
-                       random_state=0),
-         X_digits, y_digits),
-        ("digits accuracy", "PerceptronClassifier('softmax')",
-         PerceptronClassifier(activation="softmax", penalty="l2", alpha=0.01),
-         X_digits, y_digits),
-        ("diabetes R^2", "MLPRegressor('huber', (10,), solver='lbfgs')",
-         MLPRegressor("huber", hidden_layer_sizes=(10,), solver="lbfgs", alpha=1.0,
-                      max_iter=iterations, random_state=0),
-         X_diabetes, y_diabetes),
-    ]
-    for task, label, estimator, X, y in extras:
-        score = cv_score(estimator, X, y, cv)
-        table.append((task, label, score, None))
-        print(f"{task:<16} {label:<46} {score:7.3f}")
-    print(f"({len(table)} estimators cross-validated in "
-          f"{time.perf_counter() - started:.0f} s)")
+print(f"\n{folds.n_splits}-fold cross-validated accuracy on {len(y)} digits "
+      f"({elapsed:.0f} s in all)")
+print(f"{'model':<26} {'accuracy':>8} {'std':>6} {'fit s':>6}   folds")
+for name, result in results.items():
+    scores = result["test_score"]
+    print(f"{name:<26} {scores.mean():8.4f} {scores.std():6.4f} "
+          f"{result['fit_time'].mean():6.1f}   " + " ".join(f"{s:.3f}" for s in scores))
 
-    if output_dir is None:
-        return []
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    path = output_dir / "quickstart_scores.csv"
-    with open(path, "w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(["task", "estimator", "skdl", "sklearn"])
-        for task, label, score, reference in table:
-            writer.writerow([task, label, f"{score:.4f}",
-                             "" if reference is None else f"{reference:.4f}"])
-    full, here = path.resolve(), Path.cwd()
-    print("wrote", full.relative_to(here) if full.is_relative_to(here) else full)
-    return [path]
+# %%
+# Where each model goes wrong
+# ---------------------------
+# Each fold's fitted models predict the fold they did not see, which gives
+# every digit one prediction per model from a model that never saw it.
+predictions = {name: np.empty_like(y) for name in results}
+for name, result in results.items():
+    for model, (_, test) in zip(result["estimator"], folds.split(X, y)):
+        predictions[name][test] = model.predict(X[test])
+wrong = {name: predicted != y for name, predicted in predictions.items()}
+print()
+for name, mistakes in wrong.items():
+    print(f"{name:<26} wrong on {mistakes.sum():2d} digits")
+print(f"{'all three':<26} wrong on {np.logical_and.reduce(list(wrong.values())).sum():2d} digits")
 
+# A majority vote of the three: the CNN and the GRU win when they agree,
+# otherwise the SVC decides (it agrees with one of them, or all differ).
+svc_says, cnn_says, gru_says = predictions.values()
+vote = np.where(cnn_says == gru_says, cnn_says, svc_says)
+print(f"majority vote: accuracy {np.mean(vote == y):.4f}")
 
-def parse_args(argv=None):
-    """The command line: ``--output-dir``, ``--quick``."""
-    parser = argparse.ArgumentParser(
-        description="Cross-validate skdl's perceptron, MLP classifier and MLP regressor "
-                    "in scikit-learn pipelines next to scikit-learn's own, and print "
-                    "the scores.")
-    parser.add_argument("--output-dir", type=Path, default=None,
-                        help="also write the table as quickstart_scores.csv into this "
-                             "folder, created if missing (default: write no file)")
-    parser.add_argument("--quick", action="store_true", default=QUICK,
-                        help="600 digits, 3 folds, 20 epochs: a few seconds, lower "
-                             "scores (also set by SKDL_EXAMPLES_QUICK=1)")
-    return parser.parse_args(argv)
-
-
-if __name__ == "__main__":
-    args = parse_args()
-    main(args.output_dir, quick=args.quick)
+# %%
+# What the run shows
+# ------------------
+# The full run printed this with the NumPy back-end on two cores; the whole
+# script took 40 s, and 33 s with numba installed, which printed the same
+# scores (fit times vary from machine to machine, the scores do not)::
+#
+#     5-fold cross-validated accuracy on 1797 digits (38 s in all)
+#     model                      accuracy    std  fit s   folds
+#     SVC, RBF kernel (tuned)      0.9872 0.0049    1.8   0.994 0.983 0.981 0.989 0.989
+#     CNN (Conv2D + MaxPool2D)     0.9822 0.0094    5.9   0.989 0.972 0.978 0.997 0.975
+#     GRU (rows as time steps)     0.9839 0.0032    4.3   0.986 0.981 0.983 0.989 0.981
+#
+#     SVC, RBF kernel (tuned)    wrong on 23 digits
+#     CNN (Conv2D + MaxPool2D)   wrong on 32 digits
+#     GRU (rows as time steps)   wrong on 29 digits
+#     all three                  wrong on  8 digits
+#     majority vote: accuracy 0.9894
+#
+# The tuned SVC is the best single model: 1,797 images of 8 x 8 pixels are
+# little data, and an RBF kernel on raw pixels is hard to beat on small
+# images. The two networks come within half a point of it, having learnt
+# their features from the pixels alone, and they go wrong on other digits:
+# only 8 digits fool all three, and the majority vote of the three is right
+# more often than any one of them.
+#
+# Where next: the gallery's pages look inside such networks (the CNN's
+# filters and feature maps, the recurrent state after each row), forecast
+# a time series with recurrent and 1-D convolutional layers, and export a
+# fitted pipeline to ONNX.

@@ -1,51 +1,58 @@
-"""The examples: each runs on reduced sizes, writes its files and prints
-their paths; each takes ``--help``; each reads as sphinx-gallery expects and
-runs as sphinx-gallery runs it."""
+"""The examples: each page reads as a sphinx-gallery notebook (a title, then
+``# %%`` cells of explanation and code), runs on its own as a script from
+any folder, and draws the figures ``make_gallery.py`` saves for the docs;
+the main example needs no matplotlib. Everything runs on reduced sizes
+(``SKDL_EXAMPLES_QUICK=1``); the tests that run the pages are marked
+``slow``."""
 
 import ast
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-import matplotlib
+import pytest
 
+matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
-import matplotlib.image
-import matplotlib.pyplot as plt
-import pytest
+import matplotlib.image  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 EXPECTED = {
     "plot_activation_gallery.py": ["activations.png"],
-    "plot_cnn_digits.py": ["cnn_digits_scores.png", "cnn_feature_maps.png", "cnn_filters.png"],
+    "plot_cnn_digits.py": ["cnn_digits_scores.png", "cnn_filters.png", "cnn_feature_maps.png"],
     "plot_forecasting.py": ["forecasting.png"],
     "plot_grid_search.py": ["grid_search.png"],
     "plot_loss_landscape.py": ["loss_landscape.png"],
     "plot_lstm_digits.py": ["lstm_digits_scores.png", "lstm_hidden_states.png"],
-    "plot_onnx_export.py": ["digits_cnn_float32.onnx", "onnx_export.png"],
+    "plot_onnx_export.py": ["onnx_export.png"],
     "plot_perceptron_vs_mlp.py": ["perceptron_vs_mlp.png"],
     "plot_regression_losses.py": ["regression_losses.png"],
     "plot_solver_loss_curves.py": ["solver_loss_curves.png"],
 }
-"""The files each picture example writes."""
+"""The PNGs each page's figures are saved as, in the order drawn."""
 
-SCRIPTS = sorted([*EXPECTED, "quickstart.py", "make_gallery.py"])
+PAGES = sorted([*EXPECTED, "quickstart.py"])
+"""The gallery's pages."""
+
+SCRIPTS = sorted([*PAGES, "make_gallery.py"])
 """Every script in examples/."""
 
 NEEDS = {"plot_onnx_export.py": "onnxruntime"}
-"""Examples that need an optional package."""
+"""Pages that need an optional package."""
 
-# quick runs stop the solvers early
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+LONGEST_CELL = 70
+"""Lines of code one cell may hold: a whole figure, at the most."""
 
 
-def _load(path, name=None):
-    spec = importlib.util.spec_from_file_location(name or f"skdl_test_{path.stem}", path)
+def _load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -59,19 +66,18 @@ def _needs(name):
         pytest.importorskip(NEEDS[name])
 
 
-def _environment():
+def _environment(**extra):
     """The environment of a child Python that imports skdl from this tree,
-    without the examples' own variables."""
+    without the examples' own variables, plus ``extra``."""
     env = {key: value for key, value in os.environ.items()
            if not key.startswith("SKDL_EXAMPLES_")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.update(extra)
     return env
 
 
 def _pictures_ok(paths):
     for path in paths:
-        if path.suffix != ".png":
-            continue
         assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
         pixels = matplotlib.image.imread(path)
         assert min(pixels.shape[:2]) > 100
@@ -85,64 +91,245 @@ def test_every_script_is_listed():
     assert [path.name for path in gallery.example_paths()] == sorted(EXPECTED)
 
 
+# -- what a reader sees --------------------------------------------------------
+
+
+def _cells(name):
+    """The page's ``# %%`` cells after its docstring, each as ``(text, code)``:
+    the comment lines that open it, and its lines of code."""
+    source = (EXAMPLES / name).read_text(encoding="utf-8")
+    cells = []
+    for chunk in re.split(r"^# %%.*$", source, flags=re.MULTILINE)[1:]:
+        lines = chunk.strip("\n").splitlines()
+        text = []
+        while lines and lines[0].startswith("#"):
+            text.append(lines.pop(0))
+        code = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+        cells.append(("\n".join(text), code))
+    return cells
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_docstring_is_a_gallery_header(name):
+    """sphinx-gallery's format: a title underlined with ``=``, then a
+    paragraph."""
+    docstring = ast.get_docstring(ast.parse((EXAMPLES / name).read_text()), clean=False)
+    lines = docstring.lstrip("\n").splitlines()
+    title, underline, blank, paragraph = lines[:4]
+    assert title.strip() and not title.startswith(" ")
+    assert set(underline) == {"="} and len(underline) == len(title)
+    assert blank == "" and paragraph.strip()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_reads_as_a_notebook(name):
+    """Cells that each open with explanation, and short code; no command
+    line and no file handling for the reader to wade through."""
+    cells = _cells(name)
+    assert len(cells) >= 2, f"{name}: {len(cells)} cells"
+    for k, (text, code) in enumerate(cells):
+        assert len(text.replace("#", "").split()) >= 5, f"{name}, cell {k}: no explanation"
+        assert len(code) <= LONGEST_CELL, f"{name}, cell {k}: {len(code)} lines of code"
+    source = (EXAMPLES / name).read_text(encoding="utf-8")
+    for plumbing in ("argparse", "__file__", "savefig", "def main", "sys.argv"):
+        assert plumbing not in source, f"{name} has {plumbing!r}"
+
+
+# -- each page runs on its own, and draws its figures ----------------------------
+
+NO_MATPLOTLIB = """
+import runpy, sys
+
+sys.modules["matplotlib"] = None  # as after `pip install -e .`: no matplotlib
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def _run_page(path, folder, output_dir):
+    """Run a page as ``python <path>`` would, from ``folder`` and with
+    ``examples/`` off ``sys.path``, then save its figures as make_gallery.py
+    does. Returns what it printed, the labels of its figures in the order
+    drawn, and the warnings a reader would see."""
+    import contextlib
+    import io
+    import runpy
+    import warnings
+
+    printed = io.StringIO()
+    path_before, cwd_before = list(sys.path), os.getcwd()
+    sys.path[:] = [entry for entry in sys.path
+                   if Path(entry or ".").resolve() != EXAMPLES]
+    os.chdir(folder)
+    plt.close("all")
+    try:
+        with contextlib.redirect_stdout(printed), \
+                warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)  # ConvergenceWarning too
+            runpy.run_path(str(path), run_name="__main__")
+        labels = []
+        for number in plt.get_fignums():
+            figure = plt.figure(number)
+            labels.append(figure.get_label())
+            gallery.save_figure(figure, output_dir / f"{figure.get_label()}.png")
+    finally:
+        plt.close("all")
+        os.chdir(cwd_before)
+        sys.path[:] = path_before
+    return printed.getvalue(), labels, [str(warning.message) for warning in caught]
+
+
+@pytest.fixture(scope="module")
+def page_runs(tmp_path_factory):
+    """Every page run quickly, one after the other in this process, each from
+    an empty folder, its figures saved into a folder of their own; and, at
+    the same time, the main example in a Python of its own without
+    matplotlib. Folds run one after the other (``LOKY_MAX_CPU_COUNT=1``):
+    worker processes would spend longer starting than working."""
+    folder = tmp_path_factory.mktemp("cwd")
+    main_example = subprocess.Popen(
+        [sys.executable, "-c", NO_MATPLOTLIB, str(EXAMPLES / "quickstart.py")],
+        cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=_environment(SKDL_EXAMPLES_QUICK="1", LOKY_MAX_CPU_COUNT="1"),
+    )
+    runs = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SKDL_EXAMPLES_QUICK", "1")
+        patch.setenv("LOKY_MAX_CPU_COUNT", "1")
+        for name in sorted(EXPECTED):
+            if name in NEEDS and importlib.util.find_spec(NEEDS[name]) is None:
+                continue
+            cwd, output_dir = (tmp_path_factory.mktemp(kind) for kind in ("cwd", "figures"))
+            runs[name] = (*_run_page(EXAMPLES / name, cwd, output_dir), cwd, output_dir)
+    stdout, stderr = main_example.communicate(timeout=600)
+    runs["quickstart.py"] = (main_example.returncode, stdout, stderr, folder)
+    return runs
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_example_writes_its_files_and_prints_their_paths(name, tmp_path, capsys):
+def test_page_runs_on_its_own(name, page_runs):
     _needs(name)
-    output_dir = tmp_path / "images"  # created by the example
-    written = gallery.load_example(EXAMPLES / name).main(output_dir, quick=True)
-    assert sorted(path.name for path in written) == EXPECTED[name]
-    assert all(path.parent == output_dir for path in written)
+    printed, _, warned, cwd, _ = page_runs[name]
+    assert printed.strip()  # it says what it found
+    assert warned == []  # nothing a reader would puzzle over
+    assert list(cwd.iterdir()) == []  # the pages write no files
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_page_draws_its_figures(name, page_runs):
+    _needs(name)
+    printed, labels, _, _, output_dir = page_runs[name]
+    assert [f"{label}.png" for label in labels] == EXPECTED[name]  # in the order drawn
+    written = sorted(output_dir.iterdir())
+    assert [path.name for path in written] == sorted(EXPECTED[name])
     _pictures_ok(written)
-    assert plt.get_fignums() == []  # main closes its figures by default
-    printed = capsys.readouterr().out
-    wrote = [line.split(" ", 1)[1] for line in printed.splitlines()
-             if line.startswith("wrote ")]
-    assert [Path(line.split(" (")[0]).resolve() for line in wrote] == [
-        path.resolve() for path in written]
-    # and what it did: some numbers besides the paths
-    assert len(printed.splitlines()) > len(wrote)
     if name == "plot_onnx_export.py":  # ONNX Runtime agrees with skdl
         assert "labels identical to skdl's for 450 of 450" in printed
         assert "probabilities within 1e-05 of skdl's: yes" in printed
 
 
-@pytest.fixture(scope="module")
-def help_runs(tmp_path_factory):
-    """Every script's ``--help``, each run from an empty folder, all at once
-    (a child Python spends two seconds importing)."""
-    folders = {name: tmp_path_factory.mktemp(f"help_{Path(name).stem}") for name in SCRIPTS}
-    children = {
-        name: subprocess.Popen(
-            [sys.executable, str(EXAMPLES / name), "--help"], cwd=folder,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_environment(),
-        )
-        for name, folder in folders.items()
-    }
-    runs = {}
-    for name, child in children.items():
-        stdout, stderr = child.communicate(timeout=300)
-        runs[name] = (child.returncode, stdout, stderr, folders[name])
-    return runs
-
-
-@pytest.mark.parametrize("name", SCRIPTS)
-def test_help(name, help_runs):
-    returncode, stdout, stderr, folder = help_runs[name]
+@pytest.mark.slow
+def test_main_example_runs_on_its_own_without_matplotlib(page_runs):
+    returncode, stdout, stderr, folder = page_runs["quickstart.py"]
     assert returncode == 0, stderr
-    assert stdout.startswith(f"usage: {name}")
-    assert "--quick" in stdout
-    assert "--output-dir" in stdout
-    assert list(folder.iterdir()) == []  # no folder named --help, no file
+    assert "Warning" not in stderr, stderr
+    assert list(folder.iterdir()) == []
+    # the quick run: a fifth of the digits, on three folds
+    assert "3-fold cross-validated accuracy on 360 digits" in stdout
+    for model in ("SVC, RBF kernel (tuned)", "CNN (Conv2D + MaxPool2D)",
+                  "GRU (rows as time steps)"):
+        assert len(re.findall(re.escape(model) + r" +0\.\d{4} 0\.\d{4}", stdout)) == 1, model
+    assert re.search(r"majority vote: accuracy 0\.\d{4}", stdout)
+
+
+# -- make_gallery.py ------------------------------------------------------------------
+
+
+FAKE_PAGE = """
+import os
+
+import matplotlib.pyplot as plt
+
+QUICK = os.environ["SKDL_EXAMPLES_QUICK"] == "1"
+print("quick" if QUICK else "full")
+fig, ax = plt.subplots(num="fake")
+ax.plot([0, 1], [0, 1 if QUICK else 2])
+plt.show()
+"""
+
+
+def test_gallery_saves_labelled_figures_and_says_what_changed(tmp_path, monkeypatch, capsys):
+    scripts = tmp_path / "examples"
+    scripts.mkdir()
+    (scripts / "plot_fake.py").write_text(FAKE_PAGE)
+    (scripts / "plot_needs_more.py").write_text("import no_such_package_for_skdl\n")
+    monkeypatch.setattr(gallery, "HERE", scripts)
+    monkeypatch.setenv("SKDL_EXAMPLES_QUICK", "maybe")
+    output_dir = tmp_path / "images"
+
+    written = gallery.main(output_dir, quick=True)
+    assert written == [output_dir / "fake.png"]
+    assert sorted(path.name for path in output_dir.iterdir()) == ["fake.png"]
+    printed = capsys.readouterr().out
+    assert "quick\n" in printed
+    assert "fake.png (new)" in printed
+    assert "plot_needs_more.py: skipped, it needs 'no_such_package_for_skdl'" in printed
+    assert os.environ["SKDL_EXAMPLES_QUICK"] == "maybe"  # restored
+
+    gallery.main(output_dir, quick=True, only=["fake"])
+    assert "fake.png (unchanged)" in capsys.readouterr().out
+    gallery.main(output_dir, quick=False, only=["fake"])
+    printed = capsys.readouterr().out
+    assert "full\n" in printed and "fake.png (changed)" in printed
+    with pytest.raises(ValueError, match="No example matches"):
+        gallery.main(output_dir, quick=True, only=["no such example"])
+    with pytest.raises(ValueError, match="No example matches"):
+        gallery.main(output_dir, quick=True, skip=["fake", "needs"])
+
+
+@pytest.mark.parametrize("drawing, problem", [
+    ("plt.figure()", "no label"),
+    ("plt.figure(num='same'); plt.figure(); plt.gcf().set_label('same')", "a second label"),
+])
+def test_gallery_refuses_figures_it_cannot_name(drawing, problem, tmp_path):
+    page = tmp_path / "plot_unnamed.py"
+    page.write_text(f"import matplotlib.pyplot as plt\n{drawing}\n")
+    with pytest.raises(ValueError, match=problem):
+        gallery.run_example(page)
+    assert plt.get_fignums() == []
+
+
+def test_gallery_pictures_are_reproducible(tmp_path):
+    """Same figure, same bytes: no date or software version in the PNG."""
+    page = tmp_path / "plot_same.py"
+    page.write_text(FAKE_PAGE)
+    digests = []
+    for run in range(2):
+        figures = gallery.run_example(page)
+        path = gallery.save_figure(figures["fake"], tmp_path / f"fake{run}.png")
+        plt.close("all")
+        digests.append(path.read_bytes())
+    assert digests[0] == digests[1]
+    assert b"Software" not in digests[0] and b"matplotlib" not in digests[0].lower()
+
+
+def test_gallery_defaults():
+    assert gallery.parse_args([]).output_dir is None
+    assert gallery.DEFAULT_OUTPUT == ROOT / "docs" / "images"
+    assert gallery.QUICK_OUTPUT == EXAMPLES / "output" / "quick"
 
 
 def test_gallery_help_creates_no_folder(tmp_path):
     images = sorted((ROOT / "docs" / "images").iterdir())
-    for argv in (["-h"],):
-        result = subprocess.run(
-            [sys.executable, str(EXAMPLES / "make_gallery.py"), *argv], cwd=tmp_path,
-            capture_output=True, text=True, env=_environment(), timeout=120, check=False,
-        )
-        assert result.returncode == 0, result.stderr
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "make_gallery.py"), "--help"], cwd=tmp_path,
+        capture_output=True, text=True, env=_environment(), timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: make_gallery.py")
+    assert "--quick" in result.stdout and "--output-dir" in result.stdout
     assert list(tmp_path.iterdir()) == []
     assert sorted((ROOT / "docs" / "images").iterdir()) == images
 
@@ -155,123 +342,3 @@ def test_gallery_refuses_a_stray_argument(tmp_path):
     assert result.returncode == 2
     assert "unrecognized arguments: images" in result.stderr
     assert list(tmp_path.iterdir()) == []
-
-
-FAKE_EXAMPLE = """
-from pathlib import Path
-
-import matplotlib.pyplot as plt
-
-
-def main(output_dir, quick=False):
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    fig, ax = plt.subplots()
-    ax.plot([0, 1], [0, 1 if quick else 2])
-    fig.savefig(output_dir / "fake.png", metadata={"Software": None})
-    plt.close(fig)
-    (output_dir / "model.bin").write_bytes(b"not a picture")
-    return [output_dir / "fake.png", output_dir / "model.bin"]
-"""
-
-
-def test_gallery_keeps_pictures_only_and_says_what_changed(tmp_path, monkeypatch, capsys):
-    scripts = tmp_path / "examples"
-    scripts.mkdir()
-    (scripts / "plot_fake.py").write_text(FAKE_EXAMPLE)
-    (scripts / "plot_needs_more.py").write_text("import no_such_package_for_skdl\n")
-    monkeypatch.setattr(gallery, "HERE", scripts)
-    output_dir = tmp_path / "images"
-
-    written = gallery.main(output_dir, quick=True)
-    assert written == [output_dir / "fake.png"]
-    assert sorted(path.name for path in output_dir.iterdir()) == ["fake.png"]
-    printed = capsys.readouterr().out
-    assert "fake.png: new" in printed
-    assert "model.bin: removed, not a picture" in printed
-    assert "plot_needs_more.py: skipped, it needs 'no_such_package_for_skdl'" in printed
-
-    gallery.main(output_dir, quick=True, only=["fake"])
-    assert "fake.png: unchanged" in capsys.readouterr().out
-    gallery.main(output_dir, quick=False, only=["fake"])
-    assert "fake.png: changed" in capsys.readouterr().out
-    with pytest.raises(ValueError, match="No example matches"):
-        gallery.main(output_dir, quick=True, only=["no such example"])
-    with pytest.raises(ValueError, match="No example matches"):
-        gallery.main(output_dir, quick=True, skip=["fake", "needs"])
-
-
-def test_quickstart(tmp_path, monkeypatch, capsys):
-    quickstart = _load(EXAMPLES / "quickstart.py")
-    written = quickstart.main(tmp_path / "out", quick=True)
-    assert [path.name for path in written] == ["quickstart_scores.csv"]
-    rows = written[0].read_text().splitlines()
-    assert rows[0] == "task,estimator,skdl,sklearn" and len(rows) == 8
-    printed = capsys.readouterr().out
-    assert "PerceptronClassifier()" in printed
-    assert f"wrote {written[0]}" in printed
-    # without a folder, it writes nothing and says nothing of files
-    monkeypatch.setattr(quickstart, "cv_score", lambda *args: 0.5)
-    assert quickstart.main(quick=True) == []
-    assert "wrote" not in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("name", [*sorted(EXPECTED), "quickstart.py"])
-def test_quick_from_the_environment(name, monkeypatch):
-    """``SKDL_EXAMPLES_QUICK=1`` acts as ``--quick``, and
-    ``SKDL_EXAMPLES_OUTPUT`` sets the default folder."""
-    _needs(name)
-    for value, quick in (("1", True), ("0", False), ("", False)):
-        monkeypatch.setenv("SKDL_EXAMPLES_QUICK", value)
-        monkeypatch.setenv("SKDL_EXAMPLES_OUTPUT", "/somewhere/else")
-        module = _load(EXAMPLES / name)
-        args = module.parse_args([])
-        assert args.quick is quick
-        assert module.parse_args(["--quick"]).quick is True
-        if name != "quickstart.py":
-            assert args.output_dir == Path("/somewhere/else")
-    monkeypatch.delenv("SKDL_EXAMPLES_OUTPUT")
-    if name != "quickstart.py":
-        # scripts write beside themselves, never into docs/images
-        assert _load(EXAMPLES / name).parse_args([]).output_dir == EXAMPLES / "output"
-
-
-def test_gallery_defaults():
-    assert gallery.parse_args([]).output_dir is None
-    assert gallery.DEFAULT_OUTPUT == ROOT / "docs" / "images"
-    assert gallery.QUICK_OUTPUT == EXAMPLES / "output" / "quick"
-
-
-@pytest.mark.parametrize("name", [*sorted(EXPECTED), "quickstart.py"])
-def test_docstring_is_a_gallery_header(name):
-    """sphinx-gallery's format: a title underlined with ``=``, then a
-    paragraph."""
-    docstring = ast.get_docstring(ast.parse((EXAMPLES / name).read_text()), clean=False)
-    lines = docstring.lstrip("\n").splitlines()
-    title, underline, blank, paragraph = lines[:4]
-    assert title.strip() and not title.startswith(" ")
-    assert set(underline) == {"="} and len(underline) == len(title)
-    assert blank == "" and paragraph.strip()
-
-
-@pytest.mark.parametrize("name", ["plot_activation_gallery.py", "plot_lstm_digits.py"])
-def test_runs_as_sphinx_gallery_runs_it(name, tmp_path, monkeypatch, capsys):
-    """As ``__main__``, without ``__file__``, from its own folder, with no
-    arguments: it leaves its figures open for the scraper and writes into
-    the folder ``SKDL_EXAMPLES_OUTPUT`` names, quickly when asked."""
-    monkeypatch.setenv("SKDL_EXAMPLES_QUICK", "1")
-    monkeypatch.setenv("SKDL_EXAMPLES_OUTPUT", str(tmp_path))
-    monkeypatch.chdir(EXAMPLES)
-    monkeypatch.setattr(sys, "argv", [str(EXAMPLES / name)])
-    code = compile((EXAMPLES / name).read_text(), str(EXAMPLES / name), "exec")
-    plt.close("all")
-    try:
-        exec(code, {"__name__": "__main__"})  # noqa: S102 - as sphinx-gallery does
-        pngs = [file for file in EXPECTED[name] if file.endswith(".png")]
-        assert len(plt.get_fignums()) == len(pngs)
-    finally:
-        plt.close("all")
-    assert sorted(path.name for path in tmp_path.iterdir()) == pngs
-    printed = capsys.readouterr().out
-    for png in pngs:
-        assert f"wrote {tmp_path / png}" in printed
