@@ -35,8 +35,9 @@ import scipy.sparse as sp
 
 from . import kernels
 from .activations import ACTIVATIONS, Sigmoid, get_activation
-from .layers import LAYER_NAMES, Dense, Dropout, Layer, Scratch
+from .layers import LAYER_NAMES, Dense, Dropout, Layer
 from .layers.base import checked_weights
+from .scratch import Scratch
 
 __all__ = ["Network", "forward"]
 
@@ -297,7 +298,8 @@ class Network:
             then left as it was.
         """
         targets = [w for per_layer in self.weight_views(self.params) for w in per_layer]
-        for target, source in zip(targets, checked_weights(weights, targets, _refuse, "the network")):
+        checked = checked_weights(weights, targets, _refuse, "the network")
+        for target, source in zip(targets, checked):
             target[...] = source
 
     def initialize(self, random_state, scheme="glorot"):

@@ -446,7 +446,8 @@ def _fitted_models():
             [GRU(4, return_sequences=True), SimpleRNN(3)], input_shape=(9, 4), **common), X, y),
         ("mlp-dropout", MLPClassifier(hidden_layer_sizes=(7,), dropout=0.3, **common), X, y),
         ("mlp-sgd", MLPRegressor(hidden_layer_sizes=(6,), solver="sgd", **common), X, X[:, :2]),
-        ("mlp-lbfgs", MLPRegressor(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=5, random_state=0), X, X[:, 0]),
+        ("mlp-lbfgs", MLPRegressor(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=5,
+                                   random_state=0), X, X[:, 0]),
     ]
 
 

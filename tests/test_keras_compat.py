@@ -23,6 +23,10 @@ def kernel_backend(request):
         yield request.param
 
 
+SHAPES_REFUSED = r"Network.set_weights got arrays of shapes .*, but the network needs"
+"""How Network.set_weights refuses weights of the wrong number or shapes."""
+
+
 def _tf_same_pad(x, kernel_size, strides):
     """``x`` zero padded as TensorFlow's "same" pads it: ``ceil(n / s)``
     outputs, the smaller half of the padding before, the rest after."""
@@ -135,9 +139,9 @@ def test_set_weights_is_keras_order_and_checked():
     assert_array_equal(layers[2].kernel, 2.0)
     assert_array_equal(layers[6].bias, 5.0)
     before = net.params.copy()
-    with pytest.raises(ValueError, match=r"Network.set_weights got arrays of shapes .*, but the network needs"):
+    with pytest.raises(ValueError, match=SHAPES_REFUSED):
         net.set_weights(weights[:-1])
-    with pytest.raises(ValueError, match=r"Network.set_weights got arrays of shapes .*, but the network needs"):
+    with pytest.raises(ValueError, match=SHAPES_REFUSED):
         net.set_weights([weights[1], weights[0], *weights[2:]])
     assert_array_equal(net.params, before)
 

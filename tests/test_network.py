@@ -41,6 +41,10 @@ def ref_activation(name, z):
     }[name]()
 
 
+SHAPES_REFUSED = r"Network.set_weights got arrays of shapes .*, but the network needs"
+"""How Network.set_weights refuses weights of the wrong number or shapes."""
+
+
 def ref_forward(X, coefs, intercepts, names):
     """Plain NumPy forward pass in float64; returns (output, output logits)."""
     a = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
@@ -597,7 +601,7 @@ def test_set_weights_shape_mismatch_raises(bad):
         intercepts[0] = np.ones(4)
     else:
         coefs[0] = np.ones((5, 5))
-    with pytest.raises(ValueError, match=r"Network.set_weights got arrays of shapes .*, but the network needs"):
+    with pytest.raises(ValueError, match=SHAPES_REFUSED):
         net.set_weights([coefs[0], intercepts[0], coefs[1], intercepts[1]])
 
 
@@ -606,7 +610,7 @@ def test_set_weights_missing_layer_raises(missing):
     net = Network.from_sizes([4, 5, 2], [get_activation("relu"), get_activation("identity")])
     coefs = [np.ones((4, 5)), np.ones((5, 2))]
     weights = [coefs[0], np.ones(5), coefs[1]] if missing == "last_intercept" else coefs
-    with pytest.raises(ValueError, match=r"Network.set_weights got arrays of shapes .*, but the network needs"):
+    with pytest.raises(ValueError, match=SHAPES_REFUSED):
         net.set_weights(weights)
 
 
