@@ -52,7 +52,6 @@ from skdl.layers import (  # noqa: E402
 )
 from skdl.plot import (  # noqa: E402
     BUILTIN_ACTIVATIONS,
-    _filter_normalised_direction,
     loss_landscape,
     plot_activations,
     plot_conv_filters,
@@ -61,6 +60,7 @@ from skdl.plot import (  # noqa: E402
     plot_loss_curve,
     plot_loss_landscape,
 )
+from skdl.plot._loss_landscape import _filter_normalised_direction  # noqa: E402
 
 from cases import ACTIVATION_NAMES  # noqa: E402  (tests/ is on sys.path)
 
@@ -768,7 +768,8 @@ def test_feature_maps_refuse_bad_values_and_layers(cnn, digits):
 def test_missing_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
-    monkeypatch.delitem(sys.modules, "skdl.plot")
+    for name in [name for name in sys.modules if name.split(".")[:2] == ["skdl", "plot"]]:
+        monkeypatch.delitem(sys.modules, name)  # the package and its modules
     monkeypatch.setattr(skdl, "plot", skdl.plot)  # put back after the fresh import
     fresh = importlib.import_module("skdl.plot")  # importing needs no matplotlib
     with pytest.raises(ImportError, match=r"needs matplotlib: pip install 'skdl\[plot\]'"):
