@@ -167,6 +167,27 @@ class MaxPool2D(_Pool2D):
         )
         return out
 
+    def to_onnx(self, graph, x):
+        """Write ONNX's ``MaxPool`` into an ONNX graph, between transposes
+        to its channels-first layout and back (see :meth:`Layer.to_onnx`);
+        padded cells never win, as here. A :class:`MaxPool1D` is written
+        the same way over its one spatial axis.
+
+        Parameters
+        ----------
+        graph : OnnxGraph
+        x : str
+            The input, of shape ``(n, *input_shape)``.
+
+        Returns
+        -------
+        str
+            The output, of shape ``(n, *output_shape)``.
+        """
+        from ..onnx._windows import channels_first_operator, sliding_windows
+
+        return channels_first_operator(graph, x, sliding_windows(self), "MaxPool")
+
 
 class AvgPool2D(_Pool2D):
     """Mean over each window of each channel.
@@ -238,6 +259,45 @@ class AvgPool2D(_Pool2D):
         out = np.empty((x.shape[0], *self.output_shape), dtype=x.dtype)
         kernels.avg_pool_forward(self._as_image(x), *self._geometry(), self._as_image(out))
         return out
+
+    def to_onnx(self, graph, x):
+        """Write each window's mean over its cells inside the input into an
+        ONNX graph (see :meth:`Layer.to_onnx`).
+
+        A float32 model runs ONNX's channels-first ``AveragePool``
+        (``count_include_pad=0``) between two transposes. ONNX Runtime has
+        no float64 ``AveragePool``: a float64 model gathers every window's
+        cells, channels-last, sums them and divides by the number of each
+        window's cells inside the input. An :class:`AvgPool1D` is written
+        the same way over its one spatial axis.
+
+        Parameters
+        ----------
+        graph : OnnxGraph
+        x : str
+            The input, of shape ``(n, *input_shape)``.
+
+        Returns
+        -------
+        str
+            The output, of shape ``(n, *output_shape)``.
+        """
+        from ..onnx._windows import (
+            channels_first_operator,
+            gather_windows,
+            sliding_windows,
+            window_cells,
+        )
+
+        windows = sliding_windows(self)
+        if graph.has_kernel("AveragePool"):
+            return channels_first_operator(graph, x, windows, "AveragePool", count_include_pad=0)
+        channels = self.input_shape[-1]
+        cells = window_cells(windows, channels)  # (*out, window cells, channels)
+        gathered = gather_windows(graph, x, windows, channels, cells)
+        total = graph.node("ReduceSum", [gathered, graph.shape_constant([-2])], keepdims=0)
+        counts = (cells[..., :1] >= 0).sum(axis=-2)  # (*out, 1)
+        return graph.node("Div", [total, graph.constant(counts)])
 
 
 class _Pool1D:
