@@ -239,30 +239,27 @@ class Conv2D(Layer):
         ----------
         graph : OnnxGraph
         x : str
-            The input, of shape ``(n, *input_shape)``.
+            The images, ``(n, height, width, channels)`` (for a Conv1D the
+            sequences, ``(n, timesteps, channels)``).
 
         Returns
         -------
         str
-            The output, of shape ``(n, *output_shape)``.
+            The feature maps, of ``filters`` channels.
         """
-        from ..onnx._windows import (
-            channels_first_operator,
-            gather_windows,
-            sliding_windows,
-            window_cells,
-        )
+        from ..onnx import _windows
 
-        windows = sliding_windows(self)
+        windows = _windows.sliding_windows(self)
         kernel, bias = self.get_weights()  # (*window, C, F), over len(window) axes
         ndim = len(windows.sizes)
         if graph.has_kernel("Conv"):
             onnx_kernel = np.transpose(kernel, (ndim + 1, ndim, *range(ndim)))  # (F, C, *window)
             weights = [graph.constant(onnx_kernel), graph.constant(bias)]
-            return channels_first_operator(graph, x, windows, "Conv", weights, self.activation_)
+            return _windows.channels_first_operator(graph, x, windows, "Conv", weights,
+                                                    self.activation_)
         channels, filters = kernel.shape[-2:]
-        cells = window_cells(windows, channels).reshape(*windows.out, -1)
-        rows = gather_windows(graph, x, windows, channels, cells)
+        cells = _windows.window_cells(windows, channels).reshape(*windows.out, -1)
+        rows = _windows.gather_windows(graph, x, windows, channels, cells)
         return graph.activation(self.activation_,
                                 graph.affine(rows, kernel.reshape(-1, filters), bias))
 

@@ -71,11 +71,11 @@ class Flatten(Layer):
         ----------
         graph : OnnxGraph
         x : str
-            The input, of shape ``(n, *input_shape)``.
+            Samples of any shape.
 
         Returns
         -------
         str
-            The output, of shape ``(n, n_features)``.
+            Rows, ``(n, n_features)``.
         """
         return graph.reshape(x, (-1, *self.output_shape))

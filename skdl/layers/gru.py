@@ -62,12 +62,12 @@ class GRU(Recurrent):
         ----------
         graph : OnnxGraph
         x : str
-            The input, of shape ``(n, timesteps, features)``.
+            The sequences, ``(n, timesteps, features)``, batch-major.
 
         Returns
         -------
         str
-            The output, of shape ``(n, units)``, or ``(n, timesteps, units)``
+            The last state, ``(n, units)``, or every step's state, batch-major,
             with ``return_sequences=True``.
         """
         from ..onnx._recurrent import gate_blocks, recurrent_operator

@@ -62,13 +62,13 @@ class LSTM(Recurrent):
         ----------
         graph : OnnxGraph
         x : str
-            The input, of shape ``(n, timesteps, features)``.
+            The sequences, of ``features`` entries a step.
 
         Returns
         -------
         str
-            The output, of shape ``(n, units)``, or ``(n, timesteps, units)``
-            with ``return_sequences=True``.
+            The hidden states ``h`` (never the cell states ``c``): the last,
+            or with ``return_sequences=True`` every step's.
         """
         from ..onnx._recurrent import gate_blocks, recurrent_operator
         from ..onnx._scan import scan_recurrence

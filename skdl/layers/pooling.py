@@ -177,16 +177,18 @@ class MaxPool2D(_Pool2D):
         ----------
         graph : OnnxGraph
         x : str
-            The input, of shape ``(n, *input_shape)``.
+            Images, ``(n, height, width, channels)``, or sequences,
+            ``(n, timesteps, channels)``.
 
         Returns
         -------
         str
-            The output, of shape ``(n, *output_shape)``.
+            Each window's maximum, channels-last.
         """
-        from ..onnx._windows import channels_first_operator, sliding_windows
+        from ..onnx import _windows
 
-        return channels_first_operator(graph, x, sliding_windows(self), "MaxPool")
+        windows = _windows.sliding_windows(self)
+        return _windows.channels_first_operator(graph, x, windows, "MaxPool")
 
 
 class AvgPool2D(_Pool2D):
@@ -275,26 +277,22 @@ class AvgPool2D(_Pool2D):
         ----------
         graph : OnnxGraph
         x : str
-            The input, of shape ``(n, *input_shape)``.
+            Channels-last images or sequences.
 
         Returns
         -------
         str
-            The output, of shape ``(n, *output_shape)``.
+            Each window's mean.
         """
-        from ..onnx._windows import (
-            channels_first_operator,
-            gather_windows,
-            sliding_windows,
-            window_cells,
-        )
+        from ..onnx import _windows
 
-        windows = sliding_windows(self)
+        windows = _windows.sliding_windows(self)
         if graph.has_kernel("AveragePool"):
-            return channels_first_operator(graph, x, windows, "AveragePool", count_include_pad=0)
+            return _windows.channels_first_operator(graph, x, windows, "AveragePool",
+                                                    count_include_pad=0)
         channels = self.input_shape[-1]
-        cells = window_cells(windows, channels)  # (*out, window cells, channels)
-        gathered = gather_windows(graph, x, windows, channels, cells)
+        cells = _windows.window_cells(windows, channels)  # (*out, window cells, channels)
+        gathered = _windows.gather_windows(graph, x, windows, channels, cells)
         total = graph.node("ReduceSum", [gathered, graph.shape_constant([-2])], keepdims=0)
         counts = (cells[..., :1] >= 0).sum(axis=-2)  # (*out, 1)
         return graph.node("Div", [total, graph.constant(counts)])

@@ -62,13 +62,13 @@ class SimpleRNN(Recurrent):
         ----------
         graph : OnnxGraph
         x : str
-            The input, of shape ``(n, timesteps, features)``.
+            The sequences, ``(n, timesteps, features)``.
 
         Returns
         -------
         str
-            The output, of shape ``(n, units)``, or ``(n, timesteps, units)``
-            with ``return_sequences=True``.
+            The states ``h``: the last, ``(n, units)``, or with
+            ``return_sequences=True`` every step's, ``(n, timesteps, units)``.
         """
         from .. import activations
         from ..onnx._recurrent import recurrent_operator

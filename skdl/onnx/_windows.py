@@ -216,9 +216,10 @@ def channels_first_operator(graph, x, windows, op_type, weights=(), activation=N
     ----------
     graph : OnnxGraph
     x : str
-        Channels-last samples, ``(n, *windows.sizes, channels)``.
+        The input, channels-last.
     windows : Windows
-        Their kernel shape, strides and pads are the operator's.
+        The input's windows: their kernel shape, strides and pads are the
+        operator's.
     op_type : str
     weights : sequence of str, default=()
         The operator's inputs after ``x``, e.g. a ``Conv``'s weights and bias.
