@@ -19,7 +19,7 @@ out of operators it does run in float64: MatMul, Gather, Where, Exp, ..."""
 
 
 class OnnxGraph:
-    """Where an ONNX converter writes its nodes.
+    """Where the ONNX export writes its nodes.
 
     Every layer's ``to_onnx(graph, x)`` method, and a user activation's
     ``to_onnx(graph, z)``, build the graph through this object:
@@ -249,7 +249,7 @@ class OnnxGraph:
                            for name in outputs],
         )
 
-    # ------------------------------------------------------ for skdl's converters
+    # ----------------------------------------------- for the layers and activations
     def has_kernel(self, op_type):
         """Whether ONNX Runtime runs ``op_type`` on this model's float type.
 
@@ -261,7 +261,7 @@ class OnnxGraph:
         -------
         bool
             False for the operators in ``FLOAT32_ONLY_KERNELS`` in a float64
-            model: there a converter writes the operator out of others.
+            model: there a to_onnx method writes the operator out of others.
         """
         return self.dtype == np.float32 or op_type not in FLOAT32_ONLY_KERNELS
 
