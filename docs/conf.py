@@ -36,6 +36,7 @@ extensions = [
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "myst_parser",  # changelog.rst includes the root CHANGELOG.md
+    "layer_list",  # docs/sphinxext: the API reference's table of the built-in layers
 ]
 
 templates_path = ["_templates"]

@@ -177,9 +177,9 @@ def _flat_rows(X, shape, expected):
 
 _LAYER_PARAMETERS = """
     layers : list of Layer, default=None
-        The hidden layers, in order, from :mod:`skdl.layers` (``Dense``,
-        ``Conv2D``, ``Conv1D``, the pools, ``SimpleRNN``, ``LSTM``, ``GRU``,
-        ``Flatten``, ``Dropout``).
+        The hidden layers, in order: instances of the layers of
+        :mod:`skdl.layers` (:data:`skdl.layers.BUILT_IN_LAYERS` lists them),
+        or of a :class:`~skdl.layers.Layer` subclass of your own.
         The output Dense layer is added from the targets. None is
         ``[Dense(100, activation="relu")]``. The objects are copied, never
         changed, so one list can serve several estimators.

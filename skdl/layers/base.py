@@ -316,6 +316,41 @@ class Layer:
         """
         raise NotImplementedError
 
+    # -------------------------------------------------------------- export
+    def to_onnx(self, graph, x):
+        """Write the built layer's prediction into an ONNX graph.
+
+        :mod:`skdl.onnx` calls this method of each layer in turn. Every
+        built-in layer overrides it, so that a subclass exports as its
+        parent unless it has a method of its own; a new layer class gives
+        its ONNX form by overriding it, writing its output with
+        ``graph.node(op_type, inputs, **attributes)``,
+        ``graph.constant(value)`` and the other operations of
+        :class:`skdl.onnx.OnnxGraph`.
+
+        Parameters
+        ----------
+        graph : OnnxGraph
+            Where the nodes go; ``graph.dtype`` is the model's float type.
+        x : str
+            The name of the input, channels-last, of shape
+            ``(n, *input_shape)``.
+
+        Returns
+        -------
+        str
+            The name of the output, of shape ``(n, *output_shape)``.
+
+        Raises
+        ------
+        TypeError
+            Here, always: a layer class that does not override this method
+            has no ONNX form. The message names the layer.
+        """
+        from ..onnx._network import missing_layer_form
+
+        raise missing_layer_form(self)
+
 
 def checked_weights(weights, targets, refuse, owner="the layer"):
     """``weights`` as arrays of the ``targets``' shapes and dtypes, every one

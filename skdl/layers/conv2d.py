@@ -223,6 +223,46 @@ class Conv2D(Layer):
         a = bias_and_activation(z, self.bias, self.activation_, out)
         return a.reshape(n, *self.output_shape)
 
+    def to_onnx(self, graph, x):
+        """Write the convolution, bias and activation into an ONNX graph
+        (see :meth:`Layer.to_onnx`).
+
+        A float32 model runs ONNX's channels-first ``Conv`` between two
+        transposes, which cancel against those of a neighbouring
+        convolution or pool. ONNX Runtime has no float64 ``Conv``: a float64
+        model copies each window's cells into a row, channels-last, and
+        multiplies the rows by the kernel, as the layer computes (see
+        :mod:`skdl.onnx._windows`). A :class:`Conv1D` is written the same
+        way over its one spatial axis.
+
+        Parameters
+        ----------
+        graph : OnnxGraph
+        x : str
+            The images, ``(n, height, width, channels)`` (for a Conv1D the
+            sequences, ``(n, timesteps, channels)``).
+
+        Returns
+        -------
+        str
+            The feature maps, of ``filters`` channels.
+        """
+        from ..onnx import _windows
+
+        windows = _windows.sliding_windows(self)
+        kernel, bias = self.get_weights()  # (*window, C, F), over len(window) axes
+        ndim = len(windows.sizes)
+        if graph.has_kernel("Conv"):
+            onnx_kernel = np.transpose(kernel, (ndim + 1, ndim, *range(ndim)))  # (F, C, *window)
+            weights = [graph.constant(onnx_kernel), graph.constant(bias)]
+            return _windows.channels_first_operator(graph, x, windows, "Conv", weights,
+                                                    self.activation_)
+        channels, filters = kernel.shape[-2:]
+        cells = _windows.window_cells(windows, channels).reshape(*windows.out, -1)
+        rows = _windows.gather_windows(graph, x, windows, channels, cells)
+        return graph.activation(self.activation_,
+                                graph.affine(rows, kernel.reshape(-1, filters), bias))
+
 
 def window_geometry(layer, input_shape, window, steps, padding, what):
     """Output size and leading pads of a sliding window over an image.

@@ -191,6 +191,24 @@ class Dense(Layer):
         out = np.empty_like(z) if self.activation_.needs_input else z
         return bias_and_activation(z, self.bias, self.activation_, out)
 
+    def to_onnx(self, graph, x):
+        """Write ``activation(x @ kernel + bias)`` into an ONNX graph (see
+        :meth:`Layer.to_onnx`).
+
+        Parameters
+        ----------
+        graph : OnnxGraph
+        x : str
+            The input, of shape ``(n, n_inputs)``.
+
+        Returns
+        -------
+        str
+            The output, of shape ``(n, units)``.
+        """
+        kernel, bias = self.get_weights()
+        return graph.activation(self.activation_, graph.affine(x, kernel, bias))
+
 
 def _matmul_into(a, b, out):
     if sp.issparse(a) or sp.issparse(b):

@@ -109,3 +109,20 @@ class Dropout(Layer):
         ndarray
         """
         return x
+
+    def to_onnx(self, graph, x):
+        """Write nothing into the ONNX graph: dropout acts only in training
+        (see :meth:`Layer.to_onnx`).
+
+        Parameters
+        ----------
+        graph : OnnxGraph
+        x : str
+            The input.
+
+        Returns
+        -------
+        str
+            ``x`` itself.
+        """
+        return x

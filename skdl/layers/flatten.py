@@ -62,3 +62,20 @@ class Flatten(Layer):
         ndarray of shape (n, n_features)
         """
         return x.reshape(x.shape[0], -1)
+
+    def to_onnx(self, graph, x):
+        """Write each sample as one row, in channels-last (C) order, into an
+        ONNX graph (see :meth:`Layer.to_onnx`).
+
+        Parameters
+        ----------
+        graph : OnnxGraph
+        x : str
+            Samples of any shape.
+
+        Returns
+        -------
+        str
+            Rows, ``(n, n_features)``.
+        """
+        return graph.reshape(x, (-1, *self.output_shape))

@@ -51,6 +51,48 @@ class GRU(Recurrent):
         self.units = units
         self.return_sequences = return_sequences
 
+    def to_onnx(self, graph, x):
+        """Write the layer over the steps into an ONNX graph (see
+        :meth:`Layer.to_onnx`): ONNX's ``GRU`` operator
+        (``linear_before_reset=1``, Keras's ``reset_after=True``) in a
+        float32 model, a ``Scan`` over the steps in a float64 one (see
+        :mod:`skdl.onnx._recurrent`).
+
+        Parameters
+        ----------
+        graph : OnnxGraph
+        x : str
+            The sequences, ``(n, timesteps, features)``, batch-major.
+
+        Returns
+        -------
+        str
+            The last state, ``(n, units)``, or every step's state, batch-major,
+            with ``return_sequences=True``.
+        """
+        from ..onnx._recurrent import gate_blocks, recurrent_operator
+        from ..onnx._scan import scan_recurrence
+
+        if graph.has_kernel("GRU"):
+            return recurrent_operator(graph, self, x, "GRU", (0, 1, 2), linear_before_reset=1)
+        bias = self.get_weights()[2]
+
+        def step(body, p, states, recurrent):
+            def gate(a, k, count=1):
+                return gate_blocks(body, self.units, a, k, count)
+
+            # q = h @ recurrent_kernel + recurrent bias
+            q = body.node("Add", [recurrent(states[0]), body.constant(bias[1])])
+            zr = body.node("Sigmoid", [body.node("Add", [gate(p, 0, 2), gate(q, 0, 2)])])
+            z, r = gate(zr, 0), gate(zr, 1)
+            candidate = body.node(
+                "Tanh", [body.node("Add", [gate(p, 2), body.node("Mul", [r, gate(q, 2)])])])
+            # h = z * h_prev + (1 - z) * candidate, as (h_prev - candidate) * z + candidate
+            away = body.node("Sub", [states[0], candidate])
+            return (body.node("Add", [body.node("Mul", [away, z]), candidate]),)
+
+        return scan_recurrence(graph, self, x, bias[0], 1, step)
+
     def _bias_shape(self):
         return (2, 3 * self.units)
 

@@ -52,6 +52,46 @@ class LSTM(Recurrent):
         self.units = units
         self.return_sequences = return_sequences
 
+    def to_onnx(self, graph, x):
+        """Write the layer over the steps into an ONNX graph (see
+        :meth:`Layer.to_onnx`): ONNX's ``LSTM`` operator in a float32 model,
+        Keras's gates i, f, c, o reordered into its i, o, f, c; a ``Scan``
+        over the steps in a float64 one (see :mod:`skdl.onnx._recurrent`).
+
+        Parameters
+        ----------
+        graph : OnnxGraph
+        x : str
+            The sequences, of ``features`` entries a step.
+
+        Returns
+        -------
+        str
+            The hidden states ``h`` (never the cell states ``c``): the last,
+            or with ``return_sequences=True`` every step's.
+        """
+        from ..onnx._recurrent import gate_blocks, recurrent_operator
+        from ..onnx._scan import scan_recurrence
+
+        if graph.has_kernel("LSTM"):
+            return recurrent_operator(graph, self, x, "LSTM", (0, 3, 1, 2))
+
+        def step(body, p, states, recurrent):
+            def gate(a, k):
+                return gate_blocks(body, self.units, a, k)
+
+            # a = (x_t @ kernel + bias) + h @ recurrent_kernel, gates i, f, c, o
+            a = body.node("Add", [p, recurrent(states[0])])
+            sigmoids = body.node("Sigmoid", [a])
+            i, f, o = gate(sigmoids, 0), gate(sigmoids, 1), gate(sigmoids, 3)
+            candidate = body.node("Tanh", [gate(a, 2)])
+            # c = f * c_prev + i * candidate
+            c = body.node("Add", [body.node("Mul", [f, states[1]]),
+                                  body.node("Mul", [i, candidate])])
+            return body.node("Mul", [o, body.node("Tanh", [c])]), c
+
+        return scan_recurrence(graph, self, x, self.get_weights()[2], 2, step)
+
     def initialize(self, random_state, factor=6.0):
         """Keras's start (see Notes), the forget gate's bias at 1.
 

@@ -167,6 +167,29 @@ class MaxPool2D(_Pool2D):
         )
         return out
 
+    def to_onnx(self, graph, x):
+        """Write ONNX's ``MaxPool`` into an ONNX graph, between transposes
+        to its channels-first layout and back (see :meth:`Layer.to_onnx`);
+        padded cells never win, as here. A :class:`MaxPool1D` is written
+        the same way over its one spatial axis.
+
+        Parameters
+        ----------
+        graph : OnnxGraph
+        x : str
+            Images, ``(n, height, width, channels)``, or sequences,
+            ``(n, timesteps, channels)``.
+
+        Returns
+        -------
+        str
+            Each window's maximum, channels-last.
+        """
+        from ..onnx import _windows
+
+        windows = _windows.sliding_windows(self)
+        return _windows.channels_first_operator(graph, x, windows, "MaxPool")
+
 
 class AvgPool2D(_Pool2D):
     """Mean over each window of each channel.
@@ -238,6 +261,41 @@ class AvgPool2D(_Pool2D):
         out = np.empty((x.shape[0], *self.output_shape), dtype=x.dtype)
         kernels.avg_pool_forward(self._as_image(x), *self._geometry(), self._as_image(out))
         return out
+
+    def to_onnx(self, graph, x):
+        """Write each window's mean over its cells inside the input into an
+        ONNX graph (see :meth:`Layer.to_onnx`).
+
+        A float32 model runs ONNX's channels-first ``AveragePool``
+        (``count_include_pad=0``) between two transposes. ONNX Runtime has
+        no float64 ``AveragePool``: a float64 model gathers every window's
+        cells, channels-last, sums them and divides by the number of each
+        window's cells inside the input. An :class:`AvgPool1D` is written
+        the same way over its one spatial axis.
+
+        Parameters
+        ----------
+        graph : OnnxGraph
+        x : str
+            Channels-last images or sequences.
+
+        Returns
+        -------
+        str
+            Each window's mean.
+        """
+        from ..onnx import _windows
+
+        windows = _windows.sliding_windows(self)
+        if graph.has_kernel("AveragePool"):
+            return _windows.channels_first_operator(graph, x, windows, "AveragePool",
+                                                    count_include_pad=0)
+        channels = self.input_shape[-1]
+        cells = _windows.window_cells(windows, channels)  # (*out, window cells, channels)
+        gathered = _windows.gather_windows(graph, x, windows, channels, cells)
+        total = graph.node("ReduceSum", [gathered, graph.shape_constant([-2])], keepdims=0)
+        counts = (cells[..., :1] >= 0).sum(axis=-2)  # (*out, 1)
+        return graph.node("Div", [total, graph.constant(counts)])
 
 
 class _Pool1D:

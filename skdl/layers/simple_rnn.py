@@ -50,6 +50,42 @@ class SimpleRNN(Recurrent):
         self.activation = activation
         self.return_sequences = return_sequences
 
+    def to_onnx(self, graph, x):
+        """Write ``h = activation(x_t @ kernel + h @ recurrent_kernel + bias)``
+        over the steps into an ONNX graph (see :meth:`Layer.to_onnx`).
+
+        ONNX's ``RNN`` operator in a float32 model when it has the layer's
+        activation (tanh, relu, sigmoid); otherwise a ``Scan`` over the
+        steps (see :mod:`skdl.onnx._recurrent`).
+
+        Parameters
+        ----------
+        graph : OnnxGraph
+        x : str
+            The sequences, ``(n, timesteps, features)``.
+
+        Returns
+        -------
+        str
+            The states ``h``: the last, ``(n, units)``, or with
+            ``return_sequences=True`` every step's, ``(n, timesteps, units)``.
+        """
+        from .. import activations
+        from ..onnx._recurrent import recurrent_operator
+        from ..onnx._scan import scan_recurrence
+
+        onnx_names = {activations.Tanh: "Tanh", activations.ReLU: "Relu",
+                      activations.Sigmoid: "Sigmoid"}
+        name = onnx_names.get(type(self.activation_))
+        if name is not None and graph.has_kernel("RNN"):
+            return recurrent_operator(graph, self, x, "RNN", (0,), activations=[name])
+
+        def step(body, p, states, recurrent):
+            pre = body.node("Add", [p, recurrent(states[0])])
+            return (body.activation(self.activation_, pre),)
+
+        return scan_recurrence(graph, self, x, self.get_weights()[2], 1, step)
+
     def _build_cell(self):
         self.activation_ = resolved_activation(self)
 

@@ -12,12 +12,20 @@ add onnxruntime to run the models).
 
 What the converted model computes:
 
-- every layer (``Dense``, ``Conv1D``/``Conv2D``, the pools, ``Flatten``,
-  ``Dropout``, which does nothing at inference, ``SimpleRNN``, ``LSTM``,
-  ``GRU``) and every built-in activation, in standard ONNX operators.
-  Channels-last tensors are transposed around ONNX's channels-first
-  ``Conv`` and pools, and Keras's gate order is permuted into ONNX's
-  ``LSTM`` and ``GRU`` order;
+- every layer through its method ``to_onnx(graph, x)``, which writes the
+  layer's prediction through :class:`OnnxGraph` and returns the output's
+  name. The built-in layers (:data:`skdl.layers.BUILT_IN_LAYERS`) write
+  theirs in standard ONNX operators: channels-last tensors are transposed
+  around ONNX's channels-first ``Conv`` and pools, Keras's gate order is
+  permuted into ONNX's ``LSTM`` and ``GRU`` order, and ``Dropout`` writes
+  nothing. A subclass without a method of its own exports as its parent
+  class; a layer class of yours exports once it has the method (see
+  :meth:`skdl.layers.Layer.to_onnx`), and without it conversion stops with
+  a TypeError that names the layer;
+- every built-in activation in standard ONNX operators; a user activation
+  gives its form with a method ``to_onnx(graph, z)`` that writes ``f(z)``
+  and returns the output's name, and without one conversion stops with a
+  TypeError that names it;
 - in a float64 model, the operators ONNX Runtime runs only in float32
   (``Conv``, ``AveragePool``, ``RNN``, ``LSTM``, ``GRU``, ``Erf``, ``Elu``,
   ``LeakyRelu``, ``Softplus``) are written out of others it runs in
@@ -25,11 +33,6 @@ What the converted model computes:
 - classifiers output ``label`` and ``probabilities`` like skl2onnx's (see
   :mod:`skdl.onnx._estimators`), with the ``zipmap`` option; regressors
   output ``variable``.
-
-A user activation gives its ONNX form with a method ``to_onnx(graph, z)``
-that writes ``f(z)`` through :class:`OnnxGraph` and returns the output's
-name; a user layer class can do the same with ``to_onnx(graph, x)``.
-Without one, conversion stops with a TypeError that names it.
 """
 
 try:

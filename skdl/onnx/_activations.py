@@ -7,7 +7,7 @@ from onnx import TensorProto
 
 from .. import activations as act
 from ._erf import erf_to_onnx
-from ._graph import user_onnx_form
+from ._hook import method_onnx_form
 
 __all__ = ["activation_to_onnx"]
 
@@ -41,7 +41,7 @@ def activation_to_onnx(graph, activation, z):
         return write(graph, activation, z)
     user = getattr(activation, "obj", activation)
     described = f"The activation {activation.name!r} ({type(user).__name__})"
-    return user_onnx_form(graph, user, described, "z", "f(z)", z)
+    return method_onnx_form(graph, user, described, "z", "f(z)", z)
 
 
 def _identity(graph, activation, z):

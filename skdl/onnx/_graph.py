@@ -1,4 +1,4 @@
-"""The builder converters write ONNX nodes through: a thin layer over
+"""The builder every ``to_onnx`` method writes ONNX nodes through: a thin layer over
 skl2onnx's scope (unique names) and container (nodes and initializers),
 and the subgraphs (a ``Scan``'s body, an ``If``'s branches) written the
 same way."""
@@ -6,7 +6,9 @@ same way."""
 import numpy as np
 from onnx import TensorProto, helper
 
-__all__ = ["OnnxGraph", "user_onnx_form"]
+from ._activations import activation_to_onnx
+
+__all__ = ["OnnxGraph"]
 
 FLOAT32_ONLY_KERNELS = frozenset(
     {"Conv", "AveragePool", "RNN", "LSTM", "GRU", "Erf", "Elu", "LeakyRelu", "Softplus"}
@@ -17,12 +19,14 @@ out of operators it does run in float64: MatMul, Gather, Where, Exp, ..."""
 
 
 class OnnxGraph:
-    """Where an ONNX converter writes its nodes.
+    """Where the ONNX export writes its nodes.
 
-    skdl's converters, and a user activation's ``to_onnx`` hook, build the
-    graph through this object: :meth:`node` adds one operator and returns
-    the name of its output, :meth:`constant` adds a constant tensor in the
-    model's float type. Names are made unique for you.
+    Every layer's ``to_onnx(graph, x)`` method, and a user activation's
+    ``to_onnx(graph, z)``, build the graph through this object:
+    :meth:`node` adds one operator and returns the name of its output,
+    :meth:`constant` adds a constant tensor in the model's float type, and
+    :meth:`activation` writes any activation skdl can export. Names are
+    made unique for you.
 
     Parameters
     ----------
@@ -164,6 +168,30 @@ class OnnxGraph:
         for content in [content for content, name in held.items() if name in unread]:
             del held[content]
 
+    def activation(self, activation, z):
+        """Write ``activation(z)``: a built-in activation in standard
+        operators, a user's one through its own ``to_onnx(graph, z)``.
+
+        Parameters
+        ----------
+        activation : Activation
+            As :func:`skdl.activations.get_activation` returns it, e.g. a
+            built layer's ``activation_``.
+        z : str
+            The pre-activation. Softmax normalises over the last axis.
+
+        Returns
+        -------
+        str
+
+        Raises
+        ------
+        TypeError
+            For a user activation without a ``to_onnx`` method, or whose
+            method returns no tensor name.
+        """
+        return activation_to_onnx(self, activation, z)
+
     # ---------------------------------------------------------------- subgraphs
     def subgraph(self):
         """A graph to write a subgraph in: a ``Scan``'s body, an ``If``'s
@@ -221,7 +249,7 @@ class OnnxGraph:
                            for name in outputs],
         )
 
-    # ------------------------------------------------------ for skdl's converters
+    # ----------------------------------------------- for the layers and activations
     def has_kernel(self, op_type):
         """Whether ONNX Runtime runs ``op_type`` on this model's float type.
 
@@ -233,7 +261,7 @@ class OnnxGraph:
         -------
         bool
             False for the operators in ``FLOAT32_ONLY_KERNELS`` in a float64
-            model: there a converter writes the operator out of others.
+            model: there a to_onnx method writes the operator out of others.
         """
         return self.dtype == np.float32 or op_type not in FLOAT32_ONLY_KERNELS
 
@@ -335,49 +363,3 @@ def _names_read(nodes):
             for graph in [attribute.g, *attribute.graphs]:
                 read |= _names_read(graph.node)
     return read
-
-
-def user_onnx_form(graph, owner, described, argument, writes, x):
-    """Call the ``to_onnx(graph, x)`` hook through which a user's activation
-    or layer gives its ONNX form, and check that it returns a tensor's name.
-
-    Parameters
-    ----------
-    graph : OnnxGraph
-    owner : object
-        The user's activation or layer.
-    described : str
-        How messages name it, e.g. ``"The activation 'cube' (Cube)"``.
-    argument : str
-        The hook's tensor argument in messages: ``"z"`` or ``"x"``.
-    writes : str
-        What the hook writes, for messages, e.g. ``"f(z)"``.
-    x : str
-        The input tensor's name.
-
-    Returns
-    -------
-    str
-        The name of the tensor the hook wrote.
-
-    Raises
-    ------
-    TypeError
-        When ``owner`` has no ``to_onnx`` method, or it returns something
-        other than a name.
-    """
-    hook = getattr(owner, "to_onnx", None)
-    if not callable(hook):
-        raise TypeError(
-            f"{described} has no ONNX form: give it a method to_onnx(graph, {argument}) "
-            f"that writes {writes} with graph.node(op_type, inputs, **attributes) and "
-            "graph.constant(value) and returns the output's name (see "
-            "skdl.onnx.OnnxGraph)."
-        )
-    out = hook(graph, x)
-    if not isinstance(out, str):
-        raise TypeError(
-            f"The to_onnx method of {described[0].lower()}{described[1:]} returned "
-            f"{out!r}; it must return the name (a str) of the tensor it wrote."
-        )
-    return out

@@ -1,29 +1,10 @@
 """A network's layers in ONNX: the input reshaped to one sample's shape, then
-each layer in turn, in channels-last order as skdl computes them."""
+each layer's ``to_onnx`` method in turn, in channels-last order as skdl
+computes them."""
 
-import numpy as np
+from ._hook import method_onnx_form, missing_onnx_form
 
-from ..layers import (
-    GRU,
-    LSTM,
-    AvgPool1D,
-    AvgPool2D,
-    Conv1D,
-    Conv2D,
-    Dense,
-    Dropout,
-    Flatten,
-    MaxPool1D,
-    MaxPool2D,
-    SimpleRNN,
-)
-from ._activations import activation_to_onnx
-from ._convolution import conv1d_to_onnx, conv2d_to_onnx
-from ._graph import user_onnx_form
-from ._pooling import pool1d_to_onnx, pool2d_to_onnx
-from ._recurrent import gru_to_onnx, lstm_to_onnx, simple_rnn_to_onnx
-
-__all__ = ["network_to_onnx", "layer_to_onnx"]
+__all__ = ["network_to_onnx", "layer_to_onnx", "missing_layer_form"]
 
 
 def network_to_onnx(graph, network, x):
@@ -50,14 +31,15 @@ def network_to_onnx(graph, network, x):
 
 
 def layer_to_onnx(graph, layer, x):
-    """Write one built layer's prediction into ``graph``.
+    """Write one built layer's prediction into ``graph`` through its
+    ``to_onnx(graph, x)`` method, built-in layers' as any other's: a
+    subclass without a method of its own exports as its parent class.
 
     Parameters
     ----------
     graph : OnnxGraph
     layer : Layer
-        A built layer holding its weights. A layer class skdl does not
-        know converts through its own ``to_onnx(graph, x)`` method.
+        A built layer holding its weights.
     x : str
         Its input, channels-last, of shape ``(n, *layer.input_shape)``.
 
@@ -69,78 +51,28 @@ def layer_to_onnx(graph, layer, x):
     Raises
     ------
     TypeError
-        For a layer class with neither a converter here nor a ``to_onnx``
-        method, or whose method returns no tensor name.
+        For a layer without an ONNX form (:meth:`skdl.layers.Layer.to_onnx`
+        refuses), or whose method returns no tensor name.
     """
-    write = _CONVERTERS.get(type(layer))
-    if write is not None:
-        return write(graph, layer, x)
-    described = f"The layer {layer!r} ({type(layer).__name__})"
-    return user_onnx_form(graph, layer, described, "x", "the layer's output", x)
+    return method_onnx_form(graph, layer, *_layer_method(layer), x)
 
 
-def dense_to_onnx(graph, layer, x):
-    """``activation(x @ kernel + bias)``.
+def missing_layer_form(layer):
+    """The error for a layer class without an ONNX form, which
+    :meth:`skdl.layers.Layer.to_onnx` raises.
 
     Parameters
     ----------
-    graph : OnnxGraph
-    layer : Dense
-    x : str
+    layer : Layer
 
     Returns
     -------
-    str
+    TypeError
+        It names the layer and says how to give it a form.
     """
-    kernel, bias = layer.get_weights()
-    return activation_to_onnx(graph, layer.activation_, graph.affine(x, kernel, bias))
+    return missing_onnx_form(*_layer_method(layer))
 
 
-def flatten_to_onnx(graph, layer, x):
-    """Each sample as one row, in channels-last (C) order.
-
-    Parameters
-    ----------
-    graph : OnnxGraph
-    layer : Flatten
-    x : str
-
-    Returns
-    -------
-    str
-    """
-    return graph.reshape(x, (-1, int(np.prod(layer.input_shape))))
-
-
-def dropout_to_onnx(graph, layer, x):
-    """Nothing: dropout only acts in training.
-
-    Parameters
-    ----------
-    graph : OnnxGraph
-    layer : Dropout
-    x : str
-
-    Returns
-    -------
-    str
-        ``x`` itself.
-    """
-    return x
-
-
-_CONVERTERS = {
-    Dense: dense_to_onnx,
-    Flatten: flatten_to_onnx,
-    Dropout: dropout_to_onnx,
-    Conv2D: conv2d_to_onnx,
-    Conv1D: conv1d_to_onnx,
-    MaxPool2D: pool2d_to_onnx,
-    AvgPool2D: pool2d_to_onnx,
-    MaxPool1D: pool1d_to_onnx,
-    AvgPool1D: pool1d_to_onnx,
-    SimpleRNN: simple_rnn_to_onnx,
-    LSTM: lstm_to_onnx,
-    GRU: gru_to_onnx,
-}
-"""The converter of each layer class."""
+def _layer_method(layer):
+    """How messages name a layer, its method's argument and what it writes."""
+    return f"The layer {layer!r} ({type(layer).__name__})", "x", "the layer's output"

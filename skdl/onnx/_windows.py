@@ -1,10 +1,26 @@
 """Where the windows of a convolution or pool lie, as skdl computes them,
-and the layout changes around ONNX's channels-first operators: what
-:mod:`skdl.onnx._convolution` and :mod:`skdl.onnx._pooling` share.
+and the layout changes around ONNX's channels-first operators: what the
+``to_onnx`` methods of :class:`~skdl.layers.Conv2D`,
+:class:`~skdl.layers.Conv1D` and the pools share.
 
-A float64 model gathers every window's cells with one ``Gather`` of indices
-computed here (im2col), channels-last; a float32 model transposes to
-channels-first around ONNX's ``Conv`` and pools.
+Layout. skdl's tensors are channels-last, ``(n, H, W, C)`` for images and
+``(n, T, C)`` for sequences; ONNX's ``Conv`` and pools are channels-first,
+``(n, C, H, W)`` and ``(n, C, T)``. A float32 model therefore writes such
+a layer as ``Transpose -> operator -> Transpose``
+(:func:`channels_first_operator`) through :meth:`OnnxGraph.transpose`,
+which drops a transpose that undoes the one before it: a stack of
+convolutions and pools changes layout once on the way in and once on the
+way out. An activation that acts on each entry alone (every built-in one
+but softmax) is applied before the transpose back, so that it does not
+stand between two transposes that cancel; softmax, which normalises over
+the channels, and a user's activation are applied to the channels-last
+output, as skdl applies them.
+
+float64. ONNX Runtime has no float64 ``Conv`` nor ``AveragePool``: a
+float64 model gathers every window's cells channels-last (im2col), with
+one ``Gather`` of indices computed here in NumPy (:func:`window_cells`,
+:func:`gather_windows`); under padding each sample gets one trailing zero
+that every padding cell reads.
 """
 
 import math
@@ -13,14 +29,26 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .. import activations as act
+
 __all__ = [
+    "ENTRYWISE",
     "Windows",
+    "channels_first_operator",
     "gather_windows",
     "sliding_windows",
     "to_channels_first",
     "to_channels_last",
     "window_cells",
 ]
+
+ENTRYWISE = (
+    act.Identity, act.Step, act.Sigmoid, act.Tanh, act.ReLU, act.LeakyReLU,
+    act.ELU, act.GELU, act.Softplus, act.Exp,
+)
+"""Built-in activations that act on each entry alone, so that they give the
+same result in either layout."""
+
 
 class Windows(NamedTuple):
     """Where a layer's windows lie along its spatial axes (height and
@@ -176,3 +204,41 @@ def to_channels_last(graph, x, ndim):
     str
     """
     return graph.transpose(x, (0, *range(2, ndim + 2), 1))
+
+
+def channels_first_operator(graph, x, windows, op_type, weights=(), activation=None,
+                            **attributes):
+    """ONNX's channels-first ``op_type`` (``Conv``, ``MaxPool``,
+    ``AveragePool``) over the windows of the channels-last ``x``, between
+    two transposes.
+
+    Parameters
+    ----------
+    graph : OnnxGraph
+    x : str
+        The input, channels-last.
+    windows : Windows
+        The input's windows: their kernel shape, strides and pads are the
+        operator's.
+    op_type : str
+    weights : sequence of str, default=()
+        The operator's inputs after ``x``, e.g. a ``Conv``'s weights and bias.
+    activation : Activation, optional
+        Applied to the operator's output: an :data:`ENTRYWISE` one in
+        channels-first layout, any other channels-last.
+    **attributes
+        The operator's other attributes.
+
+    Returns
+    -------
+    str
+        Channels-last, ``(n, *windows.out, out_channels)``.
+    """
+    ndim = len(windows.sizes)
+    out = graph.node(op_type, [to_channels_first(graph, x, ndim), *weights],
+                     **windows.attributes(), **attributes)
+    if activation is None:
+        return to_channels_last(graph, out, ndim)
+    if type(activation) in ENTRYWISE:
+        return to_channels_last(graph, graph.activation(activation, out), ndim)
+    return graph.activation(activation, to_channels_last(graph, out, ndim))
