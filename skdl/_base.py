@@ -98,7 +98,7 @@ def refuse_divergence(network, X, remedy):
     """
     if not np.all(np.isfinite(network.params)):
         what = "non-finite weights"
-    elif not np.all(np.isfinite(network.forward(X[:DIVERGENCE_CHECK_ROWS]))):
+    elif not np.all(np.isfinite(network.predict(X[:DIVERGENCE_CHECK_ROWS]))):
         what = "weights whose outputs overflow to non-finite values"
     else:
         return
@@ -245,7 +245,7 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
     Subclasses say which layers the network has and how the fitted weights
     are kept (``_hidden_layers``, ``_input_shape``, ``_keep_network``,
     ``_fitted_weights``, ``_fitted_architecture``, ``_check_architecture``,
-    ``_forward_validated``),
+    ``_predict_validated``),
     and how targets are checked and scored (``_validate_targets``,
     ``_default_output_activation``, ``_score_outputs``); they may override
     ``_encode_targets``, ``_apply_class_weight`` and ``_stratify_labels``.
@@ -648,7 +648,7 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
         return None
 
     def _track_validation(self, network, X_val, Y_val, sw_val):
-        out = network.forward(X_val)
+        out = network.predict(X_val)
         score = (
             self._score_outputs(Y_val, out, sw_val) if np.all(np.isfinite(out)) else np.nan
         )
@@ -709,14 +709,14 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
         return network, X, Y, self._loss, self._objective_settings["alpha"], sample_weight
 
     # ------------------------------------------------------------ prediction
-    def _forward(self, X):
+    def _predict_outputs(self, X):
         """Validated network outputs for ``X``."""
         check_is_fitted(self)
         X = validate_data(
             self, X, accept_sparse=self._accepted_sparse(fitted=True),
             dtype=(np.float64, np.float32), reset=False,
         )
-        return self._forward_validated(X)
+        return self._predict_validated(X)
 
     def _accepted_sparse(self, fitted=False):
         """The sparse formats ``X`` may come in (False: none): to be fitted

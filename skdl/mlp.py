@@ -150,7 +150,7 @@ class BaseMLP(BaseNetwork):
                 "change the architecture."
             )
 
-    def _forward_validated(self, X):
+    def _predict_validated(self, X):
         return forward(X, self.coefs_, self.intercepts_, self._layer_activations)
 
 

@@ -334,8 +334,9 @@ class Network:
             layer.initialize(random_state, 2.0 if isinstance(fed, Sigmoid) else 6.0)
 
     # ------------------------------------------------------------- passes
-    def forward(self, X, return_logits=False):
-        """Outputs for ``X`` at the current weights, in fresh arrays.
+    def predict(self, X, return_logits=False):
+        """Outputs for ``X`` at the current weights, in fresh arrays: the
+        inference pass (no dropout, no buffers kept for a backward pass).
 
         Parameters
         ----------
@@ -587,7 +588,7 @@ def forward(X, coefs, intercepts, activations, return_logits=False):
 
 def predict_layers(layers, input_shape, X, return_logits=False):
     """Outputs of built layers (the output Dense layer last) for ``X``, in
-    fresh arrays, as :meth:`Network.forward` gives them.
+    fresh arrays, as :meth:`Network.predict` gives them.
 
     Parameters
     ----------

@@ -557,7 +557,7 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
                 score, improved = curve[-1], curve[-1] <= best - tol
                 best = min(best, score)
             else:
-                out = network.forward(val[0])
+                out = network.predict(val[0])
                 score = self._score_outputs(val[1], out, val[2])
                 improved = score >= best + tol
                 best = max(best, score)
@@ -733,7 +733,7 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
         self.coef_ = self._dense_coef()
         return self
 
-    def _forward(self, X):
+    def _predict_outputs(self, X):
         z = self._pre_activation(X)
         out = np.empty_like(z)
         self._layer_activations[0].forward(z, out)

@@ -411,7 +411,7 @@ def test_non_finite_numeric_gradient_is_an_error_not_a_pass():
     # objective is NaN at and around these weights
     net, X, Y = _conditioned_network("tanh", "squared_error", "identity")
     Y = np.abs(np.round(Y))
-    assert (net.forward(X) < 0).any()
+    assert (net.predict(X) < 0).any()
     n = net.params.size
     with pytest.raises(ValueError,
                        match=f"finite-difference gradient has {n} non-finite entries of {n}"):

@@ -260,9 +260,9 @@ def test_forward_equals_numpy_reference(hidden, out):
     params = net.params.copy()
     want, want_z = ref_forward(X, net.coefs, net.intercepts, [hidden, hidden, out])
 
-    got = net.forward(X)
+    got = net.predict(X)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
-    got2, z = net.forward(X, return_logits=True)
+    got2, z = net.predict(X, return_logits=True)
     np.testing.assert_allclose(got2, want, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(z, want_z, rtol=1e-12, atol=1e-15)
     # module-level function agrees
@@ -293,7 +293,7 @@ def test_forward_equals_sklearn_forward_pass(sk_activation, hidden, sk_out, out)
     clf.n_layers_ = 4
     clf.out_activation_ = sk_out
     want = clf._forward_pass_fast(X, check_input=False)
-    np.testing.assert_allclose(net.forward(X), want, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(net.predict(X), want, rtol=1e-12, atol=1e-15)
 
 
 def test_forward_with_user_activation():
@@ -313,7 +313,7 @@ def test_forward_with_user_activation():
     for i, (W, b) in enumerate(zip(net.coefs, net.intercepts)):
         z = a @ W + b
         a = z / (1 + np.abs(z)) if i < 2 else z
-    np.testing.assert_allclose(net.forward(X), a, rtol=1e-12)
+    np.testing.assert_allclose(net.predict(X), a, rtol=1e-12)
     # and the buffered training pass backpropagates through it correctly
     loss = get_loss("squared_error")
     numeric = finite_difference(net, X, Y, loss)
@@ -346,7 +346,7 @@ def test_loss_and_gradient_value(loss_name, out, alpha, weighted):
     assert isinstance(value, float)
     assert value == pytest.approx(expected, rel=1e-10)
     # also equal to loss.value on the engine's forward output plus the penalty
-    via_loss = loss.value(Y, net.forward(X), sw) + alpha / (2 * w.sum()) * coef_sq
+    via_loss = loss.value(Y, net.predict(X), sw) + alpha / (2 * w.sum()) * coef_sq
     assert value == pytest.approx(via_loss, rel=1e-10)
 
 
@@ -510,9 +510,9 @@ def test_float32_network(hidden, loss_name, out):
 
     assert net32.params.dtype == net32.grad.dtype == np.float32
     assert all(c.dtype == np.float32 for c in net32.coefs + net32.intercepts)
-    out32, z32 = net32.forward(X, return_logits=True)
+    out32, z32 = net32.predict(X, return_logits=True)
     assert out32.dtype == z32.dtype == np.float32
-    np.testing.assert_allclose(out32, net64.forward(X.astype(np.float64)), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(out32, net64.predict(X.astype(np.float64)), rtol=1e-4, atol=1e-5)
 
     v32 = net32.loss_and_gradient(X, Y, get_loss(loss_name), alpha=0.1)
     v64 = net64.loss_and_gradient(X.astype(np.float64), Y.astype(np.float64),
@@ -571,9 +571,9 @@ def test_sparse_input_equals_dense(container, weighted):
     v_sparse = net.loss_and_gradient(Xs, Y, loss, 0.2, sw)
     assert v_sparse == pytest.approx(v_dense, rel=1e-13)
     np.testing.assert_allclose(net.grad, g_dense, rtol=1e-12, atol=1e-15)
-    out = net.forward(Xs)
+    out = net.predict(Xs)
     assert isinstance(out, np.ndarray) and not isinstance(out, np.matrix)
-    np.testing.assert_allclose(out, net.forward(X), rtol=1e-12)
+    np.testing.assert_allclose(out, net.predict(X), rtol=1e-12)
 
 
 # ------------------------------------------------------------ validation
@@ -843,7 +843,7 @@ def test_forward_of_float64_rows_through_float32_weights(backend):
     net32 = make_net([4, 5, 3], "relu", "softmax", dtype=np.float32, seed=0)
     with kernels.use(backend):
         out = forward(X, net32.coefs, net32.intercepts, net32.activations)
-    np.testing.assert_allclose(out, net.forward(X), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out, net.predict(X), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("sizes, dtype, message", [
