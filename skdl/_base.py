@@ -280,6 +280,10 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
     _weights_attribute = "coefs_"
     """The fitted attribute whose presence says the estimator holds weights."""
 
+    _network_class = Network
+    """The engine class the estimator trains: :class:`~skdl.network.Network`
+    or a subclass that reads its weights the estimator's way."""
+
     # ------------------------------------------------------------------ set-up
     def _setup_layers(self, target_kind):
         """Resolve activations and loss from the current parameters, for
@@ -330,7 +334,7 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
         if type(output) is ACTIVATIONS.get(output.name) and not vars(output):
             output = output.name
         layers = [*self._hidden_layers(), Dense(n_outputs, output)]
-        network = Network(layers, self._input_shape(n_features), dtype)
+        network = self._network_class(layers, self._input_shape(n_features), dtype)
         if network.has_dropout and self.solver == "lbfgs":
             raise ValueError(
                 "dropout makes the objective random, which L-BFGS cannot follow; use "
@@ -359,7 +363,7 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
         since the fit, such as ``layers`` or ``input_shape``, do not reach
         it."""
         layers, input_shape = self._fitted_architecture()
-        network = Network(layers, input_shape, dtype)
+        network = self._network_class(layers, input_shape, dtype)
         network.set_weights(self._fitted_weights())
         return network
 

@@ -31,6 +31,7 @@ from ._base import (
 )
 from ._classification import ClassifierOutputsMixin
 from .activations import Sigmoid, Softmax, Step, get_activation
+from .layers import Dense
 from .losses import PerceptronCriterion, get_loss
 from .network import Network
 from .optimizers import SGD
@@ -370,7 +371,7 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
         trains = carries_weight(sample_weight, incremental)
         Y = self._encode_targets(y, X.dtype)
         rng = check_random_state(self.random_state)
-        network = Network.from_sizes([X.shape[1], Y.shape[1]], self._layer_activations, X.dtype)
+        network = Network([Dense(Y.shape[1], self._layer_activations[0])], (X.shape[1],), X.dtype)
         if first_pass:
             self.loss_curve_ = []
             if _flat_at_zero(self._layer_activations[0]):
@@ -394,7 +395,8 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
             f"eta0={self.eta0} is probably too large for this data: lower it, or "
             "scale the input (e.g. with StandardScaler).",
         )
-        return np.ascontiguousarray(network.coefs[0].T), network.intercepts[0], n_iter
+        output = network.layers[0]
+        return np.ascontiguousarray(output.kernel.T), output.bias, n_iter
 
     def _fit_lbfgs(self, network, X, Y, sample_weight, max_iter, tol):
         if not self.fit_intercept:
@@ -545,7 +547,7 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
                 optimizer.update(network.params, network.grad)
                 self._shrink_l1(network, weight_sum)
                 if not self.fit_intercept:
-                    network.intercepts[0][:] = 0
+                    network.layers[0].bias[:] = 0
             curve.append(total / n_counted)
             if self.verbose:
                 print(f"-- Epoch {epoch}, average loss: {curve[-1]:.6f}")
@@ -578,7 +580,7 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
         scaled like the L2 part: ``alpha * l1_share / weight_sum``."""
         shrink = self.eta0 * self.alpha * self._l1_share() / weight_sum
         if shrink:
-            coef = network.coefs[0]
+            coef = network.layers[0].kernel
             np.copysign(np.maximum(np.abs(coef) - shrink, 0), coef, out=coef)
 
     def _objective_parts(self, X, y, sample_weight=None):
@@ -589,7 +591,7 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
         activation = self._layer_activations[0]
         if isinstance(activation, Step):
             activation = get_activation("identity")
-        network = Network.from_sizes([X.shape[1], Y.shape[1]], [activation], X.dtype)
+        network = Network([Dense(Y.shape[1], activation)], (X.shape[1],), X.dtype)
         network.set_weights([self._dense_coef().T, self.intercept_])
         alpha = self._objective_settings["alpha"]
         return network, X, Y, self._loss, alpha, sample_weight
