@@ -22,7 +22,6 @@ from ._base import (
     DocLinkMixin,
     carries_weight,
     check_output_suits_loss,
-    check_split_weights,
     fit_lbfgs,
     objective_inputs,
     refuse_divergence,
@@ -30,6 +29,7 @@ from ._base import (
     warn_if_loss_grew,
 )
 from ._classification import ClassifierOutputsMixin
+from ._training import StochasticTrainingMixin, check_split_weights
 from .activations import Sigmoid, Softmax, Step, get_activation
 from .layers import Dense
 from .losses import PerceptronCriterion, get_loss
@@ -54,7 +54,9 @@ _AUTO_LOSS = {
 }
 
 
-class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin, BaseEstimator):
+class PerceptronClassifier(
+    DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin, StochasticTrainingMixin, BaseEstimator
+):
     """Perceptron: one layer of neurons, a weighted sum passed through an activation.
 
     With the default step activation it is the classic perceptron, trained by
@@ -196,6 +198,11 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
     >>> bool((Perceptron(random_state=0).fit(X, y).coef_ == clf.coef_).all())
     True
     """
+
+    _learning_rate_parameter = "eta0"
+
+    # early stopping ends at the last epoch's weights, as scikit-learn's SGD
+    _restores_best_weights = False
 
     _parameter_constraints: dict = {
         "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
@@ -343,9 +350,11 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
                     X, y, sample_weight, first_pass, incremental, max_iter, tol
                 )
             self.n_iter_ = n_iter
-            self.t_ += n_iter * X.shape[0]
-            # L-BFGS warns about its own stop, with SciPy's reason
-            if tol is not None and n_iter == max_iter and self._solver != "lbfgs":
+            # the shared mini-batch loop counts its own updates and warns about
+            # its own stop, and L-BFGS warns with SciPy's reason
+            if self._solver != "sgd":
+                self.t_ += n_iter * X.shape[0]
+            if tol is not None and n_iter == max_iter and self._solver == "perceptron":
                 warnings.warn(
                     "Maximum number of iteration reached before convergence. "
                     "Consider increasing max_iter to improve the fit.",
@@ -386,9 +395,14 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
         elif self._solver == "lbfgs":
             n_iter = self._fit_lbfgs(network, X, Y, sample_weight, max_iter, tol)
         else:
-            n_iter = self._fit_gradient(
-                network, X, Y, sample_weight, score_weight, rng, max_iter, tol
+            # every call judges its own epochs, as scikit-learn's SGD does
+            self._reset_stopping_state()
+            optimizer = SGD(network.params.size, network.dtype, self.eta0, momentum=0.0)
+            self._fit_stochastic(
+                network, optimizer, X, Y, _or_ones(sample_weight, X), _or_ones(score_weight, X),
+                rng, incremental,
             )
+            n_iter = self.n_iter_
         refuse_divergence(network, X, "Lower eta0 or scale the input.")
         warn_if_loss_grew(
             self.loss_curve_[n_before:],
@@ -409,16 +423,6 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
         # a warm start extends the curve, as it does for the sgd solver
         self.loss_curve_ = [*self.loss_curve_, *curve]
         return n_iter
-
-    def _split(self, y, *arrays):
-        """Training and validation parts of ``arrays`` (validation None without
-        early stopping; the last array holds the sample weights), split as
-        :meth:`_validation_mask` splits; both parts keep the rows in their
-        original order."""
-        mask = self._validation_mask(y, arrays[-1])
-        if mask is None:
-            return arrays, None
-        return [a[~mask] for a in arrays], [a[mask] for a in arrays]
 
     def _fit_rule(self, X, y, sample_weight, first_pass, incremental, max_iter, tol):
         """Train with the perceptron rule as scikit-learn's ``Perceptron``
@@ -514,60 +518,38 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
                             self.validation_fraction)
         return mask
 
-    def _fit_gradient(self, network, X, Y, sample_weight, score_weight, rng, max_iter, tol):
-        """Mini-batch gradient descent with step ``eta0``; stops like the
-        perceptron rule. Returns the number of epochs run."""
-        optimizer = SGD(network.params.size, network.dtype, self.eta0, momentum=0.0)
-        if sample_weight is None:
-            sample_weight = np.ones(len(Y), dtype=X.dtype)
-        if score_weight is None:
-            score_weight = np.ones(len(Y), dtype=X.dtype)
+    def _validation_split(self, X, Y, sample_weight, score_weight, rng):
+        """Training and validation parts, as the shared loop takes them: the
+        rows scikit-learn's ``Perceptron`` holds out (see
+        :meth:`_validation_mask`; ``rng`` is not drawn from), each part in
+        the original row order."""
         labels = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
-        # validation is scored with sample weights alone, training uses the
-        # class weights too
-        train, val = self._split(labels, X, Y, score_weight, sample_weight)
-        X_tr, Y_tr, _, sw_tr = train
-        n = X_tr.shape[0]
-        batch = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
-        best, stale, epoch = (np.inf if val is None else -np.inf), 0, 0
-        curve = list(self.loss_curve_)
-        for epoch in range(1, max_iter + 1):
-            order = rng.permutation(n) if self.shuffle else np.arange(n)
-            total, n_counted = 0.0, 0
-            for start in range(0, n, batch):
-                rows = order[start : start + batch]
-                weight_sum = float(np.sum(sw_tr[rows]))
-                if weight_sum == 0:
-                    continue  # rows of weight 0 carry no gradient: no step
-                value = network.loss_and_gradient(
-                    X_tr[rows], Y_tr[rows], self._loss, self._alpha_l2(), sw_tr[rows]
-                )
-                total += value * len(rows)
-                n_counted += len(rows)
-                optimizer.update(network.params, network.grad)
-                self._shrink_l1(network, weight_sum)
-                if not self.fit_intercept:
-                    network.layers[0].bias[:] = 0
-            curve.append(total / n_counted)
-            if self.verbose:
-                print(f"-- Epoch {epoch}, average loss: {curve[-1]:.6f}")
-            if not np.isfinite(curve[-1]):
-                break  # reported as divergence by the caller
-            if tol is None:
-                continue
-            if val is None:
-                score, improved = curve[-1], curve[-1] <= best - tol
-                best = min(best, score)
-            else:
-                out = network.predict(val[0])
-                score = self._score_outputs(val[1], out, val[2])
-                improved = score >= best + tol
-                best = max(best, score)
-            stale = 0 if improved else stale + 1
-            if stale >= self.n_iter_no_change:
-                break
-        self.loss_curve_ = curve
-        return epoch
+        held_out = self._validation_mask(labels, sample_weight)
+        kept = ~held_out
+        return (X[kept], X[held_out], Y[kept], Y[held_out], sample_weight[kept],
+                score_weight[held_out])
+
+    def _take_step(self, network, optimizer, X, Y, sample_weight, weight_sum, dropout_rng):
+        """One step of gradient descent on the loss with its L2 term, then the
+        L1 term's shrinkage and, without ``fit_intercept``, a bias kept at 0."""
+        value = network.loss_and_gradient(
+            X, Y, self._loss, self._alpha_l2(), sample_weight, dropout_rng
+        )
+        optimizer.update(network.params, network.grad)
+        self._shrink_l1(network, weight_sum)
+        if not self.fit_intercept:
+            network.layers[0].bias[:] = 0
+        return value
+
+    def _batch_size(self, n_samples):
+        """``batch_size`` clipped to the training rows without a warning: a
+        size past them asks for full-batch gradient descent."""
+        return min(200 if self.batch_size == "auto" else self.batch_size, n_samples)
+
+    def _stops_without_improvement(self):
+        """``n_iter_no_change`` epochs without improvement stop training, as
+        scikit-learn's SGD counts them (and the perceptron rule here)."""
+        return self._no_improvement_count >= self.n_iter_no_change
 
     def _l1_share(self):
         return {"l1": 1.0, "elasticnet": self.l1_ratio}.get(self.penalty, 0.0)
@@ -798,6 +780,12 @@ def _activation_crossing(activation, threshold, limit=1e3):
         middle = 0.5 * (low + high)
         low, high = (low, middle) if above(middle) else (middle, high)
     return 0.5 * (low + high) if abs(0.5 * (low + high)) > 1e-12 else 0.0
+
+
+def _or_ones(sample_weight, X):
+    """``sample_weight``, or a weight of 1 per row of ``X`` when None: the
+    gradient path weighs every batch explicitly."""
+    return np.ones(X.shape[0], dtype=X.dtype) if sample_weight is None else sample_weight
 
 
 def _flat_at_zero(activation):
