@@ -19,13 +19,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ._training import STOCHASTIC_SOLVERS, StochasticTrainingMixin
 from .activations import ACTIVATIONS, Softmax, Step, get_activation
 from .layers import Dense
 from .callbacks import call_callbacks, check_callbacks
 from .losses import get_loss
 from .network import Network
 from .optimizers import SGD, Adam, train_lbfgs
-from ._training import STOCHASTIC_SOLVERS, StochasticTrainingMixin
 
 LOSS_GROWTH_WARNING = 10.0
 """Factor by which a call's training loss must end above its first value
@@ -234,6 +234,8 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
     and how targets are checked and scored (``_validate_targets``,
     ``_default_output_activation``, ``_score_outputs``); they may override
     ``_encode_targets``, ``_apply_class_weight`` and ``_stratify_labels``.
+    The stochastic solvers train in the shared mini-batch loop of
+    :class:`~skdl._training.StochasticTrainingMixin`.
     """
 
     _parameter_constraints: dict = {

@@ -57,7 +57,8 @@ class StochasticTrainingMixin:
     The host estimator has the parameters ``max_iter``, ``batch_size``,
     ``shuffle``, ``tol`` (None: train ``max_iter`` epochs),
     ``n_iter_no_change``, ``early_stopping``, ``validation_fraction``,
-    ``solver`` and ``verbose``, the fitted ``_loss``, the scoring
+    ``solver``, ``verbose`` and (for the default :meth:`_take_step`)
+    ``alpha``, the fitted ``_loss``, the scoring
     ``_score_outputs(Y, out, sample_weight)``, and the attributes
     ``loss_curve_`` and ``t_``. The loop keeps ``n_iter_``, ``loss_``, and
     the stopping rule's records ``best_loss_``, ``validation_scores_`` and
