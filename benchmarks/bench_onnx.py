@@ -60,7 +60,7 @@ compared (max absolute difference) and the labels counted (onnxruntime's
 against ``model.predict``).
 
 A last table says where skdl's single-row time goes: the forward pass
-alone (the estimator's private ``_forward_validated``, which skips
+alone (the estimator's private ``_predict_validated``, which skips
 ``check_is_fitted`` and scikit-learn's ``validate_data``) against the full
 ``predict_proba``, skdl[numba], at the first thread count.
 
@@ -273,7 +273,7 @@ def forward_only_lines(models, threads, reps, calls):
             full, forward = [], []
             for _ in range(reps):
                 full.append(per_call(partial(model.predict_proba, Xb), calls))
-                forward.append(per_call(partial(model._forward_validated, Xb), calls))
+                forward.append(per_call(partial(model._predict_validated, Xb), calls))
         f, g = 1e3 * statistics.median(full), 1e3 * statistics.median(forward)
         lines.append(f"| {key} | {f:.3f} | {g:.3f} | {f - g:.3f} | {100 * (f - g) / f:.0f}% |")
     return lines

@@ -13,22 +13,19 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ._training import STOCHASTIC_SOLVERS, StochasticTrainingMixin
 from .activations import ACTIVATIONS, Softmax, Step, get_activation
 from .layers import Dense
 from .callbacks import call_callbacks, check_callbacks
 from .losses import get_loss
 from .network import Network
 from .optimizers import SGD, Adam, train_lbfgs
-
-STOCHASTIC_SOLVERS = ("sgd", "adam")
 
 LOSS_GROWTH_WARNING = 10.0
 """Factor by which a call's training loss must end above its first value
@@ -43,18 +40,6 @@ CLASSIFIER_LOSS_CONSTRAINTS = [
                 "perceptron", "squared_error"}),
     HasMethods(["value", "gradient"]),
 ]
-
-
-def check_split_weights(train_weight, val_weight, validation_fraction):
-    """Raise a ValueError when an early-stopping split leaves the training or
-    the validation rows with sample weights summing to zero (None: unweighted)."""
-    for side, weight in (("training", train_weight), ("validation", val_weight)):
-        if weight is not None and np.sum(weight) == 0:
-            raise ValueError(
-                f"The early-stopping split (validation_fraction={validation_fraction}) "
-                f"left the {side} rows with sample weights summing to 0. Give more "
-                "rows a non-zero weight, or change validation_fraction or random_state."
-            )
 
 
 def carries_weight(sample_weight, incremental):
@@ -98,7 +83,7 @@ def refuse_divergence(network, X, remedy):
     """
     if not np.all(np.isfinite(network.params)):
         what = "non-finite weights"
-    elif not np.all(np.isfinite(network.forward(X[:DIVERGENCE_CHECK_ROWS]))):
+    elif not np.all(np.isfinite(network.predict(X[:DIVERGENCE_CHECK_ROWS]))):
         what = "weights whose outputs overflow to non-finite values"
     else:
         return
@@ -238,17 +223,19 @@ class DocLinkMixin:
     _doc_link_template = DOCS_URL + "generated/skdl.{estimator_name}.html"
 
 
-class BaseNetwork(DocLinkMixin, BaseEstimator):
+class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
     """Base class of the estimators trained by gradient: the MLPs and the
     layer networks. Not for direct use.
 
     Subclasses say which layers the network has and how the fitted weights
     are kept (``_hidden_layers``, ``_input_shape``, ``_keep_network``,
     ``_fitted_weights``, ``_fitted_architecture``, ``_check_architecture``,
-    ``_forward_validated``),
+    ``_predict_validated``),
     and how targets are checked and scored (``_validate_targets``,
     ``_default_output_activation``, ``_score_outputs``); they may override
     ``_encode_targets``, ``_apply_class_weight`` and ``_stratify_labels``.
+    The stochastic solvers train in the shared mini-batch loop of
+    :class:`~skdl._training.StochasticTrainingMixin`.
     """
 
     _parameter_constraints: dict = {
@@ -279,6 +266,10 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
 
     _weights_attribute = "coefs_"
     """The fitted attribute whose presence says the estimator holds weights."""
+
+    _network_class = Network
+    """The engine class the estimator trains: :class:`~skdl.network.Network`
+    or a subclass that reads its weights the estimator's way."""
 
     # ------------------------------------------------------------------ set-up
     def _setup_layers(self, target_kind):
@@ -330,7 +321,7 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
         if type(output) is ACTIVATIONS.get(output.name) and not vars(output):
             output = output.name
         layers = [*self._hidden_layers(), Dense(n_outputs, output)]
-        network = Network(layers, self._input_shape(n_features), dtype)
+        network = self._network_class(layers, self._input_shape(n_features), dtype)
         if network.has_dropout and self.solver == "lbfgs":
             raise ValueError(
                 "dropout makes the objective random, which L-BFGS cannot follow; use "
@@ -359,32 +350,14 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
         since the fit, such as ``layers`` or ``input_shape``, do not reach
         it."""
         layers, input_shape = self._fitted_architecture()
-        network = Network(layers, input_shape, dtype)
+        network = self._network_class(layers, input_shape, dtype)
         network.set_weights(self._fitted_weights())
         return network
-
-    def _early_stopping(self):
-        """Whether early stopping is in effect: L-BFGS ignores it, as in
-        scikit-learn."""
-        return self.early_stopping and self.solver in STOCHASTIC_SOLVERS
 
     def _reset_curves(self):
         self.loss_curve_ = []
         self.history_ = []
         self._reset_stopping_state()
-
-    def _reset_stopping_state(self):
-        """Fresh bookkeeping for the stopping rule in effect: the validation
-        score under early stopping, the training loss otherwise."""
-        self._no_improvement_count = 0
-        if self._early_stopping():
-            self.validation_scores_ = []
-            self.best_validation_score_ = -np.inf
-            self.best_loss_ = None
-        else:
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
-            self.best_loss_ = np.inf
 
     # --------------------------------------------------------------- fitting
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
@@ -419,8 +392,10 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
             if not trains:
                 self.n_iter_ = 0
             elif self.solver in STOCHASTIC_SOLVERS:
+                self._optimizer = self._call_optimizer(network, incremental)
                 self._fit_stochastic(
-                    network, X, Y, sample_weight, score_weight, rng, incremental
+                    network, self._optimizer, X, Y, sample_weight, score_weight, rng,
+                    incremental,
                 )
             else:
                 self._fit_lbfgs(network, X, Y, sample_weight)
@@ -446,7 +421,13 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
         """Validated targets as a 2-D array of ``dtype`` for the network."""
         return np.asarray(y, dtype=dtype).reshape(y.shape[0], -1)
 
-    def _new_optimizer(self, n_params, dtype):
+    def _call_optimizer(self, network, incremental):
+        """This call's optimizer: ``partial_fit`` carries on with (a copy of)
+        the state of the last call's solver, anything else starts afresh."""
+        previous = getattr(self, "_optimizer", None)
+        if incremental and type(previous) is (SGD if self.solver == "sgd" else Adam):
+            return copy.deepcopy(previous)
+        n_params, dtype = network.params.size, network.dtype
         if self.solver == "sgd":
             return SGD(
                 n_params, dtype, self.learning_rate_init, self.learning_rate,
@@ -457,139 +438,8 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
             self.epsilon,
         )
 
-    def _fit_stochastic(self, network, X, Y, sample_weight, score_weight, rng, incremental):
-        previous = getattr(self, "_optimizer", None)
-        if incremental and type(previous) is (SGD if self.solver == "sgd" else Adam):
-            # partial_fit carries on with the state of the last call's solver
-            optimizer = copy.deepcopy(previous)
-        else:
-            optimizer = self._new_optimizer(network.params.size, network.dtype)
-        if self.early_stopping != (self.validation_scores_ is not None):
-            # a warm start that switched early stopping on or off
-            self._reset_stopping_state()
-        if self.early_stopping:
-            X, X_val, Y, Y_val, sample_weight, sw_val = self._validation_split(
-                X, Y, sample_weight, score_weight, rng
-            )
-            best_params = network.params.copy()
-            self.validation_scores_ = list(self.validation_scores_)
-        dropout_rng = self._dropout_stream(network, rng, incremental)
-        batch_size = self._batch_size(X.shape[0])
-        # each epoch reshuffles the last one's order, as scikit-learn does, so
-        # that the same random_state visits the rows in the same order
-        order = np.arange(X.shape[0]) if self.shuffle else None
-        self.loss_curve_ = list(self.loss_curve_)
-        self.n_iter_ = 0
-        started = time.perf_counter()
-        try:
-            for _ in range(self.max_iter):
-                if order is not None:
-                    order = order[rng.permutation(order.size)]
-                self.loss_ = self._run_epoch(
-                    network, optimizer, X, Y, sample_weight, batch_size, order, dropout_rng
-                )
-                self.n_iter_ += 1
-                self.t_ += X.shape[0]
-                self.loss_curve_.append(self.loss_)
-                if self.verbose:
-                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
-                if not np.isfinite(self.loss_):
-                    raise ValueError(
-                        f"Training diverged: the loss became {self.loss_} at "
-                        f"iteration {self.n_iter_}. Lower learning_rate_init or "
-                        "scale the input; the estimator was left unchanged."
-                    )
-                if self.early_stopping:
-                    if self._track_validation(network, X_val, Y_val, sw_val):
-                        best_params = network.params.copy()
-                else:
-                    self._track_training_loss()
-                optimizer.iteration_ends(self.t_)
-                if self._run_callbacks(started):
-                    break
-                if self._no_improvement_count > self.n_iter_no_change:
-                    what = "Validation score" if self.early_stopping else "Training loss"
-                    msg = (
-                        f"{what} did not improve more than tol={self.tol:f} for "
-                        f"{self.n_iter_no_change} consecutive epochs."
-                    )
-                    if optimizer.trigger_stopping(msg, self.verbose):
-                        break
-                    self._no_improvement_count = 0
-                if incremental:
-                    break
-                if self.n_iter_ == self.max_iter:
-                    warnings.warn(
-                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                        "reached and the optimization hasn't converged yet.",
-                        ConvergenceWarning,
-                    )
-        except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.")
-        if self.early_stopping:
-            network.params[:] = best_params
-        self._optimizer = optimizer
-
-    def _dropout_stream(self, network, rng, incremental):
-        """The source of this call's dropout masks (None without dropout).
-
-        ``fit`` seeds a new stream from this call's ``rng``. ``partial_fit``
-        goes on with the stream the previous call left (a copy of it, so that
-        a failing call leaves it as it was): re-seeding from an int
-        ``random_state`` would draw the same masks at every call.
-        ``random_state`` still seeds each call's shuffles afresh, as
-        scikit-learn's MLP does, so that without dropout the weights match
-        scikit-learn's call for call.
-        """
-        if not network.has_dropout:
-            return None
-        previous = getattr(self, "_dropout_rng", None)
-        if incremental and previous is not None:
-            self._dropout_rng = copy.deepcopy(previous)
-        else:
-            # drawn only when needed, so that without dropout the shuffles
-            # match scikit-learn's for the same random_state
-            self._dropout_rng = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
-        return self._dropout_rng
-
-    def _run_epoch(self, network, optimizer, X, Y, sample_weight, batch_size, order, dropout_rng):
-        """One pass over the data in mini-batches, in row ``order`` (None: as
-        stored); returns the mean objective.
-
-        Shuffled batches of dense X are gathered into one reused buffer
-        rather than copied anew each time. A batch whose sample weights sum
-        to zero carries no gradient: it takes no step and no part in the mean.
-        """
-        n_samples = X.shape[0]
-        gather = order is not None and not sp.issparse(X)
-        if gather:
-            X_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
-            Y_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
-        total, n_counted = 0.0, 0
-        for start in range(0, n_samples, batch_size):
-            stop = min(start + batch_size, n_samples)
-            rows = slice(start, stop) if order is None else order[start:stop]
-            sw = None if sample_weight is None else sample_weight[rows]
-            weight_sum = stop - start if sw is None else float(np.sum(sw))
-            if weight_sum == 0:
-                continue
-            if gather:
-                # rows come from a permutation, so always in range; mode="clip"
-                # skips the bounds check, for which "raise" copies via a buffer
-                X_batch = np.take(X, rows, axis=0, out=X_buffer[: stop - start], mode="clip")
-                Y_batch = np.take(Y, rows, axis=0, out=Y_buffer[: stop - start], mode="clip")
-            else:
-                X_batch, Y_batch = X[rows], Y[rows]
-            value = network.loss_and_gradient(
-                X_batch, Y_batch, self._loss, self.alpha, sw, dropout_rng,
-                include_penalty=False,
-            )
-            # the optimizer adds the L2 term within its own pass over the weights
-            l2 = self.alpha / weight_sum
-            squares = optimizer.update(network.params, network.grad, l2, network.n_coef_params)
-            total += (stop - start) * (value + 0.5 * l2 * squares)
-            n_counted += stop - start
-        return total / n_counted
+    def _callbacks_stop(self, started):
+        return self._run_callbacks(started)
 
     def _run_callbacks(self, started):
         """Record the epoch in ``history_`` and call the user's callbacks.
@@ -609,67 +459,6 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
         }
         self.history_ = [*self.history_, record]
         return call_callbacks(self.callbacks, {**record, "estimator": self})
-
-    def _batch_size(self, n_samples):
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        if self.batch_size > n_samples:
-            warnings.warn(
-                "Got `batch_size` less than 1 or larger than sample size. It is "
-                "going to be clipped"
-            )
-        return int(np.clip(self.batch_size, 1, n_samples))
-
-    def _validation_split(self, X, Y, sample_weight, score_weight, rng):
-        """Training and validation parts: ``X``, ``X_val``, ``Y``, ``Y_val``, the
-        training rows' ``sample_weight`` and the validation rows'
-        ``score_weight`` (each None when not given)."""
-        stratify = self._stratify_labels(Y)
-        n_val = int(np.ceil(self.validation_fraction * X.shape[0]))
-        n_groups = 1 if stratify is None else len(np.unique(stratify, axis=0))
-        if n_val < max(2, n_groups):
-            raise ValueError(
-                f"The validation set is too small ({n_val} rows for "
-                f"{n_groups} class(es)). Increase 'validation_fraction' or the size "
-                "of your dataset."
-            )
-        # the rows train_test_split(X, Y, ...) would pick, as scikit-learn's
-        train, val = train_test_split(
-            np.arange(X.shape[0]), random_state=rng, test_size=self.validation_fraction,
-            stratify=stratify,
-        )
-        sw = None if sample_weight is None else sample_weight[train]
-        sw_val = None if score_weight is None else score_weight[val]
-        check_split_weights(sw, sw_val, self.validation_fraction)
-        return X[train], X[val], Y[train], Y[val], sw, sw_val
-
-    def _stratify_labels(self, Y):
-        """Labels to stratify the validation split on; None for regression."""
-        return None
-
-    def _track_validation(self, network, X_val, Y_val, sw_val):
-        out = network.forward(X_val)
-        score = (
-            self._score_outputs(Y_val, out, sw_val) if np.all(np.isfinite(out)) else np.nan
-        )
-        self.validation_scores_.append(score)
-        if self.verbose:
-            print("Validation score: %f" % score)
-        if score < self.best_validation_score_ + self.tol:
-            self._no_improvement_count += 1
-        else:
-            self._no_improvement_count = 0
-        if score > self.best_validation_score_:
-            self.best_validation_score_ = score
-            return True
-        return False
-
-    def _track_training_loss(self):
-        if self.loss_curve_[-1] > self.best_loss_ - self.tol:
-            self._no_improvement_count += 1
-        else:
-            self._no_improvement_count = 0
-        self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
 
     def _fit_lbfgs(self, network, X, Y, sample_weight):
         started = time.perf_counter()
@@ -709,14 +498,14 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
         return network, X, Y, self._loss, self._objective_settings["alpha"], sample_weight
 
     # ------------------------------------------------------------ prediction
-    def _forward(self, X):
+    def _predict_outputs(self, X):
         """Validated network outputs for ``X``."""
         check_is_fitted(self)
         X = validate_data(
             self, X, accept_sparse=self._accepted_sparse(fitted=True),
             dtype=(np.float64, np.float32), reset=False,
         )
-        return self._forward_validated(X)
+        return self._predict_validated(X)
 
     def _accepted_sparse(self, fitted=False):
         """The sparse formats ``X`` may come in (False: none): to be fitted

@@ -22,7 +22,7 @@ class ClassifierOutputsMixin:
     """Target encoding, decoding and probabilities for skdl's classifiers.
 
     The host class provides ``warm_start``, ``class_weight`` (or None),
-    ``_layer_activations`` and ``_loss`` once fitted, ``_forward(X)`` and
+    ``_layer_activations`` and ``_loss`` once fitted, ``_predict_outputs(X)`` and
     ``_output_is_probability()``.
     """
 
@@ -160,7 +160,7 @@ class ClassifierOutputsMixin:
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
             The predicted classes (an indicator matrix for multi-label).
         """
-        return self._labels(self._forward(X), self._prediction_threshold())
+        return self._labels(self._predict_outputs(X), self._prediction_threshold())
 
     def _prediction_threshold(self):
         """Where an output column splits the classes: 0.5 for probabilities,
@@ -201,7 +201,7 @@ class ClassifierOutputsMixin:
             Probability of each class, in the order of ``classes_``.
         """
         check_is_fitted(self)
-        out = self._forward(X)
+        out = self._predict_outputs(X)
         if self._label_binarizer.y_type_.startswith("multilabel"):
             return out
         if out.shape[1] == 1:

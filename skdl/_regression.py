@@ -17,7 +17,7 @@ REGRESSOR_LOSS_CONSTRAINTS = [
 class RegressorOutputsMixin:
     """Target checks, scores and predictions for skdl's regressors.
 
-    The host class provides ``loss`` and ``_forward(X)``.
+    The host class provides ``loss`` and ``_predict_outputs(X)``.
     """
 
     def _validate_targets(self, X, y, incremental, first_pass, classes=None, fitted=False):
@@ -52,7 +52,7 @@ class RegressorOutputsMixin:
         y : ndarray of shape (n_samples,) or (n_samples, n_targets)
             Predicted values.
         """
-        out = self._forward(X)
+        out = self._predict_outputs(X)
         return out.ravel() if out.shape[1] == 1 else out
 
     def __sklearn_tags__(self):

@@ -69,8 +69,8 @@ def check_gradients(network, X, Y, loss, alpha=0.0, sample_weight=None, epsilon=
             "check_gradients checks the engine's skdl.network.Network, got "
             f"{type(network).__name__}. For a fitted estimator, build the network "
             "from its weights: Network(layers, input_shape) then "
-            "network.set_weights(weights), or Network.from_sizes(layer_sizes, "
-            "activations) for an MLP."
+            "network.set_weights(weights), or skdl.mlp_network.MLPNetwork.from_sizes("
+            "layer_sizes, activations) for an MLP."
         )
     if not (isinstance(epsilon, numbers.Real) and 0 < epsilon < math.inf):
         raise ValueError(

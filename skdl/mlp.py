@@ -19,7 +19,7 @@ from ._docstrings import (
 from ._regression import REGRESSOR_LOSS_CONSTRAINTS, RegressorOutputsMixin
 from .activations import get_activation
 from .layers import Dense, Dropout
-from .network import forward
+from .mlp_network import MLPNetwork, predict_dense
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -72,6 +72,8 @@ class BaseMLP(BaseNetwork):
         "activation": [*ACTIVATION_CONSTRAINTS, list],
         "dropout": [Interval(Real, 0, 1, closed="left"), list],
     }
+
+    _network_class = MLPNetwork
 
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
@@ -150,8 +152,8 @@ class BaseMLP(BaseNetwork):
                 "change the architecture."
             )
 
-    def _forward_validated(self, X):
-        return forward(X, self.coefs_, self.intercepts_, self._layer_activations)
+    def _predict_validated(self, X):
+        return predict_dense(X, self.coefs_, self.intercepts_, self._layer_activations)
 
 
 class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseMLP):

@@ -134,7 +134,7 @@ class BaseNeuralNet(BaseNetwork):
                 "the architecture."
             )
 
-    def _forward_validated(self, X):
+    def _predict_validated(self, X):
         return predict_layers(self.layers_, self.input_shape_, X)
 
     def _accepted_sparse(self, fitted=False):
@@ -156,12 +156,12 @@ class BaseNeuralNet(BaseNetwork):
             return X
         return _flat_rows(X, shape, f"input_shape is {self.input_shape!r}")
 
-    def _forward(self, X):
+    def _predict_outputs(self, X):
         # after fit, samples have the fitted shape, whatever input_shape says now
         if isinstance(X, np.ndarray) and X.ndim > 2:
             check_is_fitted(self)
             X = _flat_rows(X, self.input_shape_, f"the fitted input_shape_ is {self.input_shape_}")
-        return super()._forward(X)
+        return super()._predict_outputs(X)
 
 
 def _flat_rows(X, shape, expected):

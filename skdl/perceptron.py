@@ -8,41 +8,24 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import StratifiedShuffleSplit
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight
 
 from ._base import (
     ACTIVATION_CONSTRAINTS,
     CLASSIFIER_LOSS_CONSTRAINTS,
     DocLinkMixin,
-    carries_weight,
     check_output_suits_loss,
-    check_split_weights,
-    fit_lbfgs,
-    objective_inputs,
-    refuse_divergence,
     restore_on_error,
-    warn_if_loss_grew,
 )
 from ._classification import ClassifierOutputsMixin
+from ._linear_outputs import LinearOutputsMixin, activation_crossing
+from ._perceptron_training import PerceptronGradientMixin, PerceptronRuleMixin
 from .activations import Sigmoid, Softmax, Step, get_activation
 from .losses import PerceptronCriterion, get_loss
-from .network import Network
-from .optimizers import SGD
-from .perceptron_rule import fit_perceptron_rule
 
 __all__ = ["PerceptronClassifier"]
-
-SPARSE_INTERCEPT_DECAY = 0.01
-"""Factor on the perceptron rule's intercept steps for sparse X."""
-
-MAX_INT = np.iinfo(np.int32).max
-"""Bound of the seeds drawn for the perceptron rule, as scikit-learn's."""
 
 # Loss used with each built-in activation when loss="auto" (squared error
 # for any other, a user's included whatever its name).
@@ -53,7 +36,10 @@ _AUTO_LOSS = {
 }
 
 
-class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin, BaseEstimator):
+class PerceptronClassifier(
+    DocLinkMixin, LinearOutputsMixin, ClassifierOutputsMixin, ClassifierMixin,
+    PerceptronRuleMixin, PerceptronGradientMixin, BaseEstimator,
+):
     """Perceptron: one layer of neurons, a weighted sum passed through an activation.
 
     With the default step activation it is the classic perceptron, trained by
@@ -178,6 +164,10 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
         Mean training loss of each epoch of gradient training (empty for the
         perceptron rule). A call whose loss ends 10 times or more above where
         it started warns with a ``ConvergenceWarning``.
+
+    loss_, best_loss_, validation_scores_, best_validation_score_
+        With ``solver="sgd"``: the last epoch's loss and the stopping rule's
+        records, as the MLPs keep them (see :class:`MLPClassifier`).
 
     See Also
     --------
@@ -342,9 +332,11 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
                     X, y, sample_weight, first_pass, incremental, max_iter, tol
                 )
             self.n_iter_ = n_iter
-            self.t_ += n_iter * X.shape[0]
-            # L-BFGS warns about its own stop, with SciPy's reason
-            if tol is not None and n_iter == max_iter and self._solver != "lbfgs":
+            # the shared mini-batch loop counts its own updates and warns about
+            # its own stop, and L-BFGS warns with SciPy's reason
+            if self._solver != "sgd":
+                self.t_ += n_iter * X.shape[0]
+            if tol is not None and n_iter == max_iter and self._solver == "perceptron":
                 warnings.warn(
                     "Maximum number of iteration reached before convergence. "
                     "Consider increasing max_iter to improve the fit.",
@@ -354,245 +346,10 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
             self.intercept_ = intercept
             # where predict splits the classes: 0.5 for probabilities, as
             # predict_proba does, else the loss's own threshold
-            self._decision_offset = _activation_crossing(
+            self._decision_offset = activation_crossing(
                 self._layer_activations[0], self._prediction_threshold()
             )
         return self
-
-    def _fit_network(self, X, y, sample_weight, first_pass, incremental, max_iter, tol):
-        """Gradient training (L-BFGS or SGD) of the one-layer network; returns
-        the weights, the biases and the number of iterations (0 for a
-        ``partial_fit`` of zero weight, which takes no step)."""
-        score_weight = sample_weight
-        sample_weight = self._apply_class_weight(
-            sample_weight, y, X.dtype, self.class_weight
-        )
-        trains = carries_weight(sample_weight, incremental)
-        Y = self._encode_targets(y, X.dtype)
-        rng = check_random_state(self.random_state)
-        network = Network.from_sizes([X.shape[1], Y.shape[1]], self._layer_activations, X.dtype)
-        if first_pass:
-            self.loss_curve_ = []
-            if _flat_at_zero(self._layer_activations[0]):
-                # zero weights would sit where this activation's gradient
-                # vanishes and never move
-                network.initialize(rng)
-        else:
-            network.set_weights([self._dense_coef().T, self.intercept_])
-        n_before = len(self.loss_curve_)
-        if not trains:
-            n_iter = 0
-        elif self._solver == "lbfgs":
-            n_iter = self._fit_lbfgs(network, X, Y, sample_weight, max_iter, tol)
-        else:
-            n_iter = self._fit_gradient(
-                network, X, Y, sample_weight, score_weight, rng, max_iter, tol
-            )
-        refuse_divergence(network, X, "Lower eta0 or scale the input.")
-        warn_if_loss_grew(
-            self.loss_curve_[n_before:],
-            f"eta0={self.eta0} is probably too large for this data: lower it, or "
-            "scale the input (e.g. with StandardScaler).",
-        )
-        return np.ascontiguousarray(network.coefs[0].T), network.intercepts[0], n_iter
-
-    def _fit_lbfgs(self, network, X, Y, sample_weight, max_iter, tol):
-        if not self.fit_intercept:
-            raise ValueError("solver='lbfgs' always fits an intercept; use solver='sgd'.")
-        n_iter, _, curve = fit_lbfgs(
-            network, X, Y, self._loss, alpha=self._alpha_l2(),
-            sample_weight=sample_weight, max_iter=max_iter, max_fun=15000,
-            tol=0.0 if tol is None else tol, verbose=self.verbose,
-        )
-        # a warm start extends the curve, as it does for the sgd solver
-        self.loss_curve_ = [*self.loss_curve_, *curve]
-        return n_iter
-
-    def _split(self, y, *arrays):
-        """Training and validation parts of ``arrays`` (validation None without
-        early stopping; the last array holds the sample weights), split as
-        :meth:`_validation_mask` splits; both parts keep the rows in their
-        original order."""
-        mask = self._validation_mask(y, arrays[-1])
-        if mask is None:
-            return arrays, None
-        return [a[~mask] for a in arrays], [a[mask] for a in arrays]
-
-    def _fit_rule(self, X, y, sample_weight, first_pass, incremental, max_iter, tol):
-        """Train with the perceptron rule as scikit-learn's ``Perceptron``
-        does, one output per class (a single output for two classes); returns
-        the weights, the biases and the number of epochs.
-
-        The weights keep scikit-learn's dtypes: ``coef_`` in X's dtype,
-        ``intercept_`` in float64 for two classes (the rule's bias is a
-        float64) and in X's dtype for more; a warm start begins from both
-        cast to X's dtype, as scikit-learn's does.
-        """
-        n_classes = len(self.classes_)
-        n_outputs = 1 if n_classes == 2 else n_classes
-        if first_pass:
-            coef = np.zeros((n_outputs, X.shape[1]), dtype=X.dtype)
-            intercept = np.zeros(n_outputs)
-        else:
-            coef = np.array(self._dense_coef(), dtype=X.dtype, order="C")
-            start = self.intercept_ if incremental else self.intercept_.astype(X.dtype)
-            intercept = start.astype(np.float64)
-        if sample_weight is None:
-            sample_weight = np.ones(X.shape[0], dtype=X.dtype)
-        X = X.tocsr() if sp.issparse(X) else np.ascontiguousarray(X)
-        seeds, validation_mask = self._rule_seeds_and_split(y, sample_weight, n_classes)
-        class_weight = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
-        if n_classes == 2:
-            class_weight = class_weight[None, :]
-        else:
-            class_weight = np.column_stack([np.ones(n_classes), class_weight])
-        signs = 2.0 * self._label_binarizer.transform(y) - 1.0
-        # each output weighs its positive and negative rows apart; a
-        # partial_fit of zero weight runs as scikit-learn's does: rows of
-        # weight 0 take no step (a penalty still shrinks the weights)
-        row_weight = np.where(signs > 0, class_weight[:, 1], class_weight[:, 0])
-        carries_weight(sample_weight[:, None] * row_weight, incremental)
-        try:
-            n_iter = fit_perceptron_rule(
-                coef, intercept, X, signs, sample_weight, class_weight, seeds,
-                eta0=self.eta0, penalty=self.penalty, alpha=self.alpha,
-                l1_ratio=self.l1_ratio, fit_intercept=self.fit_intercept,
-                # damped intercept steps on sparse data, as scikit-learn takes them
-                intercept_decay=SPARSE_INTERCEPT_DECAY if sp.issparse(X) else 1.0,
-                max_iter=max_iter, tol=tol, n_iter_no_change=self.n_iter_no_change,
-                shuffle=self.shuffle, validation_mask=validation_mask,
-                verbose=self.verbose, n_jobs=self.n_jobs,
-            )
-        except FloatingPointError as error:
-            raise ValueError(
-                f"Training diverged: {error} Lower eta0 or scale the input; the "
-                "estimator was left unchanged."
-            ) from error
-        if n_classes > 2:
-            intercept = intercept.astype(X.dtype)
-        return coef, intercept, int(n_iter.max())
-
-    def _rule_seeds_and_split(self, y, sample_weight, n_classes):
-        """Each output's shuffling seed, and the early-stopping validation
-        mask (None without early stopping).
-
-        Drawn from ``random_state`` in scikit-learn's order, so that the same
-        ``random_state`` gives the same rows in the same order: for two
-        classes, one generator gives a dataset seed (which scikit-learn keeps
-        for random sampling, and the perceptron never uses), then the split,
-        then the shuffling seed; for more, the split comes first, then one
-        seed per class, from which each class's generator draws its dataset
-        seed and its shuffling seed.
-        """
-        if n_classes == 2:
-            rng = check_random_state(self.random_state)
-            rng.randint(1, MAX_INT)
-            mask = self._validation_mask(y, sample_weight)
-            return [rng.randint(MAX_INT)], mask
-        mask = self._validation_mask(y, sample_weight)
-        seeds = []
-        for class_seed in check_random_state(self.random_state).randint(MAX_INT, size=n_classes):
-            rng = np.random.RandomState(class_seed)
-            rng.randint(1, MAX_INT)
-            seeds.append(rng.randint(MAX_INT))
-        return seeds, mask
-
-    def _validation_mask(self, y, sample_weight):
-        """Rows held out for early stopping: a stratified shuffle split on
-        ``y`` from ``random_state``, as scikit-learn's ``Perceptron`` takes."""
-        if not self.early_stopping:
-            return None
-        splitter = StratifiedShuffleSplit(
-            test_size=self.validation_fraction, random_state=self.random_state
-        )
-        _, val = next(splitter.split(np.zeros((len(y), 1)), y))
-        mask = np.zeros(len(y), dtype=bool)
-        mask[val] = True
-        check_split_weights(sample_weight[~mask], sample_weight[mask],
-                            self.validation_fraction)
-        return mask
-
-    def _fit_gradient(self, network, X, Y, sample_weight, score_weight, rng, max_iter, tol):
-        """Mini-batch gradient descent with step ``eta0``; stops like the
-        perceptron rule. Returns the number of epochs run."""
-        optimizer = SGD(network.params.size, network.dtype, self.eta0, momentum=0.0)
-        if sample_weight is None:
-            sample_weight = np.ones(len(Y), dtype=X.dtype)
-        if score_weight is None:
-            score_weight = np.ones(len(Y), dtype=X.dtype)
-        labels = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
-        # validation is scored with sample weights alone, training uses the
-        # class weights too
-        train, val = self._split(labels, X, Y, score_weight, sample_weight)
-        X_tr, Y_tr, _, sw_tr = train
-        n = X_tr.shape[0]
-        batch = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
-        best, stale, epoch = (np.inf if val is None else -np.inf), 0, 0
-        curve = list(self.loss_curve_)
-        for epoch in range(1, max_iter + 1):
-            order = rng.permutation(n) if self.shuffle else np.arange(n)
-            total, n_counted = 0.0, 0
-            for start in range(0, n, batch):
-                rows = order[start : start + batch]
-                weight_sum = float(np.sum(sw_tr[rows]))
-                if weight_sum == 0:
-                    continue  # rows of weight 0 carry no gradient: no step
-                value = network.loss_and_gradient(
-                    X_tr[rows], Y_tr[rows], self._loss, self._alpha_l2(), sw_tr[rows]
-                )
-                total += value * len(rows)
-                n_counted += len(rows)
-                optimizer.update(network.params, network.grad)
-                self._shrink_l1(network, weight_sum)
-                if not self.fit_intercept:
-                    network.intercepts[0][:] = 0
-            curve.append(total / n_counted)
-            if self.verbose:
-                print(f"-- Epoch {epoch}, average loss: {curve[-1]:.6f}")
-            if not np.isfinite(curve[-1]):
-                break  # reported as divergence by the caller
-            if tol is None:
-                continue
-            if val is None:
-                score, improved = curve[-1], curve[-1] <= best - tol
-                best = min(best, score)
-            else:
-                out = network.forward(val[0])
-                score = self._score_outputs(val[1], out, val[2])
-                improved = score >= best + tol
-                best = max(best, score)
-            stale = 0 if improved else stale + 1
-            if stale >= self.n_iter_no_change:
-                break
-        self.loss_curve_ = curve
-        return epoch
-
-    def _l1_share(self):
-        return {"l1": 1.0, "elasticnet": self.l1_ratio}.get(self.penalty, 0.0)
-
-    def _alpha_l2(self):
-        return 0.0 if self.penalty is None else self.alpha * (1 - self._l1_share())
-
-    def _shrink_l1(self, network, weight_sum):
-        """Proximal step of the L1 part of the penalty (soft thresholding),
-        scaled like the L2 part: ``alpha * l1_share / weight_sum``."""
-        shrink = self.eta0 * self.alpha * self._l1_share() / weight_sum
-        if shrink:
-            coef = network.coefs[0]
-            np.copysign(np.maximum(np.abs(coef) - shrink, 0), coef, out=coef)
-
-    def _objective_parts(self, X, y, sample_weight=None):
-        """The training objective at the fitted weights, for inspection (see
-        ``BaseNetwork._objective_parts``). The perceptron rule's criterion is
-        taken on the pre-activation, so a step output is replaced by identity."""
-        X, Y, sample_weight = objective_inputs(self, X, y, sample_weight)
-        activation = self._layer_activations[0]
-        if isinstance(activation, Step):
-            activation = get_activation("identity")
-        network = Network.from_sizes([X.shape[1], Y.shape[1]], [activation], X.dtype)
-        network.set_weights([self._dense_coef().T, self.intercept_])
-        alpha = self._objective_settings["alpha"]
-        return network, X, Y, self._loss, alpha, sample_weight
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -669,95 +426,6 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     # ------------------------------------------------------------ prediction
-    def decision_function(self, X):
-        """Confidence scores: pre-activations, shifted so that positive means
-        the positive class.
-
-        For the step, sigmoid and softmax activations (and any output whose
-        threshold is crossed at ``z = 0``) this is ``X @ coef_.T +
-        intercept_`` itself; with two classes under softmax it is the logit
-        difference of the second class over the first.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            A 1-D array for two classes.
-        """
-        z = self._pre_activation(X)
-        if z.shape[1] == 2 and len(self.classes_) == 2:
-            return z[:, 1] - z[:, 0]
-        if z.shape[1] == 1:
-            return z[:, 0] - self._decision_offset
-        return z
-
-    def _pre_activation(self, X):
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
-            reset=False,
-        )
-        return np.asarray(safe_sparse_dot(X, self.coef_.T, dense_output=True)) + self.intercept_
-
-    def _dense_coef(self):
-        return self.coef_.toarray() if sp.issparse(self.coef_) else self.coef_
-
-    def sparsify(self):
-        """Store ``coef_`` as a scipy.sparse CSR matrix.
-
-        Worth it when most weights are zero (an L1 or elastic-net penalty):
-        the matrix takes less memory and predictions skip the zeros.
-        ``intercept_`` stays dense; ``fit`` and ``partial_fit`` leave
-        ``coef_`` dense again.
-
-        Returns
-        -------
-        self : PerceptronClassifier
-        """
-        check_is_fitted(self)
-        self.coef_ = sp.csr_matrix(self.coef_)
-        return self
-
-    def densify(self):
-        """Store ``coef_`` as a NumPy array again, undoing :meth:`sparsify`.
-
-        Returns
-        -------
-        self : PerceptronClassifier
-        """
-        check_is_fitted(self)
-        self.coef_ = self._dense_coef()
-        return self
-
-    def _forward(self, X):
-        z = self._pre_activation(X)
-        out = np.empty_like(z)
-        self._layer_activations[0].forward(z, out)
-        return out
-
-    def predict(self, X):
-        """Predict class labels.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-            The class of the largest score, or for two classes whether
-            :meth:`decision_function` is positive.
-        """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return self.classes_[(scores > 0).astype(int)]
-        return self.classes_[np.argmax(scores, axis=1)]
-
     def _accepted_sparse(self, fitted=False):
         """The sparse formats ``X`` may come in, before or after fit."""
         return ["csr", "csc"]
@@ -766,41 +434,3 @@ class PerceptronClassifier(DocLinkMixin, ClassifierOutputsMixin, ClassifierMixin
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-def _activation_crossing(activation, threshold, limit=1e3):
-    """Pre-activation where a monotone activation crosses ``threshold``
-    (found by bisection; 0 when the activation does not cross it within
-    ``[-limit, limit]``).
-
-    The bracket starts at ``[-1, 1]`` and doubles on one side only while the
-    crossing lies beyond it, so that an activation is evaluated far from zero
-    only when its crossing is there: a user's ``np.exp`` overflows at
-    ``z = 1000``, and its values must be finite.
-    """
-    def above(z):
-        out = np.empty((1, 1))
-        activation.forward(np.array([[z]], dtype=float), out)
-        return out[0, 0] > threshold
-
-    low, high = -1.0, 1.0
-    while above(low):
-        low *= 2
-        if low < -limit:
-            return 0.0
-    while not above(high):
-        high *= 2
-        if high > limit:
-            return 0.0
-    for _ in range(100):
-        middle = 0.5 * (low + high)
-        low, high = (low, middle) if above(middle) else (middle, high)
-    return 0.5 * (low + high) if abs(0.5 * (low + high)) > 1e-12 else 0.0
-
-
-def _flat_at_zero(activation):
-    """Whether ``activation`` has zero derivative at z = 0."""
-    zero = np.zeros((1, 1))
-    grad = np.ones((1, 1))
-    activation.backward(grad, zero, activation.value(zero))
-    return grad[0, 0] == 0

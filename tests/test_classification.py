@@ -65,7 +65,7 @@ def test_one_vs_rest_sigmoid_probabilities_are_normalised(iris):
     model = _fit(MLPClassifier(hidden_layer_sizes=(8,), loss="binary_cross_entropy",
                                solver="lbfgs", random_state=0), X, y)
     assert model.out_activation_ == "logistic"
-    raw = model._forward(X)
+    raw = model._predict_outputs(X)
     proba = model.predict_proba(X)
     assert_allclose(proba.sum(axis=1), 1)
     assert_allclose(proba, raw / raw.sum(axis=1, keepdims=True))
@@ -77,7 +77,7 @@ def test_hinge_outputs_threshold_at_zero(iris):
     y = (y == 0).astype(int)
     model = _fit(MLPClassifier(hidden_layer_sizes=(4,), loss="hinge", solver="lbfgs",
                                random_state=0), X, y)
-    out = model._forward(X)[:, 0]
+    out = model._predict_outputs(X)[:, 0]
     assert_array_equal(model.predict(X), (out > 0).astype(int))
     assert model.score(X, y) > 0.95
 

@@ -39,7 +39,7 @@ from scipy.special import expit, ndtr, softmax as sp_softmax
 from skdl.activations import get_activation
 from skdl.gradcheck import check_gradients
 from skdl.losses import Loss, get_loss
-from skdl.network import Network
+from skdl.mlp_network import MLPNetwork
 
 from cases import DIFFERENTIABLE_ACTIVATION_NAMES, LOSS_OUTPUT_PAIRS
 
@@ -141,7 +141,7 @@ def _conditioned_network(hidden, loss_name, out_name, data_seed=0):
     X, Y = _make_data(loss_name, out_name, n_outputs, np.random.RandomState(data_seed))
     sizes = [N_FEATURES, *HIDDEN_SIZES, n_outputs]
     for seed in range(500):
-        net = Network.from_sizes(
+        net = MLPNetwork.from_sizes(
             sizes,
             [get_activation(hidden), get_activation(hidden), get_activation(out_name)],
             np.float64,
@@ -220,7 +220,7 @@ def test_linear_network_against_closed_form(alpha, weighted):
     rs = np.random.RandomState(3)
     X, Y = rs.normal(size=(7, 4)), rs.normal(size=(7, 2))
     w = rs.uniform(0.5, 2.0, 7) if weighted else np.ones(7)
-    net = Network.from_sizes([4, 2], [get_activation("identity")], np.float64)
+    net = MLPNetwork.from_sizes([4, 2], [get_activation("identity")], np.float64)
     net.initialize(np.random.RandomState(0))
     W, b = net.coefs[0].copy(), net.intercepts[0].copy()
     R = X @ W + b - Y
@@ -260,7 +260,7 @@ def test_zero_gradient_gives_zero_error():
     keep = np.abs(score[:, 0]) > 0.3
     X, score = X[keep], score[keep]
     Y = (score > 0).astype(np.float64)
-    net = Network.from_sizes([3, 1], [get_activation("identity")])
+    net = MLPNetwork.from_sizes([3, 1], [get_activation("identity")])
     net.set_weights([w_true, np.zeros(1)])
     error, analytic, numeric = check_gradients(net, X, Y, get_loss("perceptron"))
     assert error == 0.0
@@ -281,7 +281,7 @@ def test_check_gradients_restores_parameters(alpha):
     for view in coef_views:
         assert np.shares_memory(view, net.params)
     # and the network computes the same objective as before the check
-    fresh = Network.from_sizes(net.layer_sizes, net.activations, np.float64)
+    fresh = MLPNetwork.from_sizes(net.layer_sizes, net.activations, np.float64)
     fresh.params[:] = before
     assert net.loss_and_gradient(X, Y, get_loss("cross_entropy")) == pytest.approx(
         fresh.loss_and_gradient(X, Y, get_loss("cross_entropy")), rel=1e-14
@@ -377,7 +377,7 @@ def test_detects_wrong_activation_derivative():
     net, X, Y = _conditioned_network("tanh", "squared_error", "identity")
     loss = get_loss("squared_error")
     for act, bad in [(BadTanh(), True), (GoodTanh(), False)]:
-        user = Network.from_sizes(
+        user = MLPNetwork.from_sizes(
             net.layer_sizes,
             [get_activation(act), get_activation(act), get_activation("identity")],
         )
@@ -411,7 +411,7 @@ def test_non_finite_numeric_gradient_is_an_error_not_a_pass():
     # objective is NaN at and around these weights
     net, X, Y = _conditioned_network("tanh", "squared_error", "identity")
     Y = np.abs(np.round(Y))
-    assert (net.forward(X) < 0).any()
+    assert (net.predict(X) < 0).any()
     n = net.params.size
     with pytest.raises(ValueError,
                        match=f"finite-difference gradient has {n} non-finite entries of {n}"):
@@ -462,7 +462,7 @@ def test_estimator_instead_of_network_says_to_pass_the_network():
     with pytest.raises(TypeError, match=r"Network, got MLPRegressor.*set_weights"):
         check_gradients(est, X, Y, "squared_error")
     # and the recipe in the message works
-    network = Network.from_sizes([N_FEATURES, *HIDDEN_SIZES, 2],
+    network = MLPNetwork.from_sizes([N_FEATURES, *HIDDEN_SIZES, 2],
                       [get_activation("tanh"), get_activation("tanh"),
                        get_activation(est.out_activation_)])
     network.set_weights([w for pair in zip(est.coefs_, est.intercepts_) for w in pair])

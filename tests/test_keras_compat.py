@@ -81,7 +81,7 @@ def test_conv2d_is_scipys_correlation_summed_over_channels(
     hidden = Network([Conv2D(4, kernel_size, strides=strides, padding=padding), Flatten(),
                       Dense(want[0].size)], shape)
     hidden.set_weights([kernel, bias, np.eye(want[0].size), np.zeros(want[0].size)])
-    assert_allclose(hidden.forward(x.reshape(3, -1)), want.reshape(3, -1), rtol=1e-12,
+    assert_allclose(hidden.predict(x.reshape(3, -1)), want.reshape(3, -1), rtol=1e-12,
                     atol=1e-12)
 
 

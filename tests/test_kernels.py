@@ -154,7 +154,7 @@ def test_the_issues_out_of_bounds_calls_raise_instead_of_crashing():
     import numpy as np
     from skdl import kernels
     from skdl.losses import get_loss
-    from skdl.network import Network
+    from skdl.mlp_network import MLPNetwork
 
     def attempt(call):
         try:
@@ -166,7 +166,7 @@ def test_the_issues_out_of_bounds_calls_raise_instead_of_crashing():
 
     for name in kernels.available():
         with kernels.use(name):
-            net = Network.from_sizes([2, 3], ["softmax"])
+            net = MLPNetwork.from_sizes([2, 3], ["softmax"])
             attempt(lambda: net.loss_and_gradient(np.ones((3_000_000, 2)),
                                                   np.array([[1.0, 0.0, 0.0]]),
                                                   get_loss("cross_entropy")))

@@ -180,7 +180,7 @@ def test_back_ends_agree_on_values_and_gradients():
             rs, X = _data(net, n=6)
             Y = np.eye(3)[rs.randint(0, 3, 6)]
             value = net.loss_and_gradient(X, Y, get_loss("cross_entropy"), 0.1)
-            results.append((value, net.grad.copy(), net.forward(X)))
+            results.append((value, net.grad.copy(), net.predict(X)))
     (v1, g1, o1), (v2, g2, o2) = results
     assert v1 == pytest.approx(v2, rel=1e-12)
     np.testing.assert_allclose(g1, g2, rtol=1e-10, atol=1e-14)

@@ -16,7 +16,7 @@ from skdl import kernels
 from skdl.activations import ReLU, Softmax, get_activation
 from skdl.losses import get_loss
 from skdl.layers import Dropout
-from skdl.network import Network, forward
+from skdl.mlp_network import MLPNetwork, predict_dense
 
 from cases import ACTIVATION_NAMES, LOSS_OUTPUT_PAIRS
 
@@ -80,7 +80,7 @@ def ref_per_sample_loss(name, y, out):
 
 def make_net(sizes, hidden, out, dtype=np.float64, seed=0):
     acts = [get_activation(hidden) for _ in sizes[1:-1]] + [get_activation(out)]
-    net = Network.from_sizes(sizes, acts, dtype)
+    net = MLPNetwork.from_sizes(sizes, acts, dtype)
     net.initialize(np.random.RandomState(seed))
     return net
 
@@ -114,7 +114,7 @@ LAYOUTS = [[4, 5, 3, 2], [3, 1], [2, 7, 4], [6, 3, 3, 3, 5]]
 
 @pytest.mark.parametrize("sizes", LAYOUTS)
 def test_flat_layout_coefs_then_intercepts(sizes):
-    net = Network.from_sizes(sizes, [get_activation("tanh")] * (len(sizes) - 1))
+    net = MLPNetwork.from_sizes(sizes, [get_activation("tanh")] * (len(sizes) - 1))
     shapes = list(zip(sizes[:-1], sizes[1:]))
     n_coef = sum(a * b for a, b in shapes)
     assert net.n_coef_params == n_coef
@@ -136,7 +136,7 @@ def test_flat_layout_coefs_then_intercepts(sizes):
 
 @pytest.mark.parametrize("sizes", LAYOUTS)
 def test_views_share_memory_with_flat_vectors(sizes):
-    net = Network.from_sizes(sizes, [get_activation("tanh")] * (len(sizes) - 1))
+    net = MLPNetwork.from_sizes(sizes, [get_activation("tanh")] * (len(sizes) - 1))
     for view in net.coefs + net.intercepts:
         assert np.shares_memory(view, net.params)
     for view in net.coef_grads + net.intercept_grads:
@@ -260,14 +260,14 @@ def test_forward_equals_numpy_reference(hidden, out):
     params = net.params.copy()
     want, want_z = ref_forward(X, net.coefs, net.intercepts, [hidden, hidden, out])
 
-    got = net.forward(X)
+    got = net.predict(X)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
-    got2, z = net.forward(X, return_logits=True)
+    got2, z = net.predict(X, return_logits=True)
     np.testing.assert_allclose(got2, want, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(z, want_z, rtol=1e-12, atol=1e-15)
     # module-level function agrees
     np.testing.assert_array_equal(
-        forward(X, net.coefs, net.intercepts, net.activations), got
+        predict_dense(X, net.coefs, net.intercepts, net.activations), got
     )
     # nothing was overwritten; outputs are fresh arrays
     np.testing.assert_array_equal(X, X_copy)
@@ -293,7 +293,7 @@ def test_forward_equals_sklearn_forward_pass(sk_activation, hidden, sk_out, out)
     clf.n_layers_ = 4
     clf.out_activation_ = sk_out
     want = clf._forward_pass_fast(X, check_input=False)
-    np.testing.assert_allclose(net.forward(X), want, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(net.predict(X), want, rtol=1e-12, atol=1e-15)
 
 
 def test_forward_with_user_activation():
@@ -307,13 +307,13 @@ def test_forward_with_user_activation():
     rs = np.random.RandomState(0)
     X, Y = rs.normal(size=(7, 4)), rs.normal(size=(7, 2))
     act = get_activation(Softsign())
-    net = Network.from_sizes([4, 5, 3, 2], [act, act, get_activation("identity")])
+    net = MLPNetwork.from_sizes([4, 5, 3, 2], [act, act, get_activation("identity")])
     net.initialize(np.random.RandomState(0))
     a = X
     for i, (W, b) in enumerate(zip(net.coefs, net.intercepts)):
         z = a @ W + b
         a = z / (1 + np.abs(z)) if i < 2 else z
-    np.testing.assert_allclose(net.forward(X), a, rtol=1e-12)
+    np.testing.assert_allclose(net.predict(X), a, rtol=1e-12)
     # and the buffered training pass backpropagates through it correctly
     loss = get_loss("squared_error")
     numeric = finite_difference(net, X, Y, loss)
@@ -346,7 +346,7 @@ def test_loss_and_gradient_value(loss_name, out, alpha, weighted):
     assert isinstance(value, float)
     assert value == pytest.approx(expected, rel=1e-10)
     # also equal to loss.value on the engine's forward output plus the penalty
-    via_loss = loss.value(Y, net.forward(X), sw) + alpha / (2 * w.sum()) * coef_sq
+    via_loss = loss.value(Y, net.predict(X), sw) + alpha / (2 * w.sum()) * coef_sq
     assert value == pytest.approx(via_loss, rel=1e-10)
 
 
@@ -450,10 +450,10 @@ def test_fused_path_equals_generic_path(loss_name, out, wrap, weighted):
     sw = rs.uniform(0.2, 2.0, n) if weighted else None
     fused = make_net([4, 5, 4, k], "tanh", out, seed=8)
     if wrap == "loss":
-        generic = Network.from_sizes(fused.layer_sizes, fused.activations)
+        generic = MLPNetwork.from_sizes(fused.layer_sizes, fused.activations)
         generic_loss = get_loss(_WrappedLoss(loss_name))
     else:
-        generic = Network.from_sizes(
+        generic = MLPNetwork.from_sizes(
             fused.layer_sizes,
             fused.activations[:-1] + [get_activation(_WrappedActivation(out))],
         )
@@ -473,7 +473,7 @@ def test_fused_value_is_clipped_as_scikit_learns_for_saturated_logits(loss_name,
     # scikit-learn does, and its gradient p - y stays finite
     rs = np.random.RandomState(0)
     X = rs.normal(size=(8, 3))
-    net = Network.from_sizes([3, 3], [get_activation(out)])
+    net = MLPNetwork.from_sizes([3, 3], [get_activation(out)])
     net.set_weights([rs.normal(scale=200.0, size=(3, 3)), np.zeros(3)])
     z = X @ net.coefs[0]
     eps = np.finfo(np.float64).eps
@@ -510,9 +510,9 @@ def test_float32_network(hidden, loss_name, out):
 
     assert net32.params.dtype == net32.grad.dtype == np.float32
     assert all(c.dtype == np.float32 for c in net32.coefs + net32.intercepts)
-    out32, z32 = net32.forward(X, return_logits=True)
+    out32, z32 = net32.predict(X, return_logits=True)
     assert out32.dtype == z32.dtype == np.float32
-    np.testing.assert_allclose(out32, net64.forward(X.astype(np.float64)), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(out32, net64.predict(X.astype(np.float64)), rtol=1e-4, atol=1e-5)
 
     v32 = net32.loss_and_gradient(X, Y, get_loss(loss_name), alpha=0.1)
     v64 = net64.loss_and_gradient(X.astype(np.float64), Y.astype(np.float64),
@@ -530,7 +530,7 @@ def test_buffers_reused_for_smaller_and_grown_for_larger_batches():
     net = make_net([4, 5, 4, 3], "relu", "softmax", seed=2)
 
     def fresh_result(rows, sw=None):
-        fresh = Network.from_sizes(net.layer_sizes, net.activations)
+        fresh = MLPNetwork.from_sizes(net.layer_sizes, net.activations)
         fresh.params[:] = net.params
         return fresh.loss_and_gradient(X[rows], Y[rows], loss, 0.1, sw), fresh.grad.copy()
 
@@ -571,14 +571,14 @@ def test_sparse_input_equals_dense(container, weighted):
     v_sparse = net.loss_and_gradient(Xs, Y, loss, 0.2, sw)
     assert v_sparse == pytest.approx(v_dense, rel=1e-13)
     np.testing.assert_allclose(net.grad, g_dense, rtol=1e-12, atol=1e-15)
-    out = net.forward(Xs)
+    out = net.predict(Xs)
     assert isinstance(out, np.ndarray) and not isinstance(out, np.matrix)
-    np.testing.assert_allclose(out, net.forward(X), rtol=1e-12)
+    np.testing.assert_allclose(out, net.predict(X), rtol=1e-12)
 
 
 # ------------------------------------------------------------ validation
 def test_set_weights_copies_values():
-    net = Network.from_sizes([4, 5, 2], [get_activation("relu"), get_activation("identity")])
+    net = MLPNetwork.from_sizes([4, 5, 2], [get_activation("relu"), get_activation("identity")])
     rs = np.random.RandomState(0)
     coefs = [rs.normal(size=(4, 5)), rs.normal(size=(5, 2))]
     intercepts = [rs.normal(size=5), rs.normal(size=2)]
@@ -592,7 +592,7 @@ def test_set_weights_copies_values():
 
 @pytest.mark.parametrize("bad", ["transposed_coef", "short_intercept", "extra_row"])
 def test_set_weights_shape_mismatch_raises(bad):
-    net = Network.from_sizes([4, 5, 2], [get_activation("relu"), get_activation("identity")])
+    net = MLPNetwork.from_sizes([4, 5, 2], [get_activation("relu"), get_activation("identity")])
     coefs = [np.ones((4, 5)), np.ones((5, 2))]
     intercepts = [np.ones(5), np.ones(2)]
     if bad == "transposed_coef":
@@ -607,7 +607,7 @@ def test_set_weights_shape_mismatch_raises(bad):
 
 @pytest.mark.parametrize("missing", ["last_intercept", "all_intercepts"])
 def test_set_weights_missing_layer_raises(missing):
-    net = Network.from_sizes([4, 5, 2], [get_activation("relu"), get_activation("identity")])
+    net = MLPNetwork.from_sizes([4, 5, 2], [get_activation("relu"), get_activation("identity")])
     coefs = [np.ones((4, 5)), np.ones((5, 2))]
     weights = [coefs[0], np.ones(5), coefs[1]] if missing == "last_intercept" else coefs
     with pytest.raises(ValueError, match=SHAPES_REFUSED):
@@ -617,7 +617,7 @@ def test_set_weights_missing_layer_raises(missing):
 @pytest.mark.parametrize("n_acts", [0, 1, 3, 4])
 def test_wrong_number_of_activations_raises(n_acts):
     with pytest.raises(ValueError, match="activations"):
-        Network.from_sizes([4, 5, 2], [get_activation("relu")] * n_acts)
+        MLPNetwork.from_sizes([4, 5, 2], [get_activation("relu")] * n_acts)
 
 
 # ------------------------------------------------------------ objective
@@ -649,7 +649,7 @@ def test_objective_sets_params_and_returns_float64_gradient(dtype):
 
 # ------------------------------------------------------------------ dropout
 def _dropout_network(rates):
-    net = Network.from_sizes([4, 6, 5, 3], [get_activation("tanh"), get_activation("sigmoid"),
+    net = MLPNetwork.from_sizes([4, 6, 5, 3], [get_activation("tanh"), get_activation("sigmoid"),
                                  get_activation("softmax")], np.float64, dropout=rates)
     net.initialize(np.random.RandomState(0))
     return net
@@ -710,11 +710,11 @@ def test_dropout_rates_are_checked(rates):
 
 
 def test_activations_may_be_given_by_name():
-    by_name = Network.from_sizes([3, 4, 2], ["relu", "softmax"])
-    by_object = Network.from_sizes([3, 4, 2], [ReLU(), Softmax()])
+    by_name = MLPNetwork.from_sizes([3, 4, 2], ["relu", "softmax"])
+    by_object = MLPNetwork.from_sizes([3, 4, 2], [ReLU(), Softmax()])
     assert by_name.activations == by_object.activations
     with pytest.raises(ValueError, match="Unknown activation 'rleu'"):
-        Network.from_sizes([3, 4, 2], ["rleu", "softmax"])
+        MLPNetwork.from_sizes([3, 4, 2], ["rleu", "softmax"])
 
 
 # ------------------------------------------------ inputs checked before work
@@ -834,7 +834,7 @@ def test_forward_refuses_layers_that_do_not_fit(backend, misfit, message):
     net, X, _ = _batch()
     args = misfit(X, net.coefs, net.intercepts, net.activations)
     with kernels.use(backend), pytest.raises(ValueError, match=message):
-        forward(*args)
+        predict_dense(*args)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -842,8 +842,8 @@ def test_forward_of_float64_rows_through_float32_weights(backend):
     net, X, _ = _batch()
     net32 = make_net([4, 5, 3], "relu", "softmax", dtype=np.float32, seed=0)
     with kernels.use(backend):
-        out = forward(X, net32.coefs, net32.intercepts, net32.activations)
-    np.testing.assert_allclose(out, net.forward(X), rtol=1e-5, atol=1e-6)
+        out = predict_dense(X, net32.coefs, net32.intercepts, net32.activations)
+    np.testing.assert_allclose(out, net.predict(X), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("sizes, dtype, message", [
@@ -855,7 +855,7 @@ def test_forward_of_float64_rows_through_float32_weights(backend):
 ])
 def test_network_refuses_layouts_it_cannot_build(sizes, dtype, message):
     with pytest.raises(ValueError, match=message):
-        Network.from_sizes(sizes, ["identity"] * (len(sizes) - 1) or ["identity"], dtype)
+        MLPNetwork.from_sizes(sizes, ["identity"] * (len(sizes) - 1) or ["identity"], dtype)
 
 
 def test_initialize_refuses_an_unknown_scheme():
@@ -870,7 +870,7 @@ def test_initialize_refuses_an_unknown_scheme():
     np.array(["a", "b"]), np.ones(2) + 1j, np.array([np.inf, 0.0]), np.ones(3),
 ])
 def test_a_refused_network_set_weights_changes_nothing(last):
-    net = Network.from_sizes([4, 5, 2], [get_activation("relu"), get_activation("identity")])
+    net = MLPNetwork.from_sizes([4, 5, 2], [get_activation("relu"), get_activation("identity")])
     net.params[:] = np.arange(net.params.size)
     before = net.params.copy()
     weights = [np.zeros((4, 5)), np.zeros(5), np.zeros((5, 2)), last]

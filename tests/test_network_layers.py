@@ -50,12 +50,12 @@ def _training_outputs(net, X):
 def test_forward_equals_the_training_pass(kernel_backend, first):
     net = _cnn(first=first)
     X = np.random.RandomState(1).normal(size=(7, net.n_features))
-    out = net.forward(X)
+    out = net.predict(X)
     assert out.shape == (7, 3)
     assert_allclose(out.sum(axis=1), 1.0, rtol=1e-12)
     # through the generic (non-fused) path, the output is the activation's
     assert_allclose(_training_outputs(net, X), out, rtol=1e-12, atol=1e-15)
-    out2, logits = net.forward(X, return_logits=True)
+    out2, logits = net.predict(X, return_logits=True)
     assert_array_equal(out2, out)
     assert logits.shape == (7, 3)
 
@@ -64,9 +64,9 @@ def test_long_predictions_run_in_chunks_with_the_same_result(kernel_backend):
     net = _cnn()
     n = 2 * PREDICT_CHUNK + 37
     X = np.random.RandomState(1).normal(size=(n, net.n_features))
-    whole, logits = net.forward(X, return_logits=True)
+    whole, logits = net.predict(X, return_logits=True)
     assert whole.shape == logits.shape == (n, 3)
-    pieces = np.concatenate([net.forward(X[i:i + 50]) for i in range(0, n, 50)])
+    pieces = np.concatenate([net.predict(X[i:i + 50]) for i in range(0, n, 50)])
     assert_allclose(whole, pieces, rtol=1e-12, atol=1e-15)
     assert_allclose(predict_layers(net.layers, net.input_shape, X), whole, rtol=1e-12)
 
@@ -75,12 +75,12 @@ def test_predictions_from_several_threads_at_once(kernel_backend):
     net = _cnn()
     rs = np.random.RandomState(2)
     batches = [rs.normal(size=(40, net.n_features)) for _ in range(6)]
-    want = [net.forward(X) for X in batches]
+    want = [net.predict(X) for X in batches]
     got = [None] * len(batches)
 
     def run(i):
         for _ in range(5):
-            got[i] = net.forward(batches[i])
+            got[i] = net.predict(batches[i])
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(batches))]
     for thread in threads:
@@ -132,7 +132,7 @@ def test_other_input_dtypes_are_converted_as_for_dense_networks(kernel_backend, 
     want_grad = net.grad.copy()
     assert net.loss_and_gradient(X, Y, loss, 0.1) == pytest.approx(want, rel=1e-12)
     assert_allclose(net.grad, want_grad, rtol=1e-12, atol=1e-15)
-    assert_allclose(net.forward(X), net.forward(X.astype(np.float64)), rtol=1e-12)
+    assert_allclose(net.predict(X), net.predict(X.astype(np.float64)), rtol=1e-12)
 
 
 def test_float64_rows_into_a_float32_image_network(kernel_backend):
@@ -144,7 +144,7 @@ def test_float64_rows_into_a_float32_image_network(kernel_backend):
     loss = get_loss("cross_entropy")
     want = net64.loss_and_gradient(X, Y, loss)
     assert net32.loss_and_gradient(X, Y, loss) == pytest.approx(want, rel=1e-4)
-    assert_allclose(net32.forward(X), net64.forward(X), rtol=1e-4, atol=1e-5)
+    assert_allclose(net32.predict(X), net64.predict(X), rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("make", [

@@ -14,7 +14,7 @@ from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOpti
 
 from skdl.activations import get_activation
 from skdl.losses import get_loss
-from skdl.network import Network
+from skdl.mlp_network import MLPNetwork
 from skdl.optimizers import SGD, Adam, train_lbfgs
 from skdl.scratch import Scratch
 
@@ -22,7 +22,7 @@ SIZES = [4, 5, 3, 2]
 
 
 def _network(dtype=np.float64, seed=0):
-    net = Network.from_sizes(
+    net = MLPNetwork.from_sizes(
         SIZES,
         [get_activation("tanh"), get_activation("tanh"), get_activation("identity")],
         dtype,
@@ -268,7 +268,7 @@ def test_train_lbfgs_improves_and_writes_solution(dtype, alpha, weighted):
     assert net.params is params_obj and net.params.dtype == dtype
     np.testing.assert_array_equal(net.params, result.x.astype(dtype))
     # the network's objective at the written-back weights is result.fun
-    check = Network.from_sizes(net.layer_sizes, net.activations, np.float64)
+    check = MLPNetwork.from_sizes(net.layer_sizes, net.activations, np.float64)
     check.params[:] = result.x
     recomputed = check.loss_and_gradient(X.astype(np.float64), Y.astype(np.float64),
                                          loss, alpha, sw)
@@ -308,7 +308,7 @@ def test_train_lbfgs_linear_network_reaches_least_squares(alpha):
     n = 30
     X = rs.normal(size=(n, 4))
     y = X @ np.array([1.5, -2.0, 0.3, 0.0]) + 0.7 + 0.1 * rs.normal(size=n)
-    net = Network.from_sizes([4, 1], [get_activation("identity")])
+    net = MLPNetwork.from_sizes([4, 1], [get_activation("identity")])
     net.initialize(np.random.RandomState(0))
     result, curve = train_lbfgs(net, X, y[:, None], get_loss("squared_error"),
                                 alpha=alpha, tol=1e-12, max_iter=500)
@@ -327,7 +327,7 @@ def test_train_lbfgs_writes_solution_even_if_objective_restores_params():
     """The write-back must not rely on the last objective evaluation having
     happened at the solution: here every evaluation leaves params unchanged."""
 
-    class ScratchNetwork(Network):
+    class ScratchNetwork(MLPNetwork):
         def objective(self, flat_params, *args):
             saved = self.params.copy()
             try:

@@ -1029,7 +1029,7 @@ def test_margin_loss_on_a_sigmoid_predicts_like_predict_proba():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf = PerceptronClassifier(activation="sigmoid", loss="hinge").fit(X, y)
-    assert_array_equal(clf.predict(X), (clf._forward(X)[:, 0] > 0.5).astype(int))
+    assert_array_equal(clf.predict(X), (clf._predict_outputs(X)[:, 0] > 0.5).astype(int))
     assert_array_equal(clf.predict(X), (clf.decision_function(X) > 0).astype(int))
     assert_array_equal(clf.predict(X), clf.predict_proba(X).argmax(axis=1))
     assert clf.score(X, y) > 0.95

@@ -174,7 +174,7 @@ def test_buffers_grown_and_reused_give_fresh_gradients(kernel_backend, stack, fi
                                                                                  rel=1e-12)
         np.testing.assert_allclose(net.grad, fresh.grad, rtol=1e-12, atol=1e-15)
         # and the training pass's output is the prediction's
-        np.testing.assert_allclose(net.forward(X[:n]), fresh.forward(X[:n]), rtol=1e-13)
+        np.testing.assert_allclose(net.predict(X[:n]), fresh.predict(X[:n]), rtol=1e-13)
 
 
 @pytest.mark.parametrize("stack", ["lstm-gru-seq", "conv-maxpool-rnn"])
@@ -188,7 +188,7 @@ def test_back_ends_agree_on_values_and_gradients(stack):
             rs, X = _data(net, n=6)
             Y = np.eye(3)[rs.randint(0, 3, 6)]
             value = net.loss_and_gradient(X, Y, get_loss("cross_entropy"), 0.1)
-            results.append((value, net.grad.copy(), net.forward(X)))
+            results.append((value, net.grad.copy(), net.predict(X)))
     (v1, g1, o1), (v2, g2, o2) = results
     assert v1 == pytest.approx(v2, rel=1e-12)
     np.testing.assert_allclose(g1, g2, rtol=1e-10, atol=1e-14)

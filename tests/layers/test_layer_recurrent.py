@@ -457,4 +457,4 @@ def test_stacked_layers_in_a_network_equal_the_chained_references(kernel_backend
     h = seq.gru(h, *gru.weights)
     h = seq.simple_rnn(h, *rnn.weights)[:, -1]
     want = h @ dense.kernel + dense.bias
-    assert_allclose(net.forward(x.reshape(4, -1)), want, rtol=1e-12, atol=1e-13)
+    assert_allclose(net.predict(x.reshape(4, -1)), want, rtol=1e-12, atol=1e-13)

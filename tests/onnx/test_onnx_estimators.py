@@ -107,7 +107,7 @@ def test_margin_loss_classifier_gives_its_scores(kind, dtype):
     model = MLPClassifier((6,), loss="hinge", max_iter=30, random_state=0)
     model.fit(X, _targets(X, kind))
     assert not hasattr(model, "predict_proba")
-    out = model._forward(X)
+    out = model._predict_outputs(X)
     scores = np.hstack([-out, out]) if out.shape[1] == 1 else out
     _check_classifier(model, X, scores)
 
