@@ -33,7 +33,7 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
-from . import kernels
+from .backend import dense as dense_routines
 from .activations import ACTIVATIONS, Sigmoid, get_activation
 from .layers import LAYER_NAMES, Dense, Dropout, Layer
 from .layers.base import checked_weights
@@ -444,7 +444,7 @@ class Network:
             value = loss.value(Y, out, sample_weight)
             delta[...] = loss.gradient(Y, out)
             out_act.backward(delta, z, out)
-            kernels.scale_rows(delta, sample_weight, weight_sum)
+            dense_routines.scale_rows(delta, sample_weight, weight_sum)
         coefs_flat = self.params[: self.n_coef_params]
         penalise = include_penalty and alpha
         if penalise:
@@ -456,7 +456,7 @@ class Network:
         if penalise:
             if getattr(self.scratch, "penalty", None) is None:
                 self.scratch.penalty = np.empty_like(coefs_flat)
-            kernels.add_scaled(
+            dense_routines.add_scaled(
                 self.grad[: self.n_coef_params], coefs_flat, alpha / weight_sum,
                 self.scratch.penalty,
             )

@@ -25,7 +25,7 @@ import time
 import numpy as np
 from joblib import Parallel, delayed
 
-from . import kernels
+from .backend import perceptron as perceptron_routines
 
 __all__ = ["fit_perceptron_rule"]
 
@@ -158,7 +158,7 @@ class _Output:
         """Run up to ``max_iter`` epochs; return the number run. ``seed`` None
         keeps the stored order."""
         order = np.arange(self.signs.size)
-        shuffle = None if seed is None else kernels.shuffle_permutation(order.size, seed)
+        shuffle = None if seed is None else perceptron_routines.shuffle_permutation(order.size, seed)
         best = -np.inf if self.validating else np.inf
         stale = 0
         started = time.perf_counter()
@@ -167,7 +167,7 @@ class _Output:
                 print(f"-- Epoch {epoch}")
             if shuffle is not None:
                 order = order[shuffle]
-            loss_sum, objective_sum = kernels.perceptron_epoch(
+            loss_sum, objective_sum = perceptron_routines.perceptron_epoch(
                 self.w, self.l1_applied, self.state, self.X, order, self.signs,
                 self.sample_weight, class_weight=self.class_weight, skip=self.skip,
                 **self.settings,

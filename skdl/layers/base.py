@@ -26,7 +26,7 @@ import numbers
 
 import numpy as np
 
-from .. import kernels
+from ..backend import dense as dense_routines
 from ..activations import get_activation
 from ..scratch import Scratch
 
@@ -406,9 +406,9 @@ def bias_and_activation(z, bias, activation, out):
     ndarray
         The output: ``z`` when the kernel ran, else ``out``.
     """
-    if activation.kernel is not None and not activation.needs_input:
+    if activation.fused_name is not None and not activation.needs_input:
         # X of another dtype than the weights gives z in the wider one
-        kernels.bias_forward(z, np.asarray(bias, dtype=z.dtype), activation.kernel)
+        dense_routines.bias_forward(z, np.asarray(bias, dtype=z.dtype), activation.fused_name)
         return z
     z += bias
     activation.forward(z, out)

@@ -38,16 +38,13 @@ checks.
 
 import numpy as np
 
-from ._numba_jit import FASTMATH_FLAGS, njit
-from ._numpy_conv import _inverse_count_table
+from ..numpy.convolution import _inverse_count_table
+from ._jit import jit
 
 __all__ = [
     "im2col", "col2im", "max_pool_forward", "max_pool_backward", "avg_pool_forward",
     "avg_pool_backward",
 ]
-
-_jit = njit(fastmath=set(FASTMATH_FLAGS), error_model="numpy")
-
 
 def _padded_shape(shape, kernel_size, strides, pads, out_size):
     """Shape (N, Hp, Wp, C) of the zero-padded input the windows read, and
@@ -72,7 +69,7 @@ def _crop(shape, padded_shape, pads):
             min(shape[2], padded_shape[2] - pads[1]))
 
 
-@_jit
+@jit
 def _im2col(xp, kh, kw, sh, sw, oh, ow, cols):
     """im2col from an input that every window lies inside, (N, Hp, Wp, C)."""
     n_samples, height, width, channels = xp.shape
@@ -106,7 +103,7 @@ def im2col(x, kernel_size, strides, pads, out_size, cols):
     _im2col(x, *kernel_size, *strides, *out_size, cols)
 
 
-@_jit
+@jit
 def _col2im(dcols, kh, kw, sh, sw, oh, ow, dxp):
     """col2im into a zeroed gradient that every window lies inside,
     (N, Hp, Wp, C)."""
@@ -154,7 +151,7 @@ def _cell_offsets(shape, pool_size):
                     dtype=np.intp)
 
 
-@_jit
+@jit
 def _max_window(x, n, r, c, k, u0, u1, v0, v1, pw):
     """Maximum and first index of one window and channel, a NaN winning
     (the first NaN): the rule, for the rare window holding a NaN."""
@@ -169,7 +166,7 @@ def _max_window(x, n, r, c, k, u0, u1, v0, v1, pw):
     return best, arg
 
 
-@_jit
+@jit
 def _max_pool_forward(x, ph, pw, sh, sw, top, left, out, argmax):
     """Any windows, clipped at the borders."""
     n_samples, height, width, channels = x.shape
@@ -200,7 +197,7 @@ def _max_pool_forward(x, ph, pw, sh, sw, top, left, out, argmax):
                     argmax[n, i, j, k] = arg
 
 
-@_jit
+@jit
 def _max_pool_inside(x, offsets, pw, sh, sw, out, argmax):
     """Windows all inside the input: one loop over the cells' flat offsets."""
     n_samples, height, width, channels = x.shape
@@ -231,7 +228,7 @@ def _max_pool_inside(x, offsets, pw, sh, sw, out, argmax):
                     arg_flat[n, np.uintp(o + k)] = arg
 
 
-@_jit
+@jit
 def _max_pool_2x2(x, sh, sw, out, argmax):
     """2x2 windows all inside the input, unrolled."""
     n_samples, height, width, channels = x.shape
@@ -281,7 +278,7 @@ def max_pool_forward(x, pool_size, strides, pads, out, argmax):
                          argmax)
 
 
-@_jit
+@jit
 def _max_pool_backward(dout, argmax, offsets, sh, sw, top, left, dx):
     n_samples, oh, ow, channels = dout.shape
     _, height, width, _ = dx.shape
@@ -305,7 +302,7 @@ def max_pool_backward(dout, argmax, pool_size, strides, pads, dx):
                        dx)
 
 
-@_jit
+@jit
 def _avg_pool_forward(x, ph, pw, sh, sw, top, left, inverse_counts, out):
     """Any windows, clipped at the borders."""
     n_samples, height, width, channels = x.shape
@@ -332,7 +329,7 @@ def _avg_pool_forward(x, ph, pw, sh, sw, top, left, inverse_counts, out):
                     total[k] *= scale
 
 
-@_jit
+@jit
 def _avg_pool_inside(x, offsets, sh, sw, scale, out):
     """Windows all inside the input, summed in the same order (offsets in
     C order)."""
@@ -353,7 +350,7 @@ def _avg_pool_inside(x, offsets, sh, sw, scale, out):
                     out_flat[n, np.uintp(o + k)] = total * scale
 
 
-@_jit
+@jit
 def _avg_pool_2x2(x, sh, sw, scale, out):
     """2x2 windows all inside the input, unrolled, summed in the same order."""
     n_samples, height, width, channels = x.shape
@@ -387,7 +384,7 @@ def avg_pool_forward(x, pool_size, strides, pads, out):
         _avg_pool_inside(x, _cell_offsets(x.shape, pool_size), *strides, inverse[0, 0], out)
 
 
-@_jit
+@jit
 def _avg_pool_backward(dout, ph, pw, sh, sw, top, left, inverse_counts, dx):
     """Any windows, clipped at the borders."""
     n_samples, oh, ow, channels = dout.shape
@@ -410,7 +407,7 @@ def _avg_pool_backward(dout, ph, pw, sh, sw, top, left, inverse_counts, dx):
                             dst[k] += grad[k] * scale
 
 
-@_jit
+@jit
 def _avg_pool_inside_backward(dout, offsets, sh, sw, scale, dx):
     """Windows all inside the input: one loop over the cells' offsets."""
     n_samples, oh, ow, channels = dout.shape
@@ -427,7 +424,7 @@ def _avg_pool_inside_backward(dout, offsets, sh, sw, scale, dx):
                         dxs[np.uintp(base + offsets[t] + k)] += share
 
 
-@_jit
+@jit
 def _avg_pool_2x2_backward(dout, sh, sw, scale, dx):
     """2x2 windows all inside the input, unrolled."""
     n_samples, oh, ow, channels = dout.shape

@@ -16,9 +16,9 @@ import math
 
 import numpy as np
 
-from . import _numpy_perceptron
-from ._numba_jit import njit
-from ._numpy_perceptron import BAD_FEATURE, BAD_ROW, ELASTICNET, L1, L2, NO_PENALTY, OK
+from ..numpy import perceptron as reference
+from ..numpy.perceptron import BAD_FEATURE, BAD_ROW, ELASTICNET, L1, L2, NO_PENALTY, OK
+from ._jit import njit
 
 _jit = njit(error_model="numpy")
 # the epoch releases the GIL, so that threads can train outputs side by side
@@ -33,7 +33,7 @@ def _dense_dot(w, x):
         total += w[j] * x[j]
     return total
 
-shuffle_permutation = _jit(_numpy_perceptron.shuffle_permutation)
+shuffle_permutation = _jit(reference.shuffle_permutation)
 
 
 @_jit_nogil
