@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skdl import kernels
+from skdl import backend as backends
 from skdl.gradcheck import check_gradients
 from skdl.layers import AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D
 from skdl.losses import get_loss
@@ -17,9 +17,9 @@ from skdl.network import PREDICT_CHUNK, Network, predict_layers
 
 @pytest.fixture(params=["numpy", "numba"])
 def kernel_backend(request):
-    if request.param not in kernels.available():
+    if request.param not in backends.available():
         pytest.skip("numba is not installed: the NumPy back-end only")
-    with kernels.use(request.param):
+    with backends.use(request.param):
         yield request.param
 
 

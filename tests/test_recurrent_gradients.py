@@ -11,7 +11,7 @@ each other and each check is deterministic.
 import numpy as np
 import pytest
 
-from skdl import kernels
+from skdl import backend as backends
 from skdl.gradcheck import check_gradients
 from skdl.layers import (
     GRU,
@@ -32,9 +32,9 @@ TOL = 1e-6
 
 @pytest.fixture(params=["numpy", "numba"])
 def kernel_backend(request):
-    if request.param not in kernels.available():
+    if request.param not in backends.available():
         pytest.skip("numba is not installed: the NumPy back-end only")
-    with kernels.use(request.param):
+    with backends.use(request.param):
         yield request.param
 
 
@@ -179,11 +179,11 @@ def test_buffers_grown_and_reused_give_fresh_gradients(kernel_backend, stack, fi
 
 @pytest.mark.parametrize("stack", ["lstm-gru-seq", "conv-maxpool-rnn"])
 def test_back_ends_agree_on_values_and_gradients(stack):
-    if len(kernels.available()) < 2:
+    if len(backends.available()) < 2:
         pytest.skip("numba is not installed: the NumPy back-end only")
     results = []
     for name in ("numpy", "numba"):
-        with kernels.use(name):
+        with backends.use(name):
             net = _network(stack, 3, "softmax")
             rs, X = _data(net, n=6)
             Y = np.eye(3)[rs.randint(0, 3, 6)]

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from skdl import kernels
+from skdl import backend as backends
 from skdl.layers import GRU, LSTM, Dense, Flatten, SimpleRNN
 from skdl.network import Network
 
@@ -32,9 +32,9 @@ TIGHT = dict(rtol=1e-10, atol=1e-12)
 
 @pytest.fixture(params=["numpy", "numba"])
 def kernel_backend(request):
-    if request.param not in kernels.available():
+    if request.param not in backends.available():
         pytest.skip("numba is not installed: the NumPy back-end only")
-    with kernels.use(request.param):
+    with backends.use(request.param):
         yield request.param
 
 

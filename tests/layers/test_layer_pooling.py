@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skdl import kernels
+from skdl import backend as backends
 from skdl.layers import AvgPool2D, MaxPool2D
 
 import layer_reference as ref
@@ -289,13 +289,13 @@ def test_avg_pool_takes_large_windows(kernel_backend):
 def test_back_ends_agree_on_nan_and_inf(pool):
     """NaN and inf go through both back-ends alike, forward and backward
     (a NaN propagates into every window holding it)."""
-    if len(kernels.available()) < 2:
+    if len(backends.available()) < 2:
         pytest.skip("numba is not installed: the NumPy back-end only")
     x = np.random.RandomState(0).normal(size=(2, 4, 5, 2))
     x[0, 0, 1, 0], x[0, 2, 2, 1], x[1, 3, 0, 0] = np.nan, np.inf, -np.inf
     results = []
     for name in ("numpy", "numba"):
-        with kernels.use(name):
+        with backends.use(name):
             layer = pool(2, strides=1, padding="same")
             layer.build((4, 5, 2))
             layer.allocate(2)
