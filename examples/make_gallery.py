@@ -20,7 +20,7 @@ do) in under a minute, into
 never overwrites the committed pictures.
 
 The pictures are the same on every run and on both compute back-ends
-(``SKDL_KERNELS=numpy`` or ``numba``), byte for byte: the pages fix every
+(``SKDL_BACKEND=numpy`` or ``numba``), byte for byte: the pages fix every
 seed, the PNGs carry no software version in their metadata, and the pages
 train the way that keeps the back-ends' last-bit rounding differences from
 growing (Adam rather than long L-BFGS runs, an LSTM learning rate that does
@@ -222,7 +222,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="Run every examples/plot_*.py and save the figures each leaves open "
                     "as <label>.png, saying which ones changed. The compute back-end is "
-                    "chosen as skdl chooses it (SKDL_KERNELS=numpy or numba).")
+                    "chosen as skdl chooses it (SKDL_BACKEND=numpy or numba).")
     parser.add_argument("--output-dir", type=Path, default=None,
                         help="folder for the PNGs, created if missing (default: "
                              "docs/images, or examples/output/quick with --quick)")

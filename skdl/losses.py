@@ -293,7 +293,7 @@ class CrossEntropy(Loss):
         return -y / _clip_probability(out)
 
     def canonical_step(self, y, z, activation, out, delta, sample_weight, weight_sum):
-        # softmax and its gradient p * sum(y) - y in one fused kernel; the
+        # softmax and its gradient p * sum(y) - y in one fused routine; the
         # loss from the probabilities it leaves in ``out``, clipped, summed
         # in one dot product when unweighted
         dense_routines.softmax_cross_entropy(z, y, out, delta, sample_weight, weight_sum)

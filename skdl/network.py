@@ -18,10 +18,10 @@ Rows of ``X`` are samples flattened in C order; the network reshapes them
 to ``input_shape`` (channels-last) before the first layer.
 
 Every public method and :func:`forward` check their inputs before any
-kernel runs: ``X`` 2-D with one column per input feature, ``Y`` and
+compute routine runs: ``X`` 2-D with one column per input feature, ``Y`` and
 ``sample_weight`` one row per row of ``X``, all of numbers, and the weights
 summing to a positive, finite number. A mismatch raises a ``ValueError``
-that names the arrays and their shapes; the compiled kernels index without
+that names the arrays and their shapes; the compiled routines index without
 bounds checks and never see such input.
 
 This module knows nothing of scikit-learn.

@@ -6,7 +6,7 @@ On each sample the rule looks at the sign of an output's pre-activation
 the sample, ``coef[k] += eta0 * weight * s * x`` and ``intercept[k] += eta0 *
 weight * s``. Each output is its own one-vs-rest problem. It visits the
 samples in stored order, or reshuffles them before every epoch with its own
-seed (see :func:`skdl.kernels.shuffle_permutation`), and stops on its own:
+seed (see :func:`skdl.backend.perceptron.shuffle_permutation`), and stops on its own:
 when its mean epoch objective (perceptron criterion plus penalty) has not
 improved by ``tol`` for ``n_iter_no_change`` epochs, or, with a validation
 set, when its validation accuracy has not. Optional penalties: L2 as weight
@@ -15,7 +15,7 @@ decay before each update, L1 by cumulative truncation (Tsuruoka et al.,
 
 Visiting order, rounding and stopping are those of scikit-learn's SGD loop,
 so that with the same seeds both reach the same weights. The per-sample work
-runs in :mod:`skdl.kernels`.
+runs in :mod:`skdl.backend.perceptron`.
 
 This module knows nothing of scikit-learn.
 """

@@ -53,7 +53,7 @@ def sgd_step(params, grad, velocity, learning_rate, momentum, nesterov, l2=0.0,
                  ("params", "velocity"), ndim=1)
     check_n_penalized("sgd_step", n_penalized, params.size)
     return _routine("sgd_step")(params, grad, velocity, learning_rate, momentum, nesterov,
-                            l2, n_penalized)
+                                l2, n_penalized)
 
 
 def adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch, l2=0.0,
@@ -93,4 +93,4 @@ def adam_step(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch, l2=0.0
                  ("params", "m", "v", "scratch"), ndim=1)
     check_n_penalized("adam_step", n_penalized, params.size)
     return _routine("adam_step")(params, grad, m, v, step, beta_1, beta_2, epsilon, scratch,
-                             l2, n_penalized)
+                                 l2, n_penalized)

@@ -43,7 +43,7 @@ class _Pool2D(Layer):
         return self._window, self._steps, self._pads
 
     def _as_image(self, array):
-        """``array`` of samples as the kernels' (n, height, width, channels)."""
+        """``array`` of samples as the routines' (n, height, width, channels)."""
         return array
 
     def allocate(self, n_rows, needs_input_gradient=True):

@@ -7,7 +7,13 @@ import math
 
 import numpy as np
 
+from ..dense import FUSED_ACTIVATIONS
 from ._jit import jit
+
+ACTIVATION_CODES = {name: code for code, name in enumerate(FUSED_ACTIVATIONS)}
+"""The number a compiled loop knows each fused activation by."""
+RELU, TANH, SIGMOID = (ACTIVATION_CODES[name] for name in ("relu", "tanh", "sigmoid"))
+
 
 @jit
 def _bias_forward(z, bias, kind, one):
@@ -15,21 +21,18 @@ def _bias_forward(z, bias, kind, one):
     for i in range(rows):
         for j in range(cols):
             x = z[i, j] + bias[j]
-            if kind == 1:
+            if kind == RELU:
                 x = max(x, 0)
-            elif kind == 2:
+            elif kind == TANH:
                 x = math.tanh(x)
-            elif kind == 3:
+            elif kind == SIGMOID:
                 x = one / (one + math.exp(-x))
             z[i, j] = x
 
 
-_KINDS = {"identity": 0, "relu": 1, "tanh": 2, "sigmoid": 3}
-
-
 def bias_forward(z, bias, activation):
     """See :func:`skdl.backend.dense.bias_forward`."""
-    _bias_forward(z, bias, _KINDS[activation], z.dtype.type(1))
+    _bias_forward(z, bias, ACTIVATION_CODES[activation], z.dtype.type(1))
 
 
 @jit

@@ -8,6 +8,7 @@ import numpy as np
 
 from ._jit import jit, jit_sum
 
+
 @jit_sum
 def _sum_of_squares(x, n, zero):
     """``sum(x[:n] ** 2)``, summed in the dtype of ``zero``."""

@@ -63,8 +63,8 @@ from numba.core import types
 from numba.extending import intrinsic, overload
 
 from ..numpy import recurrent as reference
-from ..dense import FUSED_ACTIVATIONS
 from ._jit import JIT_OPTIONS, jit
+from .dense import ACTIVATION_CODES, RELU, SIGMOID, TANH
 
 _inline = numba.njit(inline="always", **JIT_OPTIONS)
 """For the per-entry helpers returning tuples: inlined by numba itself, as
@@ -383,19 +383,18 @@ def gru_cell_backward(a, recurrent, h_prev, dh, through, d_out, d_a, d_recurrent
 
 
 # ----------------------------------------------------------- SimpleRNN
-# The built-in activations by their ``fused_name``; ``one`` as above.
-_ACTIVATION_CODES = {name: code for code, name in enumerate(FUSED_ACTIVATIONS)}
-_RELU, _TANH, _SIGMOID = (_ACTIVATION_CODES[name] for name in ("relu", "tanh", "sigmoid"))
+# The built-in activations by the code of their ``fused_name``; ``one`` as
+# above.
 
 
 @_inline
 def _activate(x, code):
     """The activation of code ``code`` (the identity by default)."""
-    if code == _RELU:
+    if code == RELU:
         return max(x, 0)
-    if code == _TANH:
+    if code == TANH:
         return _tanh(x)
-    if code == _SIGMOID:
+    if code == SIGMOID:
         return _sigmoid(x)
     return x
 
@@ -404,11 +403,11 @@ def _activate(x, code):
 def _activation_slope(a, code, one):
     """The derivative from the output ``a``, as the activations' backward
     routines compute it."""
-    if code == _RELU:
+    if code == RELU:
         return one if a > 0 else one - one
-    if code == _TANH:
+    if code == TANH:
         return one - a * a
-    if code == _SIGMOID:
+    if code == SIGMOID:
         return (one - a) * a
     return one
 
@@ -442,7 +441,7 @@ def _simple_rnn_cells_backward(h, dh, d_out, d_pre, code, one):
 def simple_rnn_cell_forward(pre, bias, recurrent, h, activation):
     """See :func:`skdl.backend.numpy.recurrent.simple_rnn_cell_forward`;
     fused for a built-in activation, else the NumPy back-end's step."""
-    code = _ACTIVATION_CODES.get(getattr(activation, "fused_name", None))
+    code = ACTIVATION_CODES.get(getattr(activation, "fused_name", None))
     if code is None:
         reference.simple_rnn_cell_forward(pre, bias, recurrent, h, activation)
     else:
@@ -452,7 +451,7 @@ def simple_rnn_cell_forward(pre, bias, recurrent, h, activation):
 def simple_rnn_cell_backward(pre, h, dh, d_out, d_pre, activation):
     """See :func:`skdl.backend.numpy.recurrent.simple_rnn_cell_backward`
     (``dh`` is left as it is when the step is fused)."""
-    code = _ACTIVATION_CODES.get(getattr(activation, "fused_name", None))
+    code = ACTIVATION_CODES.get(getattr(activation, "fused_name", None))
     if code is None:
         reference.simple_rnn_cell_backward(pre, h, dh, d_out, d_pre, activation)
     else:
