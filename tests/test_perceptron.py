@@ -32,7 +32,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 @pytest.fixture(params=backends.available())
 def backend(request):
-    """Each kernel back-end that runs here."""
+    """Each compute back-end that runs here."""
     return request.param
 
 

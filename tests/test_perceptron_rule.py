@@ -5,7 +5,7 @@ in this file: zero (or given) start, samples in their stored order (or in
 the explicit per-epoch orders that ``shuffle=True`` must follow), and on a
 mistake (``s * z <= 0``) ``w += eta * weight * s * x`` and ``b += eta *
 weight * s``, where a row's weight is its sample weight times its class's
-weight. Every test that trains runs on each kernel back-end.
+weight. Every test that trains runs on each compute back-end.
 """
 
 import re
@@ -36,7 +36,7 @@ S_XOR = np.array([1.0, 1.0, -1.0, -1.0, 1.0, -1.0])
 
 @pytest.fixture(params=BACKENDS)
 def backend(request):
-    """Run the test with each kernel back-end in turn."""
+    """Run the test with each compute back-end in turn."""
     with backends.use(request.param):
         yield request.param
 

@@ -1,6 +1,6 @@
 """Property tests: on any valid input fit and predict work and give outputs
 of the right shape and dtype, any invalid input gets a clear error, and
-both kernel back-ends reach the same outcome."""
+both compute back-ends reach the same outcome."""
 
 import warnings
 

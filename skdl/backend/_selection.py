@@ -190,13 +190,9 @@ def active():
     Returns
     -------
     str
-
-    Examples
-    --------
-    >>> from skdl import backend
-    >>> with backend.use("numpy"):
-    ...     backend.active()
-    'numpy'
+        One of :func:`available`: the default (numba where it is installed,
+        unless ``SKDL_BACKEND`` says otherwise) or that of the innermost
+        :func:`use` block open.
     """
     return _active.name
 

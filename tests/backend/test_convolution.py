@@ -441,7 +441,7 @@ def _refusals():
 
     def col2im(dcols=None, dx=None):
         return lambda: convolution.col2im(z(72, 27) if dcols is None else dcols, *geometry,
-                                      z(2, 6, 6, 3) if dx is None else dx)
+                                          z(2, 6, 6, 3) if dx is None else dx)
 
     def max_fwd(x=x, out=None, argmax=None, pool=pool):
         return lambda: convolution.max_pool_forward(
@@ -459,14 +459,14 @@ def _refusals():
         # start on a padded row, which argmax's 0s name
         argmax = u8(1, 3, 3, 1)
         return lambda: convolution.max_pool_backward(z(1, 3, 3, 1), argmax, (3, 3), (2, 2),
-                                                 (1, 1), z(1, 5, 5, 1))
+                                                     (1, 1), z(1, 5, 5, 1))
 
     def bottom_argmax():
         # 2x2 stride 2 "same" on 5x5: the last row and column are padding
         argmax = u8(1, 3, 3, 1)
         argmax[0, 1, 2, 0] = 1  # the right cell of the last column's windows
         return lambda: convolution.max_pool_backward(z(1, 3, 3, 1), argmax, (2, 2), (2, 2),
-                                                 (0, 0), z(1, 5, 5, 1))
+                                                     (0, 0), z(1, 5, 5, 1))
 
     return [
         ("im2col integer x", im2col(x=np.zeros((2, 6, 6, 3), dtype=np.int64)),
@@ -515,11 +515,11 @@ def _refusals():
          "col2im: dcols must be C-contiguous"),
         ("col2im dx shares dcols's memory",
          lambda: convolution.col2im(shared[:72 * 27].reshape(72, 27), *geometry,
-                                shared[-216:].reshape(2, 6, 6, 3)),
+                                    shared[-216:].reshape(2, 6, 6, 3)),
          "col2im: dx shares memory with dcols"),
         ("max_pool_backward dx is dout",
          lambda: convolution.max_pool_backward(same, u8(1, 2, 2, 1), (1, 1), (1, 1), (0, 0),
-                                           same),
+                                               same),
          "max_pool_backward: dx shares memory with dout"),
         ("col2im float16 dx", col2im(dx=z(2, 6, 6, 3, dtype=np.float16)),
          "col2im: dx must be a float32 or float64 NumPy array"),

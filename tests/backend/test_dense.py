@@ -123,7 +123,7 @@ def test_the_issues_out_of_bounds_calls_raise_instead_of_crashing():
                                                   get_loss("cross_entropy")))
             attempt(lambda: dense.relu_backward(np.ones(10_000_000), np.ones(10)))
             attempt(lambda: optimizers.sgd_step(np.zeros(10), np.ones(10), np.zeros(10), 0.1,
-                                             0.9, True, l2=1.0, n_penalized=int(5e7)))
+                                                0.9, True, l2=1.0, n_penalized=int(5e7)))
             z = np.ones((100, 3))
             attempt(lambda: dense.softmax_cross_entropy(
                 z, np.eye(3)[np.zeros(100, int)], np.empty_like(z), np.empty_like(z),

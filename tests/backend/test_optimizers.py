@@ -17,48 +17,40 @@ from .routine_helpers import (
 )
 
 
-def _misfit_calls():
-    """(id, call, message): kernel calls whose arrays do not fit together,
-    and what the ``ValueError`` must say. Without the checks the numba
-    loops read or write past the shorter arrays' ends (the issue's SIGSEGV
-    cases), and NumPy broadcasts or fails with its own message."""
-    f64 = np.float64
-
-    def z(*shape, dtype=f64):
-        return np.zeros(shape, dtype=dtype)
-
-    return [
-        ("sgd n_penalized past the end",
-         lambda: optimizers.sgd_step(z(10), z(10), z(10), 0.1, 0.9, True, l2=1.0,
-                                  n_penalized=int(5e7)),
-         r"sgd_step: n_penalized must be an integer in \[0, 10\] \(the length of params\); "
-         "got 50000000"),
-        ("sgd negative n_penalized",
-         lambda: optimizers.sgd_step(z(10), z(10), z(10), 0.1, 0.9, True, 1.0, -1),
-         r"n_penalized must be an integer in \[0, 10\]"),
-        ("sgd float n_penalized",
-         lambda: optimizers.sgd_step(z(10), z(10), z(10), 0.1, 0.9, True, 1.0, 5.0),
-         r"n_penalized must be an integer in \[0, 10\] .*; got 5.0"),
-        ("sgd velocity", lambda: optimizers.sgd_step(z(7), z(7), z(5), 0.1, 0.9, True),
-         r"sgd_step: velocity has shape \(5,\), but needs shape \(7,\) to fit params"),
-        ("sgd 2-D params",
-         lambda: optimizers.sgd_step(z(2, 3), z(2, 3), z(2, 3), 0.1, 0.9, True),
-         r"sgd_step: params must be 1-D; got shape \(2, 3\)"),
-        ("adam v", lambda: optimizers.adam_step(z(7), z(7), z(7), z(5), 0.01, 0.9, 0.999, 1e-8,
-                                             z(7)),
-         r"adam_step: v has shape \(5,\), but needs shape \(7,\) to fit params"),
-        ("adam n_penalized past the end",
-         lambda: optimizers.adam_step(z(7), z(7), z(7), z(7), 0.01, 0.9, 0.999, 1e-8, z(7),
-                                   1.0, 8),
-         r"adam_step: n_penalized must be an integer in \[0, 7\]"),
-        ("adam read-only moment",
-         lambda: optimizers.adam_step(z(7), z(7), np.broadcast_to(0.0, (7,)), z(7), 0.01, 0.9,
-                                   0.999, 1e-8, z(7)),
-         "adam_step: m is written in place, so it must be a C-contiguous, writeable array"),
-    ]
+def z(*shape):
+    """Zeros of ``shape``, float64."""
+    return np.zeros(shape)
 
 
-MISFITS = _misfit_calls()
+MISFITS = [
+    ("sgd n_penalized past the end",
+     lambda: optimizers.sgd_step(z(10), z(10), z(10), 0.1, 0.9, True, l2=1.0,
+                                 n_penalized=int(5e7)),
+     r"sgd_step: n_penalized must be an integer in \[0, 10\] \(the length of params\); "
+     "got 50000000"),
+    ("sgd negative n_penalized",
+     lambda: optimizers.sgd_step(z(10), z(10), z(10), 0.1, 0.9, True, 1.0, -1),
+     r"n_penalized must be an integer in \[0, 10\]"),
+    ("sgd float n_penalized",
+     lambda: optimizers.sgd_step(z(10), z(10), z(10), 0.1, 0.9, True, 1.0, 5.0),
+     r"n_penalized must be an integer in \[0, 10\] .*; got 5.0"),
+    ("sgd velocity", lambda: optimizers.sgd_step(z(7), z(7), z(5), 0.1, 0.9, True),
+     r"sgd_step: velocity has shape \(5,\), but needs shape \(7,\) to fit params"),
+    ("sgd 2-D params",
+     lambda: optimizers.sgd_step(z(2, 3), z(2, 3), z(2, 3), 0.1, 0.9, True),
+     r"sgd_step: params must be 1-D; got shape \(2, 3\)"),
+    ("adam v", lambda: optimizers.adam_step(z(7), z(7), z(7), z(5), 0.01, 0.9, 0.999, 1e-8,
+                                            z(7)),
+     r"adam_step: v has shape \(5,\), but needs shape \(7,\) to fit params"),
+    ("adam n_penalized past the end",
+     lambda: optimizers.adam_step(z(7), z(7), z(7), z(7), 0.01, 0.9, 0.999, 1e-8, z(7),
+                                  1.0, 8),
+     r"adam_step: n_penalized must be an integer in \[0, 7\]"),
+    ("adam read-only moment",
+     lambda: optimizers.adam_step(z(7), z(7), np.broadcast_to(0.0, (7,)), z(7), 0.01, 0.9,
+                                  0.999, 1e-8, z(7)),
+     "adam_step: m is written in place, so it must be a C-contiguous, writeable array"),
+]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -103,7 +95,7 @@ def test_sgd_step(backend, dtype, momentum, nesterov, l2, n_penalized, rng):
     p = p + (momentum * v - 0.1 * g if nesterov else v)
     with backends.use(backend):
         got = optimizers.sgd_step(params, grad, velocity, 0.1, momentum, nesterov, l2,
-                               n_penalized)
+                                  n_penalized)
     assert_allclose(velocity, v, **tol(dtype))
     assert_allclose(params, p, **tol(dtype))
     assert_allclose(got, squares, **tol(dtype))
@@ -121,7 +113,7 @@ def test_adam_step(backend, dtype, l2, n_penalized, rng):
     p64 = params - 0.01 * m64 / (np.sqrt(v64) + 1e-8)
     with backends.use(backend):
         got = optimizers.adam_step(params, grad, m, v, 0.01, 0.9, 0.999, 1e-8,
-                                np.empty_like(params), l2, n_penalized)
+                                   np.empty_like(params), l2, n_penalized)
     for array, want in [(m, m64), (v, v64), (params, p64)]:
         assert array.dtype == dtype
         assert_allclose(array, want, **tol(dtype))
@@ -138,11 +130,11 @@ def test_penalty_squares_are_finite_where_their_float64_sum_is(step):
         with backends.use(name), np.errstate(all="ignore"):
             if step == "sgd":
                 squares = optimizers.sgd_step(params, grad, np.zeros_like(params), 0.1, 0.9,
-                                           True, 1e-30, 64)
+                                              True, 1e-30, 64)
             else:
                 squares = optimizers.adam_step(params, grad, np.zeros_like(params),
-                                            np.zeros_like(params), 1e-3, 0.9, 0.999, 1e-8,
-                                            np.empty_like(params), 1e-30, 64)
+                                               np.zeros_like(params), 1e-3, 0.9, 0.999, 1e-8,
+                                               np.empty_like(params), 1e-30, 64)
         assert_allclose(squares, expected, rtol=1e-6)
 
 

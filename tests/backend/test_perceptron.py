@@ -66,7 +66,7 @@ def test_perceptron_epoch_back_ends_agree(penalty, layout, dtype, rng):
         run = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in problem.items()}
         with backends.use(backend):
             sums = [perceptron.perceptron_epoch(**run, penalty=penalty, alpha=0.01, l1_ratio=0.5,
-                                             class_weight=(0.5, 2.0)) for _ in range(3)]
+                                                class_weight=(0.5, 2.0)) for _ in range(3)]
         results[backend] = run["coef"], run["state"], sums
     reference_coef, reference_state, reference_sums = results["numpy"]
     assert np.any(reference_coef != 0)

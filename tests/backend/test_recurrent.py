@@ -232,7 +232,7 @@ def _run_lstm_forward(x_proj, bias, kernel, h0, c0):
     states[0], cells[0] = h0, c0
     tanh_cells = np.full((steps, n, units), np.nan, dtype)
     recurrent_routines.lstm_sequence_forward(gates, bias, kernel, states, cells, tanh_cells,
-                                  np.empty((n, width), dtype))
+                                             np.empty((n, width), dtype))
     return states, cells, tanh_cells, gates
 
 
@@ -343,7 +343,7 @@ def _run_gru_backward(d_out, gates, recurrent, states, kernel):
     dh, through = (np.full((n, units), np.nan, d_out.dtype) for _ in range(2))
     d_gates, d_recurrent = np.full_like(gates, np.nan), np.full_like(gates, np.nan)
     recurrent_routines.gru_sequence_backward(d_out, gates, recurrent, states, kernel, dh, through,
-                                  d_gates, d_recurrent)
+                                             d_gates, d_recurrent)
     return d_gates, d_recurrent, dh
 
 

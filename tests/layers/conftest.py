@@ -1,5 +1,5 @@
-"""Fixtures of the layer tests: every test that asks for ``kernel_backend``
-runs once per kernel back-end, numba skipped where it is not installed."""
+"""Fixtures of the layer tests: every test that asks for ``compute_backend``
+runs once per compute back-end, numba skipped where it is not installed."""
 
 import pytest
 
@@ -7,7 +7,7 @@ from skdl import backend as backends
 
 
 @pytest.fixture(params=["numpy", "numba"])
-def kernel_backend(request):
+def compute_backend(request):
     """Run the test inside ``backends.use(name)`` for each back-end."""
     if request.param not in backends.available():
         pytest.skip("numba is not installed: the NumPy back-end only")
