@@ -25,38 +25,21 @@ def _moved(old, new):
 
 
 def use(name):
-    """Deprecated: :func:`skdl.backend.use`.
-
-    Parameters
-    ----------
-    name : {"numpy", "numba"}
-
-    Returns
-    -------
-    context manager
-    """
+    """Deprecated: :func:`skdl.backend.use`, which takes the same ``name``
+    and returns the same ``with`` block."""
     _moved("use", "skdl.backend.use")
     return _backend.use(name)
 
 
 def backend():
-    """Deprecated: :func:`skdl.backend.active`.
-
-    Returns
-    -------
-    str
-    """
+    """Deprecated: :func:`skdl.backend.active`, the active back-end's name."""
     _moved("backend", "skdl.backend.active")
     return _backend.active()
 
 
 def available():
-    """Deprecated: :func:`skdl.backend.available`.
-
-    Returns
-    -------
-    list of str
-    """
+    """Deprecated: :func:`skdl.backend.available`, the names of the
+    back-ends that can run here."""
     _moved("available", "skdl.backend.available")
     return _backend.available()
 
