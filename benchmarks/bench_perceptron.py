@@ -42,7 +42,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Perceptron as SklearnPerceptron
 
 from skdl import PerceptronClassifier
-from skdl import backend as backends
+from skdl import backend as skdl_backend
 
 warnings.simplefilter("ignore", ConvergenceWarning)
 
@@ -79,7 +79,7 @@ def contestants(params):
     """
     found = {"sklearn": (lambda: SklearnPerceptron(**params), None)}
     for name in ("numba", "numpy"):
-        if name in backends.available():
+        if name in skdl_backend.available():
             found[name] = (lambda: PerceptronClassifier(**params), name)
     return found
 
@@ -100,7 +100,7 @@ def timed_fit(make, backend, X, y):
     estimator : fitted estimator
     """
     est = make()
-    with nullcontext() if backend is None else backends.use(backend):
+    with nullcontext() if backend is None else skdl_backend.use(backend):
         started = time.perf_counter()
         est.fit(X, y)
         return time.perf_counter() - started, est
@@ -159,7 +159,7 @@ def main():
         numba_version = "not installed"
     print(f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, numba {numba_version}; "
           f"{os.cpu_count()} CPUs")
-    print(f"back-ends: {backends.available()}; default: {backends.active()}")
+    print(f"back-ends: {skdl_backend.available()}; default: {skdl_backend.active()}")
     print(f"\n### Perceptron fit: median seconds and median per-round ratio to scikit-learn "
           f"(scikit-learn and skdl[numba]: {args.rounds} rounds; skdl[numpy]: "
           f"{numpy_rounds} round{'s' * (numpy_rounds != 1)})\n")
@@ -174,7 +174,7 @@ def main():
               + " | ".join(cells(seconds, "numba") + cells(seconds, "numpy")) + " |")
         checks.append(f"{label}: " + agreement(warm.get("numba", warm["numpy"]),
                                                  warm["sklearn"]))
-    backend = "numba" if "numba" in backends.available() else "numpy (numba not available)"
+    backend = "numba" if "numba" in skdl_backend.available() else "numpy (numba not available)"
     print(f"\nCheck, skdl[{backend}] against scikit-learn "
           "(np.allclose rtol=1e-10, atol=0):")
     for line in checks:

@@ -185,9 +185,9 @@ def skdl_estimator(workload, max_iter=1):
 def skdl_fit_seconds(workload, X, y, backend, setup_shares):
     """Wall seconds of a fresh one-epoch fit with ``backend``; appends the
     share of it spent outside the epoch loop to ``setup_shares``."""
-    from skdl import backend as backends
+    from skdl import backend as skdl_backend
 
-    with backends.use(backend):
+    with skdl_backend.use(backend):
         est = skdl_estimator(workload)
         started = time.perf_counter()
         est.fit(X, y)
@@ -199,7 +199,7 @@ def skdl_fit_seconds(workload, X, y, backend, setup_shares):
 def skdl_layer_ms(cell, steps, features, units, backend, reps):
     """Median milliseconds of one layer's forward + backward (no input
     gradient), float32, batch 64."""
-    from skdl import backend as backends
+    from skdl import backend as skdl_backend
     from skdl import layers as L
 
     layer = getattr(L, cell)(units)
@@ -214,7 +214,7 @@ def skdl_layer_ms(cell, steps, features, units, backend, reps):
     x = rng.random((BATCH, steps, features), dtype=np.float32)
     delta = rng.standard_normal((BATCH, units)).astype(np.float32)
     times = []
-    with backends.use(backend):
+    with skdl_backend.use(backend):
         for i in range(reps + 3):
             started = time.perf_counter()
             layer.forward(x)
@@ -325,14 +325,14 @@ def torch_child(workload, n_rows):
 
 # ------------------------------------------------------------------ rounds
 def bench_workload(workload, n_rows, rounds, with_torch):
-    from skdl import backend as backends
+    from skdl import backend as skdl_backend
 
     X, y = make_data(workload, n_rows)
     floor = Floor(workload, n_rows)
-    backends = [b for b in ("numba", "numpy") if b in backends.available()]
+    backends = [b for b in ("numba", "numpy") if b in skdl_backend.available()]
     shares = {b: [] for b in backends}
     for b in backends:  # compile, load caches, touch the code paths
-        with backends.use(b):
+        with skdl_backend.use(b):
             skdl_estimator(workload).fit(X[:500], y[:500])
         skdl_fit_seconds(workload, X, y, b, [])
     floor()
@@ -380,9 +380,9 @@ def bench_workload(workload, n_rows, rounds, with_torch):
 def bench_layers(cells, reps, rounds, with_torch):
     """Per (cell, case): median over ``rounds`` alternating rounds of each
     contender's median milliseconds."""
-    from skdl import backend as backends
+    from skdl import backend as skdl_backend
 
-    backends = [b for b in ("numba", "numpy") if b in backends.available()]
+    backends = [b for b in ("numba", "numpy") if b in skdl_backend.available()]
     out = {}
     for cell in cells:
         for steps, features, units in LAYER_CASES:
@@ -437,7 +437,7 @@ def main():
     import sklearn
 
     import skdl
-    from skdl import backend as backends
+    from skdl import backend as skdl_backend
 
     blas = [f"{p['internal_api']} {p.get('version')} ({p['num_threads']} threads)"
             for p in threadpool_info() if p["user_api"] == "blas"]
@@ -446,7 +446,7 @@ def main():
     print(f"python {platform.python_version()}, numpy {np.__version__}, numba "
           f"{numba.__version__}, scikit-learn {sklearn.__version__}; BLAS: "
           f"{', '.join(blas)}; skdl from {Path(skdl.__file__).parent}, back-ends "
-          f"{backends.available()}; {os.cpu_count()} CPUs; load average at start "
+          f"{skdl_backend.available()}; {os.cpu_count()} CPUs; load average at start "
           f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}")
     try:
         import importlib.metadata as md

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import matplotlib
 
-from skdl import backend as backends
+from skdl import backend as skdl_backend
 
 # sphinx-gallery runs this file from its folder, without __file__
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
@@ -184,7 +184,7 @@ def main(output_dir=None, quick=False, only=None, skip=None):
         raise ValueError(f"No example matches {only!r} less {skip!r}; the examples are "
                          f"{[path.name for path in example_paths()]}.")
     print(f"Running {len(paths)} example(s) into {_shown(output_dir)} "
-          f"({'quick' if quick else 'full'} run, {backends.active()!r} back-end)")
+          f"({'quick' if quick else 'full'} run, {skdl_backend.active()!r} back-end)")
     written, changed, skipped = [], [], []
     started = time.perf_counter()
     for path in paths:
