@@ -235,9 +235,9 @@ def skdl_estimator(workload, max_iter=1):
 def skdl_fit_seconds(workload, X, y, backend, setup_shares):
     """Wall seconds of a fresh one-epoch fit with ``backend``; appends the
     share of it spent outside the epoch loop to ``setup_shares``."""
-    from skdl import kernels
+    from skdl import backend as skdl_backend
 
-    with kernels.use(backend):
+    with skdl_backend.use(backend):
         est = skdl_estimator(workload)
         started = time.perf_counter()
         est.fit(X, y)
@@ -327,10 +327,10 @@ def torch_child(workload, n_rows):
 def memory_child(workload, n_rows):
     """In this (child) process: traced peak bytes of a one-epoch skdl[numba]
     fit, counted from before X is made, and X's bytes."""
-    from skdl import kernels
+    from skdl import backend as skdl_backend
 
     warnings.simplefilter("ignore")
-    with kernels.use("numba"):
+    with skdl_backend.use("numba"):
         Xw, yw = make_data(workload, 300, seed=1)
         skdl_estimator(workload).fit(Xw, yw)  # loads the numba cache, imports
         del Xw, yw
@@ -362,14 +362,14 @@ def memory_lines(workload, rows_list):
 
 # ------------------------------------------------------------------ rounds
 def bench_workload(workload, n_rows, rounds, with_torch):
-    from skdl import kernels
+    from skdl import backend as skdl_backend
 
     X, y = make_data(workload, n_rows)
     floor = Floor(workload, n_rows)
-    backends = [b for b in ("numba", "numpy") if b in kernels.available()]
+    backends = [b for b in ("numba", "numpy") if b in skdl_backend.available()]
     shares = {b: [] for b in backends}
     for b in backends:  # compile, load caches, touch the code paths
-        with kernels.use(b):
+        with skdl_backend.use(b):
             skdl_estimator(workload).fit(X[:1000], y[:1000])
         skdl_fit_seconds(workload, X, y, b, [])
     floor()
@@ -447,7 +447,7 @@ def main():
     import numba
     import sklearn
 
-    from skdl import kernels
+    from skdl import backend as skdl_backend
 
     blas = [f"{p['internal_api']} {p.get('version')} ({p['num_threads']} threads)"
             for p in threadpool_info() if p["user_api"] == "blas"]
@@ -455,7 +455,7 @@ def main():
           f"{THREADS} threads\n")
     print(f"python {platform.python_version()}, numpy {np.__version__}, numba "
           f"{numba.__version__}, scikit-learn {sklearn.__version__}; BLAS: "
-          f"{', '.join(blas)}; skdl back-ends {kernels.available()}; "
+          f"{', '.join(blas)}; skdl back-ends {skdl_backend.available()}; "
           f"{os.cpu_count()} CPUs; load average at start "
           f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}")
     try:

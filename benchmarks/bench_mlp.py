@@ -30,7 +30,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SklearnMLP
 
-from skdl import MLPClassifier, kernels
+from skdl import MLPClassifier
+from skdl import backend as skdl_backend
 
 warnings.simplefilter("ignore", ConvergenceWarning)
 
@@ -212,7 +213,7 @@ def lbfgs_iteration(cls, X, y, hidden, iterations=10):
 
 
 def _with_backend(name, timed):
-    with kernels.use(name):
+    with skdl_backend.use(name):
         return timed()
 
 
@@ -220,7 +221,7 @@ def main_table(n_rows, hidden, epochs, repeats):
     print(f"\n### Adam epoch, {n_rows} rows, hidden {hidden}, batch {BATCH}: time / floor "
           f"(median of {repeats} rounds; each time is over the floor measured just "
           "before and after it)\n")
-    backends = kernels.available()
+    backends = skdl_backend.available()
     print("| dtype | floor s/epoch | " + " | ".join(
         [f"skdl[{b}]" for b in backends] + ["scikit-learn", "torch CPU",
                                             "skdl[numpy] speed-up over scikit-learn"]) + " |")
@@ -228,7 +229,7 @@ def main_table(n_rows, hidden, epochs, repeats):
     for dtype in (np.float32, np.float64):
         X, y = make_data(n_rows, dtype)
         for name in backends:  # compile and warm up every back-end first
-            with kernels.use(name):
+            with skdl_backend.use(name):
                 skdl_factory(hidden)(2).fit(X[:1000], y[:1000])
         contenders = {}
         for name in backends:
@@ -281,7 +282,7 @@ def lbfgs_and_memory_table(n_rows, hidden, repeats):
 
 
 def scaling_table(rows_list, widths, epochs, repeats):
-    print(f"\n### Scaling (float32, skdl[{kernels.backend()}]): seconds per Adam epoch "
+    print(f"\n### Scaling (float32, skdl[{skdl_backend.active()}]): seconds per Adam epoch "
           "and ratio to the floor\n")
     print("| rows | hidden | s/epoch | ratio to floor |\n|---|---|---|---|")
     cases = [(n, (256, 128)) for n in rows_list] + [(20000, (w, w // 2)) for w in widths]
@@ -327,7 +328,7 @@ def main():
     repeats = args.repeats or (1 if quick else 5)
     n_rows = 2000 if quick else 20000
     epochs = 2 if quick else 4
-    print(f"kernel back-ends: {kernels.available()}; default: {kernels.backend()}")
+    print(f"back-ends: {skdl_backend.available()}; default: {skdl_backend.active()}")
     main_table(n_rows, (256, 128), epochs, repeats)
     predict_table(n_rows, (256, 128), repeats)
     lbfgs_and_memory_table(2000 if quick else 5000, (256, 128), repeats)

@@ -27,10 +27,10 @@ Contenders, for every model, batch (1 row, and 1,000 rows: the first
 1,000 digits) and thread count (``--threads``, 2 and 1 by default):
 
 - ``skdl[numba]`` and ``skdl[numpy]``: ``model.predict_proba(X_batch)``,
-  the back-end chosen with ``skdl.kernels.use(...)`` around the timed calls
+  the back-end chosen with ``skdl.backend.use(...)`` around the timed calls
   (in this process: the back-end is switched per block, no child process
   is needed), with OpenBLAS limited to the thread count by threadpoolctl
-  (skdl's only threads: its numba kernels are serial). The call includes
+  (skdl's only threads: its numba routines are serial). The call includes
   everything a user pays: ``check_is_fitted``, scikit-learn's input
   validation, the forward pass (in chunks of 256 rows for N-D inputs, as
   skdl predicts) and the normalisation of the probabilities;
@@ -182,14 +182,14 @@ class Case:
     def __init__(self, key, model, session, X, rows, threads, backends):
         from threadpoolctl import threadpool_limits
 
-        from skdl import kernels
+        from skdl import backend as skdl_backend
 
         self.key, self.rows, self.threads = key, rows, threads
         Xb = np.ascontiguousarray(X[:rows])
         self.contenders = {}
         for b in backends:
             def measure(calls, b=b):
-                with kernels.use(b), threadpool_limits(threads, user_api="blas"):
+                with skdl_backend.use(b), threadpool_limits(threads, user_api="blas"):
                     return per_call(lambda: model.predict_proba(Xb), calls)
             self.contenders[f"skdl[{b}]"] = measure
         feed = {"X": Xb}
@@ -229,7 +229,7 @@ def prepare_model(key, threads_list, spin, quick):
     """Fit, export, load, and check that onnxruntime computes what skdl does."""
     from threadpoolctl import threadpool_limits
 
-    from skdl import kernels
+    from skdl import backend as skdl_backend
     from skdl.onnx import to_onnx
 
     spec = MODELS[key]
@@ -245,8 +245,8 @@ def prepare_model(key, threads_list, spin, quick):
     Xc = X[:1000]
     label, proba = check_session.run(None, {"X": Xc})
     diffs, same = {}, {}
-    for b in kernels.available():
-        with kernels.use(b):
+    for b in skdl_backend.available():
+        with skdl_backend.use(b):
             diffs[b] = float(np.abs(model.predict_proba(Xc) - proba).max())
             same[b] = int(np.sum(model.predict(Xc) == label))
     print(f"- {key} ({spec['name']}, {np.dtype(spec['dtype']).name}): fitted in "
@@ -263,12 +263,12 @@ def forward_only_lines(models, threads, reps, calls):
     """Single-row milliseconds of predict_proba and of the forward alone."""
     from threadpoolctl import threadpool_limits
 
-    from skdl import kernels
+    from skdl import backend as skdl_backend
 
     lines = []
     for key, (model, _, X) in models.items():
         Xb = np.ascontiguousarray(X[:1])
-        with kernels.use("numba" if "numba" in kernels.available() else "numpy"), \
+        with skdl_backend.use("numba" if "numba" in skdl_backend.available() else "numpy"), \
                 threadpool_limits(threads, user_api="blas"):
             full, forward = [], []
             for _ in range(reps):
@@ -402,11 +402,11 @@ def main():
     import sklearn
     from threadpoolctl import threadpool_info
 
-    from skdl import kernels
+    from skdl import backend as skdl_backend
 
     blas = [f"{p['internal_api']} {p.get('version')}" for p in threadpool_info()
             if p["user_api"] == "blas"]
-    backends = [b for b in ("numba", "numpy") if b in kernels.available()]
+    backends = [b for b in ("numba", "numpy") if b in skdl_backend.available()]
     print(f"# bench_onnx: predict_proba against onnxruntime, batches of {ROWS[0]} and "
           f"{ROWS[1]:,} rows, threads {args.threads}, {rounds} rounds\n")
     print(f"python {platform.python_version()}, numpy {np.__version__}, numba "

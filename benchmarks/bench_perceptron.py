@@ -8,7 +8,7 @@ Two workloads, both float64:
   default settings, so the number of epochs is up to the stopping rule.
 
 Contestants: scikit-learn's ``Perceptron`` and skdl's
-``PerceptronClassifier`` under each kernel back-end (``numba`` when it
+``PerceptronClassifier`` under each compute back-end (``numba`` when it
 imports, and ``numpy``), all with ``random_state=0`` and ``shuffle=True``.
 Each contestant is fitted once before timing, so numba's compilation is not
 counted. Each round times one ``fit`` per contestant with
@@ -41,7 +41,8 @@ from sklearn.datasets import load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Perceptron as SklearnPerceptron
 
-from skdl import PerceptronClassifier, kernels
+from skdl import PerceptronClassifier
+from skdl import backend as skdl_backend
 
 warnings.simplefilter("ignore", ConvergenceWarning)
 
@@ -78,7 +79,7 @@ def contestants(params):
     """
     found = {"sklearn": (lambda: SklearnPerceptron(**params), None)}
     for name in ("numba", "numpy"):
-        if name in kernels.available():
+        if name in skdl_backend.available():
             found[name] = (lambda: PerceptronClassifier(**params), name)
     return found
 
@@ -90,7 +91,7 @@ def timed_fit(make, backend, X, y):
     ----------
     make : callable returning an unfitted estimator
     backend : str or None
-        skdl kernel back-end to fit under; None for scikit-learn.
+        skdl back-end to fit under; None for scikit-learn.
     X, y : ndarray
 
     Returns
@@ -99,7 +100,7 @@ def timed_fit(make, backend, X, y):
     estimator : fitted estimator
     """
     est = make()
-    with nullcontext() if backend is None else kernels.use(backend):
+    with nullcontext() if backend is None else skdl_backend.use(backend):
         started = time.perf_counter()
         est.fit(X, y)
         return time.perf_counter() - started, est
@@ -158,7 +159,7 @@ def main():
         numba_version = "not installed"
     print(f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, numba {numba_version}; "
           f"{os.cpu_count()} CPUs")
-    print(f"kernel back-ends: {kernels.available()}; default: {kernels.backend()}")
+    print(f"back-ends: {skdl_backend.available()}; default: {skdl_backend.active()}")
     print(f"\n### Perceptron fit: median seconds and median per-round ratio to scikit-learn "
           f"(scikit-learn and skdl[numba]: {args.rounds} rounds; skdl[numpy]: "
           f"{numpy_rounds} round{'s' * (numpy_rounds != 1)})\n")
@@ -173,7 +174,7 @@ def main():
               + " | ".join(cells(seconds, "numba") + cells(seconds, "numpy")) + " |")
         checks.append(f"{label}: " + agreement(warm.get("numba", warm["numpy"]),
                                                  warm["sklearn"]))
-    backend = "numba" if "numba" in kernels.available() else "numpy (numba not available)"
+    backend = "numba" if "numba" in skdl_backend.available() else "numpy (numba not available)"
     print(f"\nCheck, skdl[{backend}] against scikit-learn "
           "(np.allclose rtol=1e-10, atol=0):")
     for line in checks:

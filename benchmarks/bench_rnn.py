@@ -1,12 +1,14 @@
 """Speed of skdl's recurrent layers against torch and the matrix-product floor.
 
-Two workloads, one Adam epoch each, float32, mini-batches of 64, two
+Three workloads, one Adam epoch each, float32, mini-batches of 64, two
 threads for every library (OpenBLAS for skdl through threadpoolctl;
 ``torch.set_num_threads(2)`` and ``OMP_NUM_THREADS=2`` for torch):
 
 lstm. ``LSTM(128)`` on sequences of 28 steps of 28 features (an MNIST image
       read row by row), then ``Dense(10)`` softmax;
-gru.  ``GRU(128)`` on the same.
+gru.  ``GRU(128)`` on the same;
+simple_rnn. ``SimpleRNN(128)`` (tanh) on the same: one gate where the LSTM
+      has four, so about a quarter of its elementwise work per step.
 
 The data are synthetic (uniform random values, 10 random labels; 6,000
 rows by default): the speed of an epoch does not depend on what the values
@@ -22,7 +24,8 @@ Contenders, per workload:
   user pays for one epoch (validation, building, initialising, buffers);
   the share of it spent outside the epoch loop, from
   ``history_[0]["elapsed"]``, is printed.
-- ``torch``: ``nn.LSTM(28, 128, batch_first=True)`` (or ``nn.GRU``), the
+- ``torch``: ``nn.LSTM(28, 128, batch_first=True)`` (or ``nn.GRU``,
+  ``nn.RNN``), the
   last step's output into ``nn.Linear(128, 10)``, ``CrossEntropyLoss``,
   Adam with lr 1e-3, a fresh ``randperm`` each epoch and the batch gathered
   by indexing, as skdl gathers it; one epoch timed after one warm-up epoch,
@@ -33,8 +36,9 @@ Contenders, per workload:
 - the floor, "GEMMs only": the same matrix products alone, per batch, into
   preallocated outputs, in this process: the input projection of every step
   at once ``(T*b, F) @ (F, G*H)`` (``G`` gates: 4 for the LSTM, 3 for the
-  GRU), one recurrent product ``(b, H) @ (H, G*H)`` per step forward and
-  ``(b, G*H) @ (G*H, H)`` per step backward, the kernels' gradients
+  GRU, 1 for the SimpleRNN), one recurrent product ``(b, H) @ (H, G*H)`` per step forward and
+  ``(b, G*H) @ (G*H, H)`` per step backward, the gradients of the kernel
+  and the recurrent kernel
   ``(F, T*b) @ (T*b, G*H)`` and ``(H, T*b) @ (T*b, G*H)``, and the Dense
   layer's three products. The recurrent layer is the first, so it needs no
   input gradient. No gate arithmetic, loss or Adam step: the floor is what
@@ -48,7 +52,7 @@ the two floor ratios, the seconds printed are plain medians. A second table
 gives each contender's best round.
 
 A per-layer micro-benchmark follows: forward and backward of one LSTM (and
-one GRU) layer alone, no input gradient, float32, for T=28, F=28, H=128,
+one GRU, one SimpleRNN) layer alone, no input gradient, float32, for T=28, F=28, H=128,
 batch 64 and for T=8, F=8, H=32, batch 64: milliseconds per forward +
 backward, the median of ``--layer-reps`` repetitions, skdl through the
 layer's ``forward``/``backward`` and torch in a child process (``out[:,
@@ -89,8 +93,12 @@ HERE = Path(__file__).resolve().parent
 WORKLOADS = {
     "lstm": {"name": "LSTM(128), 28x28", "cell": "LSTM", "units": 128, "input": (28, 28)},
     "gru": {"name": "GRU(128), 28x28", "cell": "GRU", "units": 128, "input": (28, 28)},
+    "simple_rnn": {"name": "SimpleRNN(128), 28x28", "cell": "SimpleRNN", "units": 128,
+                   "input": (28, 28)},
 }
-GATES = {"LSTM": 4, "GRU": 3}
+GATES = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}
+TORCH_CELLS = {"LSTM": "LSTM", "GRU": "GRU", "SimpleRNN": "RNN"}
+"""torch's name of each cell (its RNN is tanh, as SimpleRNN's default)."""
 LAYER_CASES = [(28, 28, 128), (8, 8, 32)]  # (T, F, H) of the micro-benchmark
 
 
@@ -177,9 +185,9 @@ def skdl_estimator(workload, max_iter=1):
 def skdl_fit_seconds(workload, X, y, backend, setup_shares):
     """Wall seconds of a fresh one-epoch fit with ``backend``; appends the
     share of it spent outside the epoch loop to ``setup_shares``."""
-    from skdl import kernels
+    from skdl import backend as skdl_backend
 
-    with kernels.use(backend):
+    with skdl_backend.use(backend):
         est = skdl_estimator(workload)
         started = time.perf_counter()
         est.fit(X, y)
@@ -191,7 +199,7 @@ def skdl_fit_seconds(workload, X, y, backend, setup_shares):
 def skdl_layer_ms(cell, steps, features, units, backend, reps):
     """Median milliseconds of one layer's forward + backward (no input
     gradient), float32, batch 64."""
-    from skdl import kernels
+    from skdl import backend as skdl_backend
     from skdl import layers as L
 
     layer = getattr(L, cell)(units)
@@ -206,7 +214,7 @@ def skdl_layer_ms(cell, steps, features, units, backend, reps):
     x = rng.random((BATCH, steps, features), dtype=np.float32)
     delta = rng.standard_normal((BATCH, units)).astype(np.float32)
     times = []
-    with kernels.use(backend):
+    with skdl_backend.use(backend):
         for i in range(reps + 3):
             started = time.perf_counter()
             layer.forward(x)
@@ -223,7 +231,8 @@ def _torch_model(cell, features, units):
     class Model(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.rnn = getattr(torch.nn, cell)(features, units, batch_first=True)
+            self.rnn = getattr(torch.nn, TORCH_CELLS[cell])(features, units,
+                                                            batch_first=True)
             self.out = torch.nn.Linear(units, N_CLASSES)
 
         def forward(self, x):
@@ -270,7 +279,7 @@ def torch_layer_ms(cell, steps, features, units, reps):
 
     torch.set_num_threads(THREADS)
     torch.manual_seed(0)
-    layer = getattr(torch.nn, cell)(features, units, batch_first=True)
+    layer = getattr(torch.nn, TORCH_CELLS[cell])(features, units, batch_first=True)
     rng = np.random.default_rng(0)
     x = torch.from_numpy(rng.random((BATCH, steps, features), dtype=np.float32))
     delta = torch.from_numpy(rng.standard_normal((BATCH, units)).astype(np.float32))
@@ -316,14 +325,14 @@ def torch_child(workload, n_rows):
 
 # ------------------------------------------------------------------ rounds
 def bench_workload(workload, n_rows, rounds, with_torch):
-    from skdl import kernels
+    from skdl import backend as skdl_backend
 
     X, y = make_data(workload, n_rows)
     floor = Floor(workload, n_rows)
-    backends = [b for b in ("numba", "numpy") if b in kernels.available()]
+    backends = [b for b in ("numba", "numpy") if b in skdl_backend.available()]
     shares = {b: [] for b in backends}
     for b in backends:  # compile, load caches, touch the code paths
-        with kernels.use(b):
+        with skdl_backend.use(b):
             skdl_estimator(workload).fit(X[:500], y[:500])
         skdl_fit_seconds(workload, X, y, b, [])
     floor()
@@ -371,9 +380,9 @@ def bench_workload(workload, n_rows, rounds, with_torch):
 def bench_layers(cells, reps, rounds, with_torch):
     """Per (cell, case): median over ``rounds`` alternating rounds of each
     contender's median milliseconds."""
-    from skdl import kernels
+    from skdl import backend as skdl_backend
 
-    backends = [b for b in ("numba", "numpy") if b in kernels.available()]
+    backends = [b for b in ("numba", "numpy") if b in skdl_backend.available()]
     out = {}
     for cell in cells:
         for steps, features, units in LAYER_CASES:
@@ -401,7 +410,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=None,
                         help="alternating rounds (default 5; 1 with --quick)")
     parser.add_argument("--quick", action="store_true", help="1,000 rows, 1 round")
-    parser.add_argument("--workloads", default="lstm,gru", help="comma-separated: lstm, gru")
+    parser.add_argument("--workloads", default="lstm,gru,simple_rnn",
+                        help="comma-separated: lstm, gru, simple_rnn")
     parser.add_argument("--rows", type=int, default=None, help="rows per workload")
     parser.add_argument("--layer-reps", type=int, default=None,
                         help="repetitions per layer timing (default 50; 10 with --quick)")
@@ -427,7 +437,7 @@ def main():
     import sklearn
 
     import skdl
-    from skdl import kernels
+    from skdl import backend as skdl_backend
 
     blas = [f"{p['internal_api']} {p.get('version')} ({p['num_threads']} threads)"
             for p in threadpool_info() if p["user_api"] == "blas"]
@@ -436,7 +446,7 @@ def main():
     print(f"python {platform.python_version()}, numpy {np.__version__}, numba "
           f"{numba.__version__}, scikit-learn {sklearn.__version__}; BLAS: "
           f"{', '.join(blas)}; skdl from {Path(skdl.__file__).parent}, back-ends "
-          f"{kernels.available()}; {os.cpu_count()} CPUs; load average at start "
+          f"{skdl_backend.available()}; {os.cpu_count()} CPUs; load average at start "
           f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}")
     try:
         import importlib.metadata as md

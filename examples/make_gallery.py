@@ -19,8 +19,8 @@ do) in under a minute, into
 ``examples/output/quick`` unless ``--output-dir`` says otherwise, so that it
 never overwrites the committed pictures.
 
-The pictures are the same on every run and on both kernel back-ends
-(``SKDL_KERNELS=numpy`` or ``numba``), byte for byte: the pages fix every
+The pictures are the same on every run and on both compute back-ends
+(``SKDL_BACKEND=numpy`` or ``numba``), byte for byte: the pages fix every
 seed, the PNGs carry no software version in their metadata, and the pages
 train the way that keeps the back-ends' last-bit rounding differences from
 growing (Adam rather than long L-BFGS runs, an LSTM learning rate that does
@@ -38,7 +38,7 @@ from pathlib import Path
 
 import matplotlib
 
-from skdl import kernels
+from skdl import backend as skdl_backend
 
 # sphinx-gallery runs this file from its folder, without __file__
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
@@ -184,7 +184,7 @@ def main(output_dir=None, quick=False, only=None, skip=None):
         raise ValueError(f"No example matches {only!r} less {skip!r}; the examples are "
                          f"{[path.name for path in example_paths()]}.")
     print(f"Running {len(paths)} example(s) into {_shown(output_dir)} "
-          f"({'quick' if quick else 'full'} run, {kernels.backend()!r} kernels)")
+          f"({'quick' if quick else 'full'} run, {skdl_backend.active()!r} back-end)")
     written, changed, skipped = [], [], []
     started = time.perf_counter()
     for path in paths:
@@ -221,8 +221,8 @@ def parse_args(argv=None):
     """The command line: ``--output-dir``, ``--quick``, ``--only``, ``--skip``."""
     parser = argparse.ArgumentParser(
         description="Run every examples/plot_*.py and save the figures each leaves open "
-                    "as <label>.png, saying which ones changed. The kernel back-end is "
-                    "chosen as skdl chooses it (SKDL_KERNELS=numpy or numba).")
+                    "as <label>.png, saying which ones changed. The compute back-end is "
+                    "chosen as skdl chooses it (SKDL_BACKEND=numpy or numba).")
     parser.add_argument("--output-dir", type=Path, default=None,
                         help="folder for the PNGs, created if missing (default: "
                              "docs/images, or examples/output/quick with --quick)")

@@ -30,7 +30,7 @@ QUICK = os.environ.get("SKDL_EXAMPLES_QUICK", "0") not in ("", "0")
 
 X, y = make_moons(60 if QUICK else 200, noise=0.2, random_state=0)
 # alpha / n_samples is a power of two, so the penalty's gradient is exact and
-# both kernel back-ends reach the same weights (L-BFGS would amplify a
+# both compute back-ends reach the same weights (L-BFGS would amplify a
 # difference in the last bit)
 alpha = len(y) / 2**11
 model = MLPClassifier((16, 16), solver="lbfgs", alpha=alpha,

@@ -113,7 +113,7 @@ ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, fontsize="sma
 #
 # At a learning rate of 0.01 skdl's LSTM scores about 0.986 on these folds,
 # but that training amplifies the last-bit differences between skdl's two
-# kernel back-ends (NumPy's and numba's ``exp`` and ``tanh`` round
+# compute back-ends (NumPy's and numba's ``exp`` and ``tanh`` round
 # differently) a million-fold every 20 epochs or so, until a held-out digit
 # flips. At 0.005 the two back-ends end within 1e-11 of each other and give
 # the same scores, so this page does not depend on which one ran it.

@@ -18,7 +18,7 @@ Needs the ``onnx`` extra and onnxruntime:
 # A :class:`~sklearn.preprocessing.MinMaxScaler` and a CNN of ``Conv2D``,
 # ``MaxPool2D``, ``Flatten`` and ``Dense`` layers, fitted on three quarters
 # of the digits. It is fitted on float64 pixels, so that both of skdl's
-# kernel back-ends reach the same weights.
+# compute back-ends reach the same weights.
 import os
 import tempfile
 import time

@@ -14,7 +14,7 @@ import math
 import numpy as np
 from scipy.special import expit, ndtr
 
-from . import kernels
+from .backend import dense as dense_routines
 
 __all__ = [
     "Activation",
@@ -59,16 +59,17 @@ class Activation:
         Whether the outputs are probabilities (each in [0, 1]).
     is_positive : bool
         Whether every output is greater than zero, as the Poisson loss needs.
-    kernel : str or None
-        Name under which :func:`skdl.kernels.bias_forward` fuses the bias
-        addition with this activation, if it can.
+    fused_name : str or None
+        Name under which :func:`skdl.backend.dense.bias_forward` fuses the
+        bias addition with this activation (and the SimpleRNN's time loop
+        its step), if it can.
     """
 
     name = "activation"
     needs_input = True
     is_probability = False
     is_positive = False
-    kernel = None
+    fused_name = None
 
     def value(self, z):
         """Return ``f(z)`` as a new array.
@@ -142,7 +143,7 @@ class Identity(Activation):
 
     name = "identity"
     needs_input = False
-    kernel = "identity"
+    fused_name = "identity"
 
     def value(self, z):
         return np.array(z, copy=True)
@@ -188,7 +189,7 @@ class Sigmoid(Activation):
     needs_input = False
     is_probability = True
     is_positive = True
-    kernel = "sigmoid"
+    fused_name = "sigmoid"
 
     def value(self, z):
         return expit(z)
@@ -200,7 +201,7 @@ class Sigmoid(Activation):
         expit(z, out=out)
 
     def backward(self, grad, z, a):
-        kernels.sigmoid_backward(grad, a)
+        dense_routines.sigmoid_backward(grad, a)
 
 
 class Softmax(Activation):
@@ -242,7 +243,7 @@ class Tanh(Activation):
 
     name = "tanh"
     needs_input = False
-    kernel = "tanh"
+    fused_name = "tanh"
 
     def value(self, z):
         return np.tanh(z)
@@ -254,7 +255,7 @@ class Tanh(Activation):
         np.tanh(z, out=out)
 
     def backward(self, grad, z, a):
-        kernels.tanh_backward(grad, a)
+        dense_routines.tanh_backward(grad, a)
 
 
 class ReLU(Activation):
@@ -262,7 +263,7 @@ class ReLU(Activation):
 
     name = "relu"
     needs_input = False
-    kernel = "relu"
+    fused_name = "relu"
 
     def value(self, z):
         return np.maximum(z, 0)
@@ -274,7 +275,7 @@ class ReLU(Activation):
         np.maximum(z, 0, out=out)
 
     def backward(self, grad, z, a):
-        kernels.relu_backward(grad, a)
+        dense_routines.relu_backward(grad, a)
 
 
 class LeakyReLU(Activation):

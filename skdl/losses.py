@@ -26,7 +26,7 @@ Look a loss up by name with :func:`get_loss`.
 import numpy as np
 from scipy.special import xlogy
 
-from . import kernels
+from .backend import dense as dense_routines
 from .activations import Softmax, _real_numbers, _refuse_class, get_activation
 
 __all__ = [
@@ -147,7 +147,7 @@ class Loss:
         activation.forward(z, out)
         value = _weighted_mean(self.per_sample_from_logits(y, z), sample_weight, weight_sum)
         np.subtract(out, y, out=delta)
-        kernels.scale_rows(delta, sample_weight, weight_sum)
+        dense_routines.scale_rows(delta, sample_weight, weight_sum)
         return value
 
     def value(self, y, out, sample_weight=None):
@@ -293,10 +293,10 @@ class CrossEntropy(Loss):
         return -y / _clip_probability(out)
 
     def canonical_step(self, y, z, activation, out, delta, sample_weight, weight_sum):
-        # softmax and its gradient p * sum(y) - y in one fused kernel; the
+        # softmax and its gradient p * sum(y) - y in one fused routine; the
         # loss from the probabilities it leaves in ``out``, clipped, summed
         # in one dot product when unweighted
-        kernels.softmax_cross_entropy(z, y, out, delta, sample_weight, weight_sum)
+        dense_routines.softmax_cross_entropy(z, y, out, delta, sample_weight, weight_sum)
         log_p = _clipped_log(out)
         if sample_weight is None:
             return -float(np.vdot(y, log_p)) / weight_sum

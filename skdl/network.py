@@ -18,10 +18,10 @@ Rows of ``X`` are samples flattened in C order; the network reshapes them
 to ``input_shape`` (channels-last) before the first layer.
 
 Every public method and :func:`predict_layers` check their inputs before
-any kernel runs: ``X`` 2-D with one column per input feature, ``Y`` and
+any compute routine runs: ``X`` 2-D with one column per input feature, ``Y`` and
 ``sample_weight`` one row per row of ``X``, all of numbers, and the weights
 summing to a positive, finite number. A mismatch raises a ``ValueError``
-that names the arrays and their shapes; the compiled kernels index without
+that names the arrays and their shapes; the compiled routines index without
 bounds checks and never see such input.
 
 This module knows nothing of scikit-learn.
@@ -33,8 +33,8 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
-from . import kernels
 from .activations import ACTIVATIONS, Sigmoid
+from .backend import dense as dense_routines
 from .layers import LAYER_NAMES, Dense, Dropout, Layer
 from .layers.base import checked_weights
 from .scratch import Scratch
@@ -351,7 +351,7 @@ class Network:
             value = loss.value(Y, out, sample_weight)
             delta[...] = loss.gradient(Y, out)
             out_act.backward(delta, z, out)
-            kernels.scale_rows(delta, sample_weight, weight_sum)
+            dense_routines.scale_rows(delta, sample_weight, weight_sum)
         coefs_flat = self.params[: self.n_coef_params]
         penalise = include_penalty and alpha
         if penalise:
@@ -363,7 +363,7 @@ class Network:
         if penalise:
             if getattr(self.scratch, "penalty", None) is None:
                 self.scratch.penalty = np.empty_like(coefs_flat)
-            kernels.add_scaled(
+            dense_routines.add_scaled(
                 self.grad[: self.n_coef_params], coefs_flat, alpha / weight_sum,
                 self.scratch.penalty,
             )

@@ -12,7 +12,7 @@ This module knows nothing of scikit-learn.
 import numpy as np
 import scipy.optimize
 
-from . import kernels
+from .backend import optimizers as optimizer_routines
 from .scratch import Scratch
 
 __all__ = ["SGD", "Adam", "train_lbfgs"]
@@ -75,7 +75,7 @@ class SGD:
         float
             Sum of squares of the penalised entries before the step.
         """
-        return kernels.sgd_step(
+        return optimizer_routines.sgd_step(
             params, grad, self.velocity, self.learning_rate, self.momentum, self.nesterov,
             l2, n_penalized,
         )
@@ -161,7 +161,7 @@ class Adam:
         )
         if not hasattr(self.scratch, "step"):
             self.scratch.step = np.empty_like(self.m)
-        return kernels.adam_step(
+        return optimizer_routines.adam_step(
             params, grad, self.m, self.v, self.learning_rate, b1, b2, self.epsilon,
             self.scratch.step, l2, n_penalized,
         )

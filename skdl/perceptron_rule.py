@@ -6,7 +6,7 @@ On each sample the rule looks at the sign of an output's pre-activation
 the sample, ``coef[k] += eta0 * weight * s * x`` and ``intercept[k] += eta0 *
 weight * s``. Each output is its own one-vs-rest problem. It visits the
 samples in stored order, or reshuffles them before every epoch with its own
-seed (see :func:`skdl.kernels.shuffle_permutation`), and stops on its own:
+seed (see :func:`skdl.backend.perceptron.shuffle_permutation`), and stops on its own:
 when its mean epoch objective (perceptron criterion plus penalty) has not
 improved by ``tol`` for ``n_iter_no_change`` epochs, or, with a validation
 set, when its validation accuracy has not. Optional penalties: L2 as weight
@@ -15,7 +15,7 @@ decay before each update, L1 by cumulative truncation (Tsuruoka et al.,
 
 Visiting order, rounding and stopping are those of scikit-learn's SGD loop,
 so that with the same seeds both reach the same weights. The per-sample work
-runs in :mod:`skdl.kernels`.
+runs in :mod:`skdl.backend.perceptron`.
 
 This module knows nothing of scikit-learn.
 """
@@ -25,7 +25,7 @@ import time
 import numpy as np
 from joblib import Parallel, delayed
 
-from . import kernels
+from .backend import perceptron as perceptron_routines
 
 __all__ = ["fit_perceptron_rule"]
 
@@ -158,7 +158,7 @@ class _Output:
         """Run up to ``max_iter`` epochs; return the number run. ``seed`` None
         keeps the stored order."""
         order = np.arange(self.signs.size)
-        shuffle = None if seed is None else kernels.shuffle_permutation(order.size, seed)
+        shuffle = None if seed is None else perceptron_routines.shuffle_permutation(order.size, seed)
         best = -np.inf if self.validating else np.inf
         stale = 0
         started = time.perf_counter()
@@ -167,7 +167,7 @@ class _Output:
                 print(f"-- Epoch {epoch}")
             if shuffle is not None:
                 order = order[shuffle]
-            loss_sum, objective_sum = kernels.perceptron_epoch(
+            loss_sum, objective_sum = perceptron_routines.perceptron_epoch(
                 self.w, self.l1_applied, self.state, self.X, order, self.signs,
                 self.sample_weight, class_weight=self.class_weight, skip=self.skip,
                 **self.settings,

@@ -13,7 +13,8 @@ from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
-from skdl import MLPClassifier, MLPRegressor, kernels
+from skdl import MLPClassifier, MLPRegressor
+from skdl import backend as backends
 from skdl._base import restore_on_error
 
 
@@ -55,12 +56,12 @@ def _assert_same_state(before, after):
             assert a == b, key
 
 
-@pytest.mark.parametrize("backend", kernels.available())
+@pytest.mark.parametrize("backend", backends.available())
 def test_partial_fit_after_refit_with_another_solver_starts_a_new_optimizer(backend):
     """A fresh fit drops the optimizer of the fit before it; partial_fit with a
     different solver than the one that made the optimizer starts afresh."""
     X, y = load_iris(return_X_y=True)
-    with kernels.use(backend), warnings.catch_warnings():
+    with backends.use(backend), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = MLPClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(X, y)
         model.set_params(hidden_layer_sizes=(7,), solver="lbfgs").fit(X, y)

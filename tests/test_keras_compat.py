@@ -9,17 +9,17 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.signal import correlate
 
-from skdl import kernels
+from skdl import backend as backends
 from skdl.layers import AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D
 from skdl.losses import get_loss
 from skdl.network import Network
 
 
 @pytest.fixture(params=["numpy", "numba"])
-def kernel_backend(request):
-    if request.param not in kernels.available():
+def compute_backend(request):
+    if request.param not in backends.available():
         pytest.skip("numba is not installed: the NumPy back-end only")
-    with kernels.use(request.param):
+    with backends.use(request.param):
         yield request.param
 
 
@@ -65,7 +65,7 @@ def _scipy_conv2d(x, kernel, bias, strides, padding):
     ((8, 5, 1), (5, 2), (3, 1), "valid"),
 ])
 def test_conv2d_is_scipys_correlation_summed_over_channels(
-    kernel_backend, shape, kernel_size, strides, padding
+    compute_backend, shape, kernel_size, strides, padding
 ):
     layer = Conv2D(4, kernel_size, strides=strides, padding=padding)
     Network([layer, Flatten(), Dense(1)], shape)  # builds the layer, binds its weights
@@ -146,7 +146,7 @@ def test_set_weights_is_keras_order_and_checked():
     assert_array_equal(net.params, before)
 
 
-def test_l2_penalty_covers_conv_kernels_but_not_biases(kernel_backend):
+def test_l2_penalty_covers_conv_kernels_but_not_biases(compute_backend):
     net, layers = _mixed_network()
     net.initialize(np.random.RandomState(0))
     rs = np.random.RandomState(1)

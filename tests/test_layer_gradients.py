@@ -1,5 +1,5 @@
 """Finite-difference checks of backpropagation through every layer of
-skdl.layers, alone and stacked, in float64 on both kernel back-ends.
+skdl.layers, alone and stacked, in float64 on both compute back-ends.
 
 Every network is tiny (finite differences cost two passes per parameter).
 Kinks: the hidden activations are smooth (tanh, sigmoid, softplus, gelu)
@@ -13,7 +13,7 @@ deterministic.
 import numpy as np
 import pytest
 
-from skdl import kernels
+from skdl import backend as backends
 from skdl.gradcheck import check_gradients
 from skdl.layers import AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D
 from skdl.losses import get_loss
@@ -23,10 +23,10 @@ TOL = 1e-6
 
 
 @pytest.fixture(params=["numpy", "numba"])
-def kernel_backend(request):
-    if request.param not in kernels.available():
+def compute_backend(request):
+    if request.param not in backends.available():
         pytest.skip("numba is not installed: the NumPy back-end only")
-    with kernels.use(request.param):
+    with backends.use(request.param):
         yield request.param
 
 
@@ -83,7 +83,7 @@ def _data(net, n=4, seed=1):
 @pytest.mark.parametrize("stack", list(STACKS))
 @pytest.mark.parametrize("alpha, weighted", [(0.0, False), (0.3, True)],
                          ids=["plain", "alpha-weighted"])
-def test_every_stack_backpropagates_exactly(kernel_backend, stack, alpha, weighted):
+def test_every_stack_backpropagates_exactly(compute_backend, stack, alpha, weighted):
     net = _network(stack, 3, "softmax")
     rs, X = _data(net)
     Y = np.eye(3)[rs.randint(0, 3, X.shape[0])]
@@ -101,7 +101,7 @@ def test_every_stack_backpropagates_exactly(kernel_backend, stack, alpha, weight
     ("binary_cross_entropy", "sigmoid"),
     ("squared_error", "tanh"),  # no fused step: the generic path
 ])
-def test_conv_pool_stack_with_each_loss(kernel_backend, alpha, weighted, loss, out):
+def test_conv_pool_stack_with_each_loss(compute_backend, alpha, weighted, loss, out):
     net = _network("maxpool-overlap-same", 2, out)
     rs, X = _data(net, n=5)
     Y = (rs.randint(0, 2, size=(5, 2)).astype(float) if loss == "binary_cross_entropy"
@@ -111,7 +111,7 @@ def test_conv_pool_stack_with_each_loss(kernel_backend, alpha, weighted, loss, o
     assert error < TOL
 
 
-def test_zero_weights_are_rows_left_out(kernel_backend):
+def test_zero_weights_are_rows_left_out(compute_backend):
     net = _network("avgpool-overlap-same", 2, "identity")
     rs, X = _data(net, n=6)
     Y = rs.normal(size=(6, 2))
@@ -124,7 +124,7 @@ def test_zero_weights_are_rows_left_out(kernel_backend):
     np.testing.assert_allclose(net.grad, grad, rtol=1e-10, atol=1e-14)
 
 
-def test_dropout_masks_backpropagate_exactly(kernel_backend):
+def test_dropout_masks_backpropagate_exactly(compute_backend):
     """With the same generator state in every evaluation, the masks are
     fixed and the objective differentiable: finite differences through the
     drawn masks match backpropagation."""
@@ -155,7 +155,7 @@ def test_dropout_masks_backpropagate_exactly(kernel_backend):
 
 
 @pytest.mark.parametrize("first", [3, 7, 2])
-def test_buffers_grown_and_reused_give_fresh_gradients(kernel_backend, first):
+def test_buffers_grown_and_reused_give_fresh_gradients(compute_backend, first):
     """Batches of several sizes through one network (buffers grown for the
     larger, reused for the smaller) give the gradients of a fresh network."""
     net = _network("pool-first", 2, "identity")
@@ -171,11 +171,11 @@ def test_buffers_grown_and_reused_give_fresh_gradients(kernel_backend, first):
 
 
 def test_back_ends_agree_on_values_and_gradients():
-    if len(kernels.available()) < 2:
+    if len(backends.available()) < 2:
         pytest.skip("numba is not installed: the NumPy back-end only")
     results = []
     for name in ("numpy", "numba"):
-        with kernels.use(name):
+        with backends.use(name):
             net = _network("pool-first", 3, "softmax")
             rs, X = _data(net, n=6)
             Y = np.eye(3)[rs.randint(0, 3, 6)]

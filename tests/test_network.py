@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from scipy.special import logsumexp, ndtr, xlogy
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from skdl import kernels
+from skdl import backend as backends
 from skdl.activations import ReLU, Softmax, get_activation
 from skdl.losses import get_loss
 from skdl.layers import Dropout
@@ -718,7 +718,7 @@ def test_activations_may_be_given_by_name():
 
 
 # ------------------------------------------------ inputs checked before work
-BACKENDS = kernels.available()
+BACKENDS = backends.available()
 
 
 def _batch(n=50, sizes=(4, 5, 3)):
@@ -763,7 +763,7 @@ def test_loss_and_gradient_refuses_batches_that_do_not_fit(backend, misfit, mess
     net, X, Y = _batch()
     X, Y, sample_weight = misfit(X, Y)
     grad = net.grad.copy()
-    with kernels.use(backend), pytest.raises(ValueError, match=message):
+    with backends.use(backend), pytest.raises(ValueError, match=message):
         net.loss_and_gradient(X, Y, get_loss("cross_entropy"), 0.1, sample_weight)
     np.testing.assert_array_equal(net.grad, grad)  # refused before any work
     assert vars(net.scratch) == {}  # no buffers made
@@ -776,7 +776,7 @@ def test_objective_refuses_the_same_batches_and_keeps_params(backend, misfit, me
     net, X, Y = _batch()
     X, Y, sample_weight = misfit(X, Y)
     params = net.params.copy()
-    with kernels.use(backend), pytest.raises(ValueError, match=message):
+    with backends.use(backend), pytest.raises(ValueError, match=message):
         net.objective(params + 1.0, X, Y, get_loss("cross_entropy"), 0.1, sample_weight)
     np.testing.assert_array_equal(net.params, params)
 
@@ -797,7 +797,7 @@ def test_array_likes_and_other_dtypes_are_converted(backend):
     net32 = make_net([4, 5, 3], "relu", "softmax", dtype=np.float32, seed=0)
     weights = [1.0, 2.0, 0.5, 1.0, 1.0, 3.0]
     loss = get_loss("cross_entropy")
-    with kernels.use(backend):
+    with backends.use(backend):
         want = net.loss_and_gradient(X, Y, loss, 0.1, np.array(weights))
         want_grad = net.grad.copy()
         assert net.loss_and_gradient(X.tolist(), Y.astype(int).tolist(), loss, 0.1,
@@ -833,7 +833,7 @@ FORWARD_MISFITS = [
 def test_forward_refuses_layers_that_do_not_fit(backend, misfit, message):
     net, X, _ = _batch()
     args = misfit(X, net.coefs, net.intercepts, net.activations)
-    with kernels.use(backend), pytest.raises(ValueError, match=message):
+    with backends.use(backend), pytest.raises(ValueError, match=message):
         predict_dense(*args)
 
 
@@ -841,7 +841,7 @@ def test_forward_refuses_layers_that_do_not_fit(backend, misfit, message):
 def test_forward_of_float64_rows_through_float32_weights(backend):
     net, X, _ = _batch()
     net32 = make_net([4, 5, 3], "relu", "softmax", dtype=np.float32, seed=0)
-    with kernels.use(backend):
+    with backends.use(backend):
         out = predict_dense(X, net32.coefs, net32.intercepts, net32.activations)
     np.testing.assert_allclose(out, net.predict(X), rtol=1e-5, atol=1e-6)
 

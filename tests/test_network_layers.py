@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skdl import kernels
+from skdl import backend as backends
 from skdl.gradcheck import check_gradients
 from skdl.layers import AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D
 from skdl.losses import get_loss
@@ -16,10 +16,10 @@ from skdl.network import PREDICT_CHUNK, Network, predict_layers
 
 
 @pytest.fixture(params=["numpy", "numba"])
-def kernel_backend(request):
-    if request.param not in kernels.available():
+def compute_backend(request):
+    if request.param not in backends.available():
         pytest.skip("numba is not installed: the NumPy back-end only")
-    with kernels.use(request.param):
+    with backends.use(request.param):
         yield request.param
 
 
@@ -47,7 +47,7 @@ def _training_outputs(net, X):
 
 
 @pytest.mark.parametrize("first", ["conv", "maxpool", "avgpool", "dropout"])
-def test_forward_equals_the_training_pass(kernel_backend, first):
+def test_forward_equals_the_training_pass(compute_backend, first):
     net = _cnn(first=first)
     X = np.random.RandomState(1).normal(size=(7, net.n_features))
     out = net.predict(X)
@@ -60,7 +60,7 @@ def test_forward_equals_the_training_pass(kernel_backend, first):
     assert logits.shape == (7, 3)
 
 
-def test_long_predictions_run_in_chunks_with_the_same_result(kernel_backend):
+def test_long_predictions_run_in_chunks_with_the_same_result(compute_backend):
     net = _cnn()
     n = 2 * PREDICT_CHUNK + 37
     X = np.random.RandomState(1).normal(size=(n, net.n_features))
@@ -71,7 +71,7 @@ def test_long_predictions_run_in_chunks_with_the_same_result(kernel_backend):
     assert_allclose(predict_layers(net.layers, net.input_shape, X), whole, rtol=1e-12)
 
 
-def test_predictions_from_several_threads_at_once(kernel_backend):
+def test_predictions_from_several_threads_at_once(compute_backend):
     net = _cnn()
     rs = np.random.RandomState(2)
     batches = [rs.normal(size=(40, net.n_features)) for _ in range(6)]
@@ -118,7 +118,7 @@ def test_non_layers_are_refused(bad):
 
 @pytest.mark.parametrize("first", ["conv", "maxpool"])
 @pytest.mark.parametrize("x_dtype", [np.float32, np.int64])
-def test_other_input_dtypes_are_converted_as_for_dense_networks(kernel_backend, first, x_dtype):
+def test_other_input_dtypes_are_converted_as_for_dense_networks(compute_backend, first, x_dtype):
     """The dense engine casts X to the network's dtype (test_network's
     test_array_likes_and_other_dtypes_are_converted); so must a network
     whose first layer takes images, in training and prediction passes and
@@ -135,7 +135,7 @@ def test_other_input_dtypes_are_converted_as_for_dense_networks(kernel_backend, 
     assert_allclose(net.predict(X), net.predict(X.astype(np.float64)), rtol=1e-12)
 
 
-def test_float64_rows_into_a_float32_image_network(kernel_backend):
+def test_float64_rows_into_a_float32_image_network(compute_backend):
     net32 = _cnn(np.float32)
     net64 = _cnn(np.float64)
     rs = np.random.RandomState(3)

@@ -19,7 +19,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_sample_weight
 
-from skdl import MLPClassifier, MLPRegressor, NeuralNetClassifier, NeuralNetRegressor, kernels
+from skdl import MLPClassifier, MLPRegressor, NeuralNetClassifier, NeuralNetRegressor
+from skdl import backend as backends
 from skdl.gradcheck import check_gradients
 from skdl.layers import (
     GRU,
@@ -267,12 +268,12 @@ def test_float32_input_trains_a_float32_network(fitted, digits):
 
 
 def test_back_ends_fit_alike(digits):
-    if len(kernels.available()) < 2:
+    if len(backends.available()) < 2:
         pytest.skip("numba is not installed: the NumPy back-end only")
     X, y = digits
     fits = []
     for name in ("numpy", "numba"):
-        with kernels.use(name):
+        with backends.use(name):
             fits.append(cnn(max_iter=3).fit(X, y))
     for a, b in zip(_weights(fits[0]), _weights(fits[1])):
         assert_allclose(a, b, rtol=1e-7, atol=1e-9)

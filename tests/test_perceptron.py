@@ -24,14 +24,15 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_sco
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skdl import PerceptronClassifier, kernels
+from skdl import PerceptronClassifier
+from skdl import backend as backends
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-@pytest.fixture(params=kernels.available())
+@pytest.fixture(params=backends.available())
 def backend(request):
-    """Each kernel back-end that runs here."""
+    """Each compute back-end that runs here."""
     return request.param
 
 
@@ -210,7 +211,7 @@ def test_shuffled_fit_follows_sklearn(backend, data, setting, dtype, layout):
     X = _layout(X, dtype, layout)
     kw = dict(SHUFFLED_SETTINGS[setting], random_state=7)
     ref = Perceptron(**kw).fit(X, y)
-    with kernels.use(backend):
+    with backends.use(backend):
         ours = PerceptronClassifier(**kw).fit(X, y)
     _assert_same_weights(ours, ref)
     assert ours.n_iter_ < ours.max_iter
@@ -223,7 +224,7 @@ def test_shuffled_sample_weight_follows_sklearn(backend, data, setting):
     weights = np.random.RandomState(1).uniform(0.0, 3.0, len(y))
     kw = dict(SHUFFLED_SETTINGS[setting], random_state=3)
     ref = Perceptron(**kw).fit(X, y, sample_weight=weights)
-    with kernels.use(backend):
+    with backends.use(backend):
         ours = PerceptronClassifier(**kw).fit(X, y, sample_weight=weights)
     _assert_same_weights(ours, ref)
 
@@ -240,7 +241,7 @@ def test_shuffled_partial_fit_follows_sklearn(backend, data, setting, dtype):
     kw = dict(SHUFFLED_SETTINGS[setting], random_state=5)
     ref = Perceptron(**kw)
     ours = PerceptronClassifier(**kw)
-    with kernels.use(backend):
+    with backends.use(backend):
         for rows in batches:
             ref.partial_fit(X[rows], y[rows], classes=classes)
             ours.partial_fit(X[rows], y[rows], classes=classes)
@@ -256,7 +257,7 @@ def test_shuffled_warm_start_follows_sklearn(backend, data, dtype):
     kw = dict(warm_start=True, penalty="l2", alpha=1e-3, max_iter=4, tol=None, random_state=2)
     ref = Perceptron(**kw)
     ours = PerceptronClassifier(**kw)
-    with kernels.use(backend):
+    with backends.use(backend):
         for _ in range(3):
             ref.fit(X, y)
             ours.fit(X, y)

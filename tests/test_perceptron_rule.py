@@ -5,7 +5,7 @@ in this file: zero (or given) start, samples in their stored order (or in
 the explicit per-epoch orders that ``shuffle=True`` must follow), and on a
 mistake (``s * z <= 0``) ``w += eta * weight * s * x`` and ``b += eta *
 weight * s``, where a row's weight is its sample weight times its class's
-weight. Every test that trains runs on each kernel back-end.
+weight. Every test that trains runs on each compute back-end.
 """
 
 import re
@@ -15,10 +15,11 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skdl import kernels
+from skdl import backend as backends
+from skdl.backend import perceptron as perceptron_routines
 from skdl.perceptron_rule import fit_perceptron_rule
 
-BACKENDS = kernels.available()
+BACKENDS = backends.available()
 
 # --------------------------------------------------------------------------
 # Tiny hand-made problems
@@ -35,8 +36,8 @@ S_XOR = np.array([1.0, 1.0, -1.0, -1.0, 1.0, -1.0])
 
 @pytest.fixture(params=BACKENDS)
 def backend(request):
-    """Run the test with each kernel back-end in turn."""
-    with kernels.use(request.param):
+    """Run the test with each compute back-end in turn."""
+    with backends.use(request.param):
         yield request.param
 
 
@@ -143,7 +144,7 @@ def _hand_rule_with_stopping(X, s, sample_weight=None, class_weight=(1.0, 1.0), 
 def _shuffled_orders(n, seed, epochs):
     """The orders ``shuffle=True`` visits: before each epoch the last order
     is reordered by ``shuffle_permutation(n, seed)``, so epoch e visits P^e."""
-    permutation = kernels.shuffle_permutation(n, seed)
+    permutation = perceptron_routines.shuffle_permutation(n, seed)
     order, orders = np.arange(n), []
     for _ in range(epochs):
         order = order[permutation]
@@ -552,8 +553,8 @@ def test_shuffle_seeds_give_their_own_orders(backend, sparse_problem):
     X, signs, sample_weight, _ = sparse_problem
     s = signs[:, 0]
     kw = dict(shuffle=True, max_iter=3, tol=None)
-    assert not np.array_equal(kernels.shuffle_permutation(len(X), 5),
-                              kernels.shuffle_permutation(len(X), 6))
+    assert not np.array_equal(perceptron_routines.shuffle_permutation(len(X), 5),
+                              perceptron_routines.shuffle_permutation(len(X), 6))
     a = _run(X, s, sample_weight, seeds=[5], **kw)
     again = _run(X, s, sample_weight, seeds=[5], **kw)
     other = _run(X, s, sample_weight, seeds=[6], **kw)

@@ -1,6 +1,6 @@
 """Property tests: on any valid input fit and predict work and give outputs
 of the right shape and dtype, any invalid input gets a clear error, and
-both kernel back-ends reach the same outcome."""
+both compute back-ends reach the same outcome."""
 
 import warnings
 
@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.exceptions import ConvergenceWarning
 
-from skdl import MLPClassifier, MLPRegressor, PerceptronClassifier, kernels
+from skdl import MLPClassifier, MLPRegressor, PerceptronClassifier
+from skdl import backend as backends
 
 DTYPES = [np.float16, np.float32, np.float64, np.int32, np.int64]
 
@@ -138,7 +139,7 @@ def _outcome(model, X, y):
     return "fit", out
 
 
-@pytest.mark.skipif(len(kernels.available()) < 2, reason="numba is not installed")
+@pytest.mark.skipif(len(backends.available()) < 2, reason="numba is not installed")
 @given(classify=st.booleans(), exponent=st.integers(-30, 37),
        dtype=st.sampled_from([np.float32, np.float64]), alpha=st.sampled_from([0.0, 1e-4]),
        solver=st.sampled_from(["adam", "sgd", "lbfgs"]),
@@ -162,7 +163,7 @@ def test_both_back_ends_reach_the_same_outcome_on_extreme_scales(
     for name in ["numba", "numpy"]:
         model = estimator(hidden_layer_sizes=(6,), activation=activation, solver=solver,
                           alpha=alpha, max_iter=10, random_state=seed)
-        with kernels.use(name):
+        with backends.use(name):
             outcomes.append(_outcome(model, X, y))
     (numba_says, numba_out), (numpy_says, numpy_out) = outcomes
     assert numba_says == numpy_says

@@ -1,6 +1,6 @@
 """Finite-difference checks of backpropagation through time and through the
 1-D layers (Conv1D, MaxPool1D, AvgPool1D), alone and stacked, in float64 on
-both kernel back-ends, with and without an L2 penalty and sample weights.
+both compute back-ends, with and without an L2 penalty and sample weights.
 
 Every network is tiny (T <= 4, F <= 3, H <= 3): finite differences cost two
 passes per parameter. The inputs are continuous draws and the seeds fixed,
@@ -11,7 +11,7 @@ each other and each check is deterministic.
 import numpy as np
 import pytest
 
-from skdl import kernels
+from skdl import backend as backends
 from skdl.gradcheck import check_gradients
 from skdl.layers import (
     GRU,
@@ -31,10 +31,10 @@ TOL = 1e-6
 
 
 @pytest.fixture(params=["numpy", "numba"])
-def kernel_backend(request):
-    if request.param not in kernels.available():
+def compute_backend(request):
+    if request.param not in backends.available():
         pytest.skip("numba is not installed: the NumPy back-end only")
-    with kernels.use(request.param):
+    with backends.use(request.param):
         yield request.param
 
 
@@ -101,7 +101,7 @@ def _data(net, n=4, seed=1):
 
 
 @pytest.mark.parametrize("stack", list(STACKS))
-def test_every_stack_backpropagates_exactly(kernel_backend, stack):
+def test_every_stack_backpropagates_exactly(compute_backend, stack):
     """With an L2 penalty and sample weights (which the plain objective is
     a case of: tests/test_layer_gradients.py checks the penalty and the
     weights apart, through layers without time)."""
@@ -121,7 +121,7 @@ def test_every_stack_backpropagates_exactly(kernel_backend, stack):
     ("binary_cross_entropy", "sigmoid"),
     ("squared_error", "tanh"),  # no fused step: the generic path
 ])
-def test_recurrent_stacks_with_each_loss(kernel_backend, stack, loss, out):
+def test_recurrent_stacks_with_each_loss(compute_backend, stack, loss, out):
     net = _network(stack, 2, out)
     rs, X = _data(net, n=5)
     Y = (rs.randint(0, 2, size=(5, 2)).astype(float) if loss == "binary_cross_entropy"
@@ -132,7 +132,7 @@ def test_recurrent_stacks_with_each_loss(kernel_backend, stack, loss, out):
 
 
 @pytest.mark.parametrize("stack", ["lstm-last", "gru-seq", "rnn-seq"])
-def test_each_weight_array_is_checked(kernel_backend, stack):
+def test_each_weight_array_is_checked(compute_backend, stack):
     """The kernel, the recurrent kernel and the bias each get their own
     exact gradient, not only the vector as a whole."""
     net = _network(stack, 2, "identity")
@@ -144,7 +144,7 @@ def test_each_weight_array_is_checked(kernel_backend, stack):
         assert np.any(a != 0)
 
 
-def test_zero_weights_are_rows_left_out(kernel_backend):
+def test_zero_weights_are_rows_left_out(compute_backend):
     net = _network("lstm-gru-seq", 2, "identity")
     rs, X = _data(net, n=6)
     Y = rs.normal(size=(6, 2))
@@ -159,7 +159,7 @@ def test_zero_weights_are_rows_left_out(kernel_backend):
 
 @pytest.mark.parametrize("stack", ["gru-rnn-lstm", "conv-maxpool-rnn", "lstm-avgpool"])
 @pytest.mark.parametrize("first", [3, 7, 2])
-def test_buffers_grown_and_reused_give_fresh_gradients(kernel_backend, stack, first):
+def test_buffers_grown_and_reused_give_fresh_gradients(compute_backend, stack, first):
     """Batches of several sizes through one network (buffers grown for the
     larger, reused for the smaller) give the gradients of a fresh network."""
     net = _network(stack, 2, "identity")
@@ -179,11 +179,11 @@ def test_buffers_grown_and_reused_give_fresh_gradients(kernel_backend, stack, fi
 
 @pytest.mark.parametrize("stack", ["lstm-gru-seq", "conv-maxpool-rnn"])
 def test_back_ends_agree_on_values_and_gradients(stack):
-    if len(kernels.available()) < 2:
+    if len(backends.available()) < 2:
         pytest.skip("numba is not installed: the NumPy back-end only")
     results = []
     for name in ("numpy", "numba"):
-        with kernels.use(name):
+        with backends.use(name):
             net = _network(stack, 3, "softmax")
             rs, X = _data(net, n=6)
             Y = np.eye(3)[rs.randint(0, 3, 6)]
@@ -196,7 +196,7 @@ def test_back_ends_agree_on_values_and_gradients(stack):
 
 
 @pytest.mark.parametrize("stack", ["lstm-seq", "gru-last", "conv-s1-same-lstm"])
-def test_float32_gradients_follow_float64(kernel_backend, stack):
+def test_float32_gradients_follow_float64(compute_backend, stack):
     """A float32 network's gradient is the float64 one to float32 precision."""
     make, shape = STACKS[stack]
     grads = []

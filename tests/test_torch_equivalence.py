@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from skdl import kernels
+from skdl import backend as backends
 from skdl.layers import GRU, LSTM, Dense, Flatten, SimpleRNN
 from skdl.network import Network
 
@@ -31,10 +31,10 @@ TIGHT = dict(rtol=1e-10, atol=1e-12)
 
 
 @pytest.fixture(params=["numpy", "numba"])
-def kernel_backend(request):
-    if request.param not in kernels.available():
+def compute_backend(request):
+    if request.param not in backends.available():
         pytest.skip("numba is not installed: the NumPy back-end only")
-    with kernels.use(request.param):
+    with backends.use(request.param):
         yield request.param
 
 
@@ -103,7 +103,7 @@ CASES = [(LSTM, 3, 4, 6), (GRU, 3, 4, 6), (SimpleRNN, 3, 4, 6),
 
 @pytest.mark.parametrize("cls, features, units, steps", CASES)
 @pytest.mark.parametrize("return_sequences", [True, False])
-def test_outputs_equal_torchs(kernel_backend, cls, features, units, steps, return_sequences):
+def test_outputs_equal_torchs(compute_backend, cls, features, units, steps, return_sequences):
     layer = _layer(cls, features, units, steps, return_sequences)
     x = np.random.RandomState(2).normal(size=(7, steps, features))
     output, h_n = torch_module(layer)(torch.from_numpy(x))[:2]
@@ -123,7 +123,7 @@ def test_outputs_equal_torchs(kernel_backend, cls, features, units, steps, retur
 
 
 @pytest.mark.parametrize("cls", [LSTM, GRU, SimpleRNN])
-def test_torchs_initial_weights_read_back_give_torchs_outputs(kernel_backend, cls):
+def test_torchs_initial_weights_read_back_give_torchs_outputs(compute_backend, cls):
     """The other way: a torch module's own (random) weights, mapped into
     skdl's layout, give its outputs."""
     torch.manual_seed(0)
@@ -149,7 +149,7 @@ def test_torchs_initial_weights_read_back_give_torchs_outputs(kernel_backend, cl
 
 @pytest.mark.parametrize("cls, features, units, steps", CASES[:6])
 @pytest.mark.parametrize("return_sequences", [True, False])
-def test_gradients_equal_torchs(kernel_backend, cls, features, units, steps,
+def test_gradients_equal_torchs(compute_backend, cls, features, units, steps,
                                 return_sequences):
     """One backward pass of the layer with an upstream gradient d, against
     torch's autograd of sum(output * d): weights and input."""
@@ -172,7 +172,7 @@ def test_gradients_equal_torchs(kernel_backend, cls, features, units, steps,
         assert_allclose(ours, theirs, **TIGHT)
 
 
-def test_a_stack_equals_torchs_two_layer_lstm(kernel_backend):
+def test_a_stack_equals_torchs_two_layer_lstm(compute_backend):
     """Two LSTM layers of 4 units (torch's stacked LSTM has one hidden size)
     against torch.nn.LSTM(num_layers=2)."""
     module = torch.nn.LSTM(2, 4, num_layers=2, batch_first=True).double()

@@ -26,7 +26,7 @@ import numbers
 
 import numpy as np
 
-from .. import kernels
+from ..backend import dense as dense_routines
 from ..activations import get_activation
 from ..scratch import Scratch
 
@@ -424,7 +424,7 @@ def glorot_uniform(random_state, arrays, fan_in, fan_out, factor=6.0):
 
 def bias_and_activation(z, bias, activation, out):
     """Add ``bias`` to the pre-activation ``z`` in place, then write
-    ``activation(z)`` into ``out``; one fused kernel does both, over ``z``
+    ``activation(z)`` into ``out``; one fused routine does both, over ``z``
     itself, when the activation has one and does not need ``z`` for its
     derivative.
 
@@ -434,16 +434,16 @@ def bias_and_activation(z, bias, activation, out):
     bias : ndarray of shape (units,)
     activation : Activation
     out : ndarray of shape (n, units)
-        Where the output goes when no fused kernel runs (may be ``z``).
+        Where the output goes when no fused routine runs (may be ``z``).
 
     Returns
     -------
     ndarray
-        The output: ``z`` when the kernel ran, else ``out``.
+        The output: ``z`` when the fused routine ran, else ``out``.
     """
-    if activation.kernel is not None and not activation.needs_input:
+    if activation.fused_name is not None and not activation.needs_input:
         # X of another dtype than the weights gives z in the wider one
-        kernels.bias_forward(z, np.asarray(bias, dtype=z.dtype), activation.kernel)
+        dense_routines.bias_forward(z, np.asarray(bias, dtype=z.dtype), activation.fused_name)
         return z
     z += bias
     activation.forward(z, out)

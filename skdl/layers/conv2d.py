@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .. import kernels
+from ..backend import convolution as convolution_routines
 from .base import (
     Layer,
     WeightSpec,
@@ -169,7 +169,7 @@ class Conv2D(Layer):
         n = x.shape[0]
         m = self._window_rows(n)
         cols, z = self.scratch.cols[:m], self.scratch.z[:m]
-        kernels.im2col(x.reshape(n, *self._image_shape), *self._geometry(), cols)
+        convolution_routines.im2col(x.reshape(n, *self._image_shape), *self._geometry(), cols)
         np.matmul(cols, self.kernel.reshape(-1, self._filters), out=z)
         a = bias_and_activation(z, self.bias, self.activation_, self.scratch.a[:m])
         return a.reshape(n, *self.output_shape)
@@ -199,7 +199,7 @@ class Conv2D(Layer):
         # the window matrix is spent: it takes the windows' gradients
         np.matmul(d, self.kernel.reshape(-1, self._filters).T, out=cols)
         dx = self.scratch.dx[:n]
-        kernels.col2im(cols, *self._geometry(), dx.reshape(n, *self._image_shape))
+        convolution_routines.col2im(cols, *self._geometry(), dx.reshape(n, *self._image_shape))
         return dx
 
     def predict(self, x):
@@ -217,7 +217,7 @@ class Conv2D(Layer):
         x = np.ascontiguousarray(x, dtype=self.kernel.dtype).reshape(n, *self._image_shape)
         (kh, kw), channels = self._window, self._image_shape[2]
         cols = np.empty((self._window_rows(n), kh * kw * channels), dtype=x.dtype)
-        kernels.im2col(x, *self._geometry(), cols)
+        convolution_routines.im2col(x, *self._geometry(), cols)
         z = cols @ self.kernel.reshape(-1, self._filters)
         out = np.empty_like(z) if self.activation_.needs_input else z
         a = bias_and_activation(z, self.bias, self.activation_, out)
@@ -294,7 +294,7 @@ def window_geometry(layer, input_shape, window, steps, padding, what):
         )
     out_size, pads = [], []
     for size, w, s in zip(sizes, window, steps):
-        out, before = kernels.conv_output_size(size, w, s, padding)
+        out, before = convolution_routines.conv_output_size(size, w, s, padding)
         out_size.append(out)
         pads.append(before)
     return tuple(out_size), tuple(pads)

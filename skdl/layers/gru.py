@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .. import kernels
+from ..backend import recurrent as recurrent_routines
 from .recurrent import Recurrent
 
 __all__ = ["GRU"]
@@ -106,12 +106,13 @@ class GRU(Recurrent):
 
     def _steps_forward(self, gates, states, cell):
         recurrent_kernel, bias = self._weights_in(gates.dtype)
-        kernels.gru_sequence_forward(gates, bias, recurrent_kernel, cell["recurrent"], states)
+        recurrent_routines.gru_sequence_forward(gates, bias, recurrent_kernel, cell["recurrent"],
+                                                states)
 
     def _steps_backward(self, d_out, d_gates, gates, states, dh, cell):
-        kernels.gru_sequence_backward(d_out, gates, cell["recurrent"], states,
-                                      self.recurrent_kernel, dh, cell["d_bypass"], d_gates,
-                                      cell["d_recurrent"])
+        recurrent_routines.gru_sequence_backward(d_out, gates, cell["recurrent"], states,
+                                                 self.recurrent_kernel, dh, cell["d_bypass"],
+                                                 d_gates, cell["d_recurrent"])
 
     def _recurrent_gate_gradients(self, d_gates, cell):
         return cell["d_recurrent"]

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .. import kernels
+from ..backend import recurrent as recurrent_routines
 from .recurrent import Recurrent
 
 __all__ = ["LSTM"]
@@ -116,9 +116,10 @@ class LSTM(Recurrent):
         recurrent_kernel, bias = self._weights_in(gates.dtype)
         cells = cell["cells"]
         cells[0] = 0
-        kernels.lstm_sequence_forward(gates, bias, recurrent_kernel, states, cells,
-                                      cell["tanh_cells"], cell["recurrent"])
+        recurrent_routines.lstm_sequence_forward(gates, bias, recurrent_kernel, states, cells,
+                                                 cell["tanh_cells"], cell["recurrent"])
 
     def _steps_backward(self, d_out, d_gates, gates, states, dh, cell):
-        kernels.lstm_sequence_backward(d_out, gates, cell["cells"], cell["tanh_cells"],
-                                       self.recurrent_kernel, dh, cell["d_cell"], d_gates)
+        recurrent_routines.lstm_sequence_backward(d_out, gates, cell["cells"],
+                                                  cell["tanh_cells"], self.recurrent_kernel, dh,
+                                                  cell["d_cell"], d_gates)

@@ -3,7 +3,7 @@ an image (2-D) or a sequence (1-D)."""
 
 import numpy as np
 
-from .. import kernels
+from ..backend import convolution as convolution_routines
 from .base import Layer, int_pair, one_int, padding_option
 from .conv1d import sequence_as_image
 from .conv2d import window_geometry
@@ -43,7 +43,7 @@ class _Pool2D(Layer):
         return self._window, self._steps, self._pads
 
     def _as_image(self, array):
-        """``array`` of samples as the kernels' (n, height, width, channels)."""
+        """``array`` of samples as the routines' (n, height, width, channels)."""
         return array
 
     def allocate(self, n_rows, needs_input_gradient=True):
@@ -121,7 +121,7 @@ class MaxPool2D(_Pool2D):
         """
         n = x.shape[0]
         out = self.scratch.out[:n]
-        kernels.max_pool_forward(
+        convolution_routines.max_pool_forward(
             self._as_image(x), *self._geometry(), self._as_image(out),
             self._as_image(self.scratch.argmax[:n]),
         )
@@ -142,7 +142,7 @@ class MaxPool2D(_Pool2D):
             return None
         n = delta.shape[0]
         dx = self.scratch.dx[:n]
-        kernels.max_pool_backward(
+        convolution_routines.max_pool_backward(
             self._as_image(delta), self._as_image(self.scratch.argmax[:n]), *self._geometry(),
             self._as_image(dx),
         )
@@ -162,7 +162,7 @@ class MaxPool2D(_Pool2D):
         x = np.ascontiguousarray(x)
         out = np.empty((x.shape[0], *self.output_shape), dtype=x.dtype)
         argmax = np.empty(out.shape, dtype=np.uint8)
-        kernels.max_pool_forward(
+        convolution_routines.max_pool_forward(
             self._as_image(x), *self._geometry(), self._as_image(out), self._as_image(argmax)
         )
         return out
@@ -224,7 +224,7 @@ class AvgPool2D(_Pool2D):
         ndarray of shape (n, out_height, out_width, channels)
         """
         out = self.scratch.out[: x.shape[0]]
-        kernels.avg_pool_forward(self._as_image(x), *self._geometry(), self._as_image(out))
+        convolution_routines.avg_pool_forward(self._as_image(x), *self._geometry(), self._as_image(out))
         return out
 
     def backward(self, delta):
@@ -241,7 +241,7 @@ class AvgPool2D(_Pool2D):
         if not self._needs_input_gradient:
             return None
         dx = self.scratch.dx[: delta.shape[0]]
-        kernels.avg_pool_backward(
+        convolution_routines.avg_pool_backward(
             self._as_image(delta), *self._geometry(), self._as_image(dx)
         )
         return dx
@@ -259,7 +259,7 @@ class AvgPool2D(_Pool2D):
         """
         x = np.ascontiguousarray(x)
         out = np.empty((x.shape[0], *self.output_shape), dtype=x.dtype)
-        kernels.avg_pool_forward(self._as_image(x), *self._geometry(), self._as_image(out))
+        convolution_routines.avg_pool_forward(self._as_image(x), *self._geometry(), self._as_image(out))
         return out
 
     def to_onnx(self, graph, x):

@@ -12,7 +12,7 @@ each step's slice is one contiguous block. A batch of ``n`` rows uses the
 first ``timesteps * n * units`` values of each buffer (see
 :func:`batch_view`), so that a short last batch is as contiguous as a full
 one: the input projection, the gradients' products and the time loops of
-:mod:`skdl.kernels` then take it without copies.
+:mod:`skdl.backend.recurrent` then take it without copies.
 """
 
 import math

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..backend import recurrent as recurrent_routines
 from .base import resolved_activation
 from .recurrent import Recurrent
 
@@ -90,24 +91,14 @@ class SimpleRNN(Recurrent):
         self.activation_ = resolved_activation(self)
 
     def _cell_buffers(self, n_rows, dtype):
-        return {
-            "pre": np.empty((self._timesteps, n_rows, self.units), dtype=dtype),
-            "recurrent": np.empty((n_rows, self.units), dtype=dtype),
-        }
+        return {"recurrent": np.empty((n_rows, self.units), dtype=dtype)}
 
     def _steps_forward(self, gates, states, cell):
-        gates += self.bias
-        pre, recurrent = cell["pre"], cell["recurrent"]
-        for t in range(self._timesteps):
-            np.matmul(states[t], self.recurrent_kernel, out=recurrent)
-            np.add(gates[t], recurrent, out=pre[t])
-            self.activation_.forward(pre[t], states[t + 1])
+        recurrent_kernel, bias = self._weights_in(gates.dtype)
+        recurrent_routines.simple_rnn_sequence_forward(gates, bias, recurrent_kernel, states,
+                                                       cell["recurrent"], self.activation_)
 
     def _steps_backward(self, d_out, d_gates, gates, states, dh, cell):
-        pre = cell["pre"]
-        dh[...] = 0
-        for t in range(self._timesteps - 1, -1, -1):
-            dh += d_out[t]
-            d_gates[t] = dh
-            self.activation_.backward(d_gates[t], pre[t], states[t + 1])
-            np.matmul(d_gates[t], self.recurrent_kernel.T, out=dh)
+        recurrent_routines.simple_rnn_sequence_backward(d_out, gates, states,
+                                                        self.recurrent_kernel, dh, d_gates,
+                                                        self.activation_)

@@ -1,7 +1,7 @@
 """Plain-loop references of the layers, written here from the definitions
 (channels-last, Keras layouts, cross-correlation, TensorFlow's "same"
 padding: ``out = ceil(n / s)``, the odd extra padding cell at the bottom or
-right), independent of skdl's kernels; and a helper that builds one layer
+right), independent of skdl's routines; and a helper that builds one layer
 with weights of its own, outside any network."""
 
 import numpy as np

@@ -1,5 +1,5 @@
 """Plain-loop references of the sequence layers, written here from their
-definitions and independent of skdl's kernels: channels-last sequences
+definitions and independent of skdl's routines: channels-last sequences
 ``(n, timesteps, features)``, Keras's weight layouts and gate orders, zero
 initial states, TensorFlow's "same" padding (``out = ceil(T / s)``, the odd
 extra padding step at the end)."""

@@ -2,7 +2,7 @@
 (tests/layers/sequence_reference.py) and against scipy.signal.correlate,
 TensorFlow's "same" padding, Keras's weight layout (kernel_size, channels,
 filters), initialisation, errors naming the layer, and the prediction pass
-against the training pass, on both kernel back-ends."""
+against the training pass, on both compute back-ends."""
 
 import re
 
@@ -67,7 +67,7 @@ GEOMETRIES = [
 @pytest.mark.parametrize("channels", [1, 3])
 @pytest.mark.parametrize("activation", [None, "tanh", "relu"])
 def test_forward_and_predict_equal_the_loop_reference(
-    kernel_backend, steps, kernel_size, strides, padding, channels, activation
+    compute_backend, steps, kernel_size, strides, padding, channels, activation
 ):
     layer = ref.bind_weights(
         Conv1D(2, kernel_size, strides=strides, padding=padding, activation=activation),
@@ -93,7 +93,7 @@ def _tf_same_pad(x, size, stride):
 @pytest.mark.parametrize("steps, kernel_size, strides", GEOMETRIES)
 @pytest.mark.parametrize("padding", ["valid", "same"])
 def test_conv1d_is_scipys_correlation_summed_over_channels(
-    kernel_backend, steps, kernel_size, strides, padding
+    compute_backend, steps, kernel_size, strides, padding
 ):
     layer = ref.bind_weights(Conv1D(4, kernel_size, strides=strides, padding=padding),
                              (steps, 2))
@@ -123,7 +123,7 @@ def test_conv1d_is_scipys_correlation_summed_over_channels(
     # 5 steps, kernel 2, stride 2: 3 outputs, one padding step at the end
     ([1.0, 10.0], 2, [1, 2, 3, 4, 5], [21, 43, 5]),
 ])
-def test_same_padding_is_tensorflows(kernel_backend, kernel, strides, x, want):
+def test_same_padding_is_tensorflows(compute_backend, kernel, strides, x, want):
     layer = ref.bind_weights(Conv1D(1, len(kernel), strides=strides, padding="same"),
                              (len(x), 1))
     layer.set_weights([np.reshape(kernel, (-1, 1, 1)), np.zeros(1)])
@@ -133,7 +133,7 @@ def test_same_padding_is_tensorflows(kernel_backend, kernel, strides, x, want):
     assert_array_equal(layer.forward(x).ravel(), want)
 
 
-def test_it_is_a_cross_correlation_not_a_convolution(kernel_backend):
+def test_it_is_a_cross_correlation_not_a_convolution(compute_backend):
     """A kernel with a single 1 at its first step picks, for each output,
     the first step of its window (a convolution would pick the last)."""
     layer = ref.bind_weights(Conv1D(1, 3), (5, 1))
@@ -142,7 +142,7 @@ def test_it_is_a_cross_correlation_not_a_convolution(kernel_backend):
     assert_array_equal(layer.predict(x).ravel(), [0, 1, 2])
 
 
-def test_channels_and_filters_follow_keras_layout(kernel_backend):
+def test_channels_and_filters_follow_keras_layout(compute_backend):
     """kernel[u, c, f] weighs input channel c, u steps into the window,
     into filter f."""
     layer = ref.bind_weights(Conv1D(3, 2), (4, 2))
@@ -159,7 +159,7 @@ def test_channels_and_filters_follow_keras_layout(kernel_backend):
 
 @pytest.mark.parametrize("steps, kernel_size, strides", GEOMETRIES)
 @pytest.mark.parametrize("padding", ["valid", "same"])
-def test_is_conv2d_over_a_one_row_image(kernel_backend, steps, kernel_size, strides, padding):
+def test_is_conv2d_over_a_one_row_image(compute_backend, steps, kernel_size, strides, padding):
     layer = ref.bind_weights(Conv1D(2, kernel_size, strides=strides, padding=padding,
                                     activation="tanh"), (steps, 3))
     image = ref.bind_weights(Conv2D(2, (1, kernel_size), strides=(1, strides),
@@ -171,7 +171,7 @@ def test_is_conv2d_over_a_one_row_image(kernel_backend, steps, kernel_size, stri
 
 @pytest.mark.parametrize("padding", ["valid", "same"])
 @pytest.mark.parametrize("steps, kernel_size, strides", GEOMETRIES)
-def test_backward_is_the_adjoint_of_forward(kernel_backend, steps, kernel_size, strides, padding):
+def test_backward_is_the_adjoint_of_forward(compute_backend, steps, kernel_size, strides, padding):
     """With the identity activation the layer is affine in x:
     <forward(x) - bias, d> == <x, backward(d)>, and linear in the kernel."""
     layer = ref.bind_weights(Conv1D(2, kernel_size, strides=strides, padding=padding),
@@ -190,7 +190,7 @@ def test_backward_is_the_adjoint_of_forward(kernel_backend, steps, kernel_size, 
     assert np.vdot(kernel_grad, layer.kernel) == pytest.approx(np.vdot(out, d), rel=1e-12)
 
 
-def test_first_layer_skips_the_input_gradient(kernel_backend):
+def test_first_layer_skips_the_input_gradient(compute_backend):
     layer = ref.bind_weights(Conv1D(2, 2, activation="tanh"), (5, 1))
     layer.allocate(4, needs_input_gradient=False)
     out = layer.forward(np.random.RandomState(0).normal(size=(4, 5, 1)))
@@ -198,7 +198,7 @@ def test_first_layer_skips_the_input_gradient(kernel_backend):
     assert np.any(layer.gradients[0] != 0) and np.any(layer.gradients[1] != 0)
 
 
-def test_float32(kernel_backend):
+def test_float32(compute_backend):
     layer = ref.bind_weights(Conv1D(3, 3, strides=2, padding="same", activation="tanh"),
                              (7, 2), dtype=np.float32)
     x = np.random.RandomState(0).normal(size=(2, 7, 2)).astype(np.float32)
@@ -212,7 +212,7 @@ def test_float32(kernel_backend):
     assert_allclose(predicted, trained, rtol=1e-6)
 
 
-def test_predict_uses_fresh_arrays(kernel_backend):
+def test_predict_uses_fresh_arrays(compute_backend):
     layer = ref.bind_weights(Conv1D(2, 2, padding="same", activation="relu"), (5, 2))
     rs = np.random.RandomState(0)
     x1, x2 = rs.normal(size=(3, 5, 2)), rs.normal(size=(10, 5, 2))
@@ -323,7 +323,7 @@ def test_a_network_names_the_conv1d_fed_flat_rows():
         Network([Flatten(), Conv1D(2, 2), Flatten(), Dense(1)], (4, 2))
 
 
-def test_kernel_longer_than_the_sequence_under_same_padding_is_fine(kernel_backend):
+def test_kernel_longer_than_the_sequence_under_same_padding_is_fine(compute_backend):
     layer = ref.bind_weights(Conv1D(2, 6, padding="same"), (3, 2))
     x = np.random.RandomState(0).normal(size=(2, 3, 2))
     assert layer.output_shape == (3, 2)

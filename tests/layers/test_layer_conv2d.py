@@ -1,7 +1,7 @@
 """skdl.layers.Conv2D: shapes, values against a plain-loop cross-correlation
 (tests/layers/layer_reference.py), TensorFlow's "same" padding, Keras's
 weight layout, errors, and the prediction pass against the training pass,
-on both kernel back-ends."""
+on both compute back-ends."""
 
 import re
 
@@ -64,7 +64,7 @@ GEOMETRIES = [
 @pytest.mark.parametrize("channels", [1, 3])
 @pytest.mark.parametrize("activation", [None, "tanh", "relu"])
 def test_forward_and_predict_equal_the_loop_reference(
-    kernel_backend, size, kernel_size, strides, padding, channels, activation
+    compute_backend, size, kernel_size, strides, padding, channels, activation
 ):
     layer = ref.bind_weights(
         Conv2D(2, kernel_size, strides=strides, padding=padding, activation=activation),
@@ -93,7 +93,7 @@ def test_forward_and_predict_equal_the_loop_reference(
     # width 5, kernel 2, stride 2: 3 outputs, one cell at the right
     ([1.0, 10.0], 2, [1, 2, 3, 4, 5], [21, 43, 5]),
 ])
-def test_same_padding_is_tensorflows(kernel_backend, kernel, strides, x, want):
+def test_same_padding_is_tensorflows(compute_backend, kernel, strides, x, want):
     """Literal examples: the odd padding cell goes to the right (and, by
     symmetry, the bottom), as TensorFlow pads."""
     width = len(x)
@@ -110,7 +110,7 @@ def test_same_padding_is_tensorflows(kernel_backend, kernel, strides, x, want):
     assert_array_equal(column.predict(x_row.reshape(1, width, 1, 1)).ravel(), want)
 
 
-def test_it_is_a_cross_correlation_not_a_convolution(kernel_backend):
+def test_it_is_a_cross_correlation_not_a_convolution(compute_backend):
     """A kernel with a single 1 at its top-left corner picks, for each
     output, the input cell at the window's top-left (a convolution would
     flip the kernel and pick the bottom-right)."""
@@ -122,7 +122,7 @@ def test_it_is_a_cross_correlation_not_a_convolution(kernel_backend):
     assert_array_equal(layer.predict(x)[0, :, :, 0], [[0, 1], [3, 4]])
 
 
-def test_channels_and_filters_follow_keras_layout(kernel_backend):
+def test_channels_and_filters_follow_keras_layout(compute_backend):
     """kernel[u, v, c, f] weighs input channel c into filter f."""
     layer = ref.bind_weights(Conv2D(3, 1), (2, 2, 2))
     kernel = np.zeros((1, 1, 2, 3))
@@ -138,7 +138,7 @@ def test_channels_and_filters_follow_keras_layout(kernel_backend):
 
 @pytest.mark.parametrize("padding", ["valid", "same"])
 @pytest.mark.parametrize("size, kernel_size, strides", GEOMETRIES)
-def test_backward_is_the_adjoint_of_forward(kernel_backend, size, kernel_size, strides, padding):
+def test_backward_is_the_adjoint_of_forward(compute_backend, size, kernel_size, strides, padding):
     """With the identity activation the layer is affine in x:
     <forward(x) - bias, d> == <x, backward(d)>, and the kernel gradient is
     the correlation of the inputs with d."""
@@ -158,7 +158,7 @@ def test_backward_is_the_adjoint_of_forward(kernel_backend, size, kernel_size, s
     assert np.vdot(kernel_grad, layer.kernel) == pytest.approx(np.vdot(out, d), rel=1e-12)
 
 
-def test_first_layer_skips_the_input_gradient(kernel_backend):
+def test_first_layer_skips_the_input_gradient(compute_backend):
     layer = ref.bind_weights(Conv2D(2, 2, activation="tanh"), (3, 3, 1))
     layer.allocate(4, needs_input_gradient=False)
     x = np.random.RandomState(0).normal(size=(4, 3, 3, 1))
@@ -167,7 +167,7 @@ def test_first_layer_skips_the_input_gradient(kernel_backend):
     assert np.any(layer.gradients[0] != 0) and np.any(layer.gradients[1] != 0)
 
 
-def test_float32(kernel_backend):
+def test_float32(compute_backend):
     layer = ref.bind_weights(Conv2D(3, 3, strides=2, padding="same", activation="tanh"),
                              (7, 6, 2), dtype=np.float32)
     x = np.random.RandomState(0).normal(size=(2, 7, 6, 2)).astype(np.float32)
@@ -181,7 +181,7 @@ def test_float32(kernel_backend):
     assert_allclose(predicted, trained, rtol=1e-6)
 
 
-def test_predict_uses_fresh_arrays(kernel_backend):
+def test_predict_uses_fresh_arrays(compute_backend):
     """predict never writes the training buffers nor its input, takes more
     rows than were allocated, and returns a new array each call."""
     layer = ref.bind_weights(Conv2D(2, 2, padding="same", activation="relu"), (4, 4, 1))
@@ -296,7 +296,7 @@ def test_build_errors_name_the_layer(layer, shape, message):
     assert str(info.value).startswith(repr(layer) + ": ")
 
 
-def test_kernel_larger_than_input_under_same_padding_is_fine(kernel_backend):
+def test_kernel_larger_than_input_under_same_padding_is_fine(compute_backend):
     layer = ref.bind_weights(Conv2D(1, 5, padding="same"), (3, 2, 1))
     x = np.random.RandomState(0).normal(size=(2, 3, 2, 1))
     assert_allclose(layer.predict(x),

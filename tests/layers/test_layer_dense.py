@@ -1,6 +1,6 @@
 """skdl.layers.Dense: shapes, ``activation(x @ kernel + bias)`` against
 NumPy, Keras's weight layout, errors, sparse input and the prediction pass
-against the training pass, on both kernel back-ends."""
+against the training pass, on both compute back-ends."""
 
 import re
 
@@ -33,7 +33,7 @@ def test_output_shape_and_weight_specs():
 
 
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
-def test_forward_and_predict_equal_numpy(kernel_backend, activation):
+def test_forward_and_predict_equal_numpy(compute_backend, activation):
     layer = ref.bind_weights(Dense(5, activation=activation), (7,))
     x = np.random.RandomState(1).normal(size=(6, 7))
     want = ACTIVATIONS[activation](x @ layer.kernel + layer.bias)
@@ -49,7 +49,7 @@ def test_forward_and_predict_equal_numpy(kernel_backend, activation):
 
 
 @pytest.mark.parametrize("container", [sp.csr_matrix, sp.csc_matrix])
-def test_sparse_input_equals_dense(kernel_backend, container):
+def test_sparse_input_equals_dense(compute_backend, container):
     layer = ref.bind_weights(Dense(3, activation="tanh"), (6,))
     rs = np.random.RandomState(0)
     x = rs.normal(size=(5, 6)) * (rs.rand(5, 6) < 0.4)
@@ -66,7 +66,7 @@ def test_sparse_input_equals_dense(kernel_backend, container):
         assert_allclose(got, want, rtol=1e-12)
 
 
-def test_backward_by_hand(kernel_backend):
+def test_backward_by_hand(compute_backend):
     layer = ref.bind_weights(Dense(3), (4,))
     rs = np.random.RandomState(0)
     x, d = rs.normal(size=(5, 4)), rs.normal(size=(5, 3))
@@ -78,7 +78,7 @@ def test_backward_by_hand(kernel_backend):
     assert_allclose(layer.gradients[1], d.sum(axis=0), rtol=1e-12)
 
 
-def test_predict_uses_fresh_arrays(kernel_backend):
+def test_predict_uses_fresh_arrays(compute_backend):
     layer = ref.bind_weights(Dense(3, activation="relu"), (4,))
     rs = np.random.RandomState(0)
     x1, x2 = rs.normal(size=(2, 4)), rs.normal(size=(8, 4))
@@ -93,7 +93,7 @@ def test_predict_uses_fresh_arrays(kernel_backend):
     assert_allclose(layer.predict(x1), kept, rtol=1e-14)
 
 
-def test_float32(kernel_backend):
+def test_float32(compute_backend):
     layer = ref.bind_weights(Dense(3, activation="tanh"), (4,), dtype=np.float32)
     x = np.random.RandomState(0).normal(size=(5, 4)).astype(np.float32)
     layer.allocate(5)

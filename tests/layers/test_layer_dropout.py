@@ -19,7 +19,7 @@ def test_output_shape_is_the_input_shape(shape):
 
 @pytest.mark.parametrize("shape", [(50,), (5, 5, 2)])
 @pytest.mark.parametrize("rate", [0.2, 0.5, 0.9])
-def test_training_pass_drops_the_rate_and_scales_the_rest(kernel_backend, shape, rate):
+def test_training_pass_drops_the_rate_and_scales_the_rest(compute_backend, shape, rate):
     layer = Dropout(rate)
     layer.build(shape)
     layer.allocate(400)
@@ -35,7 +35,7 @@ def test_training_pass_drops_the_rate_and_scales_the_rest(kernel_backend, shape,
     assert_allclose(dx[kept], 1 / (1 - rate), rtol=1e-12)
 
 
-def test_masks_follow_the_generator(kernel_backend):
+def test_masks_follow_the_generator(compute_backend):
     layer = Dropout(0.5)
     layer.build((4, 4, 1))
     layer.allocate(3)
@@ -46,7 +46,7 @@ def test_masks_follow_the_generator(kernel_backend):
 
 
 @pytest.mark.parametrize("rate", [0.0, 0.5])
-def test_identity_without_a_generator_and_at_prediction(kernel_backend, rate):
+def test_identity_without_a_generator_and_at_prediction(compute_backend, rate):
     layer = Dropout(rate)
     layer.build((3, 3, 2))
     layer.allocate(4)
@@ -57,7 +57,7 @@ def test_identity_without_a_generator_and_at_prediction(kernel_backend, rate):
     assert_array_equal(layer.predict(x), x)
 
 
-def test_rate_zero_is_the_identity_even_with_a_generator(kernel_backend):
+def test_rate_zero_is_the_identity_even_with_a_generator(compute_backend):
     layer = Dropout(0.0)
     layer.build((5,))
     layer.allocate(3)
@@ -66,7 +66,7 @@ def test_rate_zero_is_the_identity_even_with_a_generator(kernel_backend):
     assert_array_equal(layer.backward(x.copy()), x)
 
 
-def test_float32(kernel_backend):
+def test_float32(compute_backend):
     layer = Dropout(0.5)
     layer.build((10,), np.float32)
     layer.allocate(20)

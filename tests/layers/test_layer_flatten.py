@@ -22,7 +22,7 @@ def test_output_shape(shape, expected):
     assert layer.weight_specs() == [] and layer.get_weights() == []
 
 
-def test_forward_and_predict_flatten_channels_last_in_c_order(kernel_backend):
+def test_forward_and_predict_flatten_channels_last_in_c_order(compute_backend):
     layer = Flatten()
     layer.build((2, 3, 4))
     x = np.random.RandomState(0).normal(size=(5, 2, 3, 4))
@@ -34,7 +34,7 @@ def test_forward_and_predict_flatten_channels_last_in_c_order(kernel_backend):
     assert trained[3, (1 * 3 + 2) * 4 + 3] == x[3, 1, 2, 3]
 
 
-def test_backward_reshapes_to_the_input(kernel_backend):
+def test_backward_reshapes_to_the_input(compute_backend):
     layer = Flatten()
     layer.build((2, 3, 4))
     layer.allocate(5)

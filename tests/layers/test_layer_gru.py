@@ -1,6 +1,6 @@
 """skdl.layers.GRU: Keras's reset_after=True form (the recurrent bias inside
 the reset product), its gate order (update, reset, candidate), the two bias
-rows, and hand-computed steps, on both kernel back-ends. What all recurrent
+rows, and hand-computed steps, on both compute back-ends. What all recurrent
 layers share is in test_layer_recurrent.py."""
 
 import numpy as np
@@ -19,7 +19,7 @@ def _gru(units, features, steps):
     return ref.bind_weights(GRU(units, return_sequences=True), (steps, features))
 
 
-def test_two_steps_by_hand(kernel_backend):
+def test_two_steps_by_hand(compute_backend):
     """One unit, one feature: p = x w + b0, q = h u + b1 (each z, r, h~);
     z = s(p_z + q_z), r = s(p_r + q_r), h~ = tanh(p_h + r q_h),
     h = z h + (1 - z) h~."""
@@ -43,7 +43,7 @@ def test_two_steps_by_hand(kernel_backend):
     assert_allclose(layer.forward(x).ravel(), want, rtol=1e-14)
 
 
-def test_recurrent_bias_is_inside_the_reset_product(kernel_backend):
+def test_recurrent_bias_is_inside_the_reset_product(compute_backend):
     """reset_after=True: with the reset gate shut (r = 0) the candidate
     ignores the recurrent candidate bias b1_h, though not the input one
     b0_h; with it open (r = 1) both add."""
@@ -67,7 +67,7 @@ def test_recurrent_bias_is_inside_the_reset_product(kernel_backend):
     assert abs(a - c) > 1e-3
 
 
-def test_update_gate_closed_keeps_the_state_at_zero(kernel_backend):
+def test_update_gate_closed_keeps_the_state_at_zero(compute_backend):
     """z = 1 keeps h = h_prev = 0 at every step, whatever the input."""
     layer = _gru(3, 2, 6)
     rs = np.random.RandomState(0)
@@ -80,7 +80,7 @@ def test_update_gate_closed_keeps_the_state_at_zero(kernel_backend):
     assert_allclose(out, 0.0, atol=1e-15)
 
 
-def test_gate_blocks_of_units(kernel_backend):
+def test_gate_blocks_of_units(compute_backend):
     """kernel[j, g * H + k]: feature j into unit k of gate g (z, r, h~): one
     step by hand, two units."""
     layer = _gru(2, 2, 1)
@@ -105,7 +105,7 @@ def test_bias_is_two_rows_of_zeros_at_first():
     assert_array_equal(bias, 0.0)
 
 
-def test_bias_rows_have_their_own_gradients(kernel_backend):
+def test_bias_rows_have_their_own_gradients(compute_backend):
     """The input bias's gradient sums the input-side gate gradients, the
     recurrent bias's the recurrent-side ones: they differ in the candidate
     block (multiplied by r) and agree in z and r."""
@@ -121,7 +121,7 @@ def test_bias_rows_have_their_own_gradients(kernel_backend):
     assert np.all(np.abs(bias_grad[0, 4:] - bias_grad[1, 4:]) > 1e-6)
 
 
-def test_long_sequences_match_the_reference(kernel_backend):
+def test_long_sequences_match_the_reference(compute_backend):
     net = Network([GRU(4, return_sequences=True), Flatten(), Dense(1)], (150, 3))
     net.initialize(np.random.RandomState(0))
     layer = net.layers[0]

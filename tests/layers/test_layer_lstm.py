@@ -1,7 +1,7 @@
 """skdl.layers.LSTM: Keras's gate order (input, forget, cell, output) and
 weight layout pinned by hand-computed steps, the forget gate's bias of 1 at
 initialisation, long sequences, and values against the plain-loop reference
-(tests/layers/sequence_reference.py), on both kernel back-ends. What all
+(tests/layers/sequence_reference.py), on both compute back-ends. What all
 recurrent layers share is in test_layer_recurrent.py."""
 
 import numpy as np
@@ -20,7 +20,7 @@ def _lstm(units, features, steps, return_sequences=True):
     return ref.bind_weights(LSTM(units, return_sequences=return_sequences), (steps, features))
 
 
-def test_gate_order_by_hand(kernel_backend):
+def test_gate_order_by_hand(compute_backend):
     """One unit, zero kernels: only the biases (i, f, g, o) act. Two steps
     from zero states: c1 = s(bi) tanh(bg), c2 = s(bf) c1 + s(bi) tanh(bg),
     h = s(bo) tanh(c)."""
@@ -37,7 +37,7 @@ def test_gate_order_by_hand(kernel_backend):
     assert_allclose(layer.forward(x), out, rtol=1e-14)
 
 
-def test_kernel_columns_are_gate_blocks_of_units(kernel_backend):
+def test_kernel_columns_are_gate_blocks_of_units(compute_backend):
     """kernel[j, g * H + k] weighs feature j into unit k of gate g (blocks
     i, f, c, o), and recurrent_kernel[j, g * H + k] weighs h_j the same
     way: one step by hand with two units and two features."""
@@ -56,7 +56,7 @@ def test_kernel_columns_are_gate_blocks_of_units(kernel_backend):
     assert_allclose(layer.predict(x)[0, 0], h, rtol=1e-13)
 
 
-def test_recurrent_kernel_feeds_the_previous_output(kernel_backend):
+def test_recurrent_kernel_feeds_the_previous_output(compute_backend):
     """Two steps, zero input kernel and bias: the first step is exactly 0
     (g = tanh(0) = 0), so the second is too; a nonzero bias makes h1 and
     then the recurrent kernel acts on it."""
@@ -78,7 +78,7 @@ def test_recurrent_kernel_feeds_the_previous_output(kernel_backend):
     assert_allclose(out, [h1, h2], rtol=1e-13)
 
 
-def test_an_open_forget_gate_and_closed_input_gate_hold_the_cell(kernel_backend):
+def test_an_open_forget_gate_and_closed_input_gate_hold_the_cell(compute_backend):
     """With the forget gate saturated open and the input gate closed after
     the first step, the cell keeps its first value over a long sequence."""
     layer = _lstm(1, 1, 50)
@@ -98,7 +98,7 @@ def test_forget_bias_starts_at_one():
 
 
 @pytest.mark.parametrize("return_sequences", [True, False])
-def test_long_sequences_stay_bounded_and_match_the_reference(kernel_backend,
+def test_long_sequences_stay_bounded_and_match_the_reference(compute_backend,
                                                              return_sequences):
     net = Network([LSTM(4, return_sequences=return_sequences), Flatten(), Dense(1)], (200, 3))
     net.initialize(np.random.RandomState(0))

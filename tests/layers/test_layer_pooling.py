@@ -2,7 +2,7 @@
 against plain loops (tests/layers/layer_reference.py), TensorFlow's "same"
 padding (padding never wins a maximum, and a mean is over the window's cells
 inside the image), the first-maximum rule, errors, and the prediction pass
-against the training pass, on both kernel back-ends."""
+against the training pass, on both compute back-ends."""
 
 import re
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skdl import kernels
+from skdl import backend as backends
 from skdl.layers import AvgPool2D, MaxPool2D
 
 import layer_reference as ref
@@ -71,7 +71,7 @@ def _pair_strides(pool_size, strides):
 @pytest.mark.parametrize("size, pool_size, strides", GEOMETRIES)
 @pytest.mark.parametrize("padding", ["valid", "same"])
 def test_forward_and_predict_equal_the_loop_reference(
-    kernel_backend, pool, size, pool_size, strides, padding
+    compute_backend, pool, size, pool_size, strides, padding
 ):
     layer = pool(pool_size, strides=strides, padding=padding)
     layer.build((*size, 3))
@@ -88,7 +88,7 @@ def test_forward_and_predict_equal_the_loop_reference(
 @pytest.mark.parametrize("size, pool_size, strides", GEOMETRIES)
 @pytest.mark.parametrize("padding", ["valid", "same"])
 def test_max_pool_backward_routes_to_the_first_maximum(
-    kernel_backend, size, pool_size, strides, padding
+    compute_backend, size, pool_size, strides, padding
 ):
     """Inputs drawn from {0, 1, 2} tie often: each window's gradient goes to
     its first maximum (row-major within the window), and overlapping windows
@@ -105,7 +105,7 @@ def test_max_pool_backward_routes_to_the_first_maximum(
     assert_allclose(layer.backward(d.copy()), want, rtol=1e-12, atol=1e-14)
 
 
-def test_max_pool_first_maximum_by_hand(kernel_backend):
+def test_max_pool_first_maximum_by_hand(compute_backend):
     layer = MaxPool2D(2)
     layer.build((2, 4, 1))
     x = np.array([[3.0, 3.0, 1.0, 2.0],
@@ -120,7 +120,7 @@ def test_max_pool_first_maximum_by_hand(kernel_backend):
 @pytest.mark.parametrize("size, pool_size, strides", GEOMETRIES)
 @pytest.mark.parametrize("padding", ["valid", "same"])
 def test_avg_pool_backward_is_the_adjoint_of_forward(
-    kernel_backend, size, pool_size, strides, padding
+    compute_backend, size, pool_size, strides, padding
 ):
     layer = AvgPool2D(pool_size, strides=strides, padding=padding)
     layer.build((*size, 2))
@@ -135,7 +135,7 @@ def test_avg_pool_backward_is_the_adjoint_of_forward(
 
 
 @pytest.mark.parametrize("pool", POOLS)
-def test_same_padding_by_hand(kernel_backend, pool):
+def test_same_padding_by_hand(compute_backend, pool):
     """Width 5, pool 2, stride 2, "same": 3 outputs and one padding cell at
     the right (TensorFlow). The padding never wins a maximum (all inputs
     are negative) and a mean divides by the cells inside the image."""
@@ -151,7 +151,7 @@ def test_same_padding_by_hand(kernel_backend, pool):
 
 
 @pytest.mark.parametrize("pool_size, strides", [(2, 1), (3, 1), (3, 2), (4, 1), ((2, 3), (2, 1))])
-def test_avg_pool_same_divides_by_the_valid_cells(kernel_backend, pool_size, strides):
+def test_avg_pool_same_divides_by_the_valid_cells(compute_backend, pool_size, strides):
     """A constant image pools to the same constant everywhere, borders
     included: each mean is over the window's cells inside the image."""
     layer = AvgPool2D(pool_size, strides=strides, padding="same")
@@ -162,7 +162,7 @@ def test_avg_pool_same_divides_by_the_valid_cells(kernel_backend, pool_size, str
     assert_allclose(layer.predict(x), 3.0, rtol=1e-15)
 
 
-def test_max_pool_same_padding_never_wins(kernel_backend):
+def test_max_pool_same_padding_never_wins(compute_backend):
     layer = MaxPool2D(3, strides=1, padding="same")
     layer.build((4, 4, 1))
     x = -1.0 - np.random.RandomState(0).rand(2, 4, 4, 1)
@@ -172,7 +172,7 @@ def test_max_pool_same_padding_never_wins(kernel_backend):
 
 
 @pytest.mark.parametrize("pool", POOLS)
-def test_pools_act_on_each_channel_alone(kernel_backend, pool):
+def test_pools_act_on_each_channel_alone(compute_backend, pool):
     layer = pool(2)
     layer.build((4, 4, 3))
     x = np.random.RandomState(0).normal(size=(2, 4, 4, 3))
@@ -184,7 +184,7 @@ def test_pools_act_on_each_channel_alone(kernel_backend, pool):
 
 
 @pytest.mark.parametrize("pool", POOLS)
-def test_first_layer_skips_the_input_gradient(kernel_backend, pool):
+def test_first_layer_skips_the_input_gradient(compute_backend, pool):
     layer = pool(2)
     layer.build((4, 4, 1))
     layer.allocate(2, needs_input_gradient=False)
@@ -193,7 +193,7 @@ def test_first_layer_skips_the_input_gradient(kernel_backend, pool):
 
 
 @pytest.mark.parametrize("pool", POOLS)
-def test_float32(kernel_backend, pool):
+def test_float32(compute_backend, pool):
     layer = pool(3, strides=2, padding="same")
     layer.build((7, 6, 2), np.float32)
     x = np.random.RandomState(0).normal(size=(2, 7, 6, 2)).astype(np.float32)
@@ -207,7 +207,7 @@ def test_float32(kernel_backend, pool):
 
 
 @pytest.mark.parametrize("pool", POOLS)
-def test_predict_uses_fresh_arrays(kernel_backend, pool):
+def test_predict_uses_fresh_arrays(compute_backend, pool):
     layer = pool(2, strides=1, padding="same")
     layer.build((4, 4, 2))
     rs = np.random.RandomState(0)
@@ -278,7 +278,7 @@ def test_max_pool_refuses_windows_of_more_than_255_cells(padding):
     assert MaxPool2D((15, 17)).build((16, 17, 1)) == (1, 1, 1)  # 255 cells
 
 
-def test_avg_pool_takes_large_windows(kernel_backend):
+def test_avg_pool_takes_large_windows(compute_backend):
     layer = AvgPool2D(16)
     layer.build((16, 16, 1))
     x = np.random.RandomState(0).normal(size=(2, 16, 16, 1))
@@ -289,13 +289,13 @@ def test_avg_pool_takes_large_windows(kernel_backend):
 def test_back_ends_agree_on_nan_and_inf(pool):
     """NaN and inf go through both back-ends alike, forward and backward
     (a NaN propagates into every window holding it)."""
-    if len(kernels.available()) < 2:
+    if len(backends.available()) < 2:
         pytest.skip("numba is not installed: the NumPy back-end only")
     x = np.random.RandomState(0).normal(size=(2, 4, 5, 2))
     x[0, 0, 1, 0], x[0, 2, 2, 1], x[1, 3, 0, 0] = np.nan, np.inf, -np.inf
     results = []
     for name in ("numpy", "numba"):
-        with kernels.use(name):
+        with backends.use(name):
             layer = pool(2, strides=1, padding="same")
             layer.build((4, 5, 2))
             layer.allocate(2)

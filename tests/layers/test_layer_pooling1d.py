@@ -2,7 +2,7 @@
 against plain loops (tests/layers/sequence_reference.py), TensorFlow's
 "same" padding, the first-maximum rule, errors naming the layer (images,
 flat rows, windows longer than the sequence), and the prediction pass
-against the training pass, on both kernel back-ends."""
+against the training pass, on both compute back-ends."""
 
 import re
 
@@ -61,7 +61,7 @@ GEOMETRIES = [
 @pytest.mark.parametrize("steps, pool_size, strides", GEOMETRIES)
 @pytest.mark.parametrize("padding", ["valid", "same"])
 def test_forward_and_predict_equal_the_loop_reference(
-    kernel_backend, pool, steps, pool_size, strides, padding
+    compute_backend, pool, steps, pool_size, strides, padding
 ):
     layer = pool(pool_size, strides=strides, padding=padding)
     layer.build((steps, 3))
@@ -80,7 +80,7 @@ def test_forward_and_predict_equal_the_loop_reference(
 @pytest.mark.parametrize("steps, pool_size, strides", GEOMETRIES)
 @pytest.mark.parametrize("padding", ["valid", "same"])
 def test_is_the_2d_pool_over_a_one_row_image(
-    kernel_backend, pool, steps, pool_size, strides, padding
+    compute_backend, pool, steps, pool_size, strides, padding
 ):
     layer = pool(pool_size, strides=strides, padding=padding)
     layer.build((steps, 2))
@@ -94,7 +94,7 @@ def test_is_the_2d_pool_over_a_one_row_image(
 @pytest.mark.parametrize("steps, pool_size, strides", GEOMETRIES)
 @pytest.mark.parametrize("padding", ["valid", "same"])
 def test_max_pool_backward_routes_to_the_first_maximum(
-    kernel_backend, steps, pool_size, strides, padding
+    compute_backend, steps, pool_size, strides, padding
 ):
     """Inputs from {0, 1, 2} tie often: each window's gradient goes to its
     first maximum, and overlapping windows add up."""
@@ -113,7 +113,7 @@ def test_max_pool_backward_routes_to_the_first_maximum(
 @pytest.mark.parametrize("steps, pool_size, strides", GEOMETRIES)
 @pytest.mark.parametrize("padding", ["valid", "same"])
 def test_avg_pool_backward_is_the_adjoint_of_forward(
-    kernel_backend, steps, pool_size, strides, padding
+    compute_backend, steps, pool_size, strides, padding
 ):
     layer = AvgPool1D(pool_size, strides=strides, padding=padding)
     layer.build((steps, 2))
@@ -127,7 +127,7 @@ def test_avg_pool_backward_is_the_adjoint_of_forward(
     assert np.vdot(out, d) == pytest.approx(np.vdot(x, dx), rel=1e-12)
 
 
-def test_max_pool_first_maximum_by_hand(kernel_backend):
+def test_max_pool_first_maximum_by_hand(compute_backend):
     layer = MaxPool1D(2)
     layer.build((4, 1))
     x = np.array([3.0, 3.0, 1.0, 2.0]).reshape(1, 4, 1)
@@ -138,7 +138,7 @@ def test_max_pool_first_maximum_by_hand(kernel_backend):
 
 
 @pytest.mark.parametrize("pool", POOLS)
-def test_same_padding_by_hand(kernel_backend, pool):
+def test_same_padding_by_hand(compute_backend, pool):
     """5 steps, pool 2, stride 2, "same": 3 outputs and one padding step at
     the end. Padding never wins a maximum (all inputs negative), and a mean
     divides by the steps inside the sequence."""
@@ -150,7 +150,7 @@ def test_same_padding_by_hand(kernel_backend, pool):
 
 
 @pytest.mark.parametrize("pool", POOLS)
-def test_pools_act_on_each_channel_alone(kernel_backend, pool):
+def test_pools_act_on_each_channel_alone(compute_backend, pool):
     layer = pool(2, strides=1)
     layer.build((5, 3))
     x = np.random.RandomState(0).normal(size=(2, 5, 3))
@@ -162,7 +162,7 @@ def test_pools_act_on_each_channel_alone(kernel_backend, pool):
 
 
 @pytest.mark.parametrize("pool", POOLS)
-def test_first_layer_skips_the_input_gradient(kernel_backend, pool):
+def test_first_layer_skips_the_input_gradient(compute_backend, pool):
     layer = pool(2)
     layer.build((4, 1))
     layer.allocate(2, needs_input_gradient=False)
@@ -171,7 +171,7 @@ def test_first_layer_skips_the_input_gradient(kernel_backend, pool):
 
 
 @pytest.mark.parametrize("pool", POOLS)
-def test_float32(kernel_backend, pool):
+def test_float32(compute_backend, pool):
     layer = pool(3, strides=2, padding="same")
     layer.build((7, 2), np.float32)
     x = np.random.RandomState(0).normal(size=(2, 7, 2)).astype(np.float32)
@@ -185,7 +185,7 @@ def test_float32(kernel_backend, pool):
 
 
 @pytest.mark.parametrize("pool", POOLS)
-def test_predict_uses_fresh_arrays(kernel_backend, pool):
+def test_predict_uses_fresh_arrays(compute_backend, pool):
     layer = pool(2, strides=1, padding="same")
     layer.build((5, 2))
     rs = np.random.RandomState(0)
@@ -253,7 +253,7 @@ def test_max_pool_refuses_windows_of_more_than_255_steps(padding):
     assert MaxPool1D(255).build((255, 1)) == (1, 1)
 
 
-def test_avg_pool_takes_long_windows(kernel_backend):
+def test_avg_pool_takes_long_windows(compute_backend):
     layer = AvgPool1D(300)
     layer.build((300, 1))
     x = np.random.RandomState(0).normal(size=(2, 300, 1))

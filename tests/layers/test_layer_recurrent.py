@@ -65,7 +65,7 @@ def test_output_shape_and_weight_specs(cls, shape, units):
 @pytest.mark.parametrize("steps, features, units", [(1, 1, 1), (4, 3, 2), (6, 2, 5)])
 @pytest.mark.parametrize("return_sequences", [True, False])
 def test_forward_and_predict_equal_the_loop_reference(
-    kernel_backend, cls, steps, features, units, return_sequences
+    compute_backend, cls, steps, features, units, return_sequences
 ):
     layer = ref.bind_weights(cls(units, return_sequences=return_sequences),
                              (steps, features), seed=2)
@@ -81,7 +81,7 @@ def test_forward_and_predict_equal_the_loop_reference(
 
 
 @pytest.mark.parametrize("cls", RECURRENT)
-def test_last_state_is_the_last_step_of_the_sequence(kernel_backend, cls):
+def test_last_state_is_the_last_step_of_the_sequence(compute_backend, cls):
     every = ref.bind_weights(cls(3, return_sequences=True), (5, 2))
     last = ref.bind_weights(cls(3), (5, 2))
     last.set_weights(every.get_weights())
@@ -90,7 +90,7 @@ def test_last_state_is_the_last_step_of_the_sequence(kernel_backend, cls):
 
 
 @pytest.mark.parametrize("cls", RECURRENT)
-def test_steps_are_causal_and_samples_independent(kernel_backend, cls):
+def test_steps_are_causal_and_samples_independent(compute_backend, cls):
     """Changing step t of one sample changes only that sample's outputs at
     steps t and later."""
     layer = _bound(cls, 2, 3)
@@ -105,7 +105,7 @@ def test_steps_are_causal_and_samples_independent(kernel_backend, cls):
 
 
 @pytest.mark.parametrize("cls", RECURRENT)
-def test_states_start_at_zero(kernel_backend, cls):
+def test_states_start_at_zero(compute_backend, cls):
     """With zero inputs and zero biases every state stays 0; with zero
     kernels the first step depends on the bias only."""
     layer = _bound(cls, 2, 3)
@@ -116,7 +116,7 @@ def test_states_start_at_zero(kernel_backend, cls):
 # -------------------------------------------------------- backward passes
 @pytest.mark.parametrize("cls", RECURRENT)
 def test_last_state_backward_is_the_sequence_backward_with_one_step_of_gradient(
-    kernel_backend, cls
+    compute_backend, cls
 ):
     """return_sequences=False backpropagates as return_sequences=True with
     a gradient that is zero at every step but the last."""
@@ -145,7 +145,7 @@ def test_last_state_backward_is_the_sequence_backward_with_one_step_of_gradient(
 
 
 @pytest.mark.parametrize("cls", RECURRENT)
-def test_backward_matches_finite_differences_of_the_layer_alone(kernel_backend, cls):
+def test_backward_matches_finite_differences_of_the_layer_alone(compute_backend, cls):
     """<out(x), d> differentiated by central differences, in the input and
     in every weight, against one backward pass."""
     rs = np.random.RandomState(6)
@@ -185,7 +185,7 @@ def test_backward_matches_finite_differences_of_the_layer_alone(kernel_backend, 
 
 
 @pytest.mark.parametrize("cls", RECURRENT)
-def test_first_layer_skips_the_input_gradient(kernel_backend, cls):
+def test_first_layer_skips_the_input_gradient(compute_backend, cls):
     layer = _bound(cls, 2, 3)
     layer.allocate(4, needs_input_gradient=False)
     out = layer.forward(np.random.RandomState(0).normal(size=(4, 5, 2)))
@@ -194,7 +194,7 @@ def test_first_layer_skips_the_input_gradient(kernel_backend, cls):
 
 
 @pytest.mark.parametrize("cls", RECURRENT)
-def test_backward_leaves_the_forward_output_usable(kernel_backend, cls):
+def test_backward_leaves_the_forward_output_usable(compute_backend, cls):
     """A second forward pass after a backward pass gives the same output:
     the backward pass does not spoil the weights or the state buffers."""
     layer = _bound(cls, 2, 3)
@@ -207,7 +207,7 @@ def test_backward_leaves_the_forward_output_usable(kernel_backend, cls):
 
 # ------------------------------------------------------ dtypes and buffers
 @pytest.mark.parametrize("cls", RECURRENT)
-def test_float32(kernel_backend, cls):
+def test_float32(compute_backend, cls):
     layer = _bound(cls, 2, 3, dtype=np.float32)
     x = np.random.RandomState(0).normal(size=(2, 5, 2)).astype(np.float32)
     want = _reference(layer, x.astype(float))
@@ -221,7 +221,7 @@ def test_float32(kernel_backend, cls):
 
 @pytest.mark.parametrize("cls", RECURRENT)
 @pytest.mark.parametrize("return_sequences", [True, False])
-def test_predict_uses_fresh_arrays_and_batches_reuse_buffers(kernel_backend, cls,
+def test_predict_uses_fresh_arrays_and_batches_reuse_buffers(compute_backend, cls,
                                                              return_sequences):
     """predict never writes the training buffers nor its input, takes more
     rows than were allocated and returns new arrays; smaller batches through
@@ -249,7 +249,7 @@ def test_predict_uses_fresh_arrays_and_batches_reuse_buffers(kernel_backend, cls
 
 
 @pytest.mark.parametrize("cls", RECURRENT)
-def test_predict_takes_non_contiguous_input(kernel_backend, cls):
+def test_predict_takes_non_contiguous_input(compute_backend, cls):
     layer = _bound(cls, 2, 3)
     x = np.random.RandomState(0).normal(size=(3, 2, 5)).transpose(0, 2, 1)
     assert not x.flags.c_contiguous
@@ -438,7 +438,7 @@ def test_a_network_names_a_recurrent_layer_fed_flat_rows_or_images(cls):
 
 
 # ----------------------------------------------------------------- stacks
-def test_stacked_layers_in_a_network_equal_the_chained_references(kernel_backend):
+def test_stacked_layers_in_a_network_equal_the_chained_references(compute_backend):
     """Conv1D -> LSTM (sequences) -> GRU (sequences) -> SimpleRNN -> Dense,
     the network reading each row of X as a (timesteps, features) sample in
     C order."""

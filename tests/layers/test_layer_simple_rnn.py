@@ -1,6 +1,6 @@
 """skdl.layers.SimpleRNN: ``h = activation(x_t K + h R + b)`` for several
 activations against the plain-loop reference, a closed form for the
-identity, activation errors naming the layer, on both kernel back-ends.
+identity, activation errors naming the layer, on both compute back-ends.
 What all recurrent layers share is in test_layer_recurrent.py."""
 
 import numpy as np
@@ -16,7 +16,7 @@ import sequence_reference as seq
 
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "identity", None])
 @pytest.mark.parametrize("return_sequences", [True, False])
-def test_forward_and_predict_equal_the_reference(kernel_backend, activation, return_sequences):
+def test_forward_and_predict_equal_the_reference(compute_backend, activation, return_sequences):
     layer = ref.bind_weights(SimpleRNN(3, activation=activation,
                                        return_sequences=return_sequences), (5, 2))
     for w in layer.weights:
@@ -37,7 +37,7 @@ def test_default_activation_is_tanh():
     assert layer.activation == "tanh" and isinstance(layer.activation_, Tanh)
 
 
-def test_identity_is_a_linear_recurrence(kernel_backend):
+def test_identity_is_a_linear_recurrence(compute_backend):
     """h_T = sum_t (x_t K + b) R^(T-1-t)."""
     layer = ref.bind_weights(SimpleRNN(3, activation=None), (4, 2))
     for w in layer.weights:
@@ -49,14 +49,14 @@ def test_identity_is_a_linear_recurrence(kernel_backend):
     assert_allclose(layer.predict(x), want, rtol=1e-12)
 
 
-def test_one_step_is_a_dense_layer(kernel_backend):
+def test_one_step_is_a_dense_layer(compute_backend):
     layer = ref.bind_weights(SimpleRNN(3), (1, 2))
     kernel, _, bias = layer.weights
     x = np.random.RandomState(0).normal(size=(5, 1, 2))
     assert_allclose(layer.predict(x), np.tanh(x[:, 0] @ kernel + bias), rtol=1e-13)
 
 
-def test_activation_objects_are_taken(kernel_backend):
+def test_activation_objects_are_taken(compute_backend):
     layer = ref.bind_weights(SimpleRNN(2, activation=LeakyReLU(0.1)), (3, 2))
     kernel, recurrent, bias = layer.weights
     x = np.random.RandomState(0).normal(size=(3, 3, 2))

@@ -1,6 +1,6 @@
-"""The NumPy back-end of the perceptron rule's kernels (see
-:func:`skdl.kernels.perceptron_epoch` and
-:func:`skdl.kernels.shuffle_permutation`): a Python loop over the rows, each
+"""The NumPy back-end of the perceptron rule's routines (see
+:func:`skdl.backend.perceptron.perceptron_epoch` and
+:func:`skdl.backend.perceptron.shuffle_permutation`): a Python loop over the rows, each
 row's work in NumPy.
 
 Scalars are rounded to the weights' dtype wherever scikit-learn's compiled
@@ -14,7 +14,7 @@ import numpy as np
 
 import scipy.sparse as sp
 
-# status codes of perceptron_epoch, which skdl.kernels turns into errors
+# status codes of perceptron_epoch, which skdl.backend.perceptron turns into errors
 OK, BAD_ROW, BAD_FEATURE = 0, 1, 2
 # penalty codes
 NO_PENALTY, L1, L2, ELASTICNET = 0, 1, 2, 3
@@ -24,7 +24,7 @@ _RAND_R_MAX = 0x7FFFFFFF
 
 
 def shuffle_permutation(n, seed):
-    """See :func:`skdl.kernels.shuffle_permutation` (plain integer code, which
+    """See :func:`skdl.backend.perceptron.shuffle_permutation` (plain integer code, which
     the numba back-end compiles as it is)."""
     order = np.arange(n)
     state = int(seed) & _MASK32
@@ -42,7 +42,7 @@ def shuffle_permutation(n, seed):
 def perceptron_epoch(w, l1_applied, state, X, order, signs, sample_weight, weight_neg,
                      weight_pos, skip, eta0, alpha, l1_ratio, penalty, fit_intercept,
                      intercept_decay, track_objective):
-    """See :func:`skdl.kernels.perceptron_epoch`; returns the status code
+    """See :func:`skdl.backend.perceptron.perceptron_epoch`; returns the status code
     too."""
     cast = w.dtype.type
     n_features = w.size

@@ -1,11 +1,10 @@
-"""The numba back-end of the convolution and pooling kernels of
-:mod:`skdl.kernels` (channels-last images, float32 or float64). Importing
-this module fails without numba.
+"""The numba back-end of :mod:`skdl.backend.convolution` (channels-last
+images, float32 or float64). Importing this module fails without numba.
 
-Compiled as the other numba kernels are (see :mod:`skdl._numba_kernels`):
+Compiled as the other numba routines are (see :mod:`skdl.backend.numba`):
 serial loops, ``error_model="numpy"``, cached, and the fast-math flags less
 ``nnan``, ``ninf`` and ``reassoc``, so that inf and NaN go through every
-kernel as through the NumPy back-end. What was measured here (float32,
+routine as through the NumPy back-end. What was measured here (float32,
 LeNet's shapes, on a loaded 2-core machine, so ratios rather than times)
 shaped the loops:
 
@@ -30,7 +29,7 @@ shaped the loops:
   sums the window (an add, no branch) and redoes the rare window whose sum
   is NaN (a NaN, or inf and -inf) with the full rule.
 
-The wrappers in :mod:`skdl.kernels` have checked every shape, dtype, the
+The fronts in :mod:`skdl.backend.convolution` have checked every shape, dtype, the
 window geometry (each window holds at least one input cell) and every
 ``argmax`` index before these loops run, and the loops index without bounds
 checks.
@@ -38,23 +37,20 @@ checks.
 
 import numpy as np
 
-from ._numba_jit import FASTMATH_FLAGS, njit
-from ._numpy_conv import _inverse_count_table
+from ..numpy.convolution import _inverse_count_table
+from ._jit import jit
 
 __all__ = [
     "im2col", "col2im", "max_pool_forward", "max_pool_backward", "avg_pool_forward",
     "avg_pool_backward",
 ]
 
-_jit = njit(fastmath=set(FASTMATH_FLAGS), error_model="numpy")
-
-
-def _padded_shape(shape, kernel_size, strides, pads, out_size):
+def _padded_shape(shape, window, strides, pads, out_size):
     """Shape (N, Hp, Wp, C) of the zero-padded input the windows read, and
     whether it differs from ``shape`` (some window reaches past the input)."""
     n, height, width, channels = shape
-    rows = (out_size[0] - 1) * strides[0] + kernel_size[0]
-    cols = (out_size[1] - 1) * strides[1] + kernel_size[1]
+    rows = (out_size[0] - 1) * strides[0] + window[0]
+    cols = (out_size[1] - 1) * strides[1] + window[1]
     needed = pads[0] or pads[1] or rows > height or cols > width
     return (n, rows, cols, channels), needed
 
@@ -72,7 +68,7 @@ def _crop(shape, padded_shape, pads):
             min(shape[2], padded_shape[2] - pads[1]))
 
 
-@_jit
+@jit
 def _im2col(xp, kh, kw, sh, sw, oh, ow, cols):
     """im2col from an input that every window lies inside, (N, Hp, Wp, C)."""
     n_samples, height, width, channels = xp.shape
@@ -95,18 +91,18 @@ def _im2col(xp, kh, kw, sh, sw, oh, ow, cols):
                         out[np.uintp(dst + q)] = xs[np.uintp(src + q)]
 
 
-def im2col(x, kernel_size, strides, pads, out_size, cols):
-    """See :func:`skdl.kernels.im2col`."""
-    shape, needed = _padded_shape(x.shape, kernel_size, strides, pads, out_size)
+def im2col(x, window, strides, pads, out_size, cols):
+    """See :func:`skdl.backend.convolution.im2col`."""
+    shape, needed = _padded_shape(x.shape, window, strides, pads, out_size)
     if needed:
         padded = np.zeros(shape, dtype=x.dtype)
         (top, left), (rows, cols_) = pads, _crop(x.shape, shape, pads)
         padded[:, top:top + rows, left:left + cols_] = x[:, :rows, :cols_]
         x = padded
-    _im2col(x, *kernel_size, *strides, *out_size, cols)
+    _im2col(x, *window, *strides, *out_size, cols)
 
 
-@_jit
+@jit
 def _col2im(dcols, kh, kw, sh, sw, oh, ow, dxp):
     """col2im into a zeroed gradient that every window lies inside,
     (N, Hp, Wp, C)."""
@@ -130,15 +126,15 @@ def _col2im(dcols, kh, kw, sh, sw, oh, ow, dxp):
                         dxs[np.uintp(dst + q)] += grads[np.uintp(src + q)]
 
 
-def col2im(dcols, kernel_size, strides, pads, out_size, dx):
-    """See :func:`skdl.kernels.col2im`."""
-    shape, needed = _padded_shape(dx.shape, kernel_size, strides, pads, out_size)
+def col2im(dcols, window, strides, pads, out_size, dx):
+    """See :func:`skdl.backend.convolution.col2im`."""
+    shape, needed = _padded_shape(dx.shape, window, strides, pads, out_size)
     if not needed:
         dx.fill(0)
-        _col2im(dcols, *kernel_size, *strides, *out_size, dx)
+        _col2im(dcols, *window, *strides, *out_size, dx)
         return
     padded = np.zeros(shape, dtype=dx.dtype)
-    _col2im(dcols, *kernel_size, *strides, *out_size, padded)
+    _col2im(dcols, *window, *strides, *out_size, padded)
     (top, left), (rows, cols) = pads, _crop(dx.shape, shape, pads)
     dx[:, rows:] = 0
     dx[:, :, cols:] = 0
@@ -154,7 +150,7 @@ def _cell_offsets(shape, pool_size):
                     dtype=np.intp)
 
 
-@_jit
+@jit
 def _max_window(x, n, r, c, k, u0, u1, v0, v1, pw):
     """Maximum and first index of one window and channel, a NaN winning
     (the first NaN): the rule, for the rare window holding a NaN."""
@@ -169,7 +165,7 @@ def _max_window(x, n, r, c, k, u0, u1, v0, v1, pw):
     return best, arg
 
 
-@_jit
+@jit
 def _max_pool_forward(x, ph, pw, sh, sw, top, left, out, argmax):
     """Any windows, clipped at the borders."""
     n_samples, height, width, channels = x.shape
@@ -200,7 +196,7 @@ def _max_pool_forward(x, ph, pw, sh, sw, top, left, out, argmax):
                     argmax[n, i, j, k] = arg
 
 
-@_jit
+@jit
 def _max_pool_inside(x, offsets, pw, sh, sw, out, argmax):
     """Windows all inside the input: one loop over the cells' flat offsets."""
     n_samples, height, width, channels = x.shape
@@ -231,7 +227,7 @@ def _max_pool_inside(x, offsets, pw, sh, sw, out, argmax):
                     arg_flat[n, np.uintp(o + k)] = arg
 
 
-@_jit
+@jit
 def _max_pool_2x2(x, sh, sw, out, argmax):
     """2x2 windows all inside the input, unrolled."""
     n_samples, height, width, channels = x.shape
@@ -271,7 +267,7 @@ def _max_pool_2x2(x, sh, sw, out, argmax):
 
 
 def max_pool_forward(x, pool_size, strides, pads, out, argmax):
-    """See :func:`skdl.kernels.max_pool_forward`."""
+    """See :func:`skdl.backend.convolution.max_pool_forward`."""
     if not _interior(x.shape, pool_size, strides, pads, out.shape[1:3]):
         _max_pool_forward(x, *pool_size, *strides, *pads, out, argmax)
     elif pool_size == (2, 2):
@@ -281,7 +277,7 @@ def max_pool_forward(x, pool_size, strides, pads, out, argmax):
                          argmax)
 
 
-@_jit
+@jit
 def _max_pool_backward(dout, argmax, offsets, sh, sw, top, left, dx):
     n_samples, oh, ow, channels = dout.shape
     _, height, width, _ = dx.shape
@@ -299,13 +295,13 @@ def _max_pool_backward(dout, argmax, offsets, sh, sw, top, left, dx):
 
 
 def max_pool_backward(dout, argmax, pool_size, strides, pads, dx):
-    """See :func:`skdl.kernels.max_pool_backward`."""
+    """See :func:`skdl.backend.convolution.max_pool_backward`."""
     dx.fill(0)
     _max_pool_backward(dout, argmax, _cell_offsets(dx.shape, pool_size), *strides, *pads,
                        dx)
 
 
-@_jit
+@jit
 def _avg_pool_forward(x, ph, pw, sh, sw, top, left, inverse_counts, out):
     """Any windows, clipped at the borders."""
     n_samples, height, width, channels = x.shape
@@ -332,7 +328,7 @@ def _avg_pool_forward(x, ph, pw, sh, sw, top, left, inverse_counts, out):
                     total[k] *= scale
 
 
-@_jit
+@jit
 def _avg_pool_inside(x, offsets, sh, sw, scale, out):
     """Windows all inside the input, summed in the same order (offsets in
     C order)."""
@@ -353,7 +349,7 @@ def _avg_pool_inside(x, offsets, sh, sw, scale, out):
                     out_flat[n, np.uintp(o + k)] = total * scale
 
 
-@_jit
+@jit
 def _avg_pool_2x2(x, sh, sw, scale, out):
     """2x2 windows all inside the input, unrolled, summed in the same order."""
     n_samples, height, width, channels = x.shape
@@ -376,7 +372,7 @@ def _avg_pool_2x2(x, sh, sw, scale, out):
 
 
 def avg_pool_forward(x, pool_size, strides, pads, out):
-    """See :func:`skdl.kernels.avg_pool_forward`."""
+    """See :func:`skdl.backend.convolution.avg_pool_forward`."""
     inverse = _inverse_count_table(x.shape, pool_size, strides, pads, out.shape[1:3],
                                    x.dtype)
     if not _interior(x.shape, pool_size, strides, pads, out.shape[1:3]):
@@ -387,7 +383,7 @@ def avg_pool_forward(x, pool_size, strides, pads, out):
         _avg_pool_inside(x, _cell_offsets(x.shape, pool_size), *strides, inverse[0, 0], out)
 
 
-@_jit
+@jit
 def _avg_pool_backward(dout, ph, pw, sh, sw, top, left, inverse_counts, dx):
     """Any windows, clipped at the borders."""
     n_samples, oh, ow, channels = dout.shape
@@ -410,7 +406,7 @@ def _avg_pool_backward(dout, ph, pw, sh, sw, top, left, inverse_counts, dx):
                             dst[k] += grad[k] * scale
 
 
-@_jit
+@jit
 def _avg_pool_inside_backward(dout, offsets, sh, sw, scale, dx):
     """Windows all inside the input: one loop over the cells' offsets."""
     n_samples, oh, ow, channels = dout.shape
@@ -427,7 +423,7 @@ def _avg_pool_inside_backward(dout, offsets, sh, sw, scale, dx):
                         dxs[np.uintp(base + offsets[t] + k)] += share
 
 
-@_jit
+@jit
 def _avg_pool_2x2_backward(dout, sh, sw, scale, dx):
     """2x2 windows all inside the input, unrolled."""
     n_samples, oh, ow, channels = dout.shape
@@ -449,7 +445,7 @@ def _avg_pool_2x2_backward(dout, sh, sw, scale, dx):
 
 
 def avg_pool_backward(dout, pool_size, strides, pads, dx):
-    """See :func:`skdl.kernels.avg_pool_backward`."""
+    """See :func:`skdl.backend.convolution.avg_pool_backward`."""
     inverse = _inverse_count_table(dx.shape, pool_size, strides, pads, dout.shape[1:3],
                                    dx.dtype)
     dx.fill(0)

@@ -1,6 +1,6 @@
-"""The numba back-end of the perceptron rule's kernels (see
-:func:`skdl.kernels.perceptron_epoch` and
-:func:`skdl.kernels.shuffle_permutation`). Importing this module fails
+"""The numba back-end of the perceptron rule's routines (see
+:func:`skdl.backend.perceptron.perceptron_epoch` and
+:func:`skdl.backend.perceptron.shuffle_permutation`). Importing this module fails
 without numba.
 
 These loops are compiled without ``fastmath``: the rule has to round every
@@ -16,9 +16,9 @@ import math
 
 import numpy as np
 
-from . import _numpy_perceptron
-from ._numba_jit import njit
-from ._numpy_perceptron import BAD_FEATURE, BAD_ROW, ELASTICNET, L1, L2, NO_PENALTY, OK
+from ..numpy import perceptron as reference
+from ..numpy.perceptron import BAD_FEATURE, BAD_ROW, ELASTICNET, L1, L2, NO_PENALTY, OK
+from ._jit import njit
 
 _jit = njit(error_model="numpy")
 # the epoch releases the GIL, so that threads can train outputs side by side
@@ -33,7 +33,7 @@ def _dense_dot(w, x):
         total += w[j] * x[j]
     return total
 
-shuffle_permutation = _jit(_numpy_perceptron.shuffle_permutation)
+shuffle_permutation = _jit(reference.shuffle_permutation)
 
 
 @_jit_nogil
@@ -151,7 +151,7 @@ def _epoch(w, l1_applied, state, data, indices, indptr, n_features, order, signs
 def perceptron_epoch(w, l1_applied, state, X, order, signs, sample_weight, weight_neg,
                      weight_pos, skip, eta0, alpha, l1_ratio, penalty, fit_intercept,
                      intercept_decay, track_objective):
-    """See :func:`skdl.kernels.perceptron_epoch`; returns the status code
+    """See :func:`skdl.backend.perceptron.perceptron_epoch`; returns the status code
     too."""
     cast = w.dtype.type
     floor = 1e-9 if w.dtype == np.float64 else 1e-6

@@ -1,4 +1,4 @@
-"""skdl._numba_jit: the numba kernels where numba can write no cache. Each
+"""skdl.backend.numba._jit: the numba routines where numba can write no cache. Each
 test runs a fresh interpreter on a copy of the package whose cache
 directories numba cannot write: read-only in a mount namespace, or
 blocked by files where numba makes its directories (which stops root too,
@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 import skdl
-from skdl import kernels
+from skdl import backend as backends
 
-pytestmark = pytest.mark.skipif("numba" not in kernels.available(),
+pytestmark = pytest.mark.skipif("numba" not in backends.available(),
                                 reason="numba is not installed")
 
 _CHILD = """if True:
@@ -26,14 +26,16 @@ _CHILD = """if True:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
-        from skdl import MLPClassifier, kernels
+        from skdl import MLPClassifier
+        from skdl.backend import dense
         X = np.random.RandomState(0).normal(size=(30, 3))
         for _ in range(2):
             {work}
     import skdl
-    import skdl._numba_kernels as compiled
+    import skdl.backend.numba.dense as compiled
+    from skdl.backend import _selection
     print(skdl.__file__)
-    print(kernels._BACKENDS["numba"]._module is compiled)
+    print(_selection.routine("dense", "relu_backward") is compiled.relu_backward)
     print(type(compiled._relu_backward._cache).__name__, len(compiled._relu_backward.signatures))
     for w in caught:
         print(w.category.__name__, w.message)
@@ -41,8 +43,8 @@ _CHILD = """if True:
 
 _FIT = ('print(MLPClassifier((4,), solver="lbfgs", max_iter=2).fit(X, X[:, 0] > 0)'
         '.n_iter_)')
-_KERNEL = ('g = np.ones(3); kernels.relu_backward(g, np.array([-1.0, 0.0, 2.0])); '
-           'print(g.tolist())')
+_ROUTINE = ('g = np.ones(3); dense.relu_backward(g, np.array([-1.0, 0.0, 2.0])); '
+            'print(g.tolist())')
 
 
 def _package_copy(root):
@@ -55,7 +57,7 @@ def _package_copy(root):
 
 def _environment(package, home, cache_home):
     env = {k: v for k, v in os.environ.items()
-           if k not in ("NUMBA_CACHE_DIR", "SKDL_KERNELS")}
+           if k not in ("NUMBA_CACHE_DIR", "SKDL_BACKEND", "SKDL_KERNELS")}
     env.update(HOME=str(home), XDG_CACHE_HOME=str(cache_home),
                PYTHONDONTWRITEBYTECODE="1",
                PYTHONPATH=os.pathsep.join([str(package), env.get("PYTHONPATH", "")]))
@@ -63,31 +65,31 @@ def _environment(package, home, cache_home):
 
 
 def _check(run, package, outputs):
-    """The child ran the copy on numba's kernels, compiled without the cache,
+    """The child ran the copy on numba's routines, compiled without the cache,
     printed ``outputs`` twice, and warned once, naming the fix."""
     assert run.returncode == 0, run.stderr[-3000:]
     lines = run.stdout.splitlines()
     assert lines[:2] == [outputs, outputs]
     assert lines[2] == str(package / "skdl" / "__init__.py")
-    assert lines[3] == "True"  # not the NumPy kernels
+    assert lines[3] == "True"  # not the NumPy routines
     assert lines[4] == "NullCache 1"  # compiled by numba, kept in memory only
     (warning,) = lines[5:]
-    assert warning.startswith("RuntimeWarning numba cannot cache skdl's kernels here "
+    assert warning.startswith("RuntimeWarning numba cannot cache skdl's routines here "
                               "(cannot cache function ")
     assert "no locator available" in warning
     assert warning.endswith("set the environment variable NUMBA_CACHE_DIR to a "
                             "writable directory.")
 
 
-def test_kernels_compile_without_cache_where_numba_cannot_write_one(tmp_path):
-    """``__pycache__`` and the cache home are files, so numba's makedirs
+def test_routines_compile_without_cache_where_numba_cannot_write_one(tmp_path):
+    """The numba back-end's ``__pycache__`` and the cache home are files, so numba's makedirs
     fails, as for a read-only path, whoever runs it."""
     package = _package_copy(tmp_path)
-    (package / "skdl" / "__pycache__").write_text("not a directory")
+    (package / "skdl" / "backend" / "numba" / "__pycache__").write_text("not a directory")
     blocked = tmp_path / "blocked"
     blocked.write_text("not a directory")
     run = subprocess.run(
-        [sys.executable, "-c", _CHILD.format(work=_KERNEL)],
+        [sys.executable, "-c", _CHILD.format(work=_ROUTINE)],
         env=_environment(package, blocked / "home", blocked / "cache"),
         capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )
@@ -117,7 +119,7 @@ def test_a_fit_runs_from_a_read_only_install(tmp_path):
     (tmp_path / "home" / ".cache").mkdir(parents=True)
     prefix, reason = _read_only_mount(tmp_path)
     if prefix is None:
-        pytest.skip(reason + "; test_kernels_compile_without_cache_where_numba_cannot_"
+        pytest.skip(reason + "; test_routines_compile_without_cache_where_numba_cannot_"
                     "write_one covers the same code")
     run = subprocess.run(
         prefix + [sys.executable, "-c", _CHILD.format(work=_FIT)],

@@ -1,7 +1,7 @@
-"""The NumPy back-end of the convolution and pooling kernels of
-:mod:`skdl.kernels` (channels-last images, float32 or float64).
+"""The NumPy back-end of :mod:`skdl.backend.convolution` (channels-last
+images, float32 or float64).
 
-No Python loop runs over samples or output positions: every kernel is a few
+No Python loop runs over samples or output positions: every routine is a few
 whole-array operations, or one per offset ``(u, v)`` of the window (at most
 ``kh * kw`` of them), each over strided views of all the windows at once.
 Padding is never materialised except in :func:`im2col`: for each offset the
@@ -10,7 +10,7 @@ inside the input (:func:`_offset_ranges`), which is where a padded cell would
 have contributed a zero (a convolution, an average) or never won (a
 maximum).
 
-The wrappers in :mod:`skdl.kernels` have checked every shape, dtype and the
+The fronts in :mod:`skdl.backend.convolution` have checked every shape, dtype and the
 window geometry (each window holds at least one input cell) before these
 run.
 """
@@ -24,12 +24,12 @@ __all__ = [
 ]
 
 
-def _offset_ranges(size, out, kernel, stride, pad):
+def _offset_ranges(size, out, window, stride, pad):
     """For each window offset ``u`` along one axis, ``(lo, hi, start)``: the
     output positions ``lo <= i < hi`` whose cell at offset ``u``, ``i * stride
     - pad + u``, lies inside ``[0, size)``, and that cell for ``i = lo``."""
     ranges = []
-    for u in range(kernel):
+    for u in range(window):
         lo = max(0, -((u - pad) // stride))  # ceil((pad - u) / stride)
         hi = min(out, (size - 1 + pad - u) // stride + 1)
         hi = max(hi, lo)
@@ -37,13 +37,13 @@ def _offset_ranges(size, out, kernel, stride, pad):
     return ranges
 
 
-def _views(x, kernel_size, strides, pads, out_size):
+def _views(x, window, strides, pads, out_size):
     """For each offset ``(u, v)`` in C order: ``(index, window, cells)`` with
     ``window`` the ``(slice, slice)`` of output positions whose cell at that
     offset lies inside the input, and ``cells`` those cells as a strided
     view of ``x`` (N, rows, cols, C) aligned with the windows."""
     _, height, width, _ = x.shape
-    (kh, kw), (sh, sw), (top, left), (oh, ow) = kernel_size, strides, pads, out_size
+    (kh, kw), (sh, sw), (top, left), (oh, ow) = window, strides, pads, out_size
     rows = _offset_ranges(height, oh, kh, sh, top)
     cols = _offset_ranges(width, ow, kw, sw, left)
     for u, (i_lo, i_hi, r0) in enumerate(rows):
@@ -56,21 +56,21 @@ def _views(x, kernel_size, strides, pads, out_size):
             yield u * kw + v, window, cells
 
 
-def _valid_counts(size, out, kernel, stride, pad):
+def _valid_counts(size, out, window, stride, pad):
     """Number of input cells in each window along one axis."""
     starts = np.arange(out) * stride - pad
-    return np.minimum(starts + kernel, size) - np.maximum(starts, 0)
+    return np.minimum(starts + window, size) - np.maximum(starts, 0)
 
 
-def im2col(x, kernel_size, strides, pads, out_size, cols):
-    """See :func:`skdl.kernels.im2col`.
+def im2col(x, window, strides, pads, out_size, cols):
+    """See :func:`skdl.backend.convolution.im2col`.
 
     One copy from a 6-D strided view (N, OH, OW, kh, kw, C) of ``x``, zero
     padded first into a temporary when a window reaches past the input; the
     copy's innermost run is a window row's ``kw * C`` contiguous values.
     """
     n, height, width, channels = x.shape
-    (kh, kw), (sh, sw), (top, left), (oh, ow) = kernel_size, strides, pads, out_size
+    (kh, kw), (sh, sw), (top, left), (oh, ow) = window, strides, pads, out_size
     rows_needed = (oh - 1) * sh + kh
     cols_needed = (ow - 1) * sw + kw
     if top or left or rows_needed > height or cols_needed > width:
@@ -85,15 +85,15 @@ def im2col(x, kernel_size, strides, pads, out_size, cols):
     np.copyto(cols.reshape(n, oh, ow, kh, kw, channels), patches)
 
 
-def _overlap(kernel_size, strides):
+def _overlap(window, strides):
     """Whether windows overlap (a stride below the window along some axis):
     otherwise every input cell is at one offset of at most one window, and
-    the backward kernels may assign instead of add."""
-    return strides[0] < kernel_size[0] or strides[1] < kernel_size[1]
+    the backward routines may assign instead of add."""
+    return strides[0] < window[0] or strides[1] < window[1]
 
 
-def col2im(dcols, kernel_size, strides, pads, out_size, dx):
-    """See :func:`skdl.kernels.col2im`: one strided add per window offset
+def col2im(dcols, window, strides, pads, out_size, dx):
+    """See :func:`skdl.backend.convolution.col2im`: one strided add per window offset
     (an assignment when windows do not overlap).
 
     With a stride of 1 along the width and several channels, ``dcols`` is
@@ -102,14 +102,14 @@ def col2im(dcols, kernel_size, strides, pads, out_size, dx):
     a third of the time on LeNet's second layer despite the copy.
     """
     n, _, _, channels = dx.shape
-    (kh, kw), (oh, ow) = kernel_size, out_size
+    (kh, kw), (oh, ow) = window, out_size
     blocks = dcols.reshape(n, oh, ow, kh, kw, channels)
     if strides[1] == 1 and channels > 1:
         blocks = np.ascontiguousarray(blocks.transpose(3, 4, 0, 1, 2, 5)).transpose(
             2, 3, 4, 0, 1, 5)
-    overlap = _overlap(kernel_size, strides)
+    overlap = _overlap(window, strides)
     dx.fill(0)
-    for index, (rows, cols), cells in _views(dx, kernel_size, strides, pads, out_size):
+    for index, (rows, cols), cells in _views(dx, window, strides, pads, out_size):
         u, v = divmod(index, kw)
         if overlap:
             cells += blocks[:, rows, cols, u, v]
@@ -122,7 +122,7 @@ _BITS = {np.dtype(np.float32): np.int32, np.dtype(np.float64): np.int64}
 
 
 def max_pool_forward(x, pool_size, strides, pads, out, argmax):
-    """See :func:`skdl.kernels.max_pool_forward`.
+    """See :func:`skdl.backend.convolution.max_pool_forward`.
 
     The maximum is one ``np.maximum`` per offset (NaN propagates, as in the
     numba back-end); then, offsets in reverse, each window's index becomes
@@ -151,7 +151,7 @@ def max_pool_forward(x, pool_size, strides, pads, out, argmax):
 
 
 def max_pool_backward(dout, argmax, pool_size, strides, pads, dx):
-    """See :func:`skdl.kernels.max_pool_backward`: per offset, ``dout``
+    """See :func:`skdl.backend.convolution.max_pool_backward`: per offset, ``dout``
     where ``argmax`` names that offset, selected by a bit mask (exact, inf
     and NaN included, where a product by the mask would turn ``inf * 0``
     into NaN), added into ``dx``, or assigned when windows do not overlap."""
@@ -197,7 +197,7 @@ def _inverse_counts(shape, pool_size, strides, pads, out_size, dtype):
 
 
 def avg_pool_forward(x, pool_size, strides, pads, out):
-    """See :func:`skdl.kernels.avg_pool_forward`: one strided add per
+    """See :func:`skdl.backend.convolution.avg_pool_forward`: one strided add per
     offset, then a product by each window's inverse count."""
     out.fill(0)
     for _, (rows, cols), cells in _views(x, pool_size, strides, pads, out.shape[1:3]):
@@ -206,7 +206,7 @@ def avg_pool_forward(x, pool_size, strides, pads, out):
 
 
 def avg_pool_backward(dout, pool_size, strides, pads, dx):
-    """See :func:`skdl.kernels.avg_pool_backward`: each window's share of
+    """See :func:`skdl.backend.convolution.avg_pool_backward`: each window's share of
     ``dout`` added back per offset (assigned when windows do not
     overlap)."""
     share = dout * _inverse_counts(dx.shape, pool_size, strides, pads, dout.shape[1:3],

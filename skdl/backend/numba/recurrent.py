@@ -1,19 +1,21 @@
-"""The numba back-end of the recurrent cells' kernels of :mod:`skdl.kernels`:
-each step's gate nonlinearities and state updates fused into one pass over
-the batch, float32 or float64, and the layers' time loops around them.
+"""The numba back-end of :mod:`skdl.backend.recurrent`: each step's bias
+and recurrent additions, gate nonlinearities and state updates fused into
+one pass over the batch, float32 or float64, for the front's time loops.
 Importing this module fails without numba.
 
-Compiled as the other numba kernels are (see :mod:`skdl._numba_kernels`):
+Compiled as the other numba routines are (see :mod:`skdl.backend.numba`):
 serial loops, ``error_model="numpy"``, cached, and the fast-math flags less
 ``nnan``, ``ninf`` and ``reassoc``. Each entry is computed in the order of
-the NumPy back-end's passes (:mod:`skdl._numpy_recurrent`), so that inf and
-NaN go through as through NumPy's ufuncs.
+the NumPy back-end's passes (:mod:`skdl.backend.numpy.recurrent`), so that
+inf and NaN go through as through NumPy's ufuncs. A SimpleRNN whose
+activation is not a built-in one with a ``fused_name`` runs the NumPy
+back-end's step, which calls the activation's own methods.
 
 The exponential and the hyperbolic tangent
 ------------------------------------------
 PyPI's llvmlite comes without a vector math library, so ``math.exp`` and
 ``math.tanh`` compile to one libm call per value, and the loops around
-them stay scalar. In float32 the kernels therefore use two branch-free,
+them stay scalar. In float32 the routines therefore use two branch-free,
 vectorisable approximations instead (float64 keeps libm's ``math.exp`` and
 ``math.tanh``, which the gradient checks in float64 rely on):
 
@@ -43,23 +45,13 @@ infinite recurrent projection is NaN in both back-ends. That costs no
 speed: on the LSTM and GRU steps (64 x 128, float32) the upper clamp's
 comparison that it dropped paid for the ``p + p`` that it added.
 
-Loops and time loops
---------------------
-Each cell kernel runs one row of the batch at a time, its inner loop over
+Loops
+-----
+Each cell routine runs one row of the batch at a time, its inner loop over
 ``units`` contiguous values, which LLVM vectorises (8 float32 a step with
 AVX2). Each entry's arithmetic sits in a helper returning a tuple, inlined
 by numba (``inline="always"``): left to LLVM's inliner, the tuple return
 kept the loops scalar, 4x slower.
-
-The sequence kernels keep the time loop in Python: per step one NumPy
-``matmul`` into a preallocated buffer and one compiled pass that also adds
-the bias and the recurrent product (LSTM) or the biases (GRU) and, going
-back, the output's gradient. Measured here for LSTM(128), T=28, batch 64,
-float32, the alternative of the whole loop compiled, the products through
-``np.dot`` in numba, ran the forward pass in 15.6 ms against 11.8 with one
-BLAS thread and in 30.5 against 7.5 with two: numba's ``np.dot`` calls
-SciPy's OpenBLAS, a second thread pool whose spinning threads fight
-NumPy's for the two cores. The Python loop costs a few microseconds a step.
 """
 
 import math
@@ -70,22 +62,11 @@ from llvmlite import ir
 from numba.core import types
 from numba.extending import intrinsic, overload
 
-from ._numba_jit import FASTMATH_FLAGS, njit
+from ..numpy import recurrent as reference
+from ._jit import JIT_OPTIONS, jit
+from .dense import ACTIVATION_CODES, RELU, SIGMOID, TANH
 
-__all__ = [
-    "lstm_step_forward",
-    "lstm_step_backward",
-    "gru_step_forward",
-    "gru_step_backward",
-    "lstm_sequence_forward",
-    "lstm_sequence_backward",
-    "gru_sequence_forward",
-    "gru_sequence_backward",
-]
-
-_OPTIONS = {"fastmath": set(FASTMATH_FLAGS), "error_model": "numpy"}
-_jit = njit(**_OPTIONS)
-_inline = numba.njit(inline="always", **_OPTIONS)
+_inline = numba.njit(inline="always", **JIT_OPTIONS)
 """For the per-entry helpers returning tuples: inlined by numba itself, as
 LLVM's inlining left the loops that called them scalar."""
 
@@ -130,7 +111,7 @@ def _float32_from_bits(typingctx, bits):
     return types.float32(types.int32), codegen
 
 
-@_jit
+@jit
 def _exp32(x):
     """exp of a float32, as Cephes's ``expf`` (module docstring): inf where
     float32's exp overflows, exp(-86) below -86. The clamps are comparisons,
@@ -158,7 +139,7 @@ def _exp32(x):
     return (p + p) * _float32_from_bits(np.int32(bits))
 
 
-@_jit
+@jit
 def _tanh32(x):
     """tanh of a float32, Eigen's rational approximation (module docstring)."""
     y = x
@@ -193,32 +174,18 @@ def _tanh(x):
     """tanh of a float32 or float64 (compiled only)."""
 
 
-@overload(_sigmoid, jit_options=_OPTIONS)
+@overload(_sigmoid, jit_options=JIT_OPTIONS)
 def _sigmoid_impl(x):
     if x == types.float32:
         return lambda x: _ONE / (_ONE + _exp32(-x))
     return lambda x: 1.0 / (1.0 + math.exp(-x))
 
 
-@overload(_tanh, jit_options=_OPTIONS)
+@overload(_tanh, jit_options=JIT_OPTIONS)
 def _tanh_impl(x):
     if x == types.float32:
         return lambda x: _tanh32(x)
     return lambda x: math.tanh(x)
-
-
-@_jit
-def sigmoid_array(x, out):
-    """``out = sigmoid(x)`` over flat arrays (for the tests)."""
-    for i in range(x.size):
-        out[i] = _sigmoid(x[i])
-
-
-@_jit
-def tanh_array(x, out):
-    """``out = tanh(x)`` over flat arrays (for the tests)."""
-    for i in range(x.size):
-        out[i] = _tanh(x[i])
 
 
 # ---------------------------------------------------------------- LSTM
@@ -238,36 +205,10 @@ def _lstm_unit_forward(xi, xf, xg, xo, cp):
     return i, f, g, o, c, t, o * t
 
 
-@_jit
-def _lstm_cells_forward(a, c_prev, c, tanh_c, h):
-    """One step's cells, ``a`` complete (the step kernel)."""
-    n, units = c.shape
-    for row in range(n):
-        gates = a[row]
-        gi = gates[:units]
-        gf = gates[units:2 * units]
-        gg = gates[2 * units:3 * units]
-        go = gates[3 * units:]
-        cp = c_prev[row]
-        cr = c[row]
-        tr = tanh_c[row]
-        hr = h[row]
-        for j in range(units):
-            i, f, g, o, cj, t, hj = _lstm_unit_forward(gi[j], gf[j], gg[j], go[j], cp[j])
-            gi[j] = i
-            gf[j] = f
-            gg[j] = g
-            go[j] = o
-            cr[j] = cj
-            tr[j] = t
-            hr[j] = hj
-
-
-@_jit
+@jit
 def _lstm_cells_forward_sum(a, bias, recurrent, c_prev, c, tanh_c, h):
-    """One step's cells from ``a = (a + bias) + recurrent`` (the sequence
-    kernel: the layer's ``gates += bias`` and ``gates[t] += recurrent``
-    fused into the pass)."""
+    """One step's cells from ``a = (a + bias) + recurrent``, the additions
+    fused into the pass."""
     n, units = c.shape
     bi = bias[:units]
     bf = bias[units:2 * units]
@@ -311,10 +252,10 @@ def _lstm_unit_backward(i, f, g, o, cp, t, d, dc, one):
     return di, df, dg, do, dc * f
 
 
-@_jit
-def _lstm_cells_backward(a, c_prev, tanh_c, dh, d_out, dc, d_a, one, with_out):
-    """One step backward; the output's gradient is ``dh``, plus ``d_out``
-    when ``with_out`` (``dh += d_out[t]`` fused in)."""
+@jit
+def _lstm_cells_backward(a, c_prev, tanh_c, dh, d_out, dc, d_a, one):
+    """One step backward, the output's gradient ``dh + d_out`` (the
+    addition fused in)."""
     n, units = dc.shape
     for row in range(n):
         gates = a[row]
@@ -332,50 +273,20 @@ def _lstm_cells_backward(a, c_prev, tanh_c, dh, d_out, dc, d_a, one, with_out):
         dhr = dh[row]
         dor = d_out[row]
         dcr = dc[row]
-        if with_out:
-            for j in range(units):
-                di[j], df[j], dg[j], do[j], dcr[j] = _lstm_unit_backward(
-                    gi[j], gf[j], gg[j], go[j], cp[j], tr[j], dhr[j] + dor[j], dcr[j], one)
-        else:
-            for j in range(units):
-                di[j], df[j], dg[j], do[j], dcr[j] = _lstm_unit_backward(
-                    gi[j], gf[j], gg[j], go[j], cp[j], tr[j], dhr[j], dcr[j], one)
+        for j in range(units):
+            di[j], df[j], dg[j], do[j], dcr[j] = _lstm_unit_backward(
+                gi[j], gf[j], gg[j], go[j], cp[j], tr[j], dhr[j] + dor[j], dcr[j], one)
 
 
-def lstm_step_forward(a, c_prev, c, tanh_c, h):
-    """See :func:`skdl.kernels.lstm_step_forward`."""
-    _lstm_cells_forward(a, c_prev, c, tanh_c, h)
+def lstm_cell_forward(a, bias, recurrent, c_prev, c, tanh_c, h):
+    """See :func:`skdl.backend.numpy.recurrent.lstm_cell_forward`."""
+    _lstm_cells_forward_sum(a, bias, recurrent, c_prev, c, tanh_c, h)
 
 
-def lstm_step_backward(a, c_prev, tanh_c, dh, dc, d_a):
-    """See :func:`skdl.kernels.lstm_step_backward`."""
-    _lstm_cells_backward(a, c_prev, tanh_c, dh, dh, dc, d_a, dc.dtype.type(1), False)
-
-
-def lstm_sequence_forward(gates, bias, recurrent_kernel, states, cells, tanh_cells,
-                          recurrent):
-    """See :func:`skdl.kernels.lstm_sequence_forward`."""
-    from_zero = not states[0].any()
-    for t in range(gates.shape[0]):
-        if t == 0 and from_zero:
-            recurrent[...] = 0
-        else:
-            np.matmul(states[t], recurrent_kernel, out=recurrent)
-        _lstm_cells_forward_sum(gates[t], bias, recurrent, cells[t], cells[t + 1],
-                                tanh_cells[t], states[t + 1])
-
-
-def lstm_sequence_backward(d_out, gates, cells, tanh_cells, recurrent_kernel, dh, dc,
-                           d_gates):
-    """See :func:`skdl.kernels.lstm_sequence_backward`."""
-    one = dh.dtype.type(1)
-    dh[...] = 0
-    dc[...] = 0
-    kernel_t = recurrent_kernel.T
-    for t in range(gates.shape[0] - 1, -1, -1):
-        _lstm_cells_backward(gates[t], cells[t], tanh_cells[t], dh, d_out[t], dc,
-                             d_gates[t], one, True)
-        np.matmul(d_gates[t], kernel_t, out=dh)
+def lstm_cell_backward(a, c_prev, tanh_c, dh, d_out, dc, d_a):
+    """See :func:`skdl.backend.numpy.recurrent.lstm_cell_backward` (``dh``
+    is left as it is)."""
+    _lstm_cells_backward(a, c_prev, tanh_c, dh, d_out, dc, d_a, dc.dtype.type(1))
 
 
 # ----------------------------------------------------------------- GRU
@@ -387,29 +298,10 @@ def _gru_unit_forward(xz, xr, xh, rz, rr, rh, hp):
     return z, r, candidate, (hp - candidate) * z + candidate
 
 
-@_jit
-def _gru_cells_forward(a, recurrent, h_prev, h):
-    n, units = h.shape
-    for row in range(n):
-        gates = a[row]
-        gz = gates[:units]
-        gr = gates[units:2 * units]
-        gh = gates[2 * units:]
-        rec = recurrent[row]
-        rz = rec[:units]
-        rr = rec[units:2 * units]
-        rh = rec[2 * units:]
-        hp = h_prev[row]
-        hr = h[row]
-        for j in range(units):
-            gz[j], gr[j], gh[j], hr[j] = _gru_unit_forward(gz[j], gr[j], gh[j], rz[j], rr[j],
-                                                           rh[j], hp[j])
-
-
-@_jit
+@jit
 def _gru_cells_forward_sum(a, bias, recurrent, h_prev, h):
-    """One step from ``a + bias[0]`` and ``recurrent += bias[1]`` (the
-    sequence kernel: the layer's two bias additions fused into the pass)."""
+    """One step from ``a + bias[0]`` and ``recurrent += bias[1]``, the two
+    bias additions fused into the pass."""
     n, units = h.shape
     bz, br, bh = bias[0, :units], bias[0, units:2 * units], bias[0, 2 * units:]
     cz, cr, ch = bias[1, :units], bias[1, units:2 * units], bias[1, 2 * units:]
@@ -443,11 +335,10 @@ def _gru_unit_backward(z, r, candidate, rh, hp, d, one):
     return dz, dr, dcand, dcand * r, d * z
 
 
-@_jit
-def _gru_cells_backward(a, recurrent, h_prev, dh, through, d_out, d_a, d_recurrent, one,
-                        with_out):
-    """One step backward; the output's gradient is ``dh``, or ``(dh +
-    through) + d_out`` when ``with_out`` (the layer's additions fused in)."""
+@jit
+def _gru_cells_backward(a, recurrent, h_prev, dh, through, d_out, d_a, d_recurrent, one):
+    """One step backward, the output's gradient ``(dh + through) + d_out``
+    (the additions fused in)."""
     n, units = dh.shape
     for row in range(n):
         gates = a[row]
@@ -468,7 +359,7 @@ def _gru_cells_backward(a, recurrent, h_prev, dh, through, d_out, d_a, d_recurre
         thr = through[row]
         dor = d_out[row]
         for j in range(units):
-            d = (dhr[j] + thr[j]) + dor[j] if with_out else dhr[j]
+            d = (dhr[j] + thr[j]) + dor[j]
             dzj, drj, dcand, dr_h, dhj = _gru_unit_backward(gz[j], gr[j], gh[j], rh[j], hp[j],
                                                             d, one)
             dz[j] = dzj
@@ -480,37 +371,88 @@ def _gru_cells_backward(a, recurrent, h_prev, dh, through, d_out, d_a, d_recurre
             dhr[j] = dhj
 
 
-def gru_step_forward(a, recurrent, h_prev, h):
-    """See :func:`skdl.kernels.gru_step_forward`."""
-    _gru_cells_forward(a, recurrent, h_prev, h)
+def gru_cell_forward(a, bias, recurrent, h_prev, h):
+    """See :func:`skdl.backend.numpy.recurrent.gru_cell_forward`."""
+    _gru_cells_forward_sum(a, bias, recurrent, h_prev, h)
 
 
-def gru_step_backward(a, recurrent, h_prev, dh, d_a, d_recurrent):
-    """See :func:`skdl.kernels.gru_step_backward`."""
-    _gru_cells_backward(a, recurrent, h_prev, dh, dh, dh, d_a, d_recurrent,
-                        dh.dtype.type(1), False)
+def gru_cell_backward(a, recurrent, h_prev, dh, through, d_out, d_a, d_recurrent):
+    """See :func:`skdl.backend.numpy.recurrent.gru_cell_backward`."""
+    _gru_cells_backward(a, recurrent, h_prev, dh, through, d_out, d_a, d_recurrent,
+                        dh.dtype.type(1))
 
 
-def gru_sequence_forward(gates, bias, recurrent_kernel, recurrent, states):
-    """See :func:`skdl.kernels.gru_sequence_forward`."""
-    from_zero = not states[0].any()
-    for t in range(gates.shape[0]):
-        if t == 0 and from_zero:
-            recurrent[0] = 0
-        else:
-            np.matmul(states[t], recurrent_kernel, out=recurrent[t])
-        _gru_cells_forward_sum(gates[t], bias, recurrent[t], states[t], states[t + 1])
+# ----------------------------------------------------------- SimpleRNN
+# The built-in activations by the code of their ``fused_name``; ``one`` as
+# above.
 
 
-def gru_sequence_backward(d_out, gates, recurrent, states, recurrent_kernel, dh, through,
-                          d_gates, d_recurrent):
-    """See :func:`skdl.kernels.gru_sequence_backward`."""
-    one = dh.dtype.type(1)
-    dh[...] = 0
-    through[...] = 0
-    kernel_t = recurrent_kernel.T
-    for t in range(gates.shape[0] - 1, -1, -1):
-        _gru_cells_backward(gates[t], recurrent[t], states[t], dh, through, d_out[t],
-                            d_gates[t], d_recurrent[t], one, True)
-        np.matmul(d_recurrent[t], kernel_t, out=through)
-    dh += through
+@_inline
+def _activate(x, code):
+    """The activation of code ``code`` (the identity by default)."""
+    if code == RELU:
+        return max(x, 0)
+    if code == TANH:
+        return _tanh(x)
+    if code == SIGMOID:
+        return _sigmoid(x)
+    return x
+
+
+@_inline
+def _activation_slope(a, code, one):
+    """The derivative from the output ``a``, as the activations' backward
+    routines compute it."""
+    if code == RELU:
+        return one if a > 0 else one - one
+    if code == TANH:
+        return one - a * a
+    if code == SIGMOID:
+        return (one - a) * a
+    return one
+
+
+@jit
+def _simple_rnn_cells_forward(pre, bias, recurrent, h, code):
+    n, units = h.shape
+    for row in range(n):
+        pr = pre[row]
+        rec = recurrent[row]
+        hr = h[row]
+        for j in range(units):
+            x = (pr[j] + bias[j]) + rec[j]
+            pr[j] = x
+            hr[j] = _activate(x, code)
+
+
+@jit
+def _simple_rnn_cells_backward(h, dh, d_out, d_pre, code, one):
+    n, units = h.shape
+    for row in range(n):
+        hr = h[row]
+        dhr = dh[row]
+        dor = d_out[row]
+        dpr = d_pre[row]
+        for j in range(units):
+            d = dhr[j] + dor[j]
+            dpr[j] = d * _activation_slope(hr[j], code, one)
+
+
+def simple_rnn_cell_forward(pre, bias, recurrent, h, activation):
+    """See :func:`skdl.backend.numpy.recurrent.simple_rnn_cell_forward`;
+    fused for a built-in activation, else the NumPy back-end's step."""
+    code = ACTIVATION_CODES.get(getattr(activation, "fused_name", None))
+    if code is None:
+        reference.simple_rnn_cell_forward(pre, bias, recurrent, h, activation)
+    else:
+        _simple_rnn_cells_forward(pre, bias, recurrent, h, code)
+
+
+def simple_rnn_cell_backward(pre, h, dh, d_out, d_pre, activation):
+    """See :func:`skdl.backend.numpy.recurrent.simple_rnn_cell_backward`
+    (``dh`` is left as it is when the step is fused)."""
+    code = ACTIVATION_CODES.get(getattr(activation, "fused_name", None))
+    if code is None:
+        reference.simple_rnn_cell_backward(pre, h, dh, d_out, d_pre, activation)
+    else:
+        _simple_rnn_cells_backward(h, dh, d_out, d_pre, code, h.dtype.type(1))

@@ -1,4 +1,5 @@
-"""The convolution and pooling kernels (channels-last) of both back-ends
+"""skdl.backend.convolution: the convolution and pooling routines
+(channels-last) of both back-ends
 against plain loops written here, against each other, and on input they must
 refuse."""
 
@@ -6,9 +7,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skdl import kernels
+from skdl import backend as backends
+from skdl.backend import convolution
 
-BACKENDS = kernels.available()
+BACKENDS = backends.available()
 DTYPES = [np.float32, np.float64]
 
 
@@ -27,13 +29,13 @@ def _geometry(h, w, window, strides, padding):
     """(pads, out_size) for ``padding`` "valid" or "same", or given as such."""
     if not isinstance(padding, str):
         return padding
-    oh, top = kernels.conv_output_size(h, window[0], strides[0], padding)
-    ow, left = kernels.conv_output_size(w, window[1], strides[1], padding)
+    oh, top = convolution.conv_output_size(h, window[0], strides[0], padding)
+    ow, left = convolution.conv_output_size(w, window[1], strides[1], padding)
     return (top, left), (oh, ow)
 
 
-# (n, h, w, c, kernel_size, strides, padding): strides 1, 2 and past the
-# window, odd and even kernels, C = 1 and more, window rows of fewer and of
+# (n, h, w, c, window, strides, padding): strides 1, 2 and past the
+# window, odd and even windows, C = 1 and more, window rows of fewer and of
 # more than 16 values (the numba back-end copies those two differently)
 CONV_CASES = [
     (2, 7, 6, 1, (3, 3), (1, 1), "same"),
@@ -180,20 +182,20 @@ def loop_avg_pool_backward(dout, shape, window, strides, pads):
 
 # -- conv_output_size ------------------------------------------------------------
 
-@pytest.mark.parametrize("size, kernel, stride, padding, expected", [
+@pytest.mark.parametrize("size, window, stride, padding, expected", [
     (28, 5, 1, "same", (28, 2)),
     (14, 5, 1, "valid", (10, 0)),
     (28, 2, 2, "valid", (14, 0)),
     (5, 2, 2, "same", (3, 0)),  # padded 1 at the end
-    (7, 4, 1, "same", (7, 1)),  # even kernel: 3 in all, the extra one after
+    (7, 4, 1, "same", (7, 1)),  # even window: 3 in all, the extra one after
     (6, 3, 2, "same", (3, 0)),
     (7, 3, 2, "same", (4, 1)),
     (4, 1, 3, "same", (2, 0)),
     (5, 5, 1, "valid", (1, 0)),
     (3, 5, 1, "same", (3, 2)),
 ])
-def test_conv_output_size_is_tensorflows(size, kernel, stride, padding, expected):
-    assert kernels.conv_output_size(size, kernel, stride, padding) == expected
+def test_conv_output_size_is_tensorflows(size, window, stride, padding, expected):
+    assert convolution.conv_output_size(size, window, stride, padding) == expected
 
 
 @pytest.mark.parametrize("args, message", [
@@ -201,14 +203,14 @@ def test_conv_output_size_is_tensorflows(size, kernel, stride, padding, expected
     ((4, 3, 1, "full"), "padding must be 'valid' or 'same'; got 'full'"),
     ((0, 3, 1, "same"), "size must be a positive integer; got 0"),
     ((4, 3, 0, "same"), "stride must be a positive integer; got 0"),
-    ((4, 2.0, 1, "same"), "kernel must be a positive integer; got 2.0"),
+    ((4, 2.0, 1, "same"), "window must be a positive integer; got 2.0"),
 ])
 def test_conv_output_size_refuses(args, message):
     with pytest.raises(ValueError, match=message):
-        kernels.conv_output_size(*args)
+        convolution.conv_output_size(*args)
 
 
-# -- each kernel against the loops ----------------------------------------------
+# -- each routine against the loops ----------------------------------------------
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -219,8 +221,8 @@ def test_im2col_is_keras_conv(backend, dtype, case, rng):
     x = rng.randn(n, h, w, c).astype(dtype)
     cols = np.full((n * out_size[0] * out_size[1], window[0] * window[1] * c), np.nan,
                    dtype=dtype)
-    with kernels.use(backend):
-        kernels.im2col(x, window, strides, pads, out_size, cols)
+    with backends.use(backend):
+        convolution.im2col(x, window, strides, pads, out_size, cols)
     assert_array_equal(cols, loop_im2col(x, window, strides, pads, out_size))
     K = rng.randn(*window, c, 4).astype(dtype)
     conv = (cols @ K.reshape(-1, 4)).reshape(n, *out_size, 4)
@@ -238,9 +240,9 @@ def test_col2im_is_the_adjoint_of_im2col(backend, dtype, case, rng):
     dcols = rng.randn(rows, cols).astype(dtype)
     cols = np.empty_like(dcols)
     dx = np.full(x.shape, np.nan, dtype=dtype)
-    with kernels.use(backend):
-        kernels.col2im(dcols, window, strides, pads, out_size, dx)
-        kernels.im2col(x, window, strides, pads, out_size, cols)
+    with backends.use(backend):
+        convolution.col2im(dcols, window, strides, pads, out_size, dx)
+        convolution.im2col(x, window, strides, pads, out_size, cols)
     assert_allclose(dx, loop_col2im(dcols, x.shape, window, strides, pads, out_size),
                     **_tol(dtype))
     # <im2col(x), y> == <x, col2im(y)>
@@ -261,8 +263,8 @@ def test_max_pool_forward_takes_the_first_maximum(backend, dtype, case, values, 
         x = rng.randn(n, h, w, c).astype(dtype)
     out = np.full((n, *out_size, c), np.nan, dtype=dtype)
     argmax = np.full(out.shape, 255, dtype=np.uint8)
-    with kernels.use(backend):
-        kernels.max_pool_forward(x, window, strides, pads, out, argmax)
+    with backends.use(backend):
+        convolution.max_pool_forward(x, window, strides, pads, out, argmax)
     expected_out, expected_argmax = loop_max_pool(x, window, strides, pads, out_size)
     assert_array_equal(out, expected_out)
     assert_array_equal(argmax, expected_argmax)
@@ -279,9 +281,9 @@ def test_max_pool_backward_routes_to_the_maximum(backend, dtype, case, rng):
     argmax = np.empty(out.shape, dtype=np.uint8)
     dout = rng.randn(*out.shape).astype(dtype)
     dx = np.full(x.shape, np.nan, dtype=dtype)
-    with kernels.use(backend):
-        kernels.max_pool_forward(x, window, strides, pads, out, argmax)
-        kernels.max_pool_backward(dout, argmax, window, strides, pads, dx)
+    with backends.use(backend):
+        convolution.max_pool_forward(x, window, strides, pads, out, argmax)
+        convolution.max_pool_backward(dout, argmax, window, strides, pads, dx)
     expected = loop_max_pool_backward(dout, argmax, x.shape, window, strides, pads)
     assert_allclose(dx, expected, **_tol(dtype))
 
@@ -296,9 +298,9 @@ def test_avg_pool_averages_the_cells_inside_the_input(backend, dtype, case, rng)
     out = np.full((n, *out_size, c), np.nan, dtype=dtype)
     dout = rng.randn(*out.shape).astype(dtype)
     dx = np.full(x.shape, np.nan, dtype=dtype)
-    with kernels.use(backend):
-        kernels.avg_pool_forward(x, window, strides, pads, out)
-        kernels.avg_pool_backward(dout, window, strides, pads, dx)
+    with backends.use(backend):
+        convolution.avg_pool_forward(x, window, strides, pads, out)
+        convolution.avg_pool_backward(dout, window, strides, pads, dx)
     assert_allclose(out, loop_avg_pool(x, window, strides, pads, out_size), **_tol(dtype))
     assert_allclose(dx, loop_avg_pool_backward(dout, x.shape, window, strides, pads),
                     **_tol(dtype))
@@ -318,8 +320,8 @@ def test_max_pool_ties_pick_the_first_cell_inside_the_input(backend, fill):
     for pads, out_size in [((0, 0), (3, 3)), ((2, 1), (4, 3))]:
         out = np.empty((1, *out_size, 2))
         argmax = np.empty(out.shape, dtype=np.uint8)
-        with kernels.use(backend):
-            kernels.max_pool_forward(x, (3, 3), (2, 2), pads, out, argmax)
+        with backends.use(backend):
+            convolution.max_pool_forward(x, (3, 3), (2, 2), pads, out, argmax)
         assert_array_equal(out, fill)
         u0 = np.maximum(pads[0] - 2 * np.arange(out_size[0]), 0)
         v0 = np.maximum(pads[1] - 2 * np.arange(out_size[1]), 0)
@@ -346,8 +348,8 @@ def test_max_pool_of_inf_and_nan(backend, dtype, rng):
         pads, out_size = _geometry(6, 6, window, strides, padding)
         out = np.empty((2, *out_size, 3), dtype=dtype)
         argmax = np.empty(out.shape, dtype=np.uint8)
-        with kernels.use(backend):
-            kernels.max_pool_forward(x, window, strides, pads, out, argmax)
+        with backends.use(backend):
+            convolution.max_pool_forward(x, window, strides, pads, out, argmax)
         expected_out, expected_argmax = loop_max_pool(x, window, strides, pads, out_size)
         assert_array_equal(out, expected_out)
         assert_array_equal(argmax, expected_argmax)
@@ -366,9 +368,9 @@ def test_max_pool_backward_passes_inf_and_nan_to_the_maximum_only(backend, windo
     dout[0, 0, 0, 0] = np.inf
     dout[0, 1, 1, 1] = np.nan
     dx = np.empty_like(x)
-    with kernels.use(backend):
-        kernels.max_pool_forward(x, window, strides, pads, out, argmax)
-        kernels.max_pool_backward(dout, argmax, window, strides, pads, dx)
+    with backends.use(backend):
+        convolution.max_pool_forward(x, window, strides, pads, out, argmax)
+        convolution.max_pool_backward(dout, argmax, window, strides, pads, dx)
     expected = loop_max_pool_backward(dout, argmax, x.shape, window, strides, pads)
     assert_array_equal(np.isnan(dx), np.isnan(expected))
     assert_array_equal(np.isinf(dx), np.isinf(expected))
@@ -393,13 +395,13 @@ def test_back_ends_agree(dtype, case, rng):
         cols, dx = np.empty_like(dcols), np.empty_like(x)
         out, argmax = np.empty_like(dout), np.empty(dout.shape, dtype=np.uint8)
         dx_max, avg, dx_avg = np.empty_like(x), np.empty_like(dout), np.empty_like(x)
-        with kernels.use(backend):
-            kernels.im2col(x, window, strides, pads, (oh, ow), cols)
-            kernels.col2im(dcols, window, strides, pads, (oh, ow), dx)
-            kernels.max_pool_forward(x, *geometry, out, argmax)
-            kernels.max_pool_backward(dout, argmax, *geometry, dx_max)
-            kernels.avg_pool_forward(x, *geometry, avg)
-            kernels.avg_pool_backward(dout, *geometry, dx_avg)
+        with backends.use(backend):
+            convolution.im2col(x, window, strides, pads, (oh, ow), cols)
+            convolution.col2im(dcols, window, strides, pads, (oh, ow), dx)
+            convolution.max_pool_forward(x, *geometry, out, argmax)
+            convolution.max_pool_backward(dout, argmax, *geometry, dx_max)
+            convolution.avg_pool_forward(x, *geometry, avg)
+            convolution.avg_pool_backward(dout, *geometry, dx_avg)
         results[backend] = (cols, dx, out, argmax, dx_max, avg, dx_avg)
     for name, a, b in zip(["cols", "dx", "out", "argmax", "dx_max", "avg", "dx_avg"],
                           results["numpy"], results["numba"]):
@@ -435,19 +437,19 @@ def _refusals():
     pool = ((2, 2), (2, 2), (0, 0))  # on x: out (2, 3, 3, 3)
 
     def im2col(x=x, cols=None, geometry=geometry):
-        return lambda: kernels.im2col(x, *geometry, z(72, 27) if cols is None else cols)
+        return lambda: convolution.im2col(x, *geometry, z(72, 27) if cols is None else cols)
 
     def col2im(dcols=None, dx=None):
-        return lambda: kernels.col2im(z(72, 27) if dcols is None else dcols, *geometry,
-                                      z(2, 6, 6, 3) if dx is None else dx)
+        return lambda: convolution.col2im(z(72, 27) if dcols is None else dcols, *geometry,
+                                          z(2, 6, 6, 3) if dx is None else dx)
 
     def max_fwd(x=x, out=None, argmax=None, pool=pool):
-        return lambda: kernels.max_pool_forward(
+        return lambda: convolution.max_pool_forward(
             x, *pool, z(2, 3, 3, 3) if out is None else out,
             u8(2, 3, 3, 3) if argmax is None else argmax)
 
     def max_bwd(dout=None, argmax=None, dx=None, pool=pool):
-        return lambda: kernels.max_pool_backward(
+        return lambda: convolution.max_pool_backward(
             z(2, 3, 3, 3) if dout is None else dout,
             u8(2, 3, 3, 3) if argmax is None else argmax, *pool,
             z(2, 6, 6, 3) if dx is None else dx)
@@ -456,15 +458,15 @@ def _refusals():
         # 3x3 windows, stride 2, pads (1, 1) on 5x5: the windows of output row 0
         # start on a padded row, which argmax's 0s name
         argmax = u8(1, 3, 3, 1)
-        return lambda: kernels.max_pool_backward(z(1, 3, 3, 1), argmax, (3, 3), (2, 2),
-                                                 (1, 1), z(1, 5, 5, 1))
+        return lambda: convolution.max_pool_backward(z(1, 3, 3, 1), argmax, (3, 3), (2, 2),
+                                                     (1, 1), z(1, 5, 5, 1))
 
     def bottom_argmax():
         # 2x2 stride 2 "same" on 5x5: the last row and column are padding
         argmax = u8(1, 3, 3, 1)
         argmax[0, 1, 2, 0] = 1  # the right cell of the last column's windows
-        return lambda: kernels.max_pool_backward(z(1, 3, 3, 1), argmax, (2, 2), (2, 2),
-                                                 (0, 0), z(1, 5, 5, 1))
+        return lambda: convolution.max_pool_backward(z(1, 3, 3, 1), argmax, (2, 2), (2, 2),
+                                                     (0, 0), z(1, 5, 5, 1))
 
     return [
         ("im2col integer x", im2col(x=np.zeros((2, 6, 6, 3), dtype=np.int64)),
@@ -488,15 +490,15 @@ def _refusals():
          "im2col: cols must be a NumPy array of dtype float64; got a list"),
         ("im2col strided x", im2col(x=strided(2, 6, 6, 3)),
          "im2col: x must be C-contiguous"),
-        ("im2col pad as large as the kernel",
+        ("im2col pad as large as the window",
          im2col(geometry=((3, 3), (1, 1), (3, 1), (6, 6))),
          r"im2col: pads\[0\]=3 leaves the first window along the height without an input "
-         r"cell; it must be smaller than kernel_size\[0\]=3"),
+         r"cell; it must be smaller than window\[0\]=3"),
         ("im2col too many windows", im2col(geometry=((3, 3), (1, 1), (1, 1), (6, 8))),
          r"im2col: out_size\[1\]=8 puts the last window along the width at 6, past the end "
          r"of x's width 6; at most 7 windows fit"),
-        ("im2col kernel_size not a pair", im2col(geometry=(3, (1, 1), (1, 1), (6, 6))),
-         "im2col: kernel_size must be a pair of integers >= 1; got 3"),
+        ("im2col window not a pair", im2col(geometry=(3, (1, 1), (1, 1), (6, 6))),
+         "im2col: window must be a pair of integers >= 1; got 3"),
         ("im2col zero stride", im2col(geometry=((3, 3), (0, 1), (1, 1), (6, 6))),
          r"im2col: strides must be a pair of integers >= 1; got \(0, 1\)"),
         ("im2col negative pad", im2col(geometry=((3, 3), (1, 1), (-1, 1), (6, 6))),
@@ -512,12 +514,12 @@ def _refusals():
         ("col2im strided dcols", col2im(dcols=strided(72, 27)),
          "col2im: dcols must be C-contiguous"),
         ("col2im dx shares dcols's memory",
-         lambda: kernels.col2im(shared[:72 * 27].reshape(72, 27), *geometry,
-                                shared[-216:].reshape(2, 6, 6, 3)),
+         lambda: convolution.col2im(shared[:72 * 27].reshape(72, 27), *geometry,
+                                    shared[-216:].reshape(2, 6, 6, 3)),
          "col2im: dx shares memory with dcols"),
         ("max_pool_backward dx is dout",
-         lambda: kernels.max_pool_backward(same, u8(1, 2, 2, 1), (1, 1), (1, 1), (0, 0),
-                                           same),
+         lambda: convolution.max_pool_backward(same, u8(1, 2, 2, 1), (1, 1), (1, 1), (0, 0),
+                                               same),
          "max_pool_backward: dx shares memory with dout"),
         ("col2im float16 dx", col2im(dx=z(2, 6, 6, 3, dtype=np.float16)),
          "col2im: dx must be a float32 or float64 NumPy array"),
@@ -572,20 +574,20 @@ def _refusals():
          "max_pool_backward: argmax names a padded cell, outside the input, in a window of "
          "output column 2"),
         ("avg_pool_forward out dtype",
-         lambda: kernels.avg_pool_forward(x, *pool, z(2, 3, 3, 3, dtype=f32)),
+         lambda: convolution.avg_pool_forward(x, *pool, z(2, 3, 3, 3, dtype=f32)),
          "avg_pool_forward: out has dtype float32 and x has float64"),
         ("avg_pool_forward strided out",
-         lambda: kernels.avg_pool_forward(x, *pool, strided(2, 3, 3, 3)),
+         lambda: convolution.avg_pool_forward(x, *pool, strided(2, 3, 3, 3)),
          "avg_pool_forward: out is written in place"),
         ("avg_pool_backward dout samples",
-         lambda: kernels.avg_pool_backward(z(1, 3, 3, 3), *pool, z(2, 6, 6, 3)),
+         lambda: convolution.avg_pool_backward(z(1, 3, 3, 3), *pool, z(2, 6, 6, 3)),
          r"avg_pool_backward: dout has shape \(1, 3, 3, 3\), but needs shape "
          r"\(2, 3, 3, 3\)"),
         ("avg_pool_backward 2-D dx",
-         lambda: kernels.avg_pool_backward(z(2, 3, 3, 3), *pool, z(2, 108)),
+         lambda: convolution.avg_pool_backward(z(2, 3, 3, 3), *pool, z(2, 108)),
          "avg_pool_backward: dx must be 4-D"),
         ("avg_pool_backward strided dout",
-         lambda: kernels.avg_pool_backward(strided(2, 3, 3, 3), *pool, z(2, 6, 6, 3)),
+         lambda: convolution.avg_pool_backward(strided(2, 3, 3, 3), *pool, z(2, 6, 6, 3)),
          "avg_pool_backward: dout must be C-contiguous"),
     ]
 
@@ -596,8 +598,8 @@ REFUSALS = _refusals()
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("call, message", [r[1:] for r in REFUSALS],
                          ids=[r[0] for r in REFUSALS])
-def test_kernels_refuse_input_that_does_not_fit(backend, call, message):
-    with kernels.use(backend), pytest.raises(ValueError, match=message):
+def test_routines_refuse_input_that_does_not_fit(backend, call, message):
+    with backends.use(backend), pytest.raises(ValueError, match=message):
         call()
 
 
@@ -606,8 +608,8 @@ def test_a_refused_argmax_writes_nothing(backend):
     argmax = np.zeros((1, 3, 3, 1), dtype=np.uint8)
     argmax[0, 2, 2, 0] = 9
     dx = np.full((1, 6, 6, 1), 7.0)
-    with kernels.use(backend), pytest.raises(ValueError, match="argmax holds 9"):
-        kernels.max_pool_backward(np.ones((1, 3, 3, 1)), argmax, (3, 3), (2, 2), (0, 0), dx)
+    with backends.use(backend), pytest.raises(ValueError, match="argmax holds 9"):
+        convolution.max_pool_backward(np.ones((1, 3, 3, 1)), argmax, (3, 3), (2, 2), (0, 0), dx)
     assert_array_equal(dx, 7.0)
 
 
@@ -617,10 +619,10 @@ def test_empty_batches(backend):
     cols = np.zeros((0, 18))
     out = np.zeros((0, 3, 3, 2))
     argmax = np.zeros(out.shape, dtype=np.uint8)
-    with kernels.use(backend):
-        kernels.im2col(x, (3, 3), (2, 2), (1, 1), (3, 3), cols)
-        kernels.col2im(cols, (3, 3), (2, 2), (1, 1), (3, 3), x)
-        kernels.max_pool_forward(x, (3, 3), (2, 2), (1, 1), out, argmax)
-        kernels.max_pool_backward(out, argmax, (3, 3), (2, 2), (1, 1), x)
-        kernels.avg_pool_forward(x, (3, 3), (2, 2), (1, 1), out)
-        kernels.avg_pool_backward(out, (3, 3), (2, 2), (1, 1), x)
+    with backends.use(backend):
+        convolution.im2col(x, (3, 3), (2, 2), (1, 1), (3, 3), cols)
+        convolution.col2im(cols, (3, 3), (2, 2), (1, 1), (3, 3), x)
+        convolution.max_pool_forward(x, (3, 3), (2, 2), (1, 1), out, argmax)
+        convolution.max_pool_backward(out, argmax, (3, 3), (2, 2), (1, 1), x)
+        convolution.avg_pool_forward(x, (3, 3), (2, 2), (1, 1), out)
+        convolution.avg_pool_backward(out, (3, 3), (2, 2), (1, 1), x)

@@ -1,6 +1,7 @@
-"""How the numba back-end's kernels are compiled: numba's ``njit``, with
-its on-disk cache where numba can write one, and the fast-math flags they
-share. Importing this module fails without numba.
+"""How the numba back-end's routines are compiled: numba's ``njit``, with
+its on-disk cache where numba can write one, the fast-math flags they
+share, and the decorators made of them. Importing this module fails
+without numba.
 
 numba caches a compiled function in ``NUMBA_CACHE_DIR`` when that is set,
 else in the ``__pycache__`` directory next to its source, else in the
@@ -16,14 +17,18 @@ import warnings
 
 import numba
 
-__all__ = ["FASTMATH_FLAGS", "njit"]
+__all__ = ["FASTMATH_FLAGS", "JIT_OPTIONS", "njit", "jit", "jit_sum"]
 
 FASTMATH_FLAGS = frozenset({"nsz", "arcp", "contract", "afn"})
-"""LLVM fast-math flags of the kernels: ``fastmath=True`` less ``nnan``,
-``ninf`` and ``reassoc`` (see :mod:`skdl._numba_kernels`)."""
+"""LLVM fast-math flags of the routines: ``fastmath=True`` less ``nnan``,
+``ninf`` and ``reassoc`` (see :mod:`skdl.backend.numba`)."""
+
+JIT_OPTIONS = {"fastmath": set(FASTMATH_FLAGS), "error_model": "numpy"}
+"""The options of every elementwise routine: the flags above, and
+``error_model="numpy"``, which lets LLVM vectorise the divisions."""
 
 _cache_refused = False
-"""Whether numba has refused to cache a kernel in this process; the later
+"""Whether numba has refused to cache a routine in this process; the later
 ones are then compiled without trying (and without another warning)."""
 
 
@@ -53,10 +58,10 @@ def njit(**options):
             except RuntimeError as error:
                 _cache_refused = True
                 warnings.warn(
-                    f"numba cannot cache skdl's kernels here ({error}): no cache "
+                    f"numba cannot cache skdl's routines here ({error}): no cache "
                     "directory is writable (NUMBA_CACHE_DIR is unset or read-only, and "
                     "so are skdl's __pycache__ and the user's cache directory). The "
-                    "kernels are compiled without the cache, again "
+                    "routines are compiled without the cache, again "
                     "in each process (a few seconds at first use). To cache them, set "
                     "the environment variable NUMBA_CACHE_DIR to a writable directory.",
                     RuntimeWarning,
@@ -66,3 +71,10 @@ def njit(**options):
         return numba.njit(**options)(function)
 
     return decorate
+
+
+jit = njit(**JIT_OPTIONS)
+"""The decorator of the elementwise routines (:data:`JIT_OPTIONS`)."""
+
+jit_sum = njit(fastmath=set(FASTMATH_FLAGS | {"reassoc"}), error_model="numpy")
+"""For a loop that only sums: ``reassoc`` lets LLVM vectorise the sum."""

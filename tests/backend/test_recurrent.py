@@ -1,14 +1,17 @@
-"""The recurrent cells' kernels of both back-ends: against the cells'
-formulas written out here, against finite differences, against each other,
-and on input they must refuse."""
+"""skdl.backend.recurrent: the time loops and the cells' routines of both
+back-ends, against the cells' formulas written out here, against finite
+differences, against each other, and on input they must refuse."""
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skdl import kernels
+from skdl import backend as backends
+from skdl.activations import Activation, get_activation
+from skdl.backend import _selection
+from skdl.backend import recurrent as recurrent_routines
 
-BACKENDS = kernels.available()
+BACKENDS = backends.available()
 DTYPES = [np.float32, np.float64]
 SIZES = [(1, 1), (3, 5), (4, 7), (2, 33)]  # (n, units): odd, and past a 32-wide vector body
 
@@ -107,7 +110,35 @@ def gru_sequence(x_proj, bias, kernel, h0):
     return np.array(states), np.array(recurrent), np.array(gates)
 
 
-# -- step kernels ----------------------------------------------------------------
+# -- one step: the active back-end's cell routines ----------------------------------
+
+def _cell(name):
+    """The active back-end's cell routine ``name``."""
+    return _selection.routine("recurrent", name)
+
+
+def lstm_step_forward(a, c_prev, c, tanh_c, h):
+    """One LSTM step from the complete pre-activations ``a``."""
+    zeros = np.zeros_like(a)
+    _cell("lstm_cell_forward")(a, zeros[0], zeros, c_prev, c, tanh_c, h)
+
+
+def lstm_step_backward(a, c_prev, tanh_c, dh, dc, d_a):
+    """One LSTM step backward from the output's gradient ``dh``."""
+    _cell("lstm_cell_backward")(a, c_prev, tanh_c, dh.copy(), np.zeros_like(dh), dc, d_a)
+
+
+def gru_step_forward(a, rec, h_prev, h):
+    """One GRU step from the input and recurrent projections, biases in."""
+    _cell("gru_cell_forward")(a, np.zeros((2, a.shape[1]), a.dtype), rec.copy(), h_prev, h)
+
+
+def gru_step_backward(a, rec, h_prev, dh, d_a, d_rec):
+    """One GRU step backward from the output's gradient ``dh``, which
+    becomes its part that bypasses the recurrent product."""
+    zeros = np.zeros_like(dh)
+    _cell("gru_cell_backward")(a, rec, h_prev, dh, zeros, zeros, d_a, d_rec)
+
 
 def _lstm_step_inputs(rng, n, units, dtype):
     return _normal(rng, (n, 4 * units), dtype), _normal(rng, (n, units), dtype)
@@ -120,8 +151,8 @@ def test_lstm_step_forward_is_the_cell(backend, dtype, n, units):
     a, c_prev = _lstm_step_inputs(_rng(), n, units, dtype)
     expected = lstm_cell(*_f64(a, c_prev))
     c, tanh_c, h = (np.full((n, units), np.nan, dtype) for _ in range(3))
-    with kernels.use(backend):
-        kernels.lstm_step_forward(a, c_prev, c, tanh_c, h)
+    with backends.use(backend):
+        lstm_step_forward(a, c_prev, c, tanh_c, h)
     for got, want in zip((a, c, tanh_c, h), expected):
         assert got.dtype == dtype
         assert_allclose(got, want, **_tol(dtype))
@@ -136,14 +167,12 @@ def test_lstm_step_backward_is_the_chain_rule(backend, dtype, n, units):
     gates, _, tanh_c, _ = lstm_cell(*_f64(a, c_prev))
     gates, tanh_c = gates.astype(dtype), tanh_c.astype(dtype)
     dh, dc = _normal(rng, (n, units), dtype), _normal(rng, (n, units), dtype)
-    dh_before = dh.copy()
     d_pre, dc_prev = lstm_cell_backward(*_f64(gates, c_prev, tanh_c, dh, dc))
     d_a = np.full_like(gates, np.nan)
-    with kernels.use(backend):
-        kernels.lstm_step_backward(gates, c_prev, tanh_c, dh, dc, d_a)
+    with backends.use(backend):
+        lstm_step_backward(gates, c_prev, tanh_c, dh, dc, d_a)
     assert_allclose(d_a, d_pre, **_tol(dtype))
     assert_allclose(dc, dc_prev, **_tol(dtype))
-    assert_array_equal(dh, dh_before)  # read only
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -156,8 +185,8 @@ def test_gru_step_forward_is_the_cell(backend, dtype, n, units):
     rec_before = rec.copy()
     gates, h_expected = gru_cell(*_f64(a, rec, h_prev))
     h = np.full((n, units), np.nan, dtype)
-    with kernels.use(backend):
-        kernels.gru_step_forward(a, rec, h_prev, h)
+    with backends.use(backend):
+        gru_step_forward(a, rec, h_prev, h)
     assert_allclose(a, gates, **_tol(dtype))
     assert_allclose(h, h_expected, **_tol(dtype))
     assert_array_equal(rec, rec_before)
@@ -173,16 +202,16 @@ def test_gru_step_backward_is_the_chain_rule(backend, dtype, n, units):
     gates = gru_cell(*_f64(a, rec, h_prev))[0].astype(dtype)
     d_a_expected, d_rec_expected, dh_expected = gru_cell_backward(*_f64(gates, rec, h_prev, dh))
     d_a, d_rec = np.full_like(a, np.nan), np.full_like(a, np.nan)
-    with kernels.use(backend):
-        kernels.gru_step_backward(gates, rec, h_prev, dh, d_a, d_rec)
+    with backends.use(backend):
+        gru_step_backward(gates, rec, h_prev, dh, d_a, d_rec)
     assert_allclose(d_a, d_a_expected, **_tol(dtype))
     assert_allclose(d_rec, d_rec_expected, **_tol(dtype))
     assert_allclose(dh, dh_expected, **_tol(dtype))
 
 
-# -- sequence kernels --------------------------------------------------------------
+# -- time loops --------------------------------------------------------------
 
-SEQ_SIZES = [(1, 1, 1), (4, 3, 5), (3, 2, 33)]  # (timesteps, n, units)
+SEQ_SIZES = [(1, 1, 1), (4, 3, 5), (3, 2, 33), (1, 4, 7)]  # (timesteps, n, units)
 
 
 def _lstm_sequence_case(rng, steps, n, units, dtype):
@@ -202,8 +231,8 @@ def _run_lstm_forward(x_proj, bias, kernel, h0, c0):
     cells = np.full((steps + 1, n, units), np.nan, dtype)
     states[0], cells[0] = h0, c0
     tanh_cells = np.full((steps, n, units), np.nan, dtype)
-    kernels.lstm_sequence_forward(gates, bias, kernel, states, cells, tanh_cells,
-                                  np.empty((n, width), dtype))
+    recurrent_routines.lstm_sequence_forward(gates, bias, kernel, states, cells, tanh_cells,
+                                             np.empty((n, width), dtype))
     return states, cells, tanh_cells, gates
 
 
@@ -211,7 +240,7 @@ def _run_lstm_backward(d_out, gates, cells, tanh_cells, kernel):
     n, units = d_out.shape[1:]
     dh, dc = np.full((n, units), np.nan, d_out.dtype), np.full((n, units), np.nan, d_out.dtype)
     d_gates = np.full_like(gates, np.nan)
-    kernels.lstm_sequence_backward(d_out, gates, cells, tanh_cells, kernel, dh, dc, d_gates)
+    recurrent_routines.lstm_sequence_backward(d_out, gates, cells, tanh_cells, kernel, dh, dc, d_gates)
     return d_gates, dh, dc
 
 
@@ -224,7 +253,7 @@ def test_lstm_sequence_forward_is_the_loop_of_cells(backend, dtype, steps, n, un
     if start == "zero":
         case[3][...] = 0
     expected = lstm_sequence(*_f64(*case))
-    with kernels.use(backend):
+    with backends.use(backend):
         got = _run_lstm_forward(*case)
     for g, e in zip(got, expected):
         assert_allclose(g, e, **_tol(dtype))
@@ -256,7 +285,7 @@ def test_lstm_sequence_backward_is_the_gradient(backend, steps, n, units):
     def objective():
         return np.sum(d_out * _run_lstm_forward(x_proj, bias, kernel, h0, c0)[0][1:])
 
-    with kernels.use(backend):
+    with backends.use(backend):
         states, cells, tanh_cells, gates = _run_lstm_forward(x_proj, bias, kernel, h0, c0)
         d_gates, dh, dc = _run_lstm_backward(d_out, gates, cells, tanh_cells, kernel)
         tol = {"rtol": 1e-6, "atol": 1e-8}
@@ -285,7 +314,7 @@ def test_lstm_sequence_backward_is_the_loop_of_steps(backend, dtype, steps, n, u
         d_expected[t], dc = lstm_cell_backward(*_f64(gates[t], cells[t], tanh_cells[t]),
                                                dh + d_out[t], dc)
         dh = d_expected[t] @ k64.T
-    with kernels.use(backend):
+    with backends.use(backend):
         d_gates, dh_got, dc_got = _run_lstm_backward(d_out, gates, cells, tanh_cells, kernel)
     assert_allclose(d_gates, d_expected, **_tol(dtype))
     assert_allclose(dh_got, dh, **_tol(dtype))
@@ -305,7 +334,7 @@ def _run_gru_forward(x_proj, bias, kernel, h0):
     recurrent = np.full_like(gates, np.nan)
     states = np.full((steps + 1, n, width // 3), np.nan, x_proj.dtype)
     states[0] = h0
-    kernels.gru_sequence_forward(gates, bias, kernel, recurrent, states)
+    recurrent_routines.gru_sequence_forward(gates, bias, kernel, recurrent, states)
     return states, recurrent, gates
 
 
@@ -313,8 +342,8 @@ def _run_gru_backward(d_out, gates, recurrent, states, kernel):
     n, units = d_out.shape[1:]
     dh, through = (np.full((n, units), np.nan, d_out.dtype) for _ in range(2))
     d_gates, d_recurrent = np.full_like(gates, np.nan), np.full_like(gates, np.nan)
-    kernels.gru_sequence_backward(d_out, gates, recurrent, states, kernel, dh, through,
-                                  d_gates, d_recurrent)
+    recurrent_routines.gru_sequence_backward(d_out, gates, recurrent, states, kernel, dh, through,
+                                             d_gates, d_recurrent)
     return d_gates, d_recurrent, dh
 
 
@@ -327,7 +356,7 @@ def test_gru_sequence_forward_is_the_loop_of_cells(backend, dtype, steps, n, uni
     if start == "zero":
         case[3][...] = 0
     expected = gru_sequence(*_f64(*case))
-    with kernels.use(backend):
+    with backends.use(backend):
         got = _run_gru_forward(*case)
     for g, e in zip(got, expected):
         assert_allclose(g, e, **_tol(dtype))
@@ -343,7 +372,7 @@ def test_gru_sequence_backward_is_the_gradient(backend, steps, n, units):
     def objective():
         return np.sum(d_out * _run_gru_forward(x_proj, bias, kernel, h0)[0][1:])
 
-    with kernels.use(backend):
+    with backends.use(backend):
         states, recurrent, gates = _run_gru_forward(x_proj, bias, kernel, h0)
         d_gates, d_recurrent, dh = _run_gru_backward(d_out, gates, recurrent, states, kernel)
         tol = {"rtol": 1e-6, "atol": 1e-8}
@@ -372,7 +401,7 @@ def test_gru_sequence_backward_is_the_loop_of_steps(backend, dtype, steps, n, un
         d_a[t], d_rec[t], bypass = gru_cell_backward(*_f64(gates[t], recurrent[t], states[t]),
                                                      dh + d_out[t])
         dh = bypass + d_rec[t] @ k64.T
-    with kernels.use(backend):
+    with backends.use(backend):
         d_gates, d_recurrent, dh_got = _run_gru_backward(d_out, gates, recurrent, states,
                                                          kernel)
     assert_allclose(d_gates, d_a, **_tol(dtype))
@@ -380,10 +409,126 @@ def test_gru_sequence_backward_is_the_loop_of_steps(backend, dtype, steps, n, un
     assert_allclose(dh_got, dh, **_tol(dtype))
 
 
+# -- SimpleRNN ---------------------------------------------------------------------
+
+SIMPLE_RNN_ACTIVATIONS = ["tanh", "relu", "sigmoid", "identity", "elu", "softplus"]
+"""The fused ones (numba compiles their steps), and two that run through
+their own methods in every back-end."""
+
+
+def simple_rnn_sequence(x_proj, bias, kernel, h0, activation):
+    """states (T+1, n, H) and pre-activations, by the formula."""
+    states, pre = [h0], []
+    for t in range(x_proj.shape[0]):
+        pre.append(x_proj[t] + bias + states[t] @ kernel)
+        states.append(activation.value(pre[-1]))
+    return np.array(states), np.array(pre)
+
+
+def _simple_rnn_case(rng, steps, n, units, dtype):
+    return (_normal(rng, (steps, n, units), dtype), _normal(rng, (units,), dtype, 0.5),
+            _normal(rng, (units, units), dtype, 0.5), _normal(rng, (n, units), dtype))
+
+
+def _run_simple_rnn_forward(x_proj, bias, kernel, h0, activation):
+    steps, n, units = x_proj.shape
+    gates = x_proj.copy()
+    states = np.full((steps + 1, n, units), np.nan, x_proj.dtype)
+    states[0] = h0
+    recurrent_routines.simple_rnn_sequence_forward(gates, bias, kernel, states,
+                                                   np.empty((n, units), x_proj.dtype),
+                                                   activation)
+    return states, gates
+
+
+def _run_simple_rnn_backward(d_out, gates, states, kernel, activation):
+    dh = np.full(d_out.shape[1:], np.nan, d_out.dtype)
+    d_gates = np.full_like(gates, np.nan)
+    recurrent_routines.simple_rnn_sequence_backward(d_out, gates, states, kernel, dh, d_gates,
+                                                    activation)
+    return d_gates, dh
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("steps, n, units", SEQ_SIZES)
+@pytest.mark.parametrize("name", SIMPLE_RNN_ACTIVATIONS)
+def test_simple_rnn_sequence_forward_is_the_loop_of_cells(backend, dtype, steps, n, units,
+                                                          name):
+    activation = get_activation(name)
+    case = _simple_rnn_case(_rng(13), steps, n, units, dtype)
+    expected = simple_rnn_sequence(*_f64(*case), activation)
+    with backends.use(backend):
+        got = _run_simple_rnn_forward(*case, activation)
+    for g, e in zip(got, expected):
+        assert g.dtype == dtype
+        # unbounded activations grow: float32 rounds relative to the largest values
+        tol = _tol(dtype)
+        assert_allclose(g, e, rtol=tol["rtol"], atol=tol["atol"] * max(1, np.abs(e).max()))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", SIMPLE_RNN_ACTIVATIONS)
+def test_simple_rnn_sequence_backward_is_the_gradient(backend, name):
+    rng = _rng(14)
+    steps, n, units = 3, 2, 3
+    x_proj, bias, kernel, h0 = _simple_rnn_case(rng, steps, n, units, np.float64)
+    d_out = rng.standard_normal((steps, n, units))
+    activation = get_activation(name)
+
+    def objective():
+        return np.sum(d_out * _run_simple_rnn_forward(x_proj, bias, kernel, h0,
+                                                      activation)[0][1:])
+
+    with backends.use(backend):
+        states, gates = _run_simple_rnn_forward(x_proj, bias, kernel, h0, activation)
+        d_gates, dh = _run_simple_rnn_backward(d_out, gates, states, kernel, activation)
+        tol = {"rtol": 1e-6, "atol": 1e-8}
+        assert_allclose(d_gates, _finite_difference(objective, x_proj), **tol)
+        assert_allclose(dh, _finite_difference(objective, h0), **tol)
+        assert_allclose(np.einsum("tni,tnj->ij", states[:-1], d_gates),
+                        _finite_difference(objective, kernel), **tol)
+        assert_allclose(d_gates.sum(axis=(0, 1)), _finite_difference(objective, bias), **tol)
+
+
+class _Cube(Activation):
+    """A user's activation, known to no back-end: ``z ** 3``."""
+
+    name = "cube"
+
+    def value(self, z):
+        return z**3
+
+    def derivative(self, z, a):
+        return 3 * z**2
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_simple_rnn_runs_a_users_activation_through_its_own_methods(backend):
+    rng = _rng(15)
+    activation = _Cube()
+    x_proj, bias, kernel, h0 = _simple_rnn_case(rng, 3, 2, 4, np.float64)
+    kernel *= 0.2
+    d_out = rng.standard_normal((3, 2, 4))
+    with backends.use(backend):
+        states, gates = _run_simple_rnn_forward(x_proj, bias, kernel, h0, activation)
+        d_gates, _ = _run_simple_rnn_backward(d_out, gates, states, kernel, activation)
+    want_states, want_pre = simple_rnn_sequence(x_proj, bias, kernel, h0, activation)
+    assert_allclose(states, want_states, rtol=1e-12)
+    assert_allclose(gates, want_pre, rtol=1e-12)
+    assert_allclose(d_gates[-1], d_out[-1] * 3 * want_pre[-1] ** 2, rtol=1e-12)
+
+
+def test_simple_rnn_refuses_an_activation_without_its_methods():
+    with pytest.raises(TypeError, match="simple_rnn_sequence_forward: activation must be an "
+                                        "Activation"):
+        _run_simple_rnn_forward(*_simple_rnn_case(_rng(), 2, 1, 1, np.float64), np.tanh)
+
+
 # -- the back-ends against each other ---------------------------------------------
 
-def _every_kernel(dtype, seed, steps=5, n=6, units=9, extreme=False):
-    """Every output of every recurrent kernel on one draw; ``extreme`` puts
+def _every_routine(dtype, seed, steps=5, n=6, units=9, extreme=False):
+    """Every output of every recurrent routine on one draw; ``extreme`` puts
     inf, -inf, NaN and large values among the pre-activations."""
     rng = _rng(seed)
     out = {}
@@ -392,22 +537,22 @@ def _every_kernel(dtype, seed, steps=5, n=6, units=9, extreme=False):
         a.flat[::7] = np.array([np.inf, -np.inf, np.nan, 1e4, -1e4, 100.0, -100.0],
                                dtype)[np.arange(a.flat[::7].size) % 7]
     c, tanh_c, h = (np.empty((n, units), dtype) for _ in range(3))
-    kernels.lstm_step_forward(a, c_prev, c, tanh_c, h)
+    lstm_step_forward(a, c_prev, c, tanh_c, h)
     out.update(lstm_a=a.copy(), lstm_c=c, lstm_tanh_c=tanh_c, lstm_h=h)
     dh, dc = _normal(rng, (n, units), dtype), _normal(rng, (n, units), dtype)
     d_a = np.empty_like(a)
-    kernels.lstm_step_backward(a, c_prev, tanh_c, dh, dc, d_a)
+    lstm_step_backward(a, c_prev, tanh_c, dh, dc, d_a)
     out.update(lstm_d_a=d_a, lstm_dc=dc)
     g, rec = _normal(rng, (n, 3 * units), dtype), _normal(rng, (n, 3 * units), dtype)
     if extreme:
         g.flat[::5] = np.array([np.inf, -np.inf, np.nan, 1e4, -1e4], dtype)[
             np.arange(g.flat[::5].size) % 5]
     h_prev, h = _normal(rng, (n, units), dtype), np.empty((n, units), dtype)
-    kernels.gru_step_forward(g, rec, h_prev, h)
+    gru_step_forward(g, rec, h_prev, h)
     out.update(gru_a=g.copy(), gru_h=h)
     d_g, d_rec = np.empty_like(g), np.empty_like(g)
     dh = _normal(rng, (n, units), dtype)
-    kernels.gru_step_backward(g, rec, h_prev, dh, d_g, d_rec)
+    gru_step_backward(g, rec, h_prev, dh, d_g, d_rec)
     out.update(gru_d_a=d_g, gru_d_rec=d_rec, gru_dh=dh)
     case = _lstm_sequence_case(rng, steps, n, units, dtype)
     if extreme:
@@ -425,6 +570,15 @@ def _every_kernel(dtype, seed, steps=5, n=6, units=9, extreme=False):
     out.update(seq_gru_states=states, seq_gru_recurrent=recurrent, seq_gru_gates=gates)
     out.update(zip(["seq_gru_d_gates", "seq_gru_d_recurrent", "seq_gru_dh"],
                    _run_gru_backward(d_out, gates, recurrent, states, case[2])))
+    for name in SIMPLE_RNN_ACTIVATIONS:
+        activation = get_activation(name)
+        case = _simple_rnn_case(rng, steps, n, units, dtype)
+        if extreme:
+            _put_extremes(case[0])
+        states, gates = _run_simple_rnn_forward(*case, activation)
+        out.update({f"seq_{name}_rnn_states": states, f"seq_{name}_rnn_gates": gates})
+        out.update(zip([f"seq_{name}_rnn_d_gates", f"seq_{name}_rnn_dh"],
+                       _run_simple_rnn_backward(d_out, gates, states, case[2], activation)))
     return out
 
 
@@ -444,8 +598,8 @@ def _put_extremes(x_proj):
 def test_back_ends_agree(dtype, extreme):
     results = {}
     for backend in ("numpy", "numba"):
-        with kernels.use(backend):
-            results[backend] = _every_kernel(dtype, 10, extreme=extreme)
+        with backends.use(backend), np.errstate(all="ignore"):
+            results[backend] = _every_routine(dtype, 10, extreme=extreme)
     for name, want in results["numpy"].items():
         got = results["numba"][name]
         assert got.dtype == want.dtype == dtype, name
@@ -453,13 +607,24 @@ def test_back_ends_agree(dtype, extreme):
         assert_allclose(got, want, **_tol(dtype), err_msg=name)
 
 
+def _numba_activation(name, x):
+    """The numba back-end's ``name`` (tanh or sigmoid) of the 1-D ``x``:
+    one SimpleRNN step from a zero state, one unit, a row per value, which
+    runs the compiled step's activation on ``x + 0 + 0``."""
+    column = x.reshape(1, -1, 1).copy()
+    states = np.zeros((2, x.size, 1), x.dtype)
+    with backends.use("numba"):
+        recurrent_routines.simple_rnn_sequence_forward(
+            column, np.zeros(1, x.dtype), np.zeros((1, 1), x.dtype), states,
+            np.empty((x.size, 1), x.dtype), get_activation(name))
+    return states[1].ravel()
+
+
 @pytest.mark.skipif("numba" not in BACKENDS, reason="numba is not installed")
 def test_float32_tanh_and_sigmoid_approximations():
     """The numba back-end's float32 tanh and sigmoid (see
-    :mod:`skdl._numba_recurrent`) against float64 NumPy, on a million
-    float32 in [-12, 12], wide draws, and the special values."""
-    from skdl import _numba_recurrent
-
+    :mod:`skdl.backend.numba.recurrent`) against float64 NumPy, on a
+    million float32 in [-12, 12], wide draws, and the special values."""
     rng = _rng(11)
     x = np.concatenate([
         np.linspace(-12, 12, 1_000_001, dtype=np.float32),
@@ -467,22 +632,19 @@ def test_float32_tanh_and_sigmoid_approximations():
         np.float32([0.0, -0.0, 1e-30, -1e-30, 1e-8, 9.0, -9.0, 87, 88, 89, -87, -88, -89]),
     ])
     exact = x.astype(np.float64)
-    out = np.empty_like(x)
-    _numba_recurrent.tanh_array(x, out)
+    out = _numba_activation("tanh", x)
     want = np.tanh(exact)
     assert np.max(np.abs(out - want) / np.maximum(np.abs(want), 1e-38)) < 5e-7
-    _numba_recurrent.sigmoid_array(x, out)
+    out = _numba_activation("sigmoid", x)
     want = 1 / (1 + np.exp(-exact))
     kept = x > -87  # below, subnormal or (as expit) 0 (documented)
     assert np.max(np.abs(out - want)[kept] / want[kept]) < 5e-7
     assert np.max(np.abs(out - want)[~kept]) < 3e-39
 
     special = np.float32([np.inf, -np.inf, np.nan, 1e30, -1e30])
-    out = np.empty_like(special)
-    _numba_recurrent.tanh_array(special, out)
-    assert_array_equal(out, [1, -1, np.nan, 1, -1])
-    _numba_recurrent.sigmoid_array(special, out)
-    assert_array_equal(out, [1, 0, np.nan, 1, 0])
+    with np.errstate(invalid="ignore"):
+        assert_array_equal(_numba_activation("tanh", special), [1, -1, np.nan, 1, -1])
+        assert_array_equal(_numba_activation("sigmoid", special), [1, 0, np.nan, 1, 0])
 
 
 def _every_float32(low, high):
@@ -500,21 +662,16 @@ def test_numba_gate_activations_are_numpys_at_the_limits(dtype):
     approximation's clamp once left 6e-39."""
     from scipy.special import expit
 
-    from skdl import _numba_recurrent
-
     special = np.array([np.inf, -np.inf, np.nan, -np.nan, 1e30, -1e30, 0.0, -0.0], dtype)
-    for compiled, numpys in [(_numba_recurrent.sigmoid_array, expit),
-                             (_numba_recurrent.tanh_array, np.tanh)]:
-        out = np.empty_like(special)
-        compiled(special, out)
-        assert_array_equal(out, numpys(special))
+    for name, numpys in [("sigmoid", expit), ("tanh", np.tanh)]:
+        with np.errstate(invalid="ignore"):
+            assert_array_equal(_numba_activation(name, special), numpys(special))
     if dtype == np.float64:
         x = np.concatenate([np.linspace(-750.0, -700.0, 100_001), -np.logspace(2, 308, 1000)])
     else:
         x = np.concatenate([_every_float32(-88.8, -88.6), -np.logspace(1, 38.5, 100_000)])
     x = x.astype(dtype)
-    out = np.empty_like(x)
-    _numba_recurrent.sigmoid_array(x, out)
+    out = _numba_activation("sigmoid", x)
     want = expit(x)
     assert_array_equal(out == 0, want == 0)
     assert not np.isnan(out).any()
@@ -532,43 +689,43 @@ def _every_combination(values, k, dtype):
     return np.stack([g.ravel() for g in grids], axis=1)
 
 
-def _step_kernels_at_the_limits(dtype):
-    """Every output of the step kernels, forward and back, on every
+def _steps_at_the_limits(dtype):
+    """Every output of the cell routines, forward and back, on every
     combination of :data:`_LIMITS` among one unit's gate pre-activations
     and previous state (one row each)."""
     out = {}
     grid = _every_combination(_LIMITS, 5, dtype)  # x_i, x_f, x_g, x_o, c_prev
     a, c_prev = np.ascontiguousarray(grid[:, :4]), np.ascontiguousarray(grid[:, 4:])
     c, tanh_c, h = (np.empty_like(c_prev) for _ in range(3))
-    kernels.lstm_step_forward(a, c_prev, c, tanh_c, h)
+    lstm_step_forward(a, c_prev, c, tanh_c, h)
     out.update(lstm_a=a.copy(), lstm_c=c, lstm_tanh_c=tanh_c, lstm_h=h)
     dh, dc, d_a = np.full_like(c, 1.5), np.full_like(c, -0.5), np.empty_like(a)
-    kernels.lstm_step_backward(a, c_prev, tanh_c, dh, dc, d_a)
+    lstm_step_backward(a, c_prev, tanh_c, dh, dc, d_a)
     out.update(lstm_d_a=d_a, lstm_dc=dc)
     # z, r, candidate inputs, their recurrent parts, h_prev: fewer values
     grid = _every_combination(_LIMITS[::2] + [_LIMITS[-1]], 7, dtype)
     g, rec = np.ascontiguousarray(grid[:, :3]), np.ascontiguousarray(grid[:, 3:6])
     h_prev = np.ascontiguousarray(grid[:, 6:])
     h = np.empty_like(h_prev)
-    kernels.gru_step_forward(g, rec, h_prev, h)
+    gru_step_forward(g, rec, h_prev, h)
     out.update(gru_a=g.copy(), gru_h=h)
     dh, d_g, d_rec = np.full_like(h, 1.5), np.empty_like(g), np.empty_like(g)
-    kernels.gru_step_backward(g, rec, h_prev, dh, d_g, d_rec)
+    gru_step_backward(g, rec, h_prev, dh, d_g, d_rec)
     out.update(gru_d_a=d_g, gru_d_rec=d_rec, gru_dh=dh)
     return out
 
 
 @pytest.mark.skipif("numba" not in BACKENDS, reason="numba is not installed")
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_step_kernels_at_the_limits_agree(dtype):
+def test_steps_at_the_limits_agree(dtype):
     """inf, NaN and a gate of exactly 0 reach the same outputs in both
     back-ends: a reset gate of 0 (NumPy's sigmoid(-inf)) times an infinite
     recurrent projection is NaN, where the numba gate of 6e-39 once gave
     a GRU output of 0.5; so was a forget gate of 0 times an infinite cell."""
     results = {}
     for backend in ("numpy", "numba"):
-        with kernels.use(backend), np.errstate(all="ignore"):
-            results[backend] = _step_kernels_at_the_limits(dtype)
+        with backends.use(backend), np.errstate(all="ignore"):
+            results[backend] = _steps_at_the_limits(dtype)
     for name, want in results["numpy"].items():
         got = results["numba"][name]
         assert_array_equal(np.isnan(got), np.isnan(want), err_msg=name)
@@ -580,8 +737,8 @@ def test_step_kernels_at_the_limits_agree(dtype):
     rec = np.array([[0.0, 0.0, np.inf]], dtype)
     for backend in ("numpy", "numba"):
         h = np.empty((1, 1), dtype)
-        with kernels.use(backend), np.errstate(all="ignore"):
-            kernels.gru_step_forward(g.copy(), rec, np.zeros((1, 1), dtype), h)
+        with backends.use(backend), np.errstate(all="ignore"):
+            gru_step_forward(g.copy(), rec, np.zeros((1, 1), dtype), h)
         assert np.isnan(h).all(), backend
 
 
@@ -598,98 +755,119 @@ def _strided(*shape):
 
 n, H, T = 3, 5, 4
 REFUSALS = [
-    ("lstm fwd dtype", lambda: kernels.lstm_step_forward(
-        _z(n, 4 * H), _z(n, H, dtype=np.float32), _z(n, H), _z(n, H), _z(n, H)),
-     "lstm_step_forward: c_prev has dtype float32 and a has float64"),
-    ("lstm fwd int", lambda: kernels.lstm_step_forward(
-        np.zeros((n, 4 * H), int), _z(n, H), _z(n, H), _z(n, H), _z(n, H)),
-     "lstm_step_forward: a must be a float32 or float64 NumPy array"),
-    ("lstm fwd list", lambda: kernels.lstm_step_forward(
-        _z(n, 4 * H), [[0.0] * H] * n, _z(n, H), _z(n, H), _z(n, H)),
-     "lstm_step_forward: c_prev must be a float32 or float64 NumPy array; got a list"),
-    ("lstm fwd width", lambda: kernels.lstm_step_forward(
-        _z(n, 4 * H + 1), _z(n, H), _z(n, H), _z(n, H), _z(n, H)),
-     "lstm_step_forward: a has 21 columns, which is not 4 gates"),
-    ("lstm fwd shape", lambda: kernels.lstm_step_forward(
-        _z(n, 4 * H), _z(n, H), _z(n, H), _z(n, H + 1), _z(n, H)),
-     r"lstm_step_forward: tanh_c has shape \(3, 6\), but needs shape \(3, 5\) to fit a"),
-    ("lstm fwd rows", lambda: kernels.lstm_step_forward(
-        _z(n, 4 * H), _z(n, H), _z(n, H), _z(n, H), _z(n + 1, H)),
-     r"lstm_step_forward: h has shape \(4, 5\), but needs shape \(3, 5\)"),
-    ("lstm fwd 3-D", lambda: kernels.lstm_step_forward(
-        _z(1, n, 4 * H), _z(n, H), _z(n, H), _z(n, H), _z(n, H)),
-     "lstm_step_forward: a must be 2-D"),
-    ("lstm fwd strided", lambda: kernels.lstm_step_forward(
-        _z(n, 4 * H), _z(n, H), _strided(n, H), _z(n, H), _z(n, H)),
-     "lstm_step_forward: c is written in place, so it must be a C-contiguous"),
-    ("lstm fwd gates strided", lambda: kernels.lstm_step_forward(
-        _strided(n, 4 * H), _z(n, H), _z(n, H), _z(n, H), _z(n, H)),
-     "lstm_step_forward: a is written in place"),
-    ("lstm bwd shape", lambda: kernels.lstm_step_backward(
-        _z(n, 4 * H), _z(n, H), _z(n, H), _z(n, H), _z(n, H), _z(n, 4 * H - 4)),
-     r"lstm_step_backward: d_a has shape \(3, 16\), but needs shape \(3, 20\)"),
-    ("lstm bwd strided", lambda: kernels.lstm_step_backward(
-        _z(n, 4 * H), _z(n, H), _z(n, H), _z(n, H), _strided(n, H), _z(n, 4 * H)),
-     "lstm_step_backward: dc is written in place"),
-    ("lstm bwd readonly", lambda: kernels.lstm_step_backward(
-        _z(n, 4 * H), _z(n, H), _z(n, H), _z(n, H), _z(n, H),
-        np.broadcast_to(_z(4 * H), (n, 4 * H))),
-     "lstm_step_backward: d_a is written in place"),
-    ("gru fwd recurrent", lambda: kernels.gru_step_forward(
-        _z(n, 3 * H), _z(n, 3 * H - 3), _z(n, H), _z(n, H)),
-     r"gru_step_forward: recurrent has shape \(3, 12\), but needs shape \(3, 15\)"),
-    ("gru fwd dtype", lambda: kernels.gru_step_forward(
-        _z(n, 3 * H), _z(n, 3 * H), _z(n, H), _z(n, H, dtype=np.float32)),
-     "gru_step_forward: h has dtype float32 and a has float64"),
-    ("gru fwd strided", lambda: kernels.gru_step_forward(
-        _z(n, 3 * H), _z(n, 3 * H), _z(n, H), _strided(n, H)),
-     "gru_step_forward: h is written in place"),
-    ("gru bwd strided", lambda: kernels.gru_step_backward(
-        _z(n, 3 * H), _z(n, 3 * H), _z(n, H), _z(n, H), _z(n, 3 * H), _strided(n, 3 * H)),
-     "gru_step_backward: d_recurrent is written in place"),
-    ("gru bwd dh shape", lambda: kernels.gru_step_backward(
-        _z(n, 3 * H), _z(n, 3 * H), _z(n, H), _z(n, H - 1), _z(n, 3 * H), _z(n, 3 * H)),
-     r"gru_step_backward: dh has shape \(3, 4\), but needs shape \(3, 5\)"),
-    ("lstm seq states", lambda: kernels.lstm_sequence_forward(
+    ("lstm dtype", lambda: recurrent_routines.lstm_sequence_forward(
+        _z(T, n, 4 * H), _z(4 * H), _z(H, 4 * H), _z(T + 1, n, H),
+        _z(T + 1, n, H, dtype=np.float32), _z(T, n, H), _z(n, 4 * H)),
+     "lstm_sequence_forward: cells has dtype float32 and gates has float64"),
+    ("lstm int", lambda: recurrent_routines.lstm_sequence_forward(
+        np.zeros((T, n, 4 * H), int), _z(4 * H), _z(H, 4 * H), _z(T + 1, n, H),
+        _z(T + 1, n, H), _z(T, n, H), _z(n, 4 * H)),
+     "lstm_sequence_forward: gates must be a float32 or float64 NumPy array"),
+    ("lstm list", lambda: recurrent_routines.lstm_sequence_forward(
+        _z(T, n, 4 * H), [0.0] * 4 * H, _z(H, 4 * H), _z(T + 1, n, H), _z(T + 1, n, H),
+        _z(T, n, H), _z(n, 4 * H)),
+     "lstm_sequence_forward: bias must be a float32 or float64 NumPy array; got a list"),
+    ("lstm width", lambda: recurrent_routines.lstm_sequence_forward(
+        _z(T, n, 4 * H + 1), _z(4 * H), _z(H, 4 * H), _z(T + 1, n, H), _z(T + 1, n, H),
+        _z(T, n, H), _z(n, 4 * H)),
+     "lstm_sequence_forward: gates has 21 columns, which is not 4 gates"),
+    ("lstm shape", lambda: recurrent_routines.lstm_sequence_forward(
+        _z(T, n, 4 * H), _z(4 * H), _z(H, 4 * H), _z(T + 1, n, H), _z(T + 1, n, H),
+        _z(T, n, H + 1), _z(n, 4 * H)),
+     r"lstm_sequence_forward: tanh_cells has shape \(4, 3, 6\), but needs shape "
+     r"\(4, 3, 5\) to fit gates"),
+    ("lstm rows", lambda: recurrent_routines.lstm_sequence_forward(
+        _z(T, n, 4 * H), _z(4 * H), _z(H, 4 * H), _z(T + 1, n, H), _z(T + 1, n, H),
+        _z(T, n, H), _z(n + 1, 4 * H)),
+     r"lstm_sequence_forward: recurrent has shape \(4, 20\), but needs shape \(3, 20\)"),
+    ("lstm strided", lambda: recurrent_routines.lstm_sequence_forward(
+        _z(T, n, 4 * H), _z(4 * H), _z(H, 4 * H), _z(T + 1, n, H), _strided(T + 1, n, H),
+        _z(T, n, H), _z(n, 4 * H)),
+     "lstm_sequence_forward: cells is written in place, so it must be a C-contiguous"),
+    ("lstm bwd shape", lambda: recurrent_routines.lstm_sequence_backward(
+        _z(T, n, H), _z(T, n, 4 * H), _z(T + 1, n, H), _z(T, n, H), _z(H, 4 * H),
+        _z(n, H), _z(n, H), _z(T, n, 4 * H - 4)),
+     r"lstm_sequence_backward: d_gates has shape \(4, 3, 16\), but needs shape "
+     r"\(4, 3, 20\)"),
+    ("lstm bwd strided", lambda: recurrent_routines.lstm_sequence_backward(
+        _z(T, n, H), _z(T, n, 4 * H), _z(T + 1, n, H), _z(T, n, H), _z(H, 4 * H),
+        _z(n, H), _strided(n, H), _z(T, n, 4 * H)),
+     "lstm_sequence_backward: dc is written in place"),
+    ("lstm bwd readonly", lambda: recurrent_routines.lstm_sequence_backward(
+        _z(T, n, H), _z(T, n, 4 * H), _z(T + 1, n, H), _z(T, n, H), _z(H, 4 * H),
+        _z(n, H), _z(n, H), np.broadcast_to(_z(4 * H), (T, n, 4 * H))),
+     "lstm_sequence_backward: d_gates is written in place"),
+    ("gru recurrent", lambda: recurrent_routines.gru_sequence_forward(
+        _z(T, n, 3 * H), _z(2, 3 * H), _z(H, 3 * H), _z(T, n, 3 * H - 3), _z(T + 1, n, H)),
+     r"gru_sequence_forward: recurrent has shape \(4, 3, 12\), but needs shape "
+     r"\(4, 3, 15\)"),
+    ("gru dtype", lambda: recurrent_routines.gru_sequence_forward(
+        _z(T, n, 3 * H), _z(2, 3 * H), _z(H, 3 * H), _z(T, n, 3 * H),
+        _z(T + 1, n, H, dtype=np.float32)),
+     "gru_sequence_forward: states has dtype float32 and gates has float64"),
+    ("gru strided", lambda: recurrent_routines.gru_sequence_forward(
+        _z(T, n, 3 * H), _z(2, 3 * H), _z(H, 3 * H), _z(T, n, 3 * H), _strided(T + 1, n, H)),
+     "gru_sequence_forward: states is written in place"),
+    ("gru bwd dh shape", lambda: recurrent_routines.gru_sequence_backward(
+        _z(T, n, H), _z(T, n, 3 * H), _z(T, n, 3 * H), _z(T + 1, n, H), _z(H, 3 * H),
+        _z(n, H - 1), _z(n, H), _z(T, n, 3 * H), _z(T, n, 3 * H)),
+     r"gru_sequence_backward: dh has shape \(3, 4\), but needs shape \(3, 5\)"),
+    ("simple_rnn states", lambda: recurrent_routines.simple_rnn_sequence_forward(
+        _z(T, n, H), _z(H), _z(H, H), _z(T, n, H), _z(n, H), get_activation("tanh")),
+     r"simple_rnn_sequence_forward: states has shape \(4, 3, 5\), but needs shape "
+     r"\(5, 3, 5\)"),
+    ("simple_rnn kernel", lambda: recurrent_routines.simple_rnn_sequence_forward(
+        _z(T, n, H), _z(H), _z(H, H + 1), _z(T + 1, n, H), _z(n, H), get_activation("tanh")),
+     r"simple_rnn_sequence_forward: recurrent_kernel has shape \(5, 6\), but needs shape "
+     r"\(5, 5\)"),
+    ("simple_rnn bwd strided", lambda: recurrent_routines.simple_rnn_sequence_backward(
+        _z(T, n, H), _z(T, n, H), _z(T + 1, n, H), _z(H, H), _z(n, H), _strided(T, n, H),
+        get_activation("tanh")),
+     "simple_rnn_sequence_backward: d_gates is written in place"),
+    ("simple_rnn bwd dtype", lambda: recurrent_routines.simple_rnn_sequence_backward(
+        _z(T, n, H), _z(T, n, H), _z(T + 1, n, H), _z(H, H), _z(n, H, dtype=np.float32),
+        _z(T, n, H), get_activation("tanh")),
+     "simple_rnn_sequence_backward: dh has dtype float32 and gates has float64"),
+    ("lstm seq states", lambda: recurrent_routines.lstm_sequence_forward(
         _z(T, n, 4 * H), _z(4 * H), _z(H, 4 * H), _z(T, n, H), _z(T + 1, n, H), _z(T, n, H),
         _z(n, 4 * H)),
      r"lstm_sequence_forward: states has shape \(4, 3, 5\), but needs shape \(5, 3, 5\)"),
-    ("lstm seq kernel", lambda: kernels.lstm_sequence_forward(
+    ("lstm seq kernel", lambda: recurrent_routines.lstm_sequence_forward(
         _z(T, n, 4 * H), _z(4 * H), _z(4 * H, H), _z(T + 1, n, H), _z(T + 1, n, H),
         _z(T, n, H), _z(n, 4 * H)),
      r"lstm_sequence_forward: recurrent_kernel has shape \(20, 5\), but needs shape \(5, 20\)"),
-    ("lstm seq bias dtype", lambda: kernels.lstm_sequence_forward(
+    ("lstm seq bias dtype", lambda: recurrent_routines.lstm_sequence_forward(
         _z(T, n, 4 * H), _z(4 * H, dtype=np.float32), _z(H, 4 * H), _z(T + 1, n, H),
         _z(T + 1, n, H), _z(T, n, H), _z(n, 4 * H)),
      "lstm_sequence_forward: bias has dtype float32 and gates has float64"),
-    ("lstm seq 2-D", lambda: kernels.lstm_sequence_forward(
+    ("lstm seq 2-D", lambda: recurrent_routines.lstm_sequence_forward(
         _z(n, 4 * H), _z(4 * H), _z(H, 4 * H), _z(T + 1, n, H), _z(T + 1, n, H),
         _z(T, n, H), _z(n, 4 * H)),
      "lstm_sequence_forward: gates must be 3-D"),
-    ("lstm seq gates strided", lambda: kernels.lstm_sequence_forward(
+    ("lstm seq gates strided", lambda: recurrent_routines.lstm_sequence_forward(
         np.zeros((T, 2 * n, 4 * H))[:, :n], _z(4 * H), _z(H, 4 * H), _z(T + 1, n, H),
         _z(T + 1, n, H), _z(T, n, H), _z(n, 4 * H)),
      "lstm_sequence_forward: gates is written in place"),
-    ("lstm seq bwd d_out", lambda: kernels.lstm_sequence_backward(
+    ("lstm seq bwd d_out", lambda: recurrent_routines.lstm_sequence_backward(
         _z(T - 1, n, H), _z(T, n, 4 * H), _z(T + 1, n, H), _z(T, n, H), _z(H, 4 * H),
         _z(n, H), _z(n, H), _z(T, n, 4 * H)),
      r"lstm_sequence_backward: d_out has shape \(3, 3, 5\), but needs shape \(4, 3, 5\)"),
-    ("lstm seq bwd d_gates strided", lambda: kernels.lstm_sequence_backward(
+    ("lstm seq bwd d_gates strided", lambda: recurrent_routines.lstm_sequence_backward(
         _z(T, n, H), _z(T, n, 4 * H), _z(T + 1, n, H), _z(T, n, H), _z(H, 4 * H),
         _z(n, H), _z(n, H), _strided(T, n, 4 * H)),
      "lstm_sequence_backward: d_gates is written in place"),
-    ("gru seq bias", lambda: kernels.gru_sequence_forward(
+    ("gru seq bias", lambda: recurrent_routines.gru_sequence_forward(
         _z(T, n, 3 * H), _z(3 * H), _z(H, 3 * H), _z(T, n, 3 * H), _z(T + 1, n, H)),
      r"gru_sequence_forward: bias has shape \(15,\), but needs shape \(2, 15\)"),
-    ("gru seq recurrent strided", lambda: kernels.gru_sequence_forward(
+    ("gru seq recurrent strided", lambda: recurrent_routines.gru_sequence_forward(
         _z(T, n, 3 * H), _z(2, 3 * H), _z(H, 3 * H), _strided(T, n, 3 * H),
         _z(T + 1, n, H)),
      "gru_sequence_forward: recurrent is written in place"),
-    ("gru seq bwd through", lambda: kernels.gru_sequence_backward(
+    ("gru seq bwd through", lambda: recurrent_routines.gru_sequence_backward(
         _z(T, n, H), _z(T, n, 3 * H), _z(T, n, 3 * H), _z(T + 1, n, H), _z(H, 3 * H),
         _z(n, H), _z(n + 1, H), _z(T, n, 3 * H), _z(T, n, 3 * H)),
      r"gru_sequence_backward: through has shape \(4, 5\), but needs shape \(3, 5\)"),
-    ("gru seq bwd dtype", lambda: kernels.gru_sequence_backward(
+    ("gru seq bwd dtype", lambda: recurrent_routines.gru_sequence_backward(
         _z(T, n, H), _z(T, n, 3 * H), _z(T, n, 3 * H), _z(T + 1, n, H), _z(H, 3 * H),
         _z(n, H), _z(n, H), _z(T, n, 3 * H), _z(T, n, 3 * H, dtype=np.float32)),
      "gru_sequence_backward: d_recurrent has dtype float32 and gates has float64"),
@@ -699,38 +877,36 @@ REFUSALS = [
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("call, message", [r[1:] for r in REFUSALS],
                          ids=[r[0] for r in REFUSALS])
-def test_kernels_refuse_input_that_does_not_fit(backend, call, message):
-    with kernels.use(backend), pytest.raises(ValueError, match=message):
+def test_routines_refuse_input_that_does_not_fit(backend, call, message):
+    with backends.use(backend), pytest.raises(ValueError, match=message):
         call()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_read_only_arrays_may_be_strided(backend):
-    """Arrays a kernel only reads need not be contiguous (the sequence
-    kernels copy them, the step kernels read them as they are)."""
+    """Arrays a time loop only reads need not be contiguous (it copies
+    them)."""
     rng = _rng(12)
     steps, n, units = 3, 4, 5
     x_proj, bias, kernel, h0, c0 = _lstm_sequence_case(rng, steps, n, units, np.float64)
     wide = np.zeros((units, 8 * units))
     wide[:, ::2] = kernel
-    with kernels.use(backend):
+    with backends.use(backend):
         want = _run_lstm_forward(x_proj, bias, kernel, h0, c0)
         got = _run_lstm_forward(x_proj, bias, wide[:, ::2], h0, c0)
         assert_allclose(got[0], want[0], rtol=1e-13, atol=1e-14)
-        a, c_prev = _lstm_step_inputs(rng, n, units, np.float64)
-        wide_c = np.zeros((n, 2 * units))
-        wide_c[:, ::2] = c_prev
-        outs = [[np.empty((n, units)) for _ in range(3)] for _ in range(2)]
-        a2 = a.copy()
-        kernels.lstm_step_forward(a, c_prev, *outs[0])
-        kernels.lstm_step_forward(a2, wide_c[:, ::2], *outs[1])
-        for x, y in zip(outs[0], outs[1]):
+        d_out = rng.standard_normal((steps, n, units))
+        wide_out = np.zeros((2 * steps, n, units))
+        wide_out[::2] = d_out
+        want = _run_lstm_backward(d_out, want[3], want[1], want[2], kernel)
+        got = _run_lstm_backward(wide_out[::2], got[3], got[1], got[2], wide[:, ::2])
+        for x, y in zip(got, want):
             assert_allclose(x, y, rtol=1e-13, atol=1e-14)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_empty_batches(backend):
-    with kernels.use(backend):
+    with backends.use(backend):
         for dtype in DTYPES:
             states, cells, tanh_cells, gates = _run_lstm_forward(
                 *_lstm_sequence_case(_rng(), 3, 0, 4, dtype))
