@@ -21,7 +21,7 @@ mlp64.  the MLP fitted on float64 data: a float64 model, whose ONNX graph
 cnn64, lstm64 (not run by default; ``--models``): float64 models whose
         ``Conv`` and ``LSTM`` ONNX Runtime runs only in float32, so
         skdl.onnx writes them out of other operators (see
-        ``skdl.onnx._graph.FLOAT32_ONLY_KERNELS``).
+        ``skdl.onnx._graph.FLOAT32_ONLY_OPERATORS``).
 
 Contenders, for every model, batch (1 row, and 1,000 rows: the first
 1,000 digits) and thread count (``--threads``, 2 and 1 by default):

@@ -252,7 +252,7 @@ class Conv2D(Layer):
         windows = _windows.sliding_windows(self)
         kernel, bias = self.get_weights()  # (*window, C, F), over len(window) axes
         ndim = len(windows.sizes)
-        if graph.has_kernel("Conv"):
+        if graph.runtime_supports("Conv"):
             onnx_kernel = np.transpose(kernel, (ndim + 1, ndim, *range(ndim)))  # (F, C, *window)
             weights = [graph.constant(onnx_kernel), graph.constant(bias)]
             return _windows.channels_first_operator(graph, x, windows, "Conv", weights,

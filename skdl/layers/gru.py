@@ -73,7 +73,7 @@ class GRU(Recurrent):
         from ..onnx._recurrent import gate_blocks, recurrent_operator
         from ..onnx._scan import scan_recurrence
 
-        if graph.has_kernel("GRU"):
+        if graph.runtime_supports("GRU"):
             return recurrent_operator(graph, self, x, "GRU", (0, 1, 2), linear_before_reset=1)
         bias = self.get_weights()[2]
 

@@ -73,7 +73,7 @@ class LSTM(Recurrent):
         from ..onnx._recurrent import gate_blocks, recurrent_operator
         from ..onnx._scan import scan_recurrence
 
-        if graph.has_kernel("LSTM"):
+        if graph.runtime_supports("LSTM"):
             return recurrent_operator(graph, self, x, "LSTM", (0, 3, 1, 2))
 
         def step(body, p, states, recurrent):

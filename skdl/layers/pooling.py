@@ -287,7 +287,7 @@ class AvgPool2D(_Pool2D):
         from ..onnx import _windows
 
         windows = _windows.sliding_windows(self)
-        if graph.has_kernel("AveragePool"):
+        if graph.runtime_supports("AveragePool"):
             return _windows.channels_first_operator(graph, x, windows, "AveragePool",
                                                     count_include_pad=0)
         channels = self.input_shape[-1]

@@ -78,7 +78,7 @@ class SimpleRNN(Recurrent):
         onnx_names = {activations.Tanh: "Tanh", activations.ReLU: "Relu",
                       activations.Sigmoid: "Sigmoid"}
         name = onnx_names.get(type(self.activation_))
-        if name is not None and graph.has_kernel("RNN"):
+        if name is not None and graph.runtime_supports("RNN"):
             return recurrent_operator(graph, self, x, "RNN", (0,), activations=[name])
 
         def step(body, p, states, recurrent):

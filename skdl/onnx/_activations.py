@@ -65,14 +65,14 @@ def _softmax(graph, activation, z):
 
 
 def _leaky_relu(graph, activation, z):
-    if graph.has_kernel("LeakyRelu"):
+    if graph.runtime_supports("LeakyRelu"):
         return graph.node("LeakyRelu", [z], alpha=float(activation.negative_slope))
     scaled = graph.node("Mul", [z, graph.constant(activation.negative_slope)])
     return _where_positive(graph, z, scaled)
 
 
 def _elu(graph, activation, z):
-    if graph.has_kernel("Elu"):
+    if graph.runtime_supports("Elu"):
         return graph.node("Elu", [z], alpha=float(activation.alpha))
     below = graph.node("Exp", [graph.node("Min", [z, graph.constant(0.0)])])
     below = graph.node("Sub", [below, graph.constant(1.0)])
@@ -82,7 +82,7 @@ def _elu(graph, activation, z):
 
 def _gelu(graph, activation, z):
     scaled = graph.node("Mul", [z, graph.constant(1.0 / math.sqrt(2.0))])
-    if graph.has_kernel("Erf"):
+    if graph.runtime_supports("Erf"):
         erf = graph.node("Erf", [scaled])
     else:
         erf = erf_to_onnx(graph, scaled)
@@ -91,7 +91,7 @@ def _gelu(graph, activation, z):
 
 
 def _softplus(graph, activation, z):
-    if graph.has_kernel("Softplus"):
+    if graph.runtime_supports("Softplus"):
         return graph.node("Softplus", [z])
     # max(z, 0) + log(1 + exp(-|z|)): no overflow for large |z|
     tail = graph.node("Exp", [graph.node("Neg", [graph.node("Abs", [z])])])

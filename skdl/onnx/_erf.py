@@ -1,6 +1,6 @@
 """The error function out of operators ONNX Runtime runs in float64.
 
-ONNX's ``Erf`` has no float64 kernel in ONNX Runtime, and casting to
+ONNX's ``Erf`` has no float64 implementation in ONNX Runtime, and casting to
 float32 would lose the precision a float64 model promises. So a float64
 GELU evaluates erf as a table of Taylor polynomials: ``|x|`` in [0, 6] is
 cut into pieces of width 1/4, each with the degree-14 Taylor polynomial of

@@ -10,7 +10,7 @@ from ._activations import activation_to_onnx
 
 __all__ = ["OnnxGraph"]
 
-FLOAT32_ONLY_KERNELS = frozenset(
+FLOAT32_ONLY_OPERATORS = frozenset(
     {"Conv", "AveragePool", "RNN", "LSTM", "GRU", "Erf", "Elu", "LeakyRelu", "Softplus"}
 )
 """Operators ONNX Runtime's CPU provider runs on float32 tensors but not on
@@ -250,7 +250,7 @@ class OnnxGraph:
         )
 
     # ----------------------------------------------- for the layers and activations
-    def has_kernel(self, op_type):
+    def runtime_supports(self, op_type):
         """Whether ONNX Runtime runs ``op_type`` on this model's float type.
 
         Parameters
@@ -260,10 +260,10 @@ class OnnxGraph:
         Returns
         -------
         bool
-            False for the operators in ``FLOAT32_ONLY_KERNELS`` in a float64
+            False for the operators in ``FLOAT32_ONLY_OPERATORS`` in a float64
             model: there a to_onnx method writes the operator out of others.
         """
-        return self.dtype == np.float32 or op_type not in FLOAT32_ONLY_KERNELS
+        return self.dtype == np.float32 or op_type not in FLOAT32_ONLY_OPERATORS
 
     def transpose(self, x, perm):
         """Transpose ``x`` by ``perm``; undoing the transpose that made ``x``

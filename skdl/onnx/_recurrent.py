@@ -25,7 +25,7 @@ operator's gate order:
 - ``RNN``: one block, the activation passed by name (``Tanh``, ``Relu``
   or ``Sigmoid``).
 
-Empty batches. ONNX Runtime's ``LSTM`` and ``GRU`` kernels abort the
+Empty batches. ONNX Runtime's ``LSTM`` and ``GRU`` implementations abort the
 process on a batch of 0 rows; :func:`recurrent_operator` writes them
 inside an ``If`` on the input's size, whose other branch gives the empty
 output.
@@ -46,7 +46,7 @@ from onnx import TensorProto
 __all__ = ["gate_blocks", "recurrent_operator"]
 
 ABORTS_ON_EMPTY_BATCH = frozenset({"LSTM", "GRU"})
-"""Operators whose ONNX Runtime kernel (CPU, float32; onnxruntime 1.32)
+"""Operators whose ONNX Runtime implementation (CPU, float32; onnxruntime 1.32)
 aborts the process on a batch of 0 rows (``terminate called without an
 active exception``): written inside an ``If`` that skips them then. Its
 ``RNN`` gives 0 rows."""

@@ -60,12 +60,12 @@ def test_remove_unused_drops_dead_nodes_and_their_constants():
     assert len(container.initializers) == 1
 
 
-def test_has_kernel_tells_float64_models_what_onnx_runtime_lacks():
+def test_runtime_supports_tells_float64_models_what_onnx_runtime_lacks():
     float32, _ = _graph(np.float32)
     float64, _ = _graph(np.float64)
-    assert float32.has_kernel("Conv") and float32.has_kernel("LSTM")
-    assert not float64.has_kernel("Conv") and not float64.has_kernel("Erf")
-    assert float64.has_kernel("MaxPool") and float64.has_kernel("MatMul")
+    assert float32.runtime_supports("Conv") and float32.runtime_supports("LSTM")
+    assert not float64.runtime_supports("Conv") and not float64.runtime_supports("Erf")
+    assert float64.runtime_supports("MaxPool") and float64.runtime_supports("MatMul")
 
 
 def test_reshape_refuses_sizes_copied_from_the_input():
