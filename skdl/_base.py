@@ -96,7 +96,8 @@ def refuse_divergence(network, X, remedy):
     remedy : str
         What to change, for the message.
     """
-    if not np.all(np.isfinite(network.params)):
+    if not (np.all(np.isfinite(network.params))
+            and np.all(np.isfinite(network.non_trainable_params))):
         what = "non-finite weights"
     elif not np.all(np.isfinite(network.forward(X[:DIVERGENCE_CHECK_ROWS]))):
         what = "weights whose outputs overflow to non-finite values"
@@ -471,7 +472,7 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
             X, X_val, Y, Y_val, sample_weight, sw_val = self._validation_split(
                 X, Y, sample_weight, score_weight, rng
             )
-            best_params = network.params.copy()
+            best_weights = network.get_weights()
             self.validation_scores_ = list(self.validation_scores_)
         dropout_rng = self._dropout_stream(network, rng, incremental)
         batch_size = self._batch_size(X.shape[0])
@@ -501,7 +502,7 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
                     )
                 if self.early_stopping:
                     if self._track_validation(network, X_val, Y_val, sw_val):
-                        best_params = network.params.copy()
+                        best_weights = network.get_weights()
                 else:
                     self._track_training_loss()
                 optimizer.iteration_ends(self.t_)
@@ -527,7 +528,7 @@ class BaseNetwork(DocLinkMixin, BaseEstimator):
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
         if self.early_stopping:
-            network.params[:] = best_params
+            network.set_weights(best_weights)
         self._optimizer = optimizer
 
     def _dropout_stream(self, network, rng, incremental):
