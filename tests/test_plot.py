@@ -773,3 +773,22 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
     fresh = importlib.import_module("skdl.plot")  # importing needs no matplotlib
     with pytest.raises(ImportError, match=r"needs matplotlib: pip install 'skdl\[plot\]'"):
         fresh.plot_activations()
+
+
+def test_landscape_moves_only_weights_that_train(moons):
+    """A layer's weight that does not train (RunningCentre's moving_mean)
+    takes no part in the directions; its gamma is a filter, its beta a
+    bias."""
+    from stateful_layer import RunningCentre
+
+    X, y = moons
+    est = NeuralNetClassifier([Dense(4, "tanh"), RunningCentre()], solver="lbfgs",
+                              max_iter=20, random_state=0).fit(X, y)
+    _, _, losses = loss_landscape(est, X, y, resolution=3, random_state=0)
+    assert_allclose(losses[1, 1], est.loss_, rtol=1e-12)
+    network = est._objective_parts(X, y)[0]
+    direction = _filter_normalised_direction(network, np.random.RandomState(0))
+    assert direction.size == network.params.size
+    gamma, beta = network.weight_views(direction)[1]
+    assert_allclose(np.abs(gamma), np.abs(est.layers_[1].gamma))  # one-entry filters
+    assert_array_equal(beta, 0)
