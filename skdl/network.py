@@ -145,7 +145,9 @@ class Network:
             self.layers, self._every_weight(), self._views(self.grad, None)
         ):
             layer.bind(weights, gradients)
-        weighted = [i for i, per_layer in enumerate(specs) if per_layer]
+        # backward passes stop at the first layer with weights that train
+        weighted = [i for i, per_layer in enumerate(specs)
+                    if any(spec.trainable for spec in per_layer)]
         self._first_weighted = weighted[0] if weighted else len(self.layers)
         self.scratch = Scratch()
 
