@@ -37,14 +37,14 @@ class CentredTanh(Layer):
         self.momentum = momentum
 
     def _build(self, input_shape):
-        units = self.units
+        units, momentum = self.units, self.momentum
         if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1:
-            self._refuse(f"units must be a positive integer, got {self.units!r}.")
-        if not 0 <= self.momentum < 1:
-            self._refuse(f"momentum must be in [0, 1), got {self.momentum!r}.")
+            self._refuse(f"units must be a positive integer, got {units!r}.")
+        if not (isinstance(momentum, numbers.Real) and 0 <= momentum < 1):
+            self._refuse(f"momentum must be a number in [0, 1), got {momentum!r}.")
         if len(input_shape) != 1:
             self._refuse(f"needs flat input, got input of shape {input_shape}.")
-        return (self.units,)
+        return (int(units),)
 
     def weight_specs(self):
         (n_in,) = self.input_shape
