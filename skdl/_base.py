@@ -81,7 +81,8 @@ def refuse_divergence(network, X, remedy):
     remedy : str
         What to change, for the message.
     """
-    if not np.all(np.isfinite(network.params)):
+    if not (np.all(np.isfinite(network.params))
+            and np.all(np.isfinite(network.non_trainable_params))):
         what = "non-finite weights"
     elif not np.all(np.isfinite(network.predict(X[:DIVERGENCE_CHECK_ROWS]))):
         what = "weights whose outputs overflow to non-finite values"

@@ -98,7 +98,7 @@ class StochasticTrainingMixin:
             X, X_val, Y, Y_val, sample_weight, sw_val = self._validation_split(
                 X, Y, sample_weight, score_weight, rng
             )
-            best_params = network.params.copy()
+            best_weights = network.get_weights()
             self.validation_scores_ = list(self.validation_scores_)
         dropout_rng = self._dropout_stream(network, rng, incremental)
         batch_size = self._batch_size(X.shape[0])
@@ -130,7 +130,7 @@ class StochasticTrainingMixin:
                     if not self.early_stopping:
                         self._track_training_loss()
                     elif self._track_validation(network, X_val, Y_val, sw_val):
-                        best_params = network.params.copy()
+                        best_weights = network.get_weights()
                 optimizer.iteration_ends(self.t_)
                 if self._callbacks_stop(started):
                     break
@@ -154,7 +154,7 @@ class StochasticTrainingMixin:
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
         if self.early_stopping and self._restores_best_weights:
-            network.params[:] = best_params
+            network.set_weights(best_weights)
 
     def _run_epoch(self, network, optimizer, X, Y, sample_weight, batch_size, order, dropout_rng):
         """One pass over the data in mini-batches, in row ``order`` (None: as

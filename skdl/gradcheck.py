@@ -23,7 +23,9 @@ def check_gradients(network, X, Y, loss, alpha=0.0, sample_weight=None, epsilon=
     ----------
     network : Network
         The engine network (:class:`skdl.network.Network`), at the weights to
-        check; they are restored afterwards. To check a fitted estimator,
+        check; they are restored afterwards, weights that do not train
+        included. Only trainable weights are nudged: the others have no
+        gradient. To check a fitted estimator,
         take ``est._objective_parts(X, y)[0]``, a network holding a copy of
         its weights, or build one: ``Network(layers, input_shape)`` then
         ``network.set_weights(weights)``.
@@ -88,6 +90,9 @@ def check_gradients(network, X, Y, loss, alpha=0.0, sample_weight=None, epsilon=
         loss = get_loss(loss, network.output_activation)
     params = network.params
     saved = params.copy()
+    # training passes may update weights that do not train (running
+    # statistics): the check leaves them as it found them too
+    saved_non_trainable = network.non_trainable_params.copy()
     try:
         network.loss_and_gradient(X, Y, loss, alpha, sample_weight)
         analytic = network.grad.astype(np.float64)
@@ -101,6 +106,7 @@ def check_gradients(network, X, Y, loss, alpha=0.0, sample_weight=None, epsilon=
             numeric[i] = (upper - lower) / (2 * epsilon)
     finally:
         params[:] = saved
+        network.non_trainable_params[:] = saved_non_trainable
     for kind, gradient in [("backpropagated", analytic), ("finite-difference", numeric)]:
         n_bad = np.count_nonzero(~np.isfinite(gradient))
         if n_bad:

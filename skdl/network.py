@@ -1,12 +1,15 @@
 """The shared engine: a stack of layer objects, their forward and backward
 passes, and flat parameter storage.
 
-All weights live in one flat vector ``params``: every layer's penalised
-weights (kernels) in layer order, then every layer's other weights
-(biases). Each layer holds views into it (see :mod:`skdl.layers`), so an
-optimizer updates the whole network with a few array operations, L-BFGS
-sees the same vector, and the L2 penalty covers ``params[:n_coef_params]``.
-Gradients live in ``grad`` with the same layout. Training passes reuse
+All trainable weights live in one flat vector ``params``: every layer's
+penalised weights (kernels) in layer order, then every layer's other
+trainable weights (biases). Each layer holds views into it (see
+:mod:`skdl.layers`), so an optimizer updates the whole network with a few
+array operations, L-BFGS sees the same vector, and the L2 penalty covers
+``params[:n_coef_params]``. Gradients live in ``grad`` with the same
+layout. Weights that do not train (running statistics, which only the
+layers' own training passes update) live apart, in
+``non_trainable_params``, which no optimizer sees. Training passes reuse
 per-batch buffers that grow only when a larger batch arrives.
 
 The last layer is the output layer, a :class:`~skdl.layers.Dense` whose
@@ -64,9 +67,15 @@ class Network:
     Attributes
     ----------
     params : ndarray of shape (n_params,)
-        All weights, the penalised ones (kernels) first.
+        All trainable weights, the penalised ones (kernels) first.
     grad : ndarray of shape (n_params,)
         Gradient of the last :meth:`loss_and_gradient` call.
+    non_trainable_params : ndarray of shape (n_non_trainable_params,)
+        The weights that do not train (``WeightSpec(..., trainable=False)``),
+        layer after layer in their specs' order: saved and restored by
+        :meth:`get_weights` and :meth:`set_weights`, changed only by the
+        layers' training passes, never by an optimizer nor the L2 penalty.
+        They have no gradient.
     scratch : Scratch
         The network's own per-batch buffers (the layers hold theirs);
         emptied by :meth:`release_buffers`, empty in any copy or pickle.
@@ -124,17 +133,21 @@ class Network:
         self.n_features = int(np.prod(self.input_shape, dtype=np.int64))
         self.n_outputs = self.layers[-1].output_shape[0]
         specs = [layer.weight_specs() for layer in self.layers]
-        penalised = [s.penalised for per_layer in specs for s in per_layer]
-        sizes = [s.size for per_layer in specs for s in per_layer]
-        self.n_coef_params = sum(n for n, p in zip(sizes, penalised) if p)
-        self.params = np.zeros(sum(sizes), dtype=self.dtype)
+        every_spec = [s for per_layer in specs for s in per_layer]
+        self.n_coef_params = sum(s.size for s in every_spec if s.penalised)
+        self.params = np.zeros(sum(s.size for s in every_spec if s.trainable), self.dtype)
         self.grad = np.zeros_like(self.params)
+        self.non_trainable_params = np.zeros(
+            sum(s.size for s in every_spec if not s.trainable), self.dtype
+        )
         self._specs = specs
         for layer, weights, gradients in zip(
-            self.layers, self.weight_views(self.params), self.weight_views(self.grad)
+            self.layers, self._every_weight(), self._views(self.grad, None)
         ):
             layer.bind(weights, gradients)
-        weighted = [i for i, per_layer in enumerate(specs) if per_layer]
+        # backward passes stop at the first layer with weights that train
+        weighted = [i for i, per_layer in enumerate(specs)
+                    if any(spec.trainable for spec in per_layer)]
         self._first_weighted = weighted[0] if weighted else len(self.layers)
         self.scratch = Scratch()
 
@@ -150,7 +163,7 @@ class Network:
         return any(isinstance(layer, Dropout) and layer.rate > 0 for layer in self.layers)
 
     def weight_views(self, flat):
-        """Each layer's weights as views into ``flat``.
+        """Each layer's trainable weights as views into ``flat``.
 
         Parameters
         ----------
@@ -161,13 +174,33 @@ class Network:
         Returns
         -------
         list of list of ndarray
-            Per layer, one view per weight, in Keras's order and shapes.
+            Per layer, one view per trainable weight, in Keras's order and
+            shapes (weights that do not train left out).
         """
-        penalised_at, other_at = 0, self.n_coef_params
+        return [[view for view in per_layer if view is not None]
+                for per_layer in self._views(flat, None)]
+
+    def _every_weight(self):
+        """Per layer, a view of each weight, trainable or not, in its specs'
+        order: what the layers are bound to."""
+        return self._views(self.params, self.non_trainable_params)
+
+    def _views(self, flat, non_trainable):
+        """Per layer, one entry per weight spec: a view into ``flat`` (in the
+        layout of ``params``) for a trainable weight, into ``non_trainable``
+        (in that of ``non_trainable_params``) for the others, or None where
+        ``non_trainable`` is None."""
+        penalised_at, other_at, fixed_at = 0, self.n_coef_params, 0
         views = []
         for per_layer in self._specs:
             layer_views = []
             for spec in per_layer:
+                if not spec.trainable:
+                    layer_views.append(None if non_trainable is None else
+                                       non_trainable[fixed_at : fixed_at + spec.size]
+                                       .reshape(spec.shape))
+                    fixed_at += spec.size
+                    continue
                 start = penalised_at if spec.penalised else other_at
                 layer_views.append(flat[start : start + spec.size].reshape(spec.shape))
                 if spec.penalised:
@@ -184,26 +217,30 @@ class Network:
         Returns
         -------
         list of ndarray
+            Each layer's in its :meth:`Layer.get_weights` order, weights
+            that do not train included.
         """
         return [w for layer in self.layers for w in layer.get_weights()]
 
     def set_weights(self, weights):
-        """Copy weights into ``params``, all checked before any is copied.
+        """Copy weights into ``params`` and ``non_trainable_params``, all
+        checked before any is copied.
 
         Parameters
         ----------
         weights : sequence of array-like
             Layer after layer, each layer's in its :meth:`Layer.get_weights`
-            order (as Keras's ``Model.set_weights``).
+            order (as Keras's ``Model.set_weights``), weights that do not
+            train included.
 
         Raises
         ------
         ValueError
             If the number of arrays or any shape does not fit the layers, or
-            an array holds other than finite real numbers; ``params`` is
+            an array holds other than finite real numbers; every weight is
             then left as it was.
         """
-        targets = [w for per_layer in self.weight_views(self.params) for w in per_layer]
+        targets = [w for per_layer in self._every_weight() for w in per_layer]
         checked = checked_weights(weights, targets, _refuse, "the network")
         for target, source in zip(targets, checked):
             target[...] = source
@@ -220,8 +257,9 @@ class Network:
             ``+-sqrt(f / (fan_in + fan_out))``, layer after layer, as
             scikit-learn's MLP does: ``f = 2`` when the layer's activation
             (for the output layer, the last hidden layer's) is a sigmoid,
-            and 6 otherwise. ``"zeros"`` sets every weight to zero (the
-            classic perceptron start).
+            and 6 otherwise; layers draw their weights that do not train as
+            they choose. ``"zeros"`` sets every weight, trainable or not, to
+            zero (the classic perceptron start).
 
         Raises
         ------
@@ -232,6 +270,7 @@ class Network:
             raise ValueError(f"Unknown scheme {scheme!r}; use 'glorot' or 'zeros'.")
         if scheme == "zeros":
             self.params[:] = 0
+            self.non_trainable_params[:] = 0
             return
         weighted = [layer for layer, specs in zip(self.layers, self._specs) if specs]
         hidden = weighted[:-1] or weighted
@@ -268,7 +307,7 @@ class Network:
         if n_rows <= getattr(self.scratch, "capacity", 0):
             return
         # released, copied or unpickled layers have no gradient views
-        gradients = self.weight_views(self.grad)
+        gradients = self._views(self.grad, None)
         for i, layer in enumerate(self.layers):
             layer.bind(layer.weights, gradients[i])
             layer.allocate(n_rows, needs_input_gradient=i > self._first_weighted)

@@ -647,3 +647,19 @@ def test_an_mlp_dropout_stream_goes_on_and_a_failed_call_leaves_it(data):
     with pytest.raises(ValueError, match="Training diverged"):
         _quiet(lambda: clf.partial_fit(X, y))
     assert_array_equal(copy.deepcopy(clf._dropout_rng).random(8), draws[1])
+
+
+def test_divergence_is_refused_for_a_weight_that_does_not_train():
+    from stateful_layer import RunningCentre
+
+    from skdl._base import refuse_divergence
+    from skdl.layers import Dense
+    from skdl.network import Network
+
+    network = Network([RunningCentre(), Dense(1)], (2,))
+    network.initialize(np.random.RandomState(0))
+    X = np.ones((3, 2))
+    refuse_divergence(network, X, "Lower it.")  # finite: taken
+    network.non_trainable_params[0] = np.inf
+    with pytest.raises(ValueError, match="non-finite weights. Lower it."):
+        refuse_divergence(network, X, "Lower it.")

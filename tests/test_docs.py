@@ -43,8 +43,10 @@ def builds_the_site(test):
 
 USER_GUIDE = [
     "perceptron", "activations", "mlp", "losses", "loss_landscape",
-    "optimizers", "convolution", "recurrent", "onnx",
+    "optimizers", "convolution", "recurrent", "onnx", "custom_layers",
 ]
+ILLUSTRATED = [name for name in USER_GUIDE if name != "onnx"]
+"""The user guide's pages with formulas and a picture."""
 PAGES = [
     "index", "install", "quickstart", "api", "benchmarks", "scaling_out",
     "differences", "changelog", "user_guide/index",
@@ -103,7 +105,7 @@ def test_page_is_built(site, page):
 
 
 @builds_the_site
-@pytest.mark.parametrize("name", USER_GUIDE[:-1])
+@pytest.mark.parametrize("name", ILLUSTRATED)
 def test_user_guide_page_has_formulas_a_picture_and_code(site, name):
     html = (site / "user_guide" / f"{name}.html").read_text(encoding="utf-8")
     assert 'class="math' in html
@@ -166,7 +168,7 @@ def test_formulas_are_typeset_by_a_local_mathjax(site, name):
 
 @builds_the_site
 def test_user_guide_pictures_are_copied(site):
-    for name in USER_GUIDE[:-1]:
+    for name in ILLUSTRATED:
         html = (site / "user_guide" / f"{name}.html").read_text(encoding="utf-8")
         for src in html.split('<img src="')[1:]:
             path = src.split('"')[0]
@@ -216,3 +218,15 @@ def test_gallery_pages_ran_their_examples(site):
     for page in pages:
         html = page.read_text(encoding="utf-8")
         assert "sphx-glr-single-img" in html or "sphx-glr-multi-img" in html, page.name
+
+
+@builds_the_site
+def test_writing_your_own_layer_shows_each_method_of_the_layer_that_ran(site):
+    """The page includes its layer's code from the gallery example the build
+    ran, one method at a time."""
+    html = (site / "user_guide" / "custom_layers.html").read_text(encoding="utf-8")
+    for method in ("__init__", "_build", "weight_specs", "bind", "initialize", "allocate",
+                   "forward", "backward", "predict", "to_onnx"):
+        definition = rf'def</span>.{{0,40}}<span class="(nf|fm)">{method}</span>'
+        assert re.search(definition, html), method
+    assert "check_gradients" in html and "sphx-glr-auto-examples-plot-custom-layer-py" in html

@@ -178,3 +178,30 @@ SEQUENCE_NET_GRID = [
 @parametrize_with_checks(SEQUENCE_NET_GRID)
 def test_sequence_nets_are_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+# A network holding a weight that does not train (tests/stateful_layer.py):
+# fitted, copied, cloned and refitted as any other.
+BATCH_MEAN_REASON = (
+    "RunningCentre centres each training batch on its unweighted mean, as "
+    "BatchNormalization does: k copies of a row move that mean, one row of "
+    "weight k does not, so the two fits take different paths."
+)
+
+
+def _running_centre_layers():
+    from stateful_layer import RunningCentre
+
+    return [Dense(8, activation="relu"), RunningCentre()]
+
+
+@parametrize_with_checks(
+    [NeuralNetClassifier(layers=_running_centre_layers(), max_iter=50, **_FAST),
+     NeuralNetRegressor(layers=_running_centre_layers(), max_iter=30, **_FAST)],
+    expected_failed_checks=lambda estimator: {
+        "check_sample_weight_equivalence_on_dense_data": BATCH_MEAN_REASON,
+        "check_sample_weight_equivalence_on_sparse_data": BATCH_MEAN_REASON,
+    },
+)
+def test_nets_with_weights_that_do_not_train_are_sklearn_compatible(estimator, check):
+    check(estimator)

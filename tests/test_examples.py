@@ -27,6 +27,7 @@ EXAMPLES = ROOT / "examples"
 EXPECTED = {
     "plot_activation_gallery.py": ["activations.png"],
     "plot_cnn_digits.py": ["cnn_digits_scores.png", "cnn_filters.png", "cnn_feature_maps.png"],
+    "plot_custom_layer.py": ["custom_layer.png"],
     "plot_forecasting.py": ["forecasting.png"],
     "plot_grid_search.py": ["grid_search.png"],
     "plot_loss_landscape.py": ["loss_landscape.png"],
@@ -44,7 +45,7 @@ PAGES = sorted([*EXPECTED, "quickstart.py"])
 SCRIPTS = sorted([*PAGES, "make_gallery.py"])
 """Every script in examples/."""
 
-NEEDS = {"plot_onnx_export.py": "onnxruntime"}
+NEEDS = {"plot_onnx_export.py": "onnxruntime", "plot_custom_layer.py": "onnxruntime"}
 """Pages that need an optional package."""
 
 LONGEST_CELL = 70
@@ -228,6 +229,10 @@ def test_page_draws_its_figures(name, page_runs):
     if name == "plot_onnx_export.py":  # ONNX Runtime agrees with skdl
         assert "labels identical to skdl's for 450 of 450" in printed
         assert "probabilities within 1e-05 of skdl's: yes" in printed
+    if name == "plot_custom_layer.py":  # the user guide's layer keeps the contract
+        error = float(re.search(r"gradient check: relative error (\S+)", printed).group(1))
+        assert error < 1e-6
+        assert "labels identical for 450 of 450; probabilities within 1e-05: yes" in printed
 
 
 @pytest.mark.slow

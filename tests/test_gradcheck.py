@@ -40,6 +40,7 @@ from skdl.activations import get_activation
 from skdl.gradcheck import check_gradients
 from skdl.losses import Loss, get_loss
 from skdl.mlp_network import MLPNetwork
+from skdl.network import Network
 
 from cases import DIFFERENTIABLE_ACTIVATION_NAMES, LOSS_OUTPUT_PAIRS
 
@@ -535,3 +536,22 @@ def test_epsilon_must_be_a_positive_finite_step(epsilon):
     net, X, Y = _conditioned_network("tanh", "squared_error", "identity")
     with pytest.raises(ValueError, match=r"epsilon must be a positive, finite step; got "):
         check_gradients(net, X, Y, "squared_error", epsilon=epsilon)
+
+
+def test_weights_that_do_not_train_are_left_out_and_left_as_they_were():
+    """Training passes move RunningCentre's moving_mean: the check nudges
+    only the trainable weights and restores both vectors."""
+    from stateful_layer import RunningCentre
+
+    from skdl.layers import Dense
+
+    network = Network([Dense(3, "tanh"), RunningCentre(), Dense(2, "softmax")], (4,))
+    network.initialize(np.random.RandomState(0))
+    network.non_trainable_params[:] = [0.1, -0.2, 0.3]
+    params = network.params.copy()
+    rs = np.random.RandomState(1)
+    X, Y = rs.normal(size=(5, 4)), np.eye(2)[[0, 1, 1, 0, 1]]
+    error, analytic, numeric = check_gradients(network, X, Y, "cross_entropy", alpha=0.1)
+    assert error < 1e-6 and analytic.shape == numeric.shape == params.shape
+    np.testing.assert_array_equal(network.params, params)
+    np.testing.assert_array_equal(network.non_trainable_params, [0.1, -0.2, 0.3])

@@ -15,8 +15,9 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from skdl import backend as backends
 from skdl.activations import ReLU, Softmax, get_activation
 from skdl.losses import get_loss
-from skdl.layers import Dropout
+from skdl.layers import Dense, Dropout
 from skdl.mlp_network import MLPNetwork, predict_dense
+from skdl.network import Network
 
 from cases import ACTIVATION_NAMES, LOSS_OUTPUT_PAIRS
 
@@ -877,3 +878,102 @@ def test_a_refused_network_set_weights_changes_nothing(last):
     with pytest.raises(ValueError, match="Network.set_weights"):
         net.set_weights(weights)
     np.testing.assert_array_equal(net.params, before)
+
+
+# ------------------------------------------------- weights that do not train
+def _centred_net(dtype=np.float64):
+    """Dense, the RunningCentre test layer, then the output: the weight that
+    does not train sits between trainable ones, in the middle of the stack."""
+    from stateful_layer import RunningCentre
+
+    net = Network([Dense(3, "tanh"), RunningCentre(), Dense(2)], (4,), dtype)
+    net.initialize(np.random.RandomState(0))
+    return net
+
+
+def test_weights_that_do_not_train_live_outside_params():
+    net = _centred_net()
+    centre = net.layers[1]
+    # 4*3 + 3, gamma 3 + beta 3, 3*2 + 2; moving_mean's 3 are apart
+    assert net.params.size == net.grad.size == 15 + 6 + 8
+    assert net.n_coef_params == 12 + 3 + 6  # the kernels and gamma
+    assert net.non_trainable_params.shape == (3,)
+    assert np.shares_memory(centre.moving_mean, net.non_trainable_params)
+    assert not np.shares_memory(centre.moving_mean, net.params)
+    assert centre.gradients[1] is None
+    assert np.shares_memory(centre.gradients[0], net.grad)
+    assert [[w.shape for w in views] for views in net.weight_views(net.grad)] == [
+        [(4, 3), (3,)], [(3,), (3,)], [(3, 2), (2,)],
+    ]
+
+
+def test_get_and_set_weights_list_every_weight_in_the_layers_order():
+    net = _centred_net()
+    weights = net.get_weights()
+    assert [w.shape for w in weights] == [(4, 3), (3,), (3,), (3,), (3,), (3, 2), (2,)]
+    np.testing.assert_array_equal(weights[3], net.layers[1].moving_mean)
+    new = [np.full(w.shape, float(i)) for i, w in enumerate(weights)]
+    net.set_weights(new)
+    for got, want in zip(net.get_weights(), new):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(net.non_trainable_params, 3.0)
+    np.testing.assert_array_equal(net.layers[1].gamma, 2.0)
+    np.testing.assert_array_equal(net.layers[1].beta, 4.0)
+
+
+@pytest.mark.parametrize("bad", ["moving_mean of another shape", "moving_mean left out",
+                                 "moving_mean not finite"])
+def test_a_refused_set_weights_leaves_the_weights_that_do_not_train(bad):
+    net = _centred_net()
+    net.non_trainable_params[:] = [1.0, 2.0, 3.0]
+    before, params = net.get_weights(), net.params.copy()
+    weights = [np.zeros(w.shape) for w in before]
+    if bad == "moving_mean of another shape":
+        weights[3] = np.zeros(4)
+    elif bad == "moving_mean left out":
+        del weights[3]
+    else:
+        weights[3] = np.array([0.0, np.nan, 0.0])
+    with pytest.raises(ValueError, match="Network.set_weights"):
+        net.set_weights(weights)
+    np.testing.assert_array_equal(net.params, params)
+    np.testing.assert_array_equal(net.non_trainable_params, [1.0, 2.0, 3.0])
+
+
+def test_training_passes_update_them_and_the_l2_penalty_never_sees_them():
+    rs = np.random.RandomState(0)
+    X, Y = rs.normal(size=(6, 4)), rs.normal(size=(6, 2))
+    loss = get_loss("squared_error")
+    net = _centred_net()
+    hidden = np.tanh(X @ net.layers[0].kernel + net.layers[0].bias)
+    net.loss_and_gradient(X, Y, loss)
+    # momentum 0.5 from zero: half the batch mean of the layer's inputs
+    np.testing.assert_allclose(net.layers[1].moving_mean, 0.5 * hidden.mean(axis=0))
+
+    # the penalty is alpha / 2n times the squares of the penalised weights
+    # (kernels and gamma), whatever moving_mean holds
+    kernel, bias, gamma, _, beta, out_kernel, out_bias = net.get_weights()
+    squares = np.sum(kernel ** 2) + np.sum(gamma ** 2) + np.sum(out_kernel ** 2)
+    for moving_mean in (0.0, 1e3):
+        net.non_trainable_params[:] = moving_mean
+        plain = net.loss_and_gradient(X, Y, loss)
+        net.non_trainable_params[:] = moving_mean
+        penalised = net.loss_and_gradient(X, Y, loss, alpha=2.0)
+        np.testing.assert_allclose(penalised - plain, 2.0 / 2 * squares / 6, rtol=1e-12)
+
+
+def test_zeros_scheme_zeroes_the_weights_that_do_not_train_too():
+    net = _centred_net()
+    net.non_trainable_params[:] = 1.0
+    net.initialize(np.random.RandomState(0), scheme="zeros")
+    assert not np.any(net.params) and not np.any(net.non_trainable_params)
+
+
+def test_predictions_use_the_weights_that_do_not_train():
+    rs = np.random.RandomState(1)
+    X = rs.normal(size=(5, 4))
+    net = _centred_net()
+    before = net.predict(X)
+    net.non_trainable_params[:] = 0.25
+    assert not np.allclose(net.predict(X), before)
+    np.testing.assert_array_equal(net.non_trainable_params, 0.25)  # predicting changes nothing

@@ -37,6 +37,8 @@ from skdl.layers import (
     SimpleRNN,
 )
 
+from stateful_layer import RunningCentre
+
 
 @pytest.fixture(autouse=True)
 def _quiet():
@@ -685,3 +687,98 @@ def test_the_objective_after_fit_is_the_fitted_network(fitted, digits, alter):
     network, *objective = clf._objective_parts(X, y)
     assert network.loss_and_gradient(*objective) == value
     assert [type(layer) for layer in network.layers] == [type(la) for la in fitted.layers_]
+
+
+# ------------------------------------------------- weights that do not train
+# RunningCentre (tests/stateful_layer.py) first, so that its inputs are the
+# rows of X themselves; one batch per epoch in row order: after k training
+# passes from zero its moving_mean is (1 - 0.5 ** k) times the mean of X.
+def centred_net(**params):
+    params = {"layers": [RunningCentre(), Dense(6, "tanh")], "shuffle": False,
+              "alpha": 1.0, "max_iter": 4, "random_state": 0, **params}
+    return NeuralNetRegressor(**params)
+
+
+@pytest.fixture(scope="module")
+def offset_rows():
+    """Rows whose mean is far from zero, and a target they predict."""
+    rs = np.random.RandomState(0)
+    X = rs.normal(loc=[3.0, -2.0, 1.0], size=(60, 3))
+    return X, X @ [0.5, -1.0, 2.0]
+
+
+def _moving_mean(estimator):
+    return estimator.layers_[0].moving_mean
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_only_the_layer_moves_a_weight_that_does_not_train(offset_rows, solver):
+    X, y = offset_rows
+    reg = centred_net(solver=solver).fit(X, y)
+    assert reg.n_iter_ == 4
+    assert_allclose(_moving_mean(reg), (1 - 0.5 ** 4) * X.mean(axis=0), rtol=1e-12)
+    trainable = sum(w.size for w in _weights(reg)) - 3
+    state = reg._optimizer.velocity if solver == "sgd" else reg._optimizer.m
+    assert state.size == trainable  # the optimizer never saw it
+
+
+def test_lbfgs_never_sees_a_weight_that_does_not_train(offset_rows):
+    X, y = offset_rows
+    reg = centred_net(solver="lbfgs", max_iter=20).fit(X, y)
+    # every objective evaluation is one training pass: (1 - 0.5 ** k) of
+    # the mean for some k, the same for every feature
+    ratio = _moving_mean(reg) / X.mean(axis=0)
+    assert_allclose(ratio, ratio[0], rtol=1e-12)
+    passes = -np.log2(1 - ratio[0])
+    assert passes >= 1 and abs(passes - round(passes)) < 1e-6
+
+
+def test_warm_start_and_partial_fit_carry_a_weight_that_does_not_train(offset_rows):
+    X, y = offset_rows
+    mean = X.mean(axis=0)
+    warm = centred_net(max_iter=2, warm_start=True).fit(X, y)
+    assert_allclose(_moving_mean(warm), 0.75 * mean, rtol=1e-12)
+    warm.set_params(max_iter=1).fit(X, y)
+    assert_allclose(_moving_mean(warm), 0.875 * mean, rtol=1e-12)
+    partial = centred_net()
+    for expected in (0.5, 0.75, 0.875):
+        partial.partial_fit(X, y)
+        assert_allclose(_moving_mean(partial), expected * mean, rtol=1e-12)
+
+
+def test_copies_and_the_fitted_network_carry_a_weight_that_does_not_train(offset_rows):
+    X, y = offset_rows
+    reg = centred_net().fit(X, y)
+    assert [w.shape for w in reg.layers_[0].get_weights()] == [(3,), (3,), (3,)]
+    for copied in (pickle.loads(pickle.dumps(reg)), copy.deepcopy(reg)):
+        _assert_same_weights(_weights(copied), _weights(reg))
+        assert_array_equal(copied.predict(X), reg.predict(X))
+    network = reg._objective_parts(X, y)[0]
+    assert_array_equal(network.non_trainable_params, _moving_mean(reg))
+    # predictions centre on the moving mean: another one predicts otherwise
+    shifted = copy.deepcopy(reg)
+    shifted.layers_[0].moving_mean[...] = 0
+    assert not np.allclose(shifted.predict(X), reg.predict(X))
+
+
+def test_early_stopping_restores_the_weight_that_does_not_train_of_the_best_epoch():
+    rs = np.random.RandomState(1)
+    X = rs.normal(size=(100, 3))
+    X[:, 0] = 2.0  # a constant feature: every batch's mean is 2, whatever the split
+    y = X[:, 1] - X[:, 2] + 0.3 * rs.normal(size=100)
+    reg = centred_net(early_stopping=True, n_iter_no_change=2, max_iter=40,
+                      learning_rate_init=0.05).fit(X, y)
+    best = int(np.argmax(reg.validation_scores_)) + 1  # training passes it had seen
+    assert best < reg.n_iter_
+    assert_allclose(_moving_mean(reg)[0], (1 - 0.5 ** best) * 2.0, rtol=1e-12)
+
+
+def test_a_fitted_net_with_a_weight_that_does_not_train_checks_its_gradients(offset_rows):
+    X, y = offset_rows
+    # after a Dense layer, where the centring's input gradient counts
+    reg = centred_net(layers=[Dense(6, "tanh"), RunningCentre()]).fit(X, y)
+    network, Xv, Y, loss, alpha, sw = reg._objective_parts(X[:8], y[:8])
+    before = network.non_trainable_params.copy()
+    error, analytic, _ = check_gradients(network, Xv, Y, loss, alpha, sw)
+    assert error < 1e-6 and analytic.size == network.params.size
+    assert_array_equal(network.non_trainable_params, before)  # left as it was

@@ -11,6 +11,7 @@ COURSE = [
     "plot_lstm_digits.py",
     "plot_forecasting.py",
     "plot_onnx_export.py",
+    "plot_custom_layer.py",
     "quickstart.py",
 ]
 """Examples in the order the user guide meets their ideas; others follow,

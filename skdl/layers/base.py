@@ -4,7 +4,9 @@ A layer is built once its input shape is known: :meth:`Layer.build` checks
 that it fits, fixes its output shape and lists the weights it needs. The
 network then hands it views into its single flat parameter and gradient
 vectors (:meth:`Layer.bind`), so that every optimizer, L-BFGS and the L2
-penalty see all layers' weights as one vector.
+penalty see all layers' trainable weights as one vector; weights that do
+not train (``WeightSpec(..., trainable=False)``) are views into a second
+vector that no optimizer sees.
 
 Training passes run over preallocated per-batch buffers
 (:meth:`Layer.allocate`, :meth:`Layer.forward`, :meth:`Layer.backward`);
@@ -39,17 +41,35 @@ class WeightSpec:
     Parameters
     ----------
     name : str
-        Keras's name for it (``"kernel"``, ``"bias"``, ...).
+        Keras's name for it (``"kernel"``, ``"bias"``, ``"moving_mean"``, ...).
     shape : tuple of int
         Its shape, in Keras's layout.
     penalised : bool
         Whether the L2 penalty applies to it (kernels yes, biases no).
+    trainable : bool, default=True
+        Whether training moves it. A weight that does not train (Keras's
+        ``add_weight(trainable=False)``, such as a running statistic) is
+        saved and restored with the others by ``get_weights`` and
+        ``set_weights``, but optimizers, L-BFGS and the L2 penalty never see
+        it: only the layer's own passes change it.
+
+    Raises
+    ------
+    ValueError
+        If the weight is penalised but not trainable: the L2 penalty acts
+        through the gradient, which a weight that does not train has none of.
     """
 
-    def __init__(self, name, shape, penalised):
+    def __init__(self, name, shape, penalised, trainable=True):
         self.name = name
         self.shape = tuple(int(s) for s in shape)
         self.penalised = bool(penalised)
+        self.trainable = bool(trainable)
+        if self.penalised and not self.trainable:
+            raise ValueError(
+                f"WeightSpec {name!r} is penalised but not trainable: the L2 penalty "
+                "acts only on weights that train; pass penalised=False."
+            )
 
     @property
     def size(self):
@@ -57,19 +77,38 @@ class WeightSpec:
         return int(np.prod(self.shape, dtype=np.int64))
 
     def __repr__(self):
-        return f"WeightSpec({self.name!r}, {self.shape}, penalised={self.penalised})"
+        trainable = "" if self.trainable else ", trainable=False"
+        return (f"WeightSpec({self.name!r}, {self.shape}, penalised={self.penalised}"
+                f"{trainable})")
 
 
 class Layer:
-    """Base class of the engine's layers.
+    """Base class of the engine's layers, and the contract a layer of your
+    own keeps; the user guide's page :ref:`custom_layers` walks through a
+    complete one.
 
-    A subclass stores its hyperparameters in ``__init__`` under the names of
-    its arguments (as scikit-learn estimators do, so that :meth:`get_config`
-    and ``repr`` list them) and implements :meth:`_build`, :meth:`forward`,
-    :meth:`backward` and :meth:`predict`; a layer with weights also
-    overrides :meth:`weight_specs` and :meth:`initialize`. Buffers made in
-    :meth:`allocate` and anything :meth:`forward` keeps for
-    :meth:`backward` go in :attr:`scratch`, never in other attributes.
+    A subclass:
+
+    - stores its hyperparameters in ``__init__`` under the names of its
+      arguments, and does nothing else there (as scikit-learn estimators
+      do, so that :meth:`get_config`, ``repr``, copies and searches list
+      them);
+    - implements :meth:`_build`, which checks the hyperparameters against
+      the input shape (refusing with :meth:`_refuse`) and returns the output
+      shape;
+    - if it has weights, lists them in :meth:`weight_specs`, names the views
+      it is given in :meth:`bind` (after calling the base's) and draws them
+      in :meth:`initialize`;
+    - implements :meth:`forward`, the training pass, which keeps what
+      :meth:`backward` needs in :attr:`scratch` and may update weights that
+      do not train; :meth:`backward`, which writes the trainable weights'
+      gradients into :attr:`gradients` and returns the input's gradient;
+      and :meth:`predict`, inference in fresh arrays, which changes nothing;
+    - may override :meth:`allocate` to make per-batch buffers, kept in
+      :attr:`scratch`, never in other attributes;
+    - may give its ONNX form with a method ``to_onnx(graph, x)`` that writes
+      its prediction for the tensor named ``x`` through
+      :class:`skdl.onnx.OnnxGraph` and returns the output's name.
 
     Attributes
     ----------
@@ -77,6 +116,12 @@ class Layer:
         Shape of one input sample, set by :meth:`build`.
     output_shape : tuple of int
         Shape of one output sample, set by :meth:`build`.
+    weights : list of ndarray
+        One array per :meth:`weight_specs` entry, set by :meth:`bind`.
+    gradients : list of ndarray or None, or None
+        Where :meth:`backward` writes the gradients, one entry per weight:
+        None for a weight that does not train. None as a whole in a layer
+        that only predicts.
     scratch : Scratch
         The training passes' buffers; emptied by :meth:`release_buffers`,
         and empty in any copy or pickle of the layer.
@@ -183,7 +228,9 @@ class Layer:
         Returns
         -------
         list of WeightSpec
-            Empty for a layer without weights.
+            Empty for a layer without weights. Trainable weights and those
+            that do not train come in the order the layer chooses, which is
+            that of :meth:`get_weights`.
         """
         return []
 
@@ -193,10 +240,12 @@ class Layer:
         Parameters
         ----------
         weights : list of ndarray
-            One array per :meth:`weight_specs` entry, of its shape.
-        gradients : list of ndarray or None
-            Where backward passes write each weight's gradient; None for a
-            layer that only predicts.
+            One array per :meth:`weight_specs` entry, of its shape, trainable
+            or not.
+        gradients : list of ndarray or None, or None
+            Where backward passes write each weight's gradient, one entry
+            per weight: None for a weight that does not train, which has no
+            gradient. None as a whole for a layer that only predicts.
         """
         self.weights = list(weights)
         self.gradients = None if gradients is None else list(gradients)
@@ -207,7 +256,9 @@ class Layer:
         Returns
         -------
         list of ndarray
-            Empty for a layer without weights or one not yet built.
+            One per :meth:`weight_specs` entry, weights that do not train
+            included; empty for a layer without weights or one not yet
+            built.
         """
         return [w.copy() for w in getattr(self, "weights", [])]
 
@@ -281,13 +332,19 @@ class Layer:
         -------
         ndarray of shape (n,) + output_shape
             A buffer of the layer, valid until its next forward pass.
+
+        Notes
+        -----
+        This is the one place where a layer updates its weights that do not
+        train (a running statistic of its inputs, say).
         """
         raise NotImplementedError
 
     def backward(self, delta):
         """Backward pass of the last :meth:`forward` batch.
 
-        Writes the gradient of the weights into :attr:`gradients`.
+        Writes the gradient of each trainable weight into its entry of
+        :attr:`gradients`.
 
         Parameters
         ----------

@@ -103,7 +103,8 @@ def _filter_normalised_direction(network, rng):
     direction = rng.standard_normal(network.params.size).astype(network.dtype)
     fitted = network.weight_views(network.params)
     for layer, views, weights in zip(network.layers, network.weight_views(direction), fitted):
-        for spec, view, weight in zip(layer.weight_specs(), views, weights):
+        trainable = [spec for spec in layer.weight_specs() if spec.trainable]
+        for spec, view, weight in zip(trainable, views, weights):
             if not spec.penalised:
                 view[...] = 0
                 continue

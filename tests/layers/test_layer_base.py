@@ -242,3 +242,30 @@ def test_an_argument_stored_under_another_name_is_named():
     assert repr(layer) == "RenamedLayer(...)"
     with pytest.raises(TypeError, match=r"no attribute 'units'.*self.units = units"):
         layer.build((3,))
+
+
+def test_a_weight_spec_may_not_train():
+    spec = WeightSpec("moving_mean", (3,), penalised=False, trainable=False)
+    assert spec.trainable is False and spec.size == 3
+    assert repr(spec) == "WeightSpec('moving_mean', (3,), penalised=False, trainable=False)"
+    assert WeightSpec("kernel", (2, 3), True).trainable is True
+
+
+def test_a_penalised_weight_that_does_not_train_is_refused():
+    with pytest.raises(ValueError, match="'moving_mean' is penalised but not trainable"):
+        WeightSpec("moving_mean", (3,), penalised=True, trainable=False)
+
+
+def test_a_layer_bound_outside_a_network_gets_and_sets_the_weight_that_does_not_train():
+    from stateful_layer import RunningCentre
+
+    layer = RunningCentre()
+    layer.build((2,))
+    weights = [np.ones(2), np.zeros(2), np.zeros(2)]
+    layer.bind(weights, None)
+    layer.set_weights([[2.0, 3.0], [0.5, -0.5], [1.0, 1.0]])
+    assert_array_equal(weights[1], [0.5, -0.5])  # written into the bound view
+    assert_array_equal(layer.predict(np.array([[0.5, 0.5]])), [[1.0, 4.0]])
+    with pytest.raises(ValueError, match="set_weights got arrays of shapes"):
+        layer.set_weights([[2.0, 3.0], [1.0, 1.0]])
+    assert_array_equal(layer.get_weights()[1], [0.5, -0.5])

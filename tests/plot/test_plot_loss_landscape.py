@@ -22,7 +22,7 @@ from skdl import (  # noqa: E402
     NeuralNetClassifier,
     PerceptronClassifier,
 )
-from skdl.layers import Conv2D, Flatten, MaxPool2D  # noqa: E402
+from skdl.layers import Conv2D, Dense, Flatten, MaxPool2D  # noqa: E402
 from skdl.plot import loss_landscape, plot_loss_landscape  # noqa: E402
 from skdl.plot._loss_landscape import _filter_normalised_direction  # noqa: E402
 
@@ -163,3 +163,22 @@ def test_landscape_refuses_data_whose_class_weights_leave_no_weight(moons):
         loss_landscape(est, X[only_0], y[only_0], resolution=3)
     only_1 = loss_landscape(est, X[~only_0], y[~only_0], resolution=3)[2]
     assert np.all(np.isfinite(only_1))
+
+
+def test_landscape_moves_only_weights_that_train(moons):
+    """A layer's weight that does not train (RunningCentre's moving_mean)
+    takes no part in the directions; its gamma is a filter, its beta a
+    bias."""
+    from stateful_layer import RunningCentre
+
+    X, y = moons
+    est = NeuralNetClassifier([Dense(4, "tanh"), RunningCentre()], solver="lbfgs",
+                              max_iter=20, random_state=0).fit(X, y)
+    _, _, losses = loss_landscape(est, X, y, resolution=3, random_state=0)
+    assert_allclose(losses[1, 1], est.loss_, rtol=1e-12)
+    network = est._objective_parts(X, y)[0]
+    direction = _filter_normalised_direction(network, np.random.RandomState(0))
+    assert direction.size == network.params.size
+    gamma, beta = network.weight_views(direction)[1]
+    assert_allclose(np.abs(gamma), np.abs(est.layers_[1].gamma))  # one-entry filters
+    assert_array_equal(beta, 0)
