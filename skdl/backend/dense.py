@@ -14,7 +14,7 @@ from ._selection import routine
 
 __all__ = [
     "FUSED_ACTIVATIONS", "bias_forward", "relu_backward", "tanh_backward",
-    "sigmoid_backward", "add_scaled", "softsign_forward", "softsign_backward", "softmax_cross_entropy", "scale_rows",
+    "sigmoid_backward", "add_scaled", "softmax_cross_entropy", "scale_rows",
 ]
 
 _routine = partial(routine, "dense")
@@ -192,35 +192,3 @@ def scale_rows(delta, sample_weight, weight_sum):
     check_arrays("scale_rows", arrays, ("delta",), ndim=2, parts=parts)
     check_weight_sum("scale_rows", weight_sum)
     _routine("scale_rows")(delta, sample_weight, weight_sum)
-
-
-def softsign_forward(x, out):
-    """``out = x / (1 + |x|)``.
-
-    Parameters
-    ----------
-    x, out : ndarray of one shape and dtype, C-contiguous
-
-    Raises
-    ------
-    ValueError
-        If they differ in shape or dtype, or ``out`` is not writeable.
-    """
-    check_arrays("softsign_forward", {"x": x, "out": out}, ("out",))
-    _routine("softsign_forward")(x, out)
-
-
-def softsign_backward(grad, x):
-    """``grad /= (1 + |x|) ** 2`` in place.
-
-    Parameters
-    ----------
-    grad, x : ndarray of one shape and dtype, ``grad`` C-contiguous
-
-    Raises
-    ------
-    ValueError
-        As :func:`softsign_forward`.
-    """
-    check_arrays("softsign_backward", {"grad": grad, "x": x}, ("grad",))
-    _routine("softsign_backward")(grad, x)

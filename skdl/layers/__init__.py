@@ -22,7 +22,6 @@ from .gru import GRU
 from .lstm import LSTM
 from .pooling import AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D
 from .simple_rnn import SimpleRNN
-from .softsign import Softsign
 
 BUILT_IN_LAYERS = (
     Dense,
@@ -37,7 +36,6 @@ BUILT_IN_LAYERS = (
     GRU,
     Flatten,
     Dropout,
-    Softsign,
 )
 """The layer classes skdl offers, in the order the API reference lists them."""
 

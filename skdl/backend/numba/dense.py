@@ -117,26 +117,3 @@ def softmax_cross_entropy(z, y, out, delta, sample_weight, weight_sum):
     weights = sample_weight if weighted else z[:0, 0]
     return float(_softmax_cross_entropy(z, y, out, delta, weights, weighted,
                                         float(weight_sum)))
-
-
-@jit
-def _softsign_forward(x, out, one):
-    for i in range(x.size):
-        out[i] = x[i] / (one + abs(x[i]))
-
-
-@jit
-def _softsign_backward(grad, x, one):
-    for i in range(x.size):
-        d = one + abs(x[i])
-        grad[i] /= d * d
-
-
-def softsign_forward(x, out):
-    """See :func:`skdl.backend.dense.softsign_forward`."""
-    _softsign_forward(x.reshape(-1), out.reshape(-1), x.dtype.type(1))
-
-
-def softsign_backward(grad, x):
-    """See :func:`skdl.backend.dense.softsign_backward`."""
-    _softsign_backward(grad.reshape(-1), x.reshape(-1), grad.dtype.type(1))

@@ -70,18 +70,3 @@ def scale_rows(delta, sample_weight, weight_sum):
         delta *= 1.0 / weight_sum
     else:
         delta *= (sample_weight / weight_sum).astype(delta.dtype)[:, None]
-
-
-def softsign_forward(x, out):
-    """See :func:`skdl.backend.dense.softsign_forward`."""
-    np.abs(x, out=out)
-    out += 1
-    np.divide(x, out, out=out)
-
-
-def softsign_backward(grad, x):
-    """See :func:`skdl.backend.dense.softsign_backward`."""
-    scale = np.abs(x)
-    scale += 1
-    scale *= scale
-    grad /= scale
