@@ -370,7 +370,9 @@ class Network:
             finite number.
         """
         X = _check_X(X, self.input_shape)
-        Y, sample_weight, weight_sum = self._check_targets(X, Y, sample_weight)
+        Y, sample_weight, weight_sum = _check_targets(
+            X, Y, sample_weight, self.n_outputs, self.dtype
+        )
         n = X.shape[0]
         self._ensure_buffers(n)
         output_layer, out_act = self.layers[-1], self.output_activation
@@ -408,41 +410,6 @@ class Network:
             )
         return value
 
-    def _check_targets(self, X, Y, sample_weight):
-        """``Y`` and ``sample_weight`` as arrays of the network's dtype, and
-        the weights' sum, once checked to fit ``X`` (already checked) and the
-        output layer."""
-        n_samples, n_outputs = X.shape[0], self.n_outputs
-        if n_samples == 0:
-            raise ValueError(
-                f"X has 0 rows (shape {X.shape}); a batch needs at least one."
-            )
-        Y = _numbers("Y", Y)
-        if Y.shape != (n_samples, n_outputs):
-            hint = "; reshape one output with Y.reshape(-1, 1)" if Y.ndim == 1 else ""
-            raise ValueError(
-                f"Y has shape {Y.shape}, but needs shape ({n_samples}, {n_outputs}): one "
-                f"row per row of X (X has shape {X.shape}) and one column per output "
-                f"of the network{hint}."
-            )
-        Y = Y.astype(self.dtype, copy=False)
-        if sample_weight is None:
-            return Y, None, n_samples
-        sample_weight = _numbers("sample_weight", sample_weight)
-        if sample_weight.shape != (n_samples,):
-            raise ValueError(
-                f"sample_weight has shape {sample_weight.shape}, but needs shape "
-                f"({n_samples},): one weight per row of X (X has shape {X.shape})."
-            )
-        sample_weight = sample_weight.astype(self.dtype, copy=False)
-        weight_sum = float(np.sum(sample_weight))
-        if not 0 < weight_sum < math.inf:
-            raise ValueError(
-                f"sample_weight sums to {weight_sum}; the weighted mean loss needs a "
-                "positive, finite sum of weights."
-            )
-        return Y, sample_weight, weight_sum
-
     def objective(self, flat_params, X, Y, loss, alpha=0.0, sample_weight=None):
         """Objective and its gradient at ``flat_params``, for scipy.optimize.
 
@@ -472,7 +439,7 @@ class Network:
                 f"{self.params.size} parameters: it needs shape {self.params.shape}."
             )
         X = _check_X(X, self.input_shape)
-        self._check_targets(X, Y, sample_weight)
+        _check_targets(X, Y, sample_weight, self.n_outputs, self.dtype)
         self.params[:] = flat_params
         value = self.loss_and_gradient(X, Y, loss, alpha, sample_weight)
         return value, self.grad.astype(np.float64)
@@ -555,6 +522,42 @@ def _numbers(name, values):
             f"{name} must hold numbers (bool, integer or float); got dtype {array.dtype}."
         )
     return array
+
+
+def _check_targets(X, Y, sample_weight, n_outputs, dtype):
+    """``Y`` and ``sample_weight`` as arrays of ``dtype``, and the weights'
+    sum, once checked to fit ``X`` (already checked) and the ``n_outputs``
+    of the output layer."""
+    n_samples = X.shape[0]
+    if n_samples == 0:
+        raise ValueError(
+            f"X has 0 rows (shape {X.shape}); a batch needs at least one."
+        )
+    Y = _numbers("Y", Y)
+    if Y.shape != (n_samples, n_outputs):
+        hint = "; reshape one output with Y.reshape(-1, 1)" if Y.ndim == 1 else ""
+        raise ValueError(
+            f"Y has shape {Y.shape}, but needs shape ({n_samples}, {n_outputs}): one "
+            f"row per row of X (X has shape {X.shape}) and one column per output "
+            f"of the network{hint}."
+        )
+    Y = Y.astype(dtype, copy=False)
+    if sample_weight is None:
+        return Y, None, n_samples
+    sample_weight = _numbers("sample_weight", sample_weight)
+    if sample_weight.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight has shape {sample_weight.shape}, but needs shape "
+            f"({n_samples},): one weight per row of X (X has shape {X.shape})."
+        )
+    sample_weight = sample_weight.astype(dtype, copy=False)
+    weight_sum = float(np.sum(sample_weight))
+    if not 0 < weight_sum < math.inf:
+        raise ValueError(
+            f"sample_weight sums to {weight_sum}; the weighted mean loss needs a "
+            "positive, finite sum of weights."
+        )
+    return Y, sample_weight, weight_sum
 
 
 def _check_X(X, input_shape):
