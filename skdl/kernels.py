@@ -2,8 +2,12 @@
 :mod:`skdl.backend`.
 
 ``skdl.kernels.use``, ``backend`` and ``available`` still work, as do the
-routines' old names (``skdl.kernels.im2col`` and the like), each with a
-``FutureWarning`` that names where it moved; this module will be removed.
+old names of the routines that remain (``skdl.kernels.im2col`` and the
+like), each with a ``FutureWarning`` that names where it moved; this module
+will be removed. Gone without a replacement: ``KERNEL_NAMES`` (a back-end
+now needs no list of names) and the step routines ``lstm_step_*`` and
+``gru_step_*``, which only tests called (the sequence routines do the
+layers' work).
 """
 
 import importlib

@@ -125,11 +125,14 @@ def _backend_from_environment():
     with a warning when the request cannot be honoured."""
     default = "numba" if "numba" in _BACKENDS else "numpy"
     variable = ENVIRONMENT_VARIABLE
-    if not os.environ.get(variable, "") and os.environ.get(_DEPRECATED_VARIABLE, ""):
-        variable = _DEPRECATED_VARIABLE
+    if os.environ.get(_DEPRECATED_VARIABLE, ""):
+        ignored = os.environ.get(variable, "")
+        if not ignored:
+            variable = _DEPRECATED_VARIABLE
         warnings.warn(
             f"The environment variable {_DEPRECATED_VARIABLE} is deprecated and will be "
-            f"removed; set {ENVIRONMENT_VARIABLE} instead.",
+            f"removed; set {ENVIRONMENT_VARIABLE} instead"
+            + (f" (it is set, and {_DEPRECATED_VARIABLE} is ignored)." if ignored else "."),
             FutureWarning,
         )
     requested = os.environ.get(variable, "")

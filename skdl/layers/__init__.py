@@ -2,7 +2,8 @@
 
 Each layer owns its forward and backward passes, infers its output shape
 from its input shape when the network is built, and holds its weights as
-views into the network's flat parameter vector. Data is channels-last: an
+views into the network's flat vectors (``params`` for the weights that
+train, ``non_trainable_params`` for the others). Data is channels-last: an
 image is ``(height, width, channels)``, a sequence ``(timesteps, features)``.
 
 The built-in layers are listed once, in :data:`BUILT_IN_LAYERS`: the

@@ -183,9 +183,10 @@ def test_use_switches_worker_threads_too():
     assert backends.active() == default
 
 
-def _backend_in_subprocess(setting, block_numba=False, variable="SKDL_BACKEND"):
+def _backend_in_subprocess(setting, block_numba=False, variable="SKDL_BACKEND", also=None):
     """The back-end a fresh interpreter picks with ``variable=setting``
-    (unset when None), and the warnings its import raised."""
+    (unset when None) and the variables of ``also``, and the warnings its
+    import raised."""
     code = (
         "import sys, warnings\n"
         + ("sys.modules['numba'] = None\n" if block_numba else "")
@@ -199,6 +200,7 @@ def _backend_in_subprocess(setting, block_numba=False, variable="SKDL_BACKEND"):
     env = {k: v for k, v in os.environ.items() if k not in ("SKDL_BACKEND", "SKDL_KERNELS")}
     if setting is not None:
         env[variable] = setting
+    env.update(also or {})
     lines = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                            text=True, check=True).stdout.splitlines()
     return lines[0], lines[1:]
@@ -244,6 +246,14 @@ def test_deprecated_environment_variable_still_chooses_and_warns():
         "RuntimeWarning Ignoring SKDL_KERNELS='nunpy': it is not a back-end "
         f"(choose one of ['numba', 'numpy']); using {BACKENDS[0]!r}.",
     ]
+
+
+def test_deprecated_environment_variable_set_beside_the_new_one_says_it_is_ignored():
+    other = "numpy" if BACKENDS[0] != "numpy" else "numba"
+    assert _backend_in_subprocess(BACKENDS[0], also={"SKDL_KERNELS": other}) == (
+        BACKENDS[0],
+        ["FutureWarning The environment variable SKDL_KERNELS is deprecated and will be "
+         "removed; set SKDL_BACKEND instead (it is set, and SKDL_KERNELS is ignored)."])
 
 
 def test_deprecated_kernels_module_forwards_with_a_future_warning():
