@@ -379,8 +379,8 @@ class Network:
         fused = _is_canonical_pair(loss, out_act)
 
         x = _shaped(X, self.input_shape, self.dtype)
-        for layer in self.layers[:-1]:
-            x = layer.forward(x, dropout_rng)
+        for i, layer in enumerate(self.layers[:-1]):
+            x = _checked_output(i, layer, "forward", layer.forward(x, dropout_rng))
         z = output_layer.forward(x, activate=False)
 
         # loss value and output delta dL/dz, already weighted and averaged
@@ -477,12 +477,26 @@ def _predict(layers, input_shape, X, return_logits):
             return tuple(np.concatenate(p) for p in zip(*parts))
         return np.concatenate(parts)
     x = _shaped(X, input_shape, np.result_type(X.dtype, np.float32))
-    for layer in layers[:-1]:
-        x = layer.predict(x)
+    for i, layer in enumerate(layers[:-1]):
+        x = _checked_output(i, layer, "predict", layer.predict(x))
     z = layers[-1].predict(x, activate=False)
     out = np.empty_like(z)
     layers[-1].activation_.forward(z, out)
     return (out, z) if return_logits else out
+
+
+def _checked_output(position, layer, method, out):
+    """``out``, the batch ``layer`` (at ``position``) returned from
+    ``method``, once it has the output shape the layer's build gave: a
+    user's layer that returns another shape is named here, not by an
+    obscure error in the next layer."""
+    if tuple(out.shape[1:]) != layer.output_shape:
+        raise ValueError(
+            f"Layer {position}, {layer!r}, returned a batch of shape {tuple(out.shape)} "
+            f"from {method}, but its build gave the output shape {layer.output_shape}: "
+            f"{method} must return an array of shape (n_samples, *output_shape)."
+        )
+    return out
 
 
 def _refuse(problem):

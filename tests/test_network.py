@@ -15,7 +15,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from skdl import backend as backends
 from skdl.activations import ReLU, Softmax, get_activation
 from skdl.losses import get_loss
-from skdl.layers import Dense, Dropout
+from skdl.layers import Dense, Dropout, Flatten
 from skdl.mlp_network import MLPNetwork, predict_dense
 from skdl.network import Network
 
@@ -977,3 +977,26 @@ def test_predictions_use_the_weights_that_do_not_train():
     net.non_trainable_params[:] = 0.25
     assert not np.allclose(net.predict(X), before)
     np.testing.assert_array_equal(net.non_trainable_params, 0.25)  # predicting changes nothing
+
+
+class _Truncating(Flatten):
+    """A faulty user layer: its passes drop a column its build promised."""
+
+    def forward(self, x, rng=None):
+        return super().forward(x, rng)[:, :-1]
+
+    def predict(self, x):
+        return super().predict(x)[:, :-1]
+
+
+def test_a_layer_returning_another_shape_than_its_build_is_named():
+    rs = np.random.RandomState(0)
+    X, Y = rs.normal(size=(5, 4)), np.eye(2)[rs.randint(0, 2, 5)]
+    net = Network([Dense(3, "tanh"), _Truncating(), Dense(2, "softmax")], (4,))
+    net.initialize(rs)
+    message = (r"Layer 1, _Truncating\(\), returned a batch of shape \(5, 2\) from {}, but "
+               r"its build gave the output shape \(3,\)")
+    with pytest.raises(ValueError, match=message.format("forward")):
+        net.loss_and_gradient(X, Y, get_loss("cross_entropy"))
+    with pytest.raises(ValueError, match=message.format("predict")):
+        net.predict(X)
