@@ -257,6 +257,7 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
         "nesterovs_momentum": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "scoring": [str, callable, None],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
@@ -358,16 +359,21 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
     def _reset_curves(self):
         self.loss_curve_ = []
         self.history_ = []
+        self.validation_scores_ = self.validation_loss_curve_ = None
         self._reset_stopping_state()
 
     # --------------------------------------------------------------- fitting
-    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
+    def _fit(
+        self, X, y, sample_weight=None, incremental=False, classes=None, X_val=None,
+        y_val=None, sample_weight_val=None,
+    ):
         check_callbacks(self.callbacks)
         # overflow is detected and reported below, not warned about on the way
         with restore_on_error(self), np.errstate(over="ignore", invalid="ignore"):
             first_pass = not hasattr(self, self._weights_attribute) or (
                 not self.warm_start and not incremental
             )
+            X_given = X
             X, y, target_kind = self._validate_targets(
                 X, y, incremental, first_pass, classes
             )
@@ -385,6 +391,10 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
             trains = carries_weight(sample_weight, incremental)
             if self.early_stopping and incremental:
                 raise ValueError("partial_fit does not support early_stopping=True")
+            scorer = self._validation_scorer()
+            validation = self._check_validation_data(
+                X_val, y_val, sample_weight_val, scorer, Y.shape[1]
+            )
             rng = check_random_state(self.random_state)
             network = self._build_network(X.shape[1], Y.shape[1], X.dtype, rng, first_pass)
             # callbacks see the weights as they train
@@ -394,12 +404,15 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
                 self.n_iter_ = 0
             elif self.solver in STOCHASTIC_SOLVERS:
                 self._optimizer = self._call_optimizer(network, incremental)
+                X_train, Y_train, train_weight, validation = self._training_and_validation(
+                    validation, X, X_given, y, Y, sample_weight, score_weight, rng, scorer
+                )
                 self._fit_stochastic(
-                    network, self._optimizer, X, Y, sample_weight, score_weight, rng,
-                    incremental,
+                    network, self._optimizer, X_train, Y_train, train_weight, rng,
+                    incremental, validation,
                 )
             else:
-                self._fit_lbfgs(network, X, Y, sample_weight)
+                self._fit_lbfgs(network, X, Y, sample_weight, validation)
             refuse_divergence(
                 network, X, "Lower learning_rate_init or scale the input (e.g. with "
                 "StandardScaler).",
@@ -450,24 +463,30 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
         bool
             True when a callback asked to stop.
         """
+        validating = self.validation_scores_ is not None
         record = {
             "epoch": self.n_iter_,
             "loss": self.loss_,
-            "validation_score": (
-                self.validation_scores_[-1] if self._early_stopping() else None
-            ),
+            "validation_score": self.validation_scores_[-1] if validating else None,
+            "validation_loss": self.validation_loss_curve_[-1] if validating else None,
             "elapsed": time.perf_counter() - started,
         }
         self.history_ = [*self.history_, record]
         return call_callbacks(self.callbacks, {**record, "estimator": self})
 
-    def _fit_lbfgs(self, network, X, Y, sample_weight):
+    def _fit_lbfgs(self, network, X, Y, sample_weight, validation):
+        """Train with L-BFGS; a ``validation`` set is scored after every
+        iteration, for the curves (L-BFGS has no early stopping)."""
         started = time.perf_counter()
         self.n_iter_ = 0
+        self._start_validation_curves(validation is not None)
 
         def on_iteration(value):
             self.n_iter_ += 1
             self.loss_ = value
+            if validation is not None:
+                # the network holds the iterate: L-BFGS-B evaluated it last
+                self._validate(network, validation)
             return self._run_callbacks(started)
 
         n_iter, self.loss_, curve = fit_lbfgs(
@@ -497,6 +516,11 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
         X, Y, sample_weight = objective_inputs(self, X, y, sample_weight)
         network = self._fitted_network(X.dtype)
         return network, X, Y, self._loss, self._objective_settings["alpha"], sample_weight
+
+    def _validation_outputs(self, network, X):
+        """Outputs of the prediction path for validated rows ``X``; the
+        fitted attributes hold views of ``network``'s weights as it trains."""
+        return self._predict_validated(X)
 
     # ------------------------------------------------------------ prediction
     def _predict_outputs(self, X):

@@ -9,10 +9,15 @@ several.
 """
 
 import numpy as np
+from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.multiclass import (
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .activations import ACTIVATIONS, Softmax
@@ -27,13 +32,7 @@ class ClassifierOutputsMixin:
     """
 
     def _validate_targets(self, X, y, incremental, first_pass, classes=None, fitted=False):
-        X, y = validate_data(
-            self, X, y, accept_sparse=self._accepted_sparse(fitted), multi_output=True,
-            dtype=(np.float64, np.float32), reset=first_pass,
-        )
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
+        X, y = self._checked_arrays(X, y, first_pass, fitted)
         if first_pass:
             binarizer = LabelBinarizer()
             binarizer.fit(y if classes is None or y.ndim == 2 else classes)
@@ -65,6 +64,48 @@ class ClassifierOutputsMixin:
             "binary" if len(self.classes_) == 2 else "multiclass"
         )
         return X, y, kind
+
+    def _checked_arrays(self, X, y, reset, fitted=False):
+        """``X`` and labels ``y`` validated, before any check against the
+        classes (``fitted``: for the fitted network's input format)."""
+        X, y = validate_data(
+            self, X, y, accept_sparse=self._accepted_sparse(fitted), multi_output=True,
+            dtype=(np.float64, np.float32), reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        return X, y
+
+    def _validate_validation_targets(self, X_val, y_val):
+        """``X_val`` and ``y_val`` validated as ``X`` and ``y`` are, and
+        refused when ``y_val`` holds labels unseen in ``y``, naming them, or
+        is not of ``y``'s kind (labels or a multi-label indicator matrix)."""
+        X_val, y_val = self._checked_arrays(X_val, y_val, reset=False)
+        multilabel = self._label_binarizer.y_type_.startswith("multilabel")
+        if multilabel != type_of_target(y_val).startswith("multilabel"):
+            raise ValueError(
+                "y_val is a multi-label indicator matrix but y was not, or the reverse: "
+                "give y_val in the form of y."
+            )
+        if multilabel:
+            if y_val.shape[1] != len(self.classes_):
+                raise ValueError(
+                    f"y_val has {y_val.shape[1]} label columns, but y has "
+                    f"{len(self.classes_)}."
+                )
+            return X_val, y_val
+        seen = unique_labels(y_val)
+        # labels of another type (strings against numbers) are all unseen
+        same_type = _holds_strings(seen) == _holds_strings(self.classes_)
+        unseen = np.setdiff1d(seen, self.classes_) if same_type else seen
+        if len(unseen):
+            raise ValueError(
+                f"y_val has labels not seen in y: {list(unseen)}. The classifier "
+                f"learns only the classes of y, {list(self.classes_)}; drop those "
+                "rows from the validation set, or give y every class."
+            )
+        return X_val, y_val
 
     def _check_labels_are_classes(self, y):
         """Refuse labels of ``y`` that are not in ``classes_``, those given to
@@ -137,15 +178,14 @@ class ClassifierOutputsMixin:
             return self.classes_[(out[:, 0] > threshold).astype(int)]
         return self.classes_[np.argmax(out, axis=1)]
 
-    def _score_outputs(self, Y, out, sample_weight=None):
-        """Accuracy of outputs ``out`` against encoded targets ``Y``."""
-        truth = self._labels(Y, 0.5)
-        pred = self._labels(out, self._prediction_threshold())
-        if truth.ndim == 2:
-            hits = np.all(truth == pred, axis=1)
-        else:
-            hits = truth == pred
-        return float(np.average(hits, weights=sample_weight))
+    def _predictions(self, out):
+        """The labels ``predict`` gives for network outputs ``out``."""
+        return self._labels(out, self._prediction_threshold())
+
+    def _score_outputs(self, y, out, sample_weight=None):
+        """Accuracy of outputs ``out`` against labels ``y``: what ``score``
+        gives for the rows whose outputs they are."""
+        return float(accuracy_score(y, self._predictions(out), sample_weight=sample_weight))
 
     def predict(self, X):
         """Predict class labels.
@@ -160,7 +200,7 @@ class ClassifierOutputsMixin:
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
             The predicted classes (an indicator matrix for multi-label).
         """
-        return self._labels(self._predict_outputs(X), self._prediction_threshold())
+        return self._predictions(self._predict_outputs(X))
 
     def _prediction_threshold(self):
         """Where an output column splits the classes: 0.5 for probabilities,

@@ -49,11 +49,25 @@ TRAINING_PARAMETERS = """
         Use Nesterov's momentum with ``solver="sgd"``.
 
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data and stop when the
-        validation score stops improving; the best weights are kept.
+        Stop when the validation score (see ``scoring``) has not improved
+        by ``tol`` for ``n_iter_no_change`` epochs, and keep the weights of
+        the best epoch. The validation set is the ``X_val`` given to
+        ``fit``, or else ``validation_fraction`` of ``X``, held out. L-BFGS
+        ignores it.
 
     validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
+        Share of the training data held out for early stopping when ``fit``
+        is given no ``X_val``.
+
+    scoring : str, callable or None, default=None
+        The validation score that early stopping watches and
+        ``validation_scores_`` records (higher is better): None is the
+        estimator's ``score`` (accuracy for classifiers, R² for
+        regressors); ``"loss"`` is minus the validation loss (see
+        ``validation_loss_curve_``), as scikit-learn's HistGradientBoosting
+        scores its loss; any other string is a scikit-learn scorer name
+        (:func:`sklearn.metrics.get_scorer_names`), and a callable is a
+        scorer ``scorer(estimator, X, y)``. Unused without validation data.
 
     beta_1, beta_2 : float, default=0.9, 0.999
         Decay rates of Adam's moment estimates.
@@ -77,7 +91,8 @@ TRAINING_PARAMETERS = """
 CALLBACKS_PARAMETER = """
     callbacks : list of callable, default=None
         Called after every epoch (every iteration for L-BFGS) with a dict
-        ``{"epoch", "loss", "validation_score", "elapsed", "estimator"}``;
+        ``{"epoch", "loss", "validation_score", "validation_loss", "elapsed",
+        "estimator"}``;
         training stops when one returns True. See
         :class:`skdl.callbacks.ProgressBar`."""
 """The ``callbacks`` parameter."""
@@ -96,10 +111,21 @@ TRAINING_ATTRIBUTES = """
         with a ``ConvergenceWarning``.
 
     validation_scores_ : list of float or None
-        Validation score after each epoch (early stopping only).
+        Validation score (see ``scoring``) after each epoch or L-BFGS
+        iteration, when there is validation data (``X_val``, or early
+        stopping's held-out rows); None otherwise.
+
+    validation_loss_curve_ : list of float or None
+        The objective on the validation data after each epoch or L-BFGS
+        iteration, beside ``loss_curve_``: the (sample-weighted) mean loss
+        plus the L2 term with the validation rows taken as one batch, as
+        each batch's objective is in ``loss_curve_``. None without
+        validation data. Both curves extend over warm-started and
+        ``partial_fit`` calls while each call has validation data.
 
     best_validation_score_ : float or None
-        Best validation score (early stopping only).
+        Validation score of the weights early stopping kept (early stopping
+        only): the score of the fitted model on the validation data.
 
     t_ : int
         Training samples seen by the stochastic solvers.
@@ -125,5 +151,30 @@ MODEL_ATTRIBUTES = """
 
     history_ : list of dict
         One record per epoch (L-BFGS: per iteration): ``epoch``, ``loss``,
-        ``validation_score`` and ``elapsed`` seconds."""
+        ``validation_score``, ``validation_loss`` (None without validation
+        data) and ``elapsed`` seconds."""
 """The fitted attributes that describe data and outputs."""
+
+VALIDATION_FIT_PARAMETERS = """X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            Validation rows, in the form of ``X``. Given, they replace the
+            ``validation_fraction`` split, and every row of ``X`` trains:
+            early stopping watches them, and ``validation_scores_`` and
+            ``validation_loss_curve_`` record every epoch on them (also
+            without early stopping, and per iteration for L-BFGS). In a
+            pipeline, ``Pipeline(..., transform_input=["X_val"])`` transforms
+            them as ``X`` (with metadata routing enabled and
+            ``set_fit_request(X_val=True, y_val=True)``). Not kept after fit.
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Targets of ``X_val``, in the form of ``y``; a classifier's labels
+            must be classes of ``y``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation rows in the score and the validation
+            loss (class weights apply to training only, as in Keras)."""
+"""The validation parameters of ``fit``, indented for a method's docstring."""
+
+
+def document_validation_parameters(fit):
+    """Put :data:`VALIDATION_FIT_PARAMETERS` where ``fit``'s docstring says
+    ``{validation_parameters}``; return ``fit``."""
+    fit.__doc__ = fit.__doc__.replace("{validation_parameters}", VALIDATION_FIT_PARAMETERS)
+    return fit

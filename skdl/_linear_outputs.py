@@ -45,6 +45,10 @@ class LinearOutputsMixin:
             self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
             reset=False,
         )
+        return self._weighted_sums(X)
+
+    def _weighted_sums(self, X):
+        """``X @ coef_.T + intercept_`` for validated rows ``X``."""
         return np.asarray(safe_sparse_dot(X, self.coef_.T, dense_output=True)) + self.intercept_
 
     def _dense_coef(self):
@@ -78,7 +82,14 @@ class LinearOutputsMixin:
         return self
 
     def _predict_outputs(self, X):
-        z = self._pre_activation(X)
+        return self._activated(self._pre_activation(X))
+
+    def _predict_validated(self, X):
+        """Outputs for validated rows ``X``, as :meth:`_predict_outputs` gives
+        them."""
+        return self._activated(self._weighted_sums(X))
+
+    def _activated(self, z):
         out = np.empty_like(z)
         self._layer_activations[0].forward(z, out)
         return out

@@ -36,10 +36,13 @@ class PerceptronRuleMixin:
     rows drawn in its order, and its class weights per output. Not for
     direct use."""
 
-    def _fit_rule(self, X, y, sample_weight, first_pass, incremental, max_iter, tol):
+    def _fit_rule(self, X, y, sample_weight, first_pass, incremental, max_iter, tol, validation):
         """Train with the perceptron rule as scikit-learn's ``Perceptron``
         does, one output per class (a single output for two classes); returns
-        the weights, the biases and the number of epochs.
+        the weights, the biases and the number of epochs. Early stopping
+        watches each output's accuracy on the ``validation`` set given to
+        ``fit`` (a :class:`~skdl._training.ValidationSet`), or else on the
+        rows scikit-learn holds out.
 
         The weights keep scikit-learn's dtypes: ``coef_`` in X's dtype,
         ``intercept_`` in float64 for two classes (the rule's bias is a
@@ -58,7 +61,9 @@ class PerceptronRuleMixin:
         if sample_weight is None:
             sample_weight = np.ones(X.shape[0], dtype=X.dtype)
         X = X.tocsr() if sp.issparse(X) else np.ascontiguousarray(X)
-        seeds, validation_mask = self._rule_seeds_and_split(y, sample_weight, n_classes)
+        seeds, validation_mask = self._rule_seeds_and_split(
+            y, sample_weight, n_classes, held_out=validation is None
+        )
         class_weight = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
         if n_classes == 2:
             class_weight = class_weight[None, :]
@@ -79,6 +84,7 @@ class PerceptronRuleMixin:
                 intercept_decay=SPARSE_INTERCEPT_DECAY if sp.issparse(X) else 1.0,
                 max_iter=max_iter, tol=tol, n_iter_no_change=self.n_iter_no_change,
                 shuffle=self.shuffle, validation_mask=validation_mask,
+                validation_set=_rule_validation_set(validation, self._label_binarizer),
                 verbose=self.verbose, n_jobs=self.n_jobs,
             )
         except FloatingPointError as error:
@@ -90,9 +96,10 @@ class PerceptronRuleMixin:
             intercept = intercept.astype(X.dtype)
         return coef, intercept, int(n_iter.max())
 
-    def _rule_seeds_and_split(self, y, sample_weight, n_classes):
+    def _rule_seeds_and_split(self, y, sample_weight, n_classes, held_out):
         """Each output's shuffling seed, and the early-stopping validation
-        mask (None without early stopping).
+        mask (None without early stopping, or when not ``held_out``: a
+        validation set is given).
 
         Drawn from ``random_state`` in scikit-learn's order, so that the same
         ``random_state`` gives the same rows in the same order: for two
@@ -102,12 +109,15 @@ class PerceptronRuleMixin:
         seed per class, from which each class's generator draws its dataset
         seed and its shuffling seed.
         """
+        def split():
+            return self._validation_mask(y, sample_weight) if held_out else None
+
         if n_classes == 2:
             rng = check_random_state(self.random_state)
             rng.randint(1, MAX_INT)
-            mask = self._validation_mask(y, sample_weight)
+            mask = split()
             return [rng.randint(MAX_INT)], mask
-        mask = self._validation_mask(y, sample_weight)
+        mask = split()
         seeds = []
         for class_seed in check_random_state(self.random_state).randint(MAX_INT, size=n_classes):
             rng = np.random.RandomState(class_seed)
@@ -142,10 +152,17 @@ class PerceptronGradientMixin(StochasticTrainingMixin):
     # early stopping ends at the last epoch's weights, as scikit-learn's SGD
     _restores_best_weights = False
 
-    def _fit_network(self, X, y, sample_weight, first_pass, incremental, max_iter, tol):
+    def _fit_network(
+        self, X, y, sample_weight, first_pass, incremental, max_iter, tol, validation,
+        X_given, scorer,
+    ):
         """Gradient training (L-BFGS or SGD) of the one-layer network; returns
         the weights, the biases and the number of iterations (0 for a
-        ``partial_fit`` of zero weight, which takes no step)."""
+        ``partial_fit`` of zero weight, which takes no step).
+
+        ``validation`` is the set given to ``fit`` (None: with SGD, early
+        stopping holds rows of ``X``, given as ``X_given``, out); ``scorer``
+        scores it (see ``_validation_scorer``)."""
         score_weight = sample_weight
         sample_weight = self._apply_class_weight(
             sample_weight, y, X.dtype, self.class_weight
@@ -156,6 +173,7 @@ class PerceptronGradientMixin(StochasticTrainingMixin):
         network = _single_layer(self._layer_activations[0], X.shape[1], Y.shape[1], X.dtype)
         if first_pass:
             self.loss_curve_ = []
+            self.validation_scores_ = self.validation_loss_curve_ = None
             if _flat_at_zero(self._layer_activations[0]):
                 # zero weights would sit where this activation's gradient
                 # vanishes and never move
@@ -166,14 +184,18 @@ class PerceptronGradientMixin(StochasticTrainingMixin):
         if not trains:
             n_iter = 0
         elif self._solver == "lbfgs":
-            n_iter = self._fit_lbfgs(network, X, Y, sample_weight, max_iter, tol)
+            n_iter = self._fit_lbfgs(network, X, Y, sample_weight, max_iter, tol, validation)
         else:
             # every call judges its own epochs, as scikit-learn's SGD does
             self._reset_stopping_state()
             optimizer = SGD(network.params.size, network.dtype, self.eta0, momentum=0.0)
+            X_train, Y_train, train_weight, validation = self._training_and_validation(
+                validation, X, X_given, y, Y, _or_ones(sample_weight, X),
+                _or_ones(score_weight, X), rng, scorer,
+            )
             self._fit_stochastic(
-                network, optimizer, X, Y, _or_ones(sample_weight, X), _or_ones(score_weight, X),
-                rng, incremental,
+                network, optimizer, X_train, Y_train, train_weight, rng, incremental,
+                validation,
             )
             n_iter = self.n_iter_
         refuse_divergence(network, X, "Lower eta0 or scale the input.")
@@ -185,28 +207,42 @@ class PerceptronGradientMixin(StochasticTrainingMixin):
         output = network.layers[0]
         return np.ascontiguousarray(output.kernel.T), output.bias, n_iter
 
-    def _fit_lbfgs(self, network, X, Y, sample_weight, max_iter, tol):
+    def _fit_lbfgs(self, network, X, Y, sample_weight, max_iter, tol, validation):
+        """Train with L-BFGS; a ``validation`` set is scored after every
+        iteration, for the curves."""
         if not self.fit_intercept:
             raise ValueError("solver='lbfgs' always fits an intercept; use solver='sgd'.")
+        self._start_validation_curves(validation is not None)
+
+        def on_iteration(value):
+            # the network holds the iterate: L-BFGS-B evaluated it last
+            self._validate(network, validation)
+
         n_iter, _, curve = fit_lbfgs(
             network, X, Y, self._loss, alpha=self._alpha_l2(),
             sample_weight=sample_weight, max_iter=max_iter, max_fun=15000,
             tol=0.0 if tol is None else tol, verbose=self.verbose,
+            on_iteration=None if validation is None else on_iteration,
         )
         # a warm start extends the curve, as it does for the sgd solver
         self.loss_curve_ = [*self.loss_curve_, *curve]
         return n_iter
 
-    def _validation_split(self, X, Y, sample_weight, score_weight, rng):
-        """Training and validation parts, as the shared loop takes them: the
-        rows scikit-learn's ``Perceptron`` holds out (see
-        :meth:`_validation_mask`; ``rng`` is not drawn from), each part in
-        the original row order."""
+    def _validation_rows(self, Y, sample_weight, score_weight, rng):
+        """The rows that train and those held out (boolean masks): the rows
+        scikit-learn's ``Perceptron`` holds out (see :meth:`_validation_mask`;
+        ``rng`` is not drawn from), each part in the original row order."""
         labels = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
         held_out = self._validation_mask(labels, sample_weight)
-        kept = ~held_out
-        return (X[kept], X[held_out], Y[kept], Y[held_out], sample_weight[kept],
-                score_weight[held_out])
+        return ~held_out, held_out
+
+    def _validation_outputs(self, network, X):
+        """Outputs of the prediction path for validated rows ``X`` at the
+        network's weights, which ``coef_`` and ``intercept_`` take first."""
+        output = network.layers[0]
+        self.coef_ = np.ascontiguousarray(output.kernel.T)
+        self.intercept_ = output.bias.copy()
+        return self._predict_validated(X)
 
     def _take_step(self, network, optimizer, X, Y, sample_weight, weight_sum, dropout_rng):
         """One step of gradient descent on the loss with its L2 term, then the
@@ -256,6 +292,18 @@ class PerceptronGradientMixin(StochasticTrainingMixin):
         network.set_weights([self._dense_coef().T, self.intercept_])
         alpha = self._objective_settings["alpha"]
         return network, X, Y, self._loss, alpha, sample_weight
+
+
+def _rule_validation_set(validation, label_binarizer):
+    """The perceptron rule's ``validation_set`` for a given
+    :class:`~skdl._training.ValidationSet` (None for none): its rows, their
+    signs per output and their weights (1 when unweighted)."""
+    if validation is None:
+        return None
+    X_val = validation.X.tocsr() if sp.issparse(validation.X) else validation.X
+    signs = 2.0 * label_binarizer.transform(validation.y) - 1.0
+    weights = validation.sample_weight
+    return X_val, signs, np.ones(X_val.shape[0]) if weights is None else weights
 
 
 def _single_layer(activation, n_features, n_outputs, dtype):

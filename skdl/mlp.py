@@ -15,6 +15,7 @@ from ._docstrings import (
     MODEL_ATTRIBUTES,
     TRAINING_ATTRIBUTES,
     TRAINING_PARAMETERS,
+    document_validation_parameters,
 )
 from ._regression import REGRESSOR_LOSS_CONSTRAINTS, RegressorOutputsMixin
 from .activations import get_activation
@@ -231,6 +232,7 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseMLP):
         nesterovs_momentum=True,
         early_stopping=False,
         validation_fraction=0.1,
+        scoring=None,
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
@@ -260,6 +262,7 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseMLP):
         self.nesterovs_momentum = nesterovs_momentum
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.scoring = scoring
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
@@ -275,7 +278,10 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseMLP):
         return self.output_activation
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    @document_validation_parameters
+    def fit(
+        self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None
+    ):
         """Fit the network to data ``X`` and labels ``y``.
 
         Parameters
@@ -287,6 +293,7 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseMLP):
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample in the loss. With the stochastic solvers a
             mini-batch whose weights sum to zero takes no step.
+        {validation_parameters}
 
         Returns
         -------
@@ -297,9 +304,12 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseMLP):
         ------
         ValueError
             When ``sample_weight`` times ``class_weight`` sums to zero: no
-            row carries weight.
+            row carries weight; when only one of ``X_val`` and ``y_val`` is
+            given, or ``y_val`` holds labels that ``y`` does not.
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(
+            X, y, sample_weight, X_val=X_val, y_val=y_val, sample_weight_val=sample_weight_val
+        )
 
     @available_if(lambda est: est.solver in ("sgd", "adam"))
     @_fit_context(prefer_skip_nested_validation=True)
@@ -407,6 +417,7 @@ class MLPRegressor(RegressorOutputsMixin, RegressorMixin, BaseMLP):
         nesterovs_momentum=True,
         early_stopping=False,
         validation_fraction=0.1,
+        scoring=None,
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
@@ -435,6 +446,7 @@ class MLPRegressor(RegressorOutputsMixin, RegressorMixin, BaseMLP):
         self.nesterovs_momentum = nesterovs_momentum
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.scoring = scoring
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
@@ -445,7 +457,10 @@ class MLPRegressor(RegressorOutputsMixin, RegressorMixin, BaseMLP):
         self.callbacks = callbacks
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    @document_validation_parameters
+    def fit(
+        self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None
+    ):
         """Fit the network to data ``X`` and targets ``y``.
 
         Parameters
@@ -457,13 +472,21 @@ class MLPRegressor(RegressorOutputsMixin, RegressorMixin, BaseMLP):
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample in the loss. With the stochastic solvers a
             mini-batch whose weights sum to zero takes no step.
+        {validation_parameters}
 
         Returns
         -------
         self : MLPRegressor
             The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            When only one of ``X_val`` and ``y_val`` is given.
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(
+            X, y, sample_weight, X_val=X_val, y_val=y_val, sample_weight_val=sample_weight_val
+        )
 
     @available_if(lambda est: est.solver in ("sgd", "adam"))
     @_fit_context(prefer_skip_nested_validation=True)

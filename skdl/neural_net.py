@@ -25,6 +25,7 @@ from ._docstrings import (
     MODEL_ATTRIBUTES,
     TRAINING_ATTRIBUTES,
     TRAINING_PARAMETERS,
+    document_validation_parameters,
 )
 from ._regression import REGRESSOR_LOSS_CONSTRAINTS, RegressorOutputsMixin
 from .layers import LAYER_NAMES, Dense, Layer
@@ -156,6 +157,14 @@ class BaseNeuralNet(BaseNetwork):
             return X
         return _flat_rows(X, shape, f"input_shape is {self.input_shape!r}")
 
+    def _fit_with_validation(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
+        """``fit``'s work: ``X`` and ``X_val`` may hold samples of
+        ``input_shape`` (see :meth:`_training_rows`)."""
+        return self._fit(
+            self._training_rows(X), y, sample_weight, X_val=self._training_rows(X_val),
+            y_val=y_val, sample_weight_val=sample_weight_val,
+        )
+
     def _predict_outputs(self, X):
         # after fit, samples have the fitted shape, whatever input_shape says now
         if isinstance(X, np.ndarray) and X.ndim > 2:
@@ -271,6 +280,7 @@ class NeuralNetClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNeuralNet
         nesterovs_momentum=True,
         early_stopping=False,
         validation_fraction=0.1,
+        scoring=None,
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
@@ -299,6 +309,7 @@ class NeuralNetClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNeuralNet
         self.nesterovs_momentum = nesterovs_momentum
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.scoring = scoring
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
@@ -312,7 +323,10 @@ class NeuralNetClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNeuralNet
         return self.output_activation
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    @document_validation_parameters
+    def fit(
+        self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None
+    ):
         """Fit the network to data ``X`` and labels ``y``.
 
         Parameters
@@ -325,6 +339,7 @@ class NeuralNetClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNeuralNet
             Class labels, or a label indicator matrix for multi-label.
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample in the loss.
+        {validation_parameters}
 
         Returns
         -------
@@ -336,11 +351,13 @@ class NeuralNetClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNeuralNet
         ValueError
             Before any training, when a layer cannot take the shape it is
             given, or ``input_shape`` does not fit the rows of ``X``; the
-            message names the layer and the shapes.
+            message names the layer and the shapes. When only one of
+            ``X_val`` and ``y_val`` is given, or ``y_val`` holds labels that
+            ``y`` does not.
         TypeError
             When an entry of ``layers`` is not a layer instance.
         """
-        return self._fit(self._training_rows(X), y, sample_weight)
+        return self._fit_with_validation(X, y, sample_weight, X_val, y_val, sample_weight_val)
 
     @available_if(lambda est: est.solver in ("sgd", "adam"))
     @_fit_context(prefer_skip_nested_validation=True)
@@ -437,6 +454,7 @@ class NeuralNetRegressor(RegressorOutputsMixin, RegressorMixin, BaseNeuralNet):
         nesterovs_momentum=True,
         early_stopping=False,
         validation_fraction=0.1,
+        scoring=None,
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
@@ -464,6 +482,7 @@ class NeuralNetRegressor(RegressorOutputsMixin, RegressorMixin, BaseNeuralNet):
         self.nesterovs_momentum = nesterovs_momentum
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.scoring = scoring
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
@@ -473,7 +492,10 @@ class NeuralNetRegressor(RegressorOutputsMixin, RegressorMixin, BaseNeuralNet):
         self.callbacks = callbacks
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    @document_validation_parameters
+    def fit(
+        self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None
+    ):
         """Fit the network to data ``X`` and targets ``y``.
 
         Parameters
@@ -486,6 +508,7 @@ class NeuralNetRegressor(RegressorOutputsMixin, RegressorMixin, BaseNeuralNet):
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample in the loss.
+        {validation_parameters}
 
         Returns
         -------
@@ -496,11 +519,12 @@ class NeuralNetRegressor(RegressorOutputsMixin, RegressorMixin, BaseNeuralNet):
         ------
         ValueError
             Before any training, when a layer cannot take the shape it is
-            given, or ``input_shape`` does not fit the rows of ``X``.
+            given, or ``input_shape`` does not fit the rows of ``X``; when
+            only one of ``X_val`` and ``y_val`` is given.
         TypeError
             When an entry of ``layers`` is not a layer instance.
         """
-        return self._fit(self._training_rows(X), y, sample_weight)
+        return self._fit_with_validation(X, y, sample_weight, X_val, y_val, sample_weight_val)
 
     @available_if(lambda est: est.solver in ("sgd", "adam"))
     @_fit_context(prefer_skip_nested_validation=True)

@@ -20,6 +20,7 @@ from ._base import (
     restore_on_error,
 )
 from ._classification import ClassifierOutputsMixin
+from ._docstrings import document_validation_parameters
 from ._linear_outputs import LinearOutputsMixin, activation_crossing
 from ._perceptron_training import PerceptronGradientMixin, PerceptronRuleMixin
 from .activations import Sigmoid, Softmax, Step, get_activation
@@ -97,13 +98,24 @@ class PerceptronClassifier(
         Seed for shuffling and the validation split.
 
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data and stop on validation
-        accuracy instead of training loss. The held-out rows are a stratified
-        split drawn from ``random_state``, the rows scikit-learn's
-        ``Perceptron`` holds out. Not available with ``partial_fit``.
+        Stop on the validation score instead of the training loss. The
+        validation set is the ``X_val`` given to ``fit``, or else
+        ``validation_fraction`` of the data, held out: a stratified split
+        drawn from ``random_state``, the rows scikit-learn's ``Perceptron``
+        holds out. The perceptron rule scores each one-vs-rest output's
+        accuracy on it, as scikit-learn's does; ``solver="sgd"`` scores the
+        model as ``scoring`` says, and, as scikit-learn's SGD, ends at the
+        last epoch's weights. Not available with ``partial_fit``.
 
     validation_fraction : float, default=0.1
-        Share of the data held out for early stopping.
+        Share of the data held out for early stopping when ``fit`` is given
+        no ``X_val``.
+
+    scoring : str, callable or None, default=None
+        The validation score of gradient training (see
+        :class:`MLPClassifier`): None is accuracy, ``"loss"`` minus the
+        validation loss, any other string a scikit-learn scorer name, a
+        callable a scorer. The perceptron rule takes only None.
 
     n_iter_no_change : int, default=5
         Epochs without improvement before stopping.
@@ -165,9 +177,15 @@ class PerceptronClassifier(
         perceptron rule). A call whose loss ends 10 times or more above where
         it started warns with a ``ConvergenceWarning``.
 
-    loss_, best_loss_, validation_scores_, best_validation_score_
+    loss_, best_loss_, best_validation_score_
         With ``solver="sgd"``: the last epoch's loss and the stopping rule's
         records, as the MLPs keep them (see :class:`MLPClassifier`).
+
+    validation_scores_, validation_loss_curve_ : list of float or None
+        With gradient training: the validation score and the validation
+        objective after each epoch (each L-BFGS iteration), as the MLPs
+        record them (see :class:`MLPClassifier`); None without validation
+        data. The perceptron rule records neither.
 
     See Also
     --------
@@ -200,6 +218,7 @@ class PerceptronClassifier(
         "random_state": ["random_state"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "scoring": [str, callable, None],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "warm_start": ["boolean"],
@@ -225,6 +244,7 @@ class PerceptronClassifier(
         random_state=0,
         early_stopping=False,
         validation_fraction=0.1,
+        scoring=None,
         n_iter_no_change=5,
         class_weight=None,
         warm_start=False,
@@ -246,6 +266,7 @@ class PerceptronClassifier(
         self.random_state = random_state
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.scoring = scoring
         self.n_iter_no_change = n_iter_no_change
         self.class_weight = class_weight
         self.warm_start = warm_start
@@ -294,9 +315,10 @@ class PerceptronClassifier(
         }
 
     # --------------------------------------------------------------- fitting
-    def _validate_targets(self, X, y, incremental, first_pass, classes=None, fitted=False):
-        """Validate ``X`` and ``y`` as ``ClassifierOutputsMixin`` does, after
-        rejecting targets that are not one label per sample."""
+    def _checked_arrays(self, X, y, reset, fitted=False):
+        """Validate ``X`` and ``y`` (or ``X_val`` and ``y_val``) as
+        ``ClassifierOutputsMixin`` does, after rejecting targets that are not
+        one label per sample."""
         shape = y.shape if sp.issparse(y) else np.asarray(y).shape
         if shape[1:] not in ((), (1,)):
             raise ValueError(
@@ -305,31 +327,45 @@ class PerceptronClassifier(
                 "multilabel and multi-output targets are not supported (MLPClassifier "
                 "accepts a multilabel indicator matrix)."
             )
-        return super()._validate_targets(X, y, incremental, first_pass, classes, fitted)
+        return super()._checked_arrays(X, y, reset, fitted)
 
-    def _fit(self, X, y, sample_weight, incremental, classes=None):
+    def _fit(
+        self, X, y, sample_weight, incremental, classes=None, X_val=None, y_val=None,
+        sample_weight_val=None,
+    ):
         # overflow is detected and reported below, not warned about on the way
         with restore_on_error(self), np.errstate(over="ignore", invalid="ignore"):
             first_pass = not hasattr(self, "coef_") or (
                 not self.warm_start and not incremental
             )
+            X_given = X
             X, y, _ = self._validate_targets(X, y, incremental, first_pass, classes)
             # every call, so that parameters changed since the last one apply
             self._setup_layers()
+            # where predict splits the classes: 0.5 for probabilities, as
+            # predict_proba does, else the loss's own threshold (scorers
+            # predict while gradient training runs)
+            self._decision_offset = activation_crossing(
+                self._layer_activations[0], self._prediction_threshold()
+            )
             if sample_weight is not None:
                 sample_weight = _check_sample_weight(
                     sample_weight, X, dtype=X.dtype, ensure_non_negative=True
                 )
+            scorer = self._validation_scorer()
+            validation = self._check_validation_data(X_val, y_val, sample_weight_val, scorer)
             if not incremental or first_pass:
                 self.t_ = 1
             max_iter, tol = (1, None) if incremental else (self.max_iter, self.tol)
             if self._solver == "perceptron":
+                self._check_rule_validation(validation)
                 coef, intercept, n_iter = self._fit_rule(
-                    X, y, sample_weight, first_pass, incremental, max_iter, tol
+                    X, y, sample_weight, first_pass, incremental, max_iter, tol, validation
                 )
             else:
                 coef, intercept, n_iter = self._fit_network(
-                    X, y, sample_weight, first_pass, incremental, max_iter, tol
+                    X, y, sample_weight, first_pass, incremental, max_iter, tol, validation,
+                    X_given, scorer,
                 )
             self.n_iter_ = n_iter
             # the shared mini-batch loop counts its own updates and warns about
@@ -344,15 +380,32 @@ class PerceptronClassifier(
                 )
             self.coef_ = coef
             self.intercept_ = intercept
-            # where predict splits the classes: 0.5 for probabilities, as
-            # predict_proba does, else the loss's own threshold
-            self._decision_offset = activation_crossing(
-                self._layer_activations[0], self._prediction_threshold()
-            )
         return self
 
+    def _check_rule_validation(self, validation):
+        """Refuse what the perceptron rule cannot do with a validation set:
+        record curves (it serves early stopping only), or stop on another
+        score than each output's accuracy."""
+        if validation is not None and not self.early_stopping:
+            raise ValueError(
+                "The perceptron rule records no validation curves: X_val serves only "
+                "its early stopping. Set early_stopping=True, or train by gradient "
+                "(solver='sgd' or 'lbfgs' with an activation other than 'step'), "
+                "which records validation_scores_ and validation_loss_curve_."
+            )
+        if self.early_stopping and self.scoring is not None:
+            raise ValueError(
+                "The perceptron rule stops on each output's validation accuracy, as "
+                f"scikit-learn's Perceptron does; scoring={self.scoring!r} applies to "
+                "gradient training (solver='sgd'). Leave scoring=None with the "
+                "perceptron rule."
+            )
+
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    @document_validation_parameters
+    def fit(
+        self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None
+    ):
         """Fit the perceptron.
 
         Parameters
@@ -364,6 +417,8 @@ class PerceptronClassifier(
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample. With ``solver="sgd"`` a mini-batch whose
             weights sum to zero takes no step.
+        {validation_parameters}
+            The perceptron rule takes them for early stopping only.
 
         Returns
         -------
@@ -376,9 +431,16 @@ class PerceptronClassifier(
             When no row carries weight: ``sample_weight`` times
             ``class_weight`` sums to zero (for the perceptron rule with more
             than two classes, each class's rows also count as negatives of
-            the other classes' outputs, with weight ``sample_weight``).
+            the other classes' outputs, with weight ``sample_weight``). When
+            only one of ``X_val`` and ``y_val`` is given, or ``y_val`` holds
+            labels that ``y`` does not; with the perceptron rule, when
+            ``X_val`` is given without early stopping or ``scoring`` is set
+            with it.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        return self._fit(
+            X, y, sample_weight, incremental=False, X_val=X_val, y_val=y_val,
+            sample_weight_val=sample_weight_val,
+        )
 
     def _is_online(self):
         if self.solver == "auto":

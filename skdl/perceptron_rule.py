@@ -9,7 +9,8 @@ samples in stored order, or reshuffles them before every epoch with its own
 seed (see :func:`skdl.backend.perceptron.shuffle_permutation`), and stops on its own:
 when its mean epoch objective (perceptron criterion plus penalty) has not
 improved by ``tol`` for ``n_iter_no_change`` epochs, or, with a validation
-set, when its validation accuracy has not. Optional penalties: L2 as weight
+set (rows held out of the data, or rows apart), when its validation
+accuracy has not. Optional penalties: L2 as weight
 decay before each update, L1 by cumulative truncation (Tsuruoka et al.,
 2009), and their elastic-net mix.
 
@@ -50,6 +51,7 @@ def fit_perceptron_rule(
     n_iter_no_change=5,
     shuffle=True,
     validation_mask=None,
+    validation_set=None,
     verbose=0,
     n_jobs=None,
 ):
@@ -89,6 +91,11 @@ def fit_perceptron_rule(
     validation_mask : ndarray of bool, shape (n_samples,), default=None
         Rows held out of training; when it holds any, stopping follows each
         output's validation accuracy, weighted by ``sample_weight``.
+    validation_set : tuple (X_val, signs_val, sample_weight_val), default=None
+        Validation rows apart from ``X`` (a dense array or a sparse
+        matrix), their target signs of shape ``(n_val, n_outputs)`` and
+        their weights of shape ``(n_val,)``; stopping then follows each
+        output's accuracy on them. Not with a ``validation_mask``.
     verbose : int, default=0
         Print each epoch's figures, in scikit-learn's format.
     n_jobs : int or None, default=None
@@ -111,18 +118,25 @@ def fit_perceptron_rule(
     skip = np.zeros(n_samples, dtype=bool) if validation_mask is None else validation_mask
     if skip.all():
         raise ValueError("validation_mask holds out every row: none is left to train on.")
+    if skip.any() and validation_set is not None:
+        raise ValueError("Pass a validation_mask or a validation_set, not both.")
+    if skip.any():
+        validation_set = X[skip], signs[skip], sample_weight[skip]
     settings = dict(
         eta0=eta0, penalty=penalty,
         alpha=alpha, l1_ratio={"l1": 1.0, "elasticnet": l1_ratio}.get(penalty, 0.0),
         fit_intercept=fit_intercept, intercept_decay=intercept_decay,
         # scikit-learn sums the objective only where it decides when to stop
-        track_objective=bool(verbose) or not skip.any(),
+        track_objective=bool(verbose) or validation_set is None,
     )
 
     def train(k):
         weights = np.array([1.0, 1.0]) if class_weight is None else class_weight[k]
+        validation = None if validation_set is None else (
+            validation_set[0], validation_set[1][:, k] > 0, validation_set[2]
+        )
         output = _Output(coef[k], intercept[k], X, np.asarray(signs[:, k], dtype=np.float64),
-                         sample_weight, weights, skip, settings)
+                         sample_weight, weights, skip, validation, settings)
         epochs = output.train(
             seeds[k] if shuffle else None, max_iter, tol, n_iter_no_change, verbose
         )
@@ -139,9 +153,13 @@ def fit_perceptron_rule(
 class _Output:
     """One output's one-vs-rest problem and its training state."""
 
-    def __init__(self, w, intercept, X, signs, sample_weight, class_weight, skip, settings):
+    def __init__(
+        self, w, intercept, X, signs, sample_weight, class_weight, skip, validation, settings
+    ):
         self.w, self.X, self.signs = w, X, signs
         self.sample_weight, self.class_weight, self.skip = sample_weight, class_weight, skip
+        # (rows, whether each is positive, weights), or None
+        self.validation = validation
         self.settings = settings
         weights = w.astype(np.float64)
         # [wscale, squared norm, L1 norm, intercept, L1 penalty accumulated]
@@ -150,9 +168,7 @@ class _Output:
         )
         self.l1_applied = np.zeros_like(w)
         self.n_train = int(np.count_nonzero(~skip))
-        self.validating = self.n_train < signs.size
-        if self.validating:
-            self.validation = X[skip], signs[skip] > 0, sample_weight[skip]
+        self.validating = validation is not None
 
     def train(self, seed, max_iter, tol, n_iter_no_change, verbose):
         """Run up to ``max_iter`` epochs; return the number run. ``seed`` None

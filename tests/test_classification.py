@@ -204,9 +204,9 @@ def test_class_weight_is_refused_for_multilabel_targets(iris, class_weight):
 def test_early_stopping_scores_validation_by_sample_weight_alone(iris, estimator, params):
     # as scikit-learn's SGD estimators do: class weights shape training only
     class Spy(estimator):
-        def _score_outputs(self, Y, out, sample_weight=None):
+        def _score_outputs(self, y, out, sample_weight=None):
             seen.append(sample_weight)
-            return super()._score_outputs(Y, out, sample_weight)
+            return super()._score_outputs(y, out, sample_weight)
 
     X, y = iris
     seen = []

@@ -325,9 +325,8 @@ def test_early_stopping_split_is_stratified(iris):
     _quiet_fit(model, X[keep], y[keep])
     # every class, the rare one included, must reach the 22-row validation set
     Y = model._label_binarizer.transform(y[keep])
-    _, _, _, Y_val, _, _ = model._validation_split(
-        X[keep], Y.astype(float), None, None, np.random.RandomState(0)
-    )
+    _, val = model._validation_rows(Y.astype(float), None, None, np.random.RandomState(0))
+    Y_val = Y[val]
     assert_array_equal(Y_val.sum(axis=0) > 0, [True, True, True])
     assert Y_val.sum(axis=0)[1] == 2
 
