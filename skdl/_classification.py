@@ -101,8 +101,8 @@ class ClassifierOutputsMixin:
         unseen = np.setdiff1d(seen, self.classes_) if same_type else seen
         if len(unseen):
             raise ValueError(
-                f"y_val has labels not seen in y: {list(unseen)}. The classifier "
-                f"learns only the classes of y, {list(self.classes_)}; drop those "
+                f"y_val has labels not seen in y: {unseen.tolist()}. The classifier "
+                f"learns only the classes of y, {self.classes_.tolist()}; drop those "
                 "rows from the validation set, or give y every class."
             )
         return X_val, y_val

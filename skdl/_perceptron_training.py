@@ -190,8 +190,8 @@ class PerceptronGradientMixin(StochasticTrainingMixin):
             self._reset_stopping_state()
             optimizer = SGD(network.params.size, network.dtype, self.eta0, momentum=0.0)
             X_train, Y_train, train_weight, validation = self._training_and_validation(
-                validation, X, X_given, y, Y, _or_ones(sample_weight, X),
-                _or_ones(score_weight, X), rng, scorer,
+                validation, X, X_given, y, Y, _or_ones(sample_weight, X), score_weight, rng,
+                scorer,
             )
             self._fit_stochastic(
                 network, optimizer, X_train, Y_train, train_weight, rng, incremental,

@@ -355,8 +355,8 @@ class StochasticTrainingMixin:
             When only one of ``X_val`` and ``y_val`` is given, or
             ``sample_weight_val`` without them; when they do not pass the
             checks ``X`` and ``y`` pass (features, shapes, classes seen in
-            ``y``, as many targets as ``y``); when ``sample_weight_val`` sums
-            to zero.
+            ``y``, as many targets as ``y``; weights not negative, not all
+            zero).
         """
         if X_val is None and y_val is None:
             if sample_weight_val is not None:
@@ -380,14 +380,10 @@ class StochasticTrainingMixin:
         rows_given = X_val
         X_val, y_val = self._validate_validation_targets(X_val, y_val)
         if sample_weight_val is not None:
+            # refused when negative or all zero, as sample_weight is
             sample_weight_val = _check_sample_weight(
                 sample_weight_val, X_val, dtype=X_val.dtype, ensure_non_negative=True
             )
-            if not np.sum(sample_weight_val) > 0:
-                raise ValueError(
-                    "sample_weight_val sums to 0: no validation row carries weight, so "
-                    "there is nothing to score. Give some rows a non-zero weight."
-                )
         Y_val = self._encode_targets(y_val, X_val.dtype)
         if n_outputs is not None and Y_val.shape[1] != n_outputs:
             raise ValueError(
@@ -435,7 +431,8 @@ class StochasticTrainingMixin:
             scorer, _safe_indexing(X_given, val) if callable(scorer) else None,
             given=False,
         )
-        return X[train], Y[train], None if sample_weight is None else sample_weight[train], held_out
+        train_weight = None if sample_weight is None else sample_weight[train]
+        return X[train], Y[train], train_weight, held_out
 
     def _validation_rows(self, Y, sample_weight, score_weight, rng):
         """The rows early stopping trains on and those it holds out

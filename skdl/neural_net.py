@@ -145,24 +145,26 @@ class BaseNeuralNet(BaseNetwork):
             flat = self.input_shape is None or len(tuple(self.input_shape)) == 1
         return ["csr", "csc"] if flat else False
 
-    def _training_rows(self, X):
-        """``X`` for fit and partial_fit: an N-D array of samples as 2-D rows
-        when its sample shape is ``input_shape`` (the parameter, which the
-        call fits); anything else as given, for validation to judge."""
+    def _training_rows(self, X, name="X"):
+        """``X`` (named ``name`` in messages) for fit and partial_fit: an N-D
+        array of samples as 2-D rows when its sample shape is
+        ``input_shape`` (the parameter, which the call fits); anything else
+        as given, for validation to judge."""
         if not (isinstance(X, np.ndarray) and X.ndim > 2 and self.input_shape is not None):
             return X
         try:
             shape = self._input_shape(int(np.prod(X.shape[1:], dtype=np.int64)))
         except ValueError:
             return X
-        return _flat_rows(X, shape, f"input_shape is {self.input_shape!r}")
+        return _flat_rows(X, shape, f"input_shape is {self.input_shape!r}", name)
 
     def _fit_with_validation(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
         """``fit``'s work: ``X`` and ``X_val`` may hold samples of
         ``input_shape`` (see :meth:`_training_rows`)."""
         return self._fit(
-            self._training_rows(X), y, sample_weight, X_val=self._training_rows(X_val),
-            y_val=y_val, sample_weight_val=sample_weight_val,
+            self._training_rows(X), y, sample_weight,
+            X_val=self._training_rows(X_val, "X_val"), y_val=y_val,
+            sample_weight_val=sample_weight_val,
         )
 
     def _predict_outputs(self, X):
@@ -173,13 +175,14 @@ class BaseNeuralNet(BaseNetwork):
         return super()._predict_outputs(X)
 
 
-def _flat_rows(X, shape, expected):
-    """The N-D array ``X`` of samples of ``shape`` as 2-D rows, refused
-    naming the ``expected`` shape when its samples have another."""
+def _flat_rows(X, shape, expected, name="X"):
+    """The N-D array ``X`` (named ``name`` in messages) of samples of
+    ``shape`` as 2-D rows, refused naming the ``expected`` shape when its
+    samples have another."""
     if X.shape[1:] != shape:
         raise ValueError(
-            f"X has samples of shape {X.shape[1:]}, but {expected}; pass X of shape "
-            "(n_samples, *input_shape), or flat rows of shape (n_samples, n_features)."
+            f"{name} has samples of shape {X.shape[1:]}, but {expected}; pass {name} of "
+            "shape (n_samples, *input_shape), or flat rows of shape (n_samples, n_features)."
         )
     return X.reshape(X.shape[0], -1)
 
@@ -357,7 +360,9 @@ class NeuralNetClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNeuralNet
         TypeError
             When an entry of ``layers`` is not a layer instance.
         """
-        return self._fit_with_validation(X, y, sample_weight, X_val, y_val, sample_weight_val)
+        return self._fit_with_validation(
+            X, y, sample_weight, X_val, y_val, sample_weight_val
+        )
 
     @available_if(lambda est: est.solver in ("sgd", "adam"))
     @_fit_context(prefer_skip_nested_validation=True)
@@ -524,7 +529,9 @@ class NeuralNetRegressor(RegressorOutputsMixin, RegressorMixin, BaseNeuralNet):
         TypeError
             When an entry of ``layers`` is not a layer instance.
         """
-        return self._fit_with_validation(X, y, sample_weight, X_val, y_val, sample_weight_val)
+        return self._fit_with_validation(
+            X, y, sample_weight, X_val, y_val, sample_weight_val
+        )
 
     @available_if(lambda est: est.solver in ("sgd", "adam"))
     @_fit_context(prefer_skip_nested_validation=True)
