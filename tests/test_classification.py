@@ -12,9 +12,10 @@ from sklearn.base import clone
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Perceptron
+from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from skdl import MLPClassifier, PerceptronClassifier
+from skdl import MLPClassifier, NeuralNetClassifier, PerceptronClassifier
 
 
 @pytest.fixture(scope="module")
@@ -360,3 +361,16 @@ def test_perceptron_treats_a_user_activation_alike_whatever_its_name(iris, name,
     assert named._loss.name == plain._loss.name == "squared_error"
     assert_array_equal(named.coef_, plain.coef_)
     _same_model(named, plain, X)
+
+
+@pytest.mark.parametrize("estimator", [MLPClassifier, NeuralNetClassifier, PerceptronClassifier])
+def test_validation_labels_unseen_in_y_are_refused_by_name(iris, estimator):
+    X, y = iris
+    X, X_val, y, y_val = train_test_split(X, y, test_size=0.3, random_state=0)
+    labels = np.array(["setosa", "versicolor", "virginica"])
+    with pytest.raises(ValueError, match=r"y_val has labels not seen in y: \['virginica'\]"):
+        estimator().fit(X[y < 2], labels[y[y < 2]], X_val=X_val, y_val=labels[y_val])
+    with pytest.raises(ValueError, match=r"y_val has labels not seen in y: \[7\]"):
+        estimator().fit(X, y, X_val=X_val[:2], y_val=[0, 7])
+    with pytest.raises(ValueError, match="y_val has labels not seen in y"):
+        estimator().fit(X, y, X_val=X_val[:2], y_val=["a", "b"])

@@ -12,9 +12,9 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_digits, load_iris
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import GridSearchCV, cross_validate
+from sklearn.model_selection import GridSearchCV, cross_validate, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_sample_weight
@@ -782,3 +782,17 @@ def test_a_fitted_net_with_a_weight_that_does_not_train_checks_its_gradients(off
     error, analytic, _ = check_gradients(network, Xv, Y, loss, alpha, sw)
     assert error < 1e-6 and analytic.size == network.params.size
     assert_array_equal(network.non_trainable_params, before)  # left as it was
+
+
+def test_N_D_validation_samples_are_read_by_input_shape():
+    X, y = load_iris(return_X_y=True)
+    X, X_val, y, y_val = train_test_split(X, y, test_size=0.3, random_state=0)
+    net = NeuralNetClassifier(
+        layers=[Conv1D(2, 2, activation="tanh"), Flatten()], input_shape=(4, 1),
+        max_iter=5, random_state=0, early_stopping=True,
+    )
+    flat = clone(net).fit(X, y, X_val=X_val, y_val=y_val)
+    shaped = clone(net).fit(X[:, :, None], y, X_val=X_val[:, :, None], y_val=y_val)
+    assert shaped.validation_scores_ == flat.validation_scores_
+    with pytest.raises(ValueError, match=r"X_val has samples of shape \(2, 2\)"):
+        clone(net).fit(X[:, :, None], y, X_val=X_val.reshape(-1, 2, 2), y_val=y_val)

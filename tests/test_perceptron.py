@@ -20,7 +20,13 @@ from sklearn.datasets import (
 )
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression, Perceptron
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+from sklearn.metrics import get_scorer, log_loss
+from sklearn.model_selection import (
+    GridSearchCV,
+    StratifiedKFold,
+    cross_val_score,
+    train_test_split,
+)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -1166,3 +1172,58 @@ def test_perceptron_rule_refuses_a_user_loss_named_perceptron(binary_data):
     X, y = binary_data
     with pytest.raises(ValueError, match="perceptron rule minimises the perceptron criterion"):
         PerceptronClassifier(loss=Named()).fit(X, y)
+
+
+# --------------------------------------------------------------------------
+# A validation set given to fit
+# --------------------------------------------------------------------------
+
+
+def _iris_with_validation():
+    """Standardised iris: training rows and labels, validation rows and labels."""
+    X, y = _iris()
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.3, random_state=0)
+    return X_train, y_train, X_val, y_val
+
+
+def test_the_perceptron_rule_stops_on_a_given_validation_set_as_on_its_split():
+    X, y, _, _ = _iris_with_validation()
+    settings = dict(early_stopping=True, shuffle=False, random_state=0, n_iter_no_change=3)
+    split = PerceptronClassifier(**settings).fit(X, y)
+    held_out = split._validation_mask(y, np.ones(len(y)))
+    given = PerceptronClassifier(**settings).fit(
+        X[~held_out], y[~held_out], X_val=X[held_out], y_val=y[held_out]
+    )
+    assert given.n_iter_ == split.n_iter_
+    assert_array_equal(given.coef_, split.coef_)
+    assert_array_equal(given.intercept_, split.intercept_)
+
+
+def test_the_perceptron_rule_refuses_what_it_cannot_do_with_a_validation_set():
+    X, y, X_val, y_val = _iris_with_validation()
+    with pytest.raises(ValueError, match="X_val serves only its early stopping"):
+        PerceptronClassifier().fit(X, y, X_val=X_val, y_val=y_val)
+    with pytest.raises(ValueError, match="applies to gradient training"):
+        PerceptronClassifier(early_stopping=True, scoring="loss").fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+def test_the_perceptron_records_curves_in_gradient_training(solver):
+    X, y, X_val, y_val = _iris_with_validation()
+    model = PerceptronClassifier(activation="softmax", solver=solver, eta0=0.1, max_iter=20).fit(
+        X, y, X_val=X_val, y_val=y_val
+    )
+    assert len(model.validation_scores_) == len(model.validation_loss_curve_) == model.n_iter_
+    assert model.validation_scores_[-1] == model.score(X_val, y_val)
+    proba = model.predict_proba(X_val)
+    assert model.validation_loss_curve_[-1] == pytest.approx(log_loss(y_val, proba), rel=1e-9)
+
+
+def test_a_named_scorer_drives_the_perceptrons_gradient_training():
+    X, y, X_val, y_val = _iris_with_validation()
+    model = PerceptronClassifier(
+        activation="sigmoid", solver="sgd", eta0=0.1, max_iter=20, scoring="neg_log_loss",
+        early_stopping=True,
+    ).fit(X, y, X_val=X_val, y_val=y_val)
+    # as scikit-learn's SGD, the perceptron ends at its last epoch's weights
+    assert model.validation_scores_[-1] == get_scorer("neg_log_loss")(model, X_val, y_val)

@@ -435,6 +435,32 @@ def test_validation_rows_are_held_out_in_place(backend):
     assert_allclose(intercept[0], b, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("n_iter_no_change", [1, 2, 4])
+def test_a_validation_set_apart_stops_as_the_same_rows_held_out(backend, n_iter_no_change):
+    # The rows held out by a mask, given apart instead: training sees the
+    # same rows in the same order, and the stop follows the same weighted
+    # accuracy, so the hand reference with the mask holds for both.
+    X, s, mask = _xor_with_validation(5)
+    sample_weight = np.concatenate([np.ones(6), [1.2, 3.1, 1.9, 2.4, 0.3]])
+    kw = dict(tol=1e-4, n_iter_no_change=n_iter_no_change, max_iter=50)
+    w, b, epochs = _hand_rule_with_stopping(X, s, sample_weight, validation_mask=mask, **kw)
+    apart = (X[mask], s[mask][:, None], sample_weight[mask])
+    coef, intercept, n_iter = _run(X[~mask], s[~mask], validation_set=apart, **kw)
+    assert n_iter[0] == epochs < 50
+    assert_allclose(coef[0], w, rtol=1e-12, atol=1e-12)
+    assert_allclose(intercept[0], b, rtol=1e-12, atol=1e-12)
+    sparse = (sp.csr_matrix(X[mask]), s[mask][:, None], sample_weight[mask])
+    _, _, sparse_iter = _run(X[~mask], s[~mask], validation_set=sparse, **kw)
+    assert sparse_iter[0] == epochs
+
+
+def test_a_validation_set_apart_and_held_out_rows_are_not_both_taken(backend):
+    X, s, mask = _xor_with_validation(5)
+    apart = (X[mask], s[mask][:, None], np.ones(mask.sum()))
+    with pytest.raises(ValueError, match="validation_mask or a validation_set, not both"):
+        _run(X, s, validation_mask=mask, validation_set=apart, max_iter=3)
+
+
 def test_validation_overrides_training_loss(backend):
     # Same data, same tolerance: without validation the stop follows the
     # training criterion, with validation it follows validation accuracy;

@@ -3,15 +3,17 @@ validation set given to fit in place of the held-out split, the scores and
 curves recorded on it, the weights early stopping keeps, the inputs refused,
 and what a fitted model does not keep."""
 
+import inspect
 import pickle
 import warnings
 
 import numpy as np
 import pytest
 import sklearn
-from numpy.testing import assert_allclose, assert_array_equal
+from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import load_iris
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import get_scorer, log_loss
 from sklearn.model_selection import GridSearchCV, cross_validate, train_test_split
@@ -28,7 +30,7 @@ from skdl import (
 )
 from skdl import backend as backends
 from skdl._training import validation_objective
-from skdl.layers import Conv1D, Dense, Flatten
+from skdl.layers import Dense
 from skdl.losses import CrossEntropy, SquaredError
 
 
@@ -222,19 +224,6 @@ def test_the_held_out_rows_given_as_X_val_train_the_same_model(iris, estimator, 
         assert_array_equal(a, b)
 
 
-def test_the_perceptron_rule_stops_on_a_given_validation_set_as_on_its_split(iris):
-    X, y, _, _ = iris["classification"]
-    settings = dict(early_stopping=True, shuffle=False, random_state=0, n_iter_no_change=3)
-    split = PerceptronClassifier(**settings).fit(X, y)
-    held_out = split._validation_mask(y, np.ones(len(y)))
-    given = PerceptronClassifier(**settings).fit(
-        X[~held_out], y[~held_out], X_val=X[held_out], y_val=y[held_out]
-    )
-    assert given.n_iter_ == split.n_iter_
-    assert_array_equal(given.coef_, split.coef_)
-    assert_array_equal(given.intercept_, split.intercept_)
-
-
 def test_every_row_of_X_trains_beside_X_val(iris):
     X, y, X_val, y_val = iris["classification"]
     model = _quiet_fit(
@@ -318,32 +307,25 @@ def test_a_warm_start_given_its_own_validation_set_restores_its_own_best(iris):
     assert model.best_validation_score_ == model.score(X_val, flipped)
 
 
-@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
-def test_the_perceptron_records_curves_in_gradient_training(iris, solver):
-    X, y, X_val, y_val = iris["classification"]
-    model = _quiet_fit(
-        PerceptronClassifier(activation="softmax", solver=solver, eta0=0.1, max_iter=20),
-        X, y, X_val=X_val, y_val=y_val,
-    )
-    assert len(model.validation_scores_) == len(model.validation_loss_curve_) == model.n_iter_
-    assert model.validation_scores_[-1] == model.score(X_val, y_val)
-    proba = model.predict_proba(X_val)
-    assert model.validation_loss_curve_[-1] == pytest.approx(log_loss(y_val, proba), rel=1e-9)
-
-
-def test_a_named_scorer_drives_the_perceptrons_gradient_training(iris):
-    X, y, X_val, y_val = iris["classification"]
-    model = _quiet_fit(
-        PerceptronClassifier(activation="sigmoid", solver="sgd", eta0=0.1, max_iter=20,
-                             scoring="neg_log_loss", early_stopping=True),
-        X, y, X_val=X_val, y_val=y_val,
-    )
-    # as scikit-learn's SGD, the perceptron ends at its last epoch's weights
-    assert model.validation_scores_[-1] == get_scorer("neg_log_loss")(model, X_val, y_val)
-
-
 # --------------------------------------------------------------------------
 # Scikit-learn's tools pass X_val through
+
+
+@pytest.mark.parametrize("estimator", [
+    MLPClassifier, MLPRegressor, NeuralNetClassifier, NeuralNetRegressor, PerceptronClassifier,
+])
+def test_fit_takes_validation_data_as_hist_gradient_boosting_does(estimator):
+    ours = inspect.signature(estimator.fit).parameters
+    theirs = inspect.signature(HistGradientBoostingClassifier.fit).parameters
+    assert [(p.name, p.kind, p.default) for p in ours.values()] == [
+        (p.name, p.kind, p.default) for p in theirs.values()
+    ]
+    # each is metadata a router can be asked to pass
+    with sklearn.config_context(enable_metadata_routing=True):
+        request = estimator().set_fit_request(X_val=True, y_val=True, sample_weight_val=True)
+    assert request.get_metadata_routing().fit.requests == {
+        "sample_weight": None, "X_val": True, "y_val": True, "sample_weight_val": True,
+    }
 
 
 def test_a_pipeline_transforms_X_val_on_the_way_in(iris):
@@ -397,19 +379,6 @@ def test_scorers_see_X_val_with_its_column_names(iris):
     assert len(held_out.validation_scores_) == held_out.n_iter_
 
 
-def test_N_D_validation_samples_are_read_by_input_shape(iris):
-    X, y, X_val, y_val = iris["classification"]
-    net = NeuralNetClassifier(
-        layers=[Conv1D(2, 2, activation="tanh"), Flatten()], input_shape=(4, 1),
-        max_iter=5, random_state=0, early_stopping=True,
-    )
-    flat = _quiet_fit(clone(net), X, y, X_val=X_val, y_val=y_val)
-    shaped = _quiet_fit(clone(net), X[:, :, None], y, X_val=X_val[:, :, None], y_val=y_val)
-    assert shaped.validation_scores_ == flat.validation_scores_
-    with pytest.raises(ValueError, match=r"X_val has samples of shape \(2, 2\)"):
-        clone(net).fit(X[:, :, None], y, X_val=X_val.reshape(-1, 2, 2), y_val=y_val)
-
-
 # --------------------------------------------------------------------------
 # A fitted model keeps no validation data; clones and pickles
 
@@ -446,18 +415,6 @@ def test_validation_data_comes_whole(iris, estimator, given, message):
     values = {"X_val": X_val, "y_val": y_val, "sample_weight_val": np.ones(len(y_val))}
     with pytest.raises(ValueError, match=message):
         estimator().fit(X, y, **{name: values[name] for name in given})
-
-
-@pytest.mark.parametrize("estimator", [MLPClassifier, NeuralNetClassifier, PerceptronClassifier])
-def test_validation_labels_unseen_in_y_are_refused_by_name(iris, estimator):
-    X, y, X_val, y_val = iris["classification"]
-    labels = np.array(["setosa", "versicolor", "virginica"])
-    with pytest.raises(ValueError, match=r"y_val has labels not seen in y: \['virginica'\]"):
-        estimator().fit(X[y < 2], labels[y[y < 2]], X_val=X_val, y_val=labels[y_val])
-    with pytest.raises(ValueError, match=r"y_val has labels not seen in y: \[7\]"):
-        estimator().fit(X, y, X_val=X_val[:2], y_val=[0, 7])
-    with pytest.raises(ValueError, match="y_val has labels not seen in y"):
-        estimator().fit(X, y, X_val=X_val[:2], y_val=["a", "b"])
 
 
 @pytest.mark.parametrize("call, message", [
@@ -501,14 +458,6 @@ def test_partial_fit_takes_no_validation_set(iris, estimator):
     model = estimator(solver="sgd")
     with pytest.raises(TypeError, match="unexpected keyword argument 'X_val'"):
         model.partial_fit(X, y, classes=[0, 1, 2], X_val=X_val, y_val=y_val)
-
-
-def test_the_perceptron_rule_refuses_what_it_cannot_do_with_a_validation_set(iris):
-    X, y, X_val, y_val = iris["classification"]
-    with pytest.raises(ValueError, match="X_val serves only its early stopping"):
-        PerceptronClassifier().fit(X, y, X_val=X_val, y_val=y_val)
-    with pytest.raises(ValueError, match="applies to gradient training"):
-        PerceptronClassifier(early_stopping=True, scoring="loss").fit(X, y)
 
 
 def test_a_call_failing_in_its_scorer_leaves_the_fitted_model_as_it_was(iris):
