@@ -404,21 +404,32 @@ def _xor_with_validation(n_val):
     return X, s, np.arange(len(s)) >= len(S_XOR)
 
 
+@pytest.mark.parametrize("given", ["held out", "apart", "apart and sparse"])
 @pytest.mark.parametrize("n_iter_no_change", [1, 2, 4])
-def test_validation_stopping(backend, n_iter_no_change):
-    # Training on XOR never converges; with held-out rows the stop follows
-    # their accuracy, weighted by their sample weights.
+def test_validation_stopping(backend, n_iter_no_change, given):
+    # Training on XOR never converges; with validation rows the stop follows
+    # their accuracy, weighted by their sample weights, whether a mask holds
+    # them out of X or they are given apart (training then sees the same
+    # rows in the same order).
     X, s, mask = _xor_with_validation(5)
     # validation weights under which the stop comes one epoch later than
     # unweighted
     sample_weight = np.concatenate([np.ones(6), [1.2, 3.1, 1.9, 2.4, 0.3]])
     kw = dict(tol=1e-4, n_iter_no_change=n_iter_no_change, max_iter=50)
-    coef, intercept, n_iter = _run(X, s, sample_weight, validation_mask=mask, **kw)
+
+    def run(weights):
+        if given == "held out":
+            return _run(X, s, weights, validation_mask=mask, **kw)
+        rows = sp.csr_matrix(X[mask]) if given == "apart and sparse" else X[mask]
+        apart = (rows, s[mask][:, None], weights[mask])
+        return _run(X[~mask], s[~mask], validation_set=apart, **kw)
+
+    coef, intercept, n_iter = run(sample_weight)
     w, b, epochs = _hand_rule_with_stopping(X, s, sample_weight, validation_mask=mask, **kw)
     assert n_iter[0] == epochs < 50
     assert_allclose(coef[0], w, rtol=1e-12, atol=1e-12)
     assert_allclose(intercept[0], b, rtol=1e-12, atol=1e-12)
-    _, _, unweighted = _run(X, s, validation_mask=mask, **kw)
+    _, _, unweighted = run(np.ones(len(s)))
     assert unweighted[0] == epochs - 1
 
 
@@ -433,25 +444,6 @@ def test_validation_rows_are_held_out_in_place(backend):
     assert_array_equal(n_iter, [7])
     assert_allclose(coef[0], w, rtol=1e-12, atol=1e-12)
     assert_allclose(intercept[0], b, rtol=1e-12, atol=1e-12)
-
-
-@pytest.mark.parametrize("n_iter_no_change", [1, 2, 4])
-def test_a_validation_set_apart_stops_as_the_same_rows_held_out(backend, n_iter_no_change):
-    # The rows held out by a mask, given apart instead: training sees the
-    # same rows in the same order, and the stop follows the same weighted
-    # accuracy, so the hand reference with the mask holds for both.
-    X, s, mask = _xor_with_validation(5)
-    sample_weight = np.concatenate([np.ones(6), [1.2, 3.1, 1.9, 2.4, 0.3]])
-    kw = dict(tol=1e-4, n_iter_no_change=n_iter_no_change, max_iter=50)
-    w, b, epochs = _hand_rule_with_stopping(X, s, sample_weight, validation_mask=mask, **kw)
-    apart = (X[mask], s[mask][:, None], sample_weight[mask])
-    coef, intercept, n_iter = _run(X[~mask], s[~mask], validation_set=apart, **kw)
-    assert n_iter[0] == epochs < 50
-    assert_allclose(coef[0], w, rtol=1e-12, atol=1e-12)
-    assert_allclose(intercept[0], b, rtol=1e-12, atol=1e-12)
-    sparse = (sp.csr_matrix(X[mask]), s[mask][:, None], sample_weight[mask])
-    _, _, sparse_iter = _run(X[~mask], s[~mask], validation_set=sparse, **kw)
-    assert sparse_iter[0] == epochs
 
 
 def test_a_validation_set_apart_and_held_out_rows_are_not_both_taken(backend):
