@@ -233,7 +233,8 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
     ``_fitted_weights``, ``_fitted_architecture``, ``_check_architecture``,
     ``_predict_validated``),
     and how targets are checked and scored (``_validate_targets``,
-    ``_default_output_activation``, ``_score_outputs``); they may override
+    ``_validate_validation_targets``, ``_default_output_activation``,
+    ``_predictions``, ``_score_outputs``); they may override
     ``_encode_targets``, ``_apply_class_weight`` and ``_stratify_labels``.
     The stochastic solvers train in the shared mini-batch loop of
     :class:`~skdl._training.StochasticTrainingMixin`.
