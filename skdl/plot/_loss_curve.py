@@ -1,4 +1,5 @@
-"""The training loss per epoch, with the validation score of early stopping."""
+"""The training loss per epoch, with the validation loss and score when
+there was validation data."""
 
 import numpy as np
 from sklearn.pipeline import Pipeline
@@ -8,14 +9,18 @@ from ._figure import import_pyplot
 
 
 def plot_loss_curve(est, *, ax=None, label=None):
-    """Plot the training loss per epoch, and the validation score if recorded.
+    """Plot the training loss per epoch, and the validation loss and score
+    if recorded.
 
     Parameters
     ----------
     est : fitted skdl estimator (MLP, NeuralNet or PerceptronClassifier), or a Pipeline ending in one
         The estimator whose ``loss_curve_`` to draw (one value per epoch, or
-        per iteration for ``solver="lbfgs"``). When early stopping ran, its
-        ``validation_scores_`` are drawn on a second y-axis.
+        per iteration for ``solver="lbfgs"``). When it had validation data,
+        its ``validation_loss_curve_`` is drawn beside it, dashed, and its
+        ``validation_scores_`` on a second y-axis; both end at the last
+        epoch, as they cover the last epochs only when an earlier
+        warm-started call had no validation data.
     ax : matplotlib.axes.Axes, default=None
         Where to draw; a new figure when None. Call it again with the same
         ``ax`` to compare several estimators.
@@ -55,16 +60,21 @@ def plot_loss_curve(est, *, ax=None, label=None):
     if label is None:
         label = f"{type(est).__name__} ({solver})"
     steps = np.arange(1, len(curve) + 1)
-    ax.plot(steps, curve, label=label)
+    (line,) = ax.plot(steps, curve, label=label)
     ax.set_xlabel("iteration" if solver == "lbfgs" else "epoch")
     ax.set_ylabel("training loss")
+    validation_loss = getattr(est, "validation_loss_curve_", None)
+    if validation_loss:
+        ax.plot(steps[len(steps) - len(validation_loss):], validation_loss,
+                color=line.get_color(), linestyle="--", label=f"{label}, validation")
+        ax.set_ylabel("training and validation loss")
     scores = getattr(est, "validation_scores_", None)
     if scores is None:
         ax.legend(loc="best")
         return ax
     twin = ax.twinx()
-    twin.plot(np.arange(1, len(scores) + 1), scores, color="tab:orange",
-              linestyle="--", label="validation score")
+    twin.plot(steps[len(steps) - len(scores):], scores, color="tab:orange",
+              linestyle=":", label="validation score")
     twin.set_ylabel("validation score")
     # the twin is drawn on top, so it holds the legend of both
     handles, labels = ax.get_legend_handles_labels()

@@ -55,15 +55,32 @@ def test_loss_curves_of_several_estimators_share_an_axes(moons):
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["sgd", "adam"]
 
 
-def test_loss_curve_with_early_stopping_adds_validation_scores(moons):
+def test_loss_curve_with_early_stopping_adds_the_validation_loss_and_scores(moons):
     est = MLPClassifier((8,), early_stopping=True, max_iter=20, random_state=0).fit(*moons)
     ax = plot_loss_curve(est)
     twin = next(other for other in ax.figure.axes if other is not ax)
-    assert len(ax.lines) == 1
+    training, validation = ax.lines
+    assert_array_equal(validation.get_xdata(), training.get_xdata())
+    assert_array_equal(validation.get_ydata(), est.validation_loss_curve_)
+    assert validation.get_color() == training.get_color()
+    assert ax.get_ylabel() == "training and validation loss"
     (scores,) = twin.lines
     assert_array_equal(scores.get_ydata(), est.validation_scores_)
     assert twin.get_ylabel() == "validation score"
-    assert len(twin.get_legend().get_texts()) == 2
+    assert [t.get_text() for t in twin.get_legend().get_texts()] == [
+        "MLPClassifier (adam)", "MLPClassifier (adam), validation", "validation score",
+    ]
+
+
+def test_validation_curves_end_at_the_last_epoch(moons):
+    # a warm start that adds validation data: its curves cover its epochs only
+    X, y = moons
+    est = MLPClassifier((8,), max_iter=6, warm_start=True, random_state=0).fit(X, y)
+    est.fit(X[:60], y[:60], X_val=X[60:], y_val=y[60:])
+    ax = plot_loss_curve(est)
+    twin = next(other for other in ax.figure.axes if other is not ax)
+    assert_array_equal(ax.lines[1].get_xdata(), np.arange(7, 13))
+    assert_array_equal(twin.lines[0].get_xdata(), np.arange(7, 13))
 
 
 def test_loss_curve_of_regressor_and_pipeline(moons):
