@@ -170,7 +170,7 @@ class PerceptronGradientMixin(StochasticTrainingMixin):
         else:
             # every call judges its own epochs, as scikit-learn's SGD does
             self._reset_stopping_state()
-            optimizer = SGD(network.params.size, network.dtype, self.eta0, momentum=0.0)
+            optimizer = SGD(learning_rate=self.eta0).build(network.params)
             self._fit_stochastic(
                 network, optimizer, X, Y, _or_ones(sample_weight, X), _or_ones(score_weight, X),
                 rng, incremental,

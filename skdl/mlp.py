@@ -17,6 +17,7 @@ from ._docstrings import (
     TRAINING_PARAMETERS,
 )
 from ._regression import REGRESSOR_LOSS_CONSTRAINTS, RegressorOutputsMixin
+from ._training import is_stochastic
 from .activations import get_activation
 from .layers import Dense, Dropout
 from .mlp_network import MLPNetwork, predict_dense
@@ -301,7 +302,7 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseMLP):
         """
         return self._fit(X, y, sample_weight)
 
-    @available_if(lambda est: est.solver in ("sgd", "adam"))
+    @available_if(lambda est: is_stochastic(est.solver))
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train for one epoch over ``X`` (stochastic solvers only).
@@ -465,7 +466,7 @@ class MLPRegressor(RegressorOutputsMixin, RegressorMixin, BaseMLP):
         """
         return self._fit(X, y, sample_weight)
 
-    @available_if(lambda est: est.solver in ("sgd", "adam"))
+    @available_if(lambda est: is_stochastic(est.solver))
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch over ``X`` (stochastic solvers only).

@@ -27,6 +27,7 @@ from ._docstrings import (
     TRAINING_PARAMETERS,
 )
 from ._regression import REGRESSOR_LOSS_CONSTRAINTS, RegressorOutputsMixin
+from ._training import is_stochastic
 from .layers import LAYER_NAMES, Dense, Layer
 from .layers.base import resolved_activation
 from .network import predict_layers
@@ -342,7 +343,7 @@ class NeuralNetClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNeuralNet
         """
         return self._fit(self._training_rows(X), y, sample_weight)
 
-    @available_if(lambda est: est.solver in ("sgd", "adam"))
+    @available_if(lambda est: is_stochastic(est.solver))
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train for one epoch over ``X`` (stochastic solvers only).
@@ -502,7 +503,7 @@ class NeuralNetRegressor(RegressorOutputsMixin, RegressorMixin, BaseNeuralNet):
         """
         return self._fit(self._training_rows(X), y, sample_weight)
 
-    @available_if(lambda est: est.solver in ("sgd", "adam"))
+    @available_if(lambda est: is_stochastic(est.solver))
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch over ``X`` (stochastic solvers only).

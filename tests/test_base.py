@@ -45,7 +45,7 @@ def _assert_same_state(before, after):
                 assert_array_equal(x, y)
         elif isinstance(a, np.ndarray):
             assert_array_equal(a, b)
-        elif key == "_optimizer":
+        elif key == "optimizer_":
             assert type(a) is type(b)
             for name, value in (vars(a) if a is not None else {}).items():
                 if isinstance(value, np.ndarray):
@@ -65,14 +65,14 @@ def test_partial_fit_after_refit_with_another_solver_starts_a_new_optimizer(back
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = MLPClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(X, y)
         model.set_params(hidden_layer_sizes=(7,), solver="lbfgs").fit(X, y)
-        assert model._optimizer is None
+        assert model.optimizer_ is None
         model.set_params(solver="adam").partial_fit(X, y)
         direct = MLPClassifier(hidden_layer_sizes=(7,), max_iter=5, solver="lbfgs",
                                random_state=0).fit(X, y)
         direct.set_params(solver="adam").partial_fit(X, y)
         model.set_params(solver="sgd").partial_fit(X, y)
         direct.set_params(solver="sgd").partial_fit(X, y)
-    assert type(model._optimizer).__name__ == "SGD"
+    assert type(model.optimizer_).__name__ == "SGD"
     for a, b in zip(model.coefs_ + model.intercepts_, direct.coefs_ + direct.intercepts_):
         assert_array_equal(a, b)
 
@@ -272,8 +272,8 @@ def test_adaptive_learning_rate_divides_by_five(data):
         ours = MLPClassifier(**params).fit(X, y)
         theirs = neural_network.MLPClassifier(**params).fit(X, y)
     # no epoch improves by tol: after the first, every second one divides by 5
-    assert_allclose(ours._optimizer.learning_rate, 0.001 / 5**3)
-    assert_allclose(ours._optimizer.learning_rate, theirs._optimizer.learning_rate)
+    assert_allclose(ours.optimizer_.learning_rate, 0.001 / 5**3)
+    assert_allclose(ours.optimizer_.learning_rate, theirs._optimizer.learning_rate)
 
 
 def test_early_stopping_keeps_best_validation_weights(data):

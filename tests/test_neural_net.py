@@ -718,7 +718,7 @@ def test_only_the_layer_moves_a_weight_that_does_not_train(offset_rows, solver):
     assert reg.n_iter_ == 4
     assert_allclose(_moving_mean(reg), (1 - 0.5 ** 4) * X.mean(axis=0), rtol=1e-12)
     trainable = sum(w.size for w in _weights(reg)) - 3
-    state = reg._optimizer.velocity if solver == "sgd" else reg._optimizer.m
+    state = reg.optimizer_.velocity if solver == "sgd" else reg.optimizer_.m
     assert state.size == trainable  # the optimizer never saw it
 
 
