@@ -420,6 +420,8 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
             )
             # the fitted model keeps weights, never its last batch's buffers
             network.release_buffers()
+            if self.optimizer_ is not None:
+                self.optimizer_.release_buffers()
             self._keep_network(network)
         return self
 

@@ -185,6 +185,12 @@ class Optimizer(HyperParameters):
         self._build_state(params.size, params.dtype)
         return self
 
+    def release_buffers(self):
+        """Drop the per-step buffers; the next :meth:`update` makes them
+        anew. The estimators call this when a fit ends, with the network's
+        ``release_buffers``."""
+        self.scratch = Scratch()
+
     def is_built_for(self, params):
         """Whether :meth:`build` made this optimizer's state for vectors
         like ``params`` (its length and dtype).

@@ -22,6 +22,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from skdl import MLPClassifier, MLPRegressor, NeuralNetClassifier, NeuralNetRegressor
 from skdl import backend as backends
 from skdl.gradcheck import check_gradients
+from skdl.optimizers import AdamW
 from skdl.layers import (
     GRU,
     LSTM,
@@ -711,7 +712,11 @@ def _moving_mean(estimator):
     return estimator.layers_[0].moving_mean
 
 
-@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("solver", [
+    "sgd", "adam",
+    # neither weight decay nor clipping reach it
+    AdamW(learning_rate=0.1, weight_decay=0.5, clipnorm=0.1),
+], ids=["sgd", "adam", "adamw"])
 def test_only_the_layer_moves_a_weight_that_does_not_train(offset_rows, solver):
     X, y = offset_rows
     reg = centred_net(solver=solver).fit(X, y)
