@@ -235,22 +235,25 @@ class Optimizer(HyperParameters):
             raise ValueError(
                 f"{type(self).__name__} has no state yet: call build(params) first."
             )
-        rate = self.current_learning_rate
+        rate = self._learning_rate
+        if isinstance(rate, LearningRateSchedule):
+            rate = rate(self.iterations)
         if not 0.0 <= rate < math.inf:
             raise ValueError(
                 f"{type(self).__name__}: the learning rate at step {self.iterations} is "
                 f"{rate!r}; it must be a finite number >= 0."
             )
-        clips = any(getattr(self, name) is not None for name in CLIPPING)
-        if clips or self.weight_decay:
+        if (self.clipnorm is None and self.global_clipnorm is None
+                and self.clipvalue is None and not self.weight_decay):
+            # the plain step, the L2 term fused into it where the back-end can
+            squares = self._step(params, grad, rate, l2, n_penalized)
+        else:
             squares = optimizer_routines.add_l2_gradient(
                 params, grad, self._buffer("penalty", params), l2, n_penalized)
             self._clip(grad)
             if self.weight_decay:
                 params *= 1.0 - rate * self.weight_decay
             self._step(params, grad, rate, 0.0, 0)
-        else:
-            squares = self._step(params, grad, rate, l2, n_penalized)
         self.iterations += 1
         return squares
 
