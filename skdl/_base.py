@@ -415,7 +415,7 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
             )
             warn_if_loss_grew(
                 self.loss_curve_[n_before:],
-                f"{self._learning_rate_setting()} is probably too large for this data: "
+                f"{self._learning_rate_setting()} probably too large for this data: "
                 "lower it, or scale the input (e.g. with StandardScaler).",
             )
             # the fitted model keeps weights, never its last batch's buffers
@@ -435,18 +435,20 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
 
     @property
     def _learning_rate_parameter(self):
-        """The parameter that sets the step size, for messages."""
+        """What sets the step size, for messages."""
         if isinstance(self.solver, Optimizer):
             return "the solver's learning_rate"
         if isinstance(self.learning_rate, LearningRateSchedule):
-            return "the rates of the learning_rate schedule"
+            return "the learning_rate schedule's rates"
         return "learning_rate_init"
 
     def _learning_rate_setting(self):
-        """The step size this call was given, for messages."""
-        if self._learning_rate_parameter == "learning_rate_init":
-            return f"learning_rate_init={self.learning_rate_init}"
-        return self._learning_rate_parameter.capitalize()
+        """The step size this call was given, as the subject of a message."""
+        if isinstance(self.solver, Optimizer):
+            return "The solver's learning_rate is"
+        if isinstance(self.learning_rate, LearningRateSchedule):
+            return "The learning_rate schedule's rates are"
+        return f"learning_rate_init={self.learning_rate_init} is"
 
     def _call_optimizer(self, network, incremental):
         """This call's optimizer, built on ``network``'s weights:

@@ -85,11 +85,11 @@ class EpochRateRule:
             if verbose:
                 print(msg + " Stopping.")
             return True
-        if optimizer.learning_rate <= 1e-6:
+        if optimizer.current_learning_rate <= 1e-6:
             if verbose:
                 print(msg + " Learning rate too small. Stopping.")
             return True
-        optimizer.learning_rate /= 5.0
+        optimizer.learning_rate = optimizer.current_learning_rate / 5.0
         if verbose:
             print(msg + f" Setting learning rate to {optimizer.learning_rate:f}")
         return False

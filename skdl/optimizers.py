@@ -589,8 +589,9 @@ Keras's constant (torch's ``NAdam`` raises it to ``momentum_decay * t``
 instead of ``t``; ``momentum_decay=1`` is Keras's schedule)."""
 
 
-class Nadam(Optimizer):
-    """Nadam (Adam with Nesterov momentum), as Keras's ``Nadam``.
+class Nadam(Adam):
+    """Nadam (Adam with Nesterov momentum), as Keras's ``Nadam``; it takes
+    :class:`Adam`'s arguments and defaults.
 
     With ``t = iterations + 1``, the momentum schedule ``u_t = b1 (1 - 0.5 *
     0.96^t)`` and ``P_t = u_1 ... u_t``: ``m`` and ``v`` as :class:`Adam`'s,
@@ -630,28 +631,9 @@ class Nadam(Optimizer):
     array([ 0.8937, -1.8937])
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None):
-        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self._check_params()
-
-    def _check_params(self):
-        super()._check_params()
-        owner = type(self).__name__
-        _check_beta(owner, "beta_1", self.beta_1)
-        _check_beta(owner, "beta_2", self.beta_2)
-        _check_epsilon(owner, self.epsilon)
-
     def _build_state(self, n_params, dtype):
-        self.m = np.zeros(n_params, dtype=dtype)
-        self.v = np.zeros(n_params, dtype=dtype)
+        super()._build_state(n_params, dtype)
         self.u_product = 1.0
-
-    def _state_dtype(self):
-        return self.m.dtype
 
     def _step(self, params, grad, learning_rate, l2, n_penalized):
         t = self.iterations + 1

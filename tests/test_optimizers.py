@@ -20,7 +20,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
 from skdl import NeuralNetRegressor
-from skdl import backend as backends
 from skdl import optimizers
 from skdl.activations import get_activation
 from skdl.layers import LSTM
@@ -30,14 +29,6 @@ from skdl.optimizers import SGD, Adam, AdamW, Nadam, RMSprop, train_lbfgs
 from skdl.schedules import ExponentialDecay, PiecewiseConstantDecay
 
 SIZES = [4, 5, 3, 2]
-
-
-@pytest.fixture(params=["numpy", "numba"])
-def compute_backend(request):
-    if request.param not in backends.available():
-        pytest.skip("numba is not installed: the NumPy back-end only")
-    with backends.use(request.param):
-        yield request.param
 
 
 def _network(dtype=np.float64, seed=0):
