@@ -5,7 +5,7 @@ Multi-layer perceptrons, a perceptron and networks of any layers
 backpropagation engine.
 """
 
-from . import activations, layers, losses
+from . import activations, layers, losses, optimizers, schedules
 from .gradcheck import check_gradients
 from .mlp import MLPClassifier, MLPRegressor
 from .neural_net import NeuralNetClassifier, NeuralNetRegressor
@@ -20,6 +20,8 @@ __all__ = [
     "activations",
     "layers",
     "losses",
+    "optimizers",
+    "schedules",
     "check_gradients",
 ]
 

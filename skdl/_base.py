@@ -13,19 +13,25 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._training import STOCHASTIC_SOLVERS, StochasticTrainingMixin
+from ._training import (
+    STOCHASTIC_SOLVERS,
+    EpochRateRule,
+    StochasticTrainingMixin,
+    is_stochastic,
+)
 from .activations import ACTIVATIONS, Softmax, Step, get_activation
 from .layers import Dense
 from .callbacks import call_callbacks, check_callbacks
 from .losses import get_loss
 from .network import Network
-from .optimizers import SGD, Adam, train_lbfgs
+from .optimizers import SGD, Adam, AdamW, Nadam, Optimizer, RMSprop, train_lbfgs
+from .schedules import LearningRateSchedule
 
 LOSS_GROWTH_WARNING = 10.0
 """Factor by which a call's training loss must end above its first value
@@ -241,10 +247,11 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "solver": [StrOptions({"lbfgs", *STOCHASTIC_SOLVERS}), Optimizer],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"}),
+                          LearningRateSchedule],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -292,7 +299,8 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
         # what this fit trains with, for the code after fit (the objective of
         # _objective_parts, the plots), which must not read parameters
         # changed since
-        self._solver = self.solver
+        self._solver = (self.solver if isinstance(self.solver, str)
+                        else type(self.solver).__name__)
         self._objective_settings = {
             "alpha": self.alpha, "class_weight": getattr(self, "class_weight", None),
         }
@@ -340,7 +348,7 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
             self.n_outputs_ = n_outputs
             self.n_iter_ = 0
             self.t_ = 0
-            self._optimizer = None
+            self.optimizer_ = None
             self._reset_curves()
             return network
         self._check_architecture(network)
@@ -403,28 +411,31 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
             n_before = len(self.loss_curve_)
             if not trains:
                 self.n_iter_ = 0
-            elif self.solver in STOCHASTIC_SOLVERS:
-                self._optimizer = self._call_optimizer(network, incremental)
+            elif is_stochastic(self.solver):
+                self.optimizer_ = self._call_optimizer(network, incremental)
                 X_train, Y_train, train_weight, validation = self._training_and_validation(
                     validation, X, X_given, y, Y, sample_weight, score_weight, rng, scorer
                 )
                 self._fit_stochastic(
-                    network, self._optimizer, X_train, Y_train, train_weight, rng,
+                    network, self.optimizer_, X_train, Y_train, train_weight, rng,
                     incremental, validation,
                 )
             else:
+                self.optimizer_ = None
                 self._fit_lbfgs(network, X, Y, sample_weight, validation)
             refuse_divergence(
-                network, X, "Lower learning_rate_init or scale the input (e.g. with "
-                "StandardScaler).",
+                network, X, f"Lower {self._learning_rate_parameter} or scale the input "
+                "(e.g. with StandardScaler).",
             )
             warn_if_loss_grew(
                 self.loss_curve_[n_before:],
-                f"learning_rate_init={self.learning_rate_init} is probably too large "
-                "for this data: lower it, or scale the input (e.g. with StandardScaler).",
+                f"{self._learning_rate_setting()} probably too large for this data: "
+                "lower it, or scale the input (e.g. with StandardScaler).",
             )
             # the fitted model keeps weights, never its last batch's buffers
             network.release_buffers()
+            if self.optimizer_ is not None:
+                self.optimizer_.release_buffers()
             self._keep_network(network)
         return self
 
@@ -436,22 +447,54 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
         """Validated targets as a 2-D array of ``dtype`` for the network."""
         return np.asarray(y, dtype=dtype).reshape(y.shape[0], -1)
 
+    @property
+    def _learning_rate_parameter(self):
+        """What sets the step size, for messages."""
+        if isinstance(self.solver, Optimizer):
+            return "the solver's learning_rate"
+        if isinstance(self.learning_rate, LearningRateSchedule):
+            return "the learning_rate schedule's rates"
+        return "learning_rate_init"
+
+    def _learning_rate_setting(self):
+        """The step size this call was given, as the subject of a message."""
+        if isinstance(self.solver, Optimizer):
+            return "The solver's learning_rate is"
+        if isinstance(self.learning_rate, LearningRateSchedule):
+            return "The learning_rate schedule's rates are"
+        return f"learning_rate_init={self.learning_rate_init} is"
+
     def _call_optimizer(self, network, incremental):
-        """This call's optimizer: ``partial_fit`` carries on with (a copy of)
-        the state of the last call's solver, anything else starts afresh."""
-        previous = getattr(self, "_optimizer", None)
-        if incremental and type(previous) is (SGD if self.solver == "sgd" else Adam):
+        """This call's optimizer, built on ``network``'s weights:
+        ``partial_fit`` carries on with (a copy of) the last call's when the
+        solver is of the same kind, anything else starts afresh."""
+        previous = getattr(self, "optimizer_", None)
+        optimizer = self._new_optimizer()
+        if (incremental and type(previous) is type(optimizer)
+                and previous.is_built_for(network.params)):
             return copy.deepcopy(previous)
-        n_params, dtype = network.params.size, network.dtype
-        if self.solver == "sgd":
-            return SGD(
-                n_params, dtype, self.learning_rate_init, self.learning_rate,
-                self.momentum, self.nesterovs_momentum, self.power_t,
-            )
-        return Adam(
-            n_params, dtype, self.learning_rate_init, self.beta_1, self.beta_2,
-            self.epsilon,
+        self._rate_rule = (
+            EpochRateRule(self.learning_rate, self.learning_rate_init, self.power_t)
+            if self.solver == "sgd" and isinstance(self.learning_rate, str)
+            else EpochRateRule()
         )
+        return optimizer.build(network.params, network.weight_boundaries)
+
+    def _new_optimizer(self):
+        """An unbuilt optimizer of the current parameters: a clone of
+        ``solver`` when it is an optimizer (the user's object is never
+        trained), else the one it names, from the estimator's parameters."""
+        if isinstance(self.solver, Optimizer):
+            return clone(self.solver)
+        rate = (clone(self.learning_rate)
+                if isinstance(self.learning_rate, LearningRateSchedule)
+                else self.learning_rate_init)
+        if self.solver == "sgd":
+            return SGD(rate, momentum=self.momentum, nesterov=self.nesterovs_momentum)
+        if self.solver == "rmsprop":
+            return RMSprop(rate, epsilon=self.epsilon)
+        adam_kind = {"adam": Adam, "adamw": AdamW, "nadam": Nadam}[self.solver]
+        return adam_kind(rate, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
 
     def _callbacks_stop(self, started):
         return self._run_callbacks(started)
@@ -471,6 +514,8 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
             "validation_score": self.validation_scores_[-1] if validating else None,
             "validation_loss": self.validation_loss_curve_[-1] if validating else None,
             "elapsed": time.perf_counter() - started,
+            "learning_rate": (None if self.optimizer_ is None
+                              else self.optimizer_.current_learning_rate),
         }
         self.history_ = [*self.history_, record]
         return call_callbacks(self.callbacks, {**record, "estimator": self})

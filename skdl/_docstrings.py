@@ -2,23 +2,44 @@
 that a parameter is described once."""
 
 TRAINING_PARAMETERS = """
-    solver : {"lbfgs", "sgd", "adam"}, default="adam"
-        Weight optimizer: L-BFGS (full batch, through SciPy), stochastic
-        gradient descent, or Adam.
+    solver : str or Optimizer, default="adam"
+        Weight optimizer: ``"lbfgs"`` (full batch, through SciPy), or one
+        that trains in mini-batches, by name (``"sgd"``, ``"adam"``,
+        ``"adamw"``, ``"rmsprop"``, ``"nadam"``) or as an object of
+        :mod:`skdl.optimizers` (``AdamW(weight_decay=1e-2, clipnorm=1.0)``).
+        A name builds its optimizer from ``learning_rate_init`` (or a
+        schedule given as ``learning_rate``) and, as they apply,
+        ``momentum``, ``nesterovs_momentum``, ``beta_1``, ``beta_2`` and
+        ``epsilon``; the others take the class's defaults. An object brings
+        its own settings, and those parameters are then ignored; the fit
+        trains a copy of it (see ``optimizer_``), and its parameters can be
+        searched as ``solver__<name>``.
 
     alpha : float, default=0.0001
         Strength of the L2 penalty ``alpha / 2 * sum(coef ** 2)``, divided
-        by the (weighted) number of samples in the batch.
+        by the (weighted) number of samples in the batch: a term of the loss
+        on the kernels (not the biases), whose gradient clipping sees; an
+        optimizer's ``weight_decay`` is another, decoupled decay.
 
     batch_size : int or "auto", default="auto"
         Mini-batch size for the stochastic solvers; ``"auto"`` is
         ``min(200, n_samples)``.
 
-    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
-        Step-size schedule of ``solver="sgd"``.
+    learning_rate : str or LearningRateSchedule, default="constant"
+        Step-size schedule of a solver given by name: ``"constant"``,
+        ``"invscaling"``, ``"adaptive"`` or a schedule. ``"invscaling"``
+        and ``"adaptive"`` are scikit-learn's rules for ``solver="sgd"``
+        (other names keep a constant rate): ``"invscaling"`` sets the rate to
+        ``learning_rate_init / (t + 1) ** power_t`` after each epoch, ``t``
+        counting samples seen; ``"adaptive"`` divides it by 5 when training
+        stops improving, down to 1e-6. A schedule of :mod:`skdl.schedules`
+        sets the rate of each mini-batch step, for every solver name, and
+        ``learning_rate_init`` is then unused. Ignored when ``solver`` is an
+        optimizer object.
 
     learning_rate_init : float, default=0.001
-        Initial step size of the stochastic solvers.
+        Initial step size of a solver given by name (unused with a schedule
+        as ``learning_rate``, or an optimizer object as ``solver``).
 
     power_t : float, default=0.5
         Exponent of the ``"invscaling"`` schedule.
@@ -43,10 +64,10 @@ TRAINING_PARAMETERS = """
         Start ``fit`` from the previous solution instead of fresh weights.
 
     momentum : float, default=0.9
-        Momentum of ``solver="sgd"``.
+        Momentum of ``solver="sgd"`` (by name).
 
     nesterovs_momentum : bool, default=True
-        Use Nesterov's momentum with ``solver="sgd"``.
+        Use Nesterov's momentum with ``solver="sgd"`` (by name).
 
     early_stopping : bool, default=False
         Stop when the validation score (see ``scoring``) has not improved
@@ -70,10 +91,12 @@ TRAINING_PARAMETERS = """
         scorer ``scorer(estimator, X, y)``. Unused without validation data.
 
     beta_1, beta_2 : float, default=0.9, 0.999
-        Decay rates of Adam's moment estimates.
+        Decay rates of the moment estimates of ``solver="adam"``,
+        ``"adamw"`` and ``"nadam"`` (by name).
 
     epsilon : float, default=1e-8
-        Adam's numerical-stability constant.
+        Numerical-stability constant of ``solver="adam"``, ``"adamw"``,
+        ``"nadam"`` and ``"rmsprop"`` (by name).
 
     n_iter_no_change : int, default=10
         Epochs without progress (see ``tol``) before stopping.
@@ -130,6 +153,13 @@ TRAINING_ATTRIBUTES = """
     t_ : int
         Training samples seen by the stochastic solvers.
 
+    optimizer_ : Optimizer or None
+        The optimizer that trained, with its state (moments, ``iterations``):
+        a copy of ``solver`` when it is an object, else the one its name
+        builds; ``partial_fit`` goes on with it. None for ``"lbfgs"``.
+        Assigning its ``learning_rate`` between epochs (from a callback) or
+        between ``partial_fit`` calls sets the rate of the steps that follow.
+
 """
 """The fitted attributes that record training."""
 
@@ -152,8 +182,10 @@ MODEL_ATTRIBUTES = """
     history_ : list of dict
         One record per epoch (L-BFGS: per iteration): ``epoch``, ``loss``,
         ``validation_score``, ``validation_loss`` (None without validation
-        data) and ``elapsed`` seconds."""
-"""The fitted attributes that describe data and outputs."""
+        data), ``elapsed`` seconds and ``learning_rate``, the optimizer's
+        rate as the epoch ends: the rate its steps took, or a schedule's
+        value at the steps taken so far, as Keras's callbacks read it (None
+        for L-BFGS)."""The fitted attributes that describe data and outputs."""
 
 VALIDATION_FIT_PARAMETERS = """X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
             Validation rows, in the form of ``X``. Given, they replace the

@@ -188,7 +188,7 @@ class PerceptronGradientMixin(StochasticTrainingMixin):
         else:
             # every call judges its own epochs, as scikit-learn's SGD does
             self._reset_stopping_state()
-            optimizer = SGD(network.params.size, network.dtype, self.eta0, momentum=0.0)
+            optimizer = SGD(learning_rate=self.eta0).build(network.params)
             X_train, Y_train, train_weight, validation = self._training_and_validation(
                 validation, X, X_given, y, Y, _or_ones(sample_weight, X), score_weight, rng,
                 scorer,

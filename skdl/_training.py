@@ -53,7 +53,63 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _check_sample_weight
 
-STOCHASTIC_SOLVERS = ("sgd", "adam")
+from .optimizers import Optimizer
+
+STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "nadam")
+"""The names of the optimizers trained in mini-batches (``solver=``)."""
+
+
+def is_stochastic(solver):
+    """Whether ``solver`` (a name or an optimizer) trains in mini-batches."""
+    return isinstance(solver, Optimizer) or (
+        isinstance(solver, str) and solver in STOCHASTIC_SOLVERS)
+
+
+@dataclass(frozen=True)
+class EpochRateRule:
+    """scikit-learn MLP's learning-rate rules between epochs, for
+    ``solver="sgd"`` given by name with ``learning_rate="invscaling"`` or
+    ``"adaptive"``: the optimizer's rate is set at the end of each epoch,
+    or divided when training stops improving.
+
+    Parameters
+    ----------
+    kind : {"constant", "invscaling", "adaptive"}, default="constant"
+        ``"invscaling"`` sets the rate to ``initial / (t + 1) ** power_t``
+        at each epoch end (``t`` counts samples seen); ``"adaptive"``
+        divides it by 5 when training stops improving, until it falls below
+        1e-6; ``"constant"`` stops training there.
+    initial : float, default=None
+        ``learning_rate_init``, for ``"invscaling"``.
+    power_t : float, default=0.5
+        Exponent of ``"invscaling"``.
+    """
+
+    kind: str = "constant"
+    initial: float = None
+    power_t: float = 0.5
+
+    def epoch_ends(self, optimizer, samples_seen):
+        """Set ``optimizer.learning_rate`` for the next epoch (invscaling)."""
+        if self.kind == "invscaling":
+            optimizer.learning_rate = float(self.initial) / (samples_seen + 1) ** self.power_t
+
+    def stops(self, optimizer, msg, verbose):
+        """Whether training stops now that it no longer improves; with
+        ``"adaptive"``, divide the rate by 5 instead while it is above 1e-6.
+        Prints what scikit-learn's MLP prints when ``verbose``."""
+        if self.kind != "adaptive":
+            if verbose:
+                print(msg + " Stopping.")
+            return True
+        if optimizer.current_learning_rate <= 1e-6:
+            if verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        optimizer.learning_rate = optimizer.current_learning_rate / 5.0
+        if verbose:
+            print(msg + f" Setting learning rate to {optimizer.learning_rate:f}")
+        return False
 
 
 def check_split_weights(train_weight, val_weight, validation_fraction):
@@ -161,6 +217,10 @@ class StochasticTrainingMixin:
     _restores_best_weights = True
     """Whether early stopping ends at the weights of the best validation score."""
 
+    _rate_rule = EpochRateRule()
+    """scikit-learn's rules for the learning rate between epochs; an
+    estimator sets its own with each new optimizer."""
+
     def _fit_stochastic(
         self, network, optimizer, X, Y, sample_weight, rng, incremental, validation
     ):
@@ -170,7 +230,8 @@ class StochasticTrainingMixin:
         Parameters
         ----------
         network : Network
-        optimizer : SGD or Adam
+        optimizer : Optimizer
+            Built on ``network.params``.
         X, Y : arrays
             Validated training rows and their encoded targets.
         sample_weight : ndarray or None
@@ -225,8 +286,10 @@ class StochasticTrainingMixin:
                         best_weights = network.get_weights()
                 elif self.tol is not None:  # None: no stopping rule, max_iter epochs
                     self._track_training_loss()
-                optimizer.iteration_ends(self.t_)
-                if self._callbacks_stop(started):
+                # the epoch's record sees the rate the epoch ended with
+                stop = self._callbacks_stop(started)
+                self._rate_rule.epoch_ends(optimizer, self.t_)
+                if stop:
                     break
                 if self._stops_without_improvement():
                     what = "Validation score" if early_stopping else "Training loss"
@@ -234,7 +297,7 @@ class StochasticTrainingMixin:
                         f"{what} did not improve more than tol={self.tol:f} for "
                         f"{self.n_iter_no_change} consecutive epochs."
                     )
-                    if optimizer.trigger_stopping(msg, self.verbose):
+                    if self._rate_rule.stops(optimizer, msg, self.verbose):
                         break
                     self._no_improvement_count = 0
                 if incremental:
@@ -466,7 +529,7 @@ class StochasticTrainingMixin:
     def _early_stopping(self):
         """Whether early stopping is in effect: L-BFGS ignores it, as in
         scikit-learn."""
-        return self.early_stopping and self.solver in STOCHASTIC_SOLVERS
+        return self.early_stopping and is_stochastic(self.solver)
 
     def _reset_stopping_state(self):
         """Fresh bookkeeping for the stopping rule in effect: the validation

@@ -18,6 +18,7 @@ from ._docstrings import (
     document_validation_parameters,
 )
 from ._regression import REGRESSOR_LOSS_CONSTRAINTS, RegressorOutputsMixin
+from ._training import is_stochastic
 from .activations import get_activation
 from .layers import Dense, Dropout
 from .mlp_network import MLPNetwork, predict_dense
@@ -311,7 +312,7 @@ class MLPClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseMLP):
             X, y, sample_weight, X_val=X_val, y_val=y_val, sample_weight_val=sample_weight_val
         )
 
-    @available_if(lambda est: est.solver in ("sgd", "adam"))
+    @available_if(lambda est: is_stochastic(est.solver))
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train for one epoch over ``X`` (stochastic solvers only).
@@ -488,7 +489,7 @@ class MLPRegressor(RegressorOutputsMixin, RegressorMixin, BaseMLP):
             X, y, sample_weight, X_val=X_val, y_val=y_val, sample_weight_val=sample_weight_val
         )
 
-    @available_if(lambda est: est.solver in ("sgd", "adam"))
+    @available_if(lambda est: is_stochastic(est.solver))
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch over ``X`` (stochastic solvers only).

@@ -81,6 +81,10 @@ class Network:
         emptied by :meth:`release_buffers`, empty in any copy or pickle.
     n_coef_params : int
         Number of penalised weights.
+    weight_boundaries : tuple of int
+        Offsets in ``params`` where each trainable weight array starts,
+        then ``params.size``: the bounds of each array's part of the
+        gradient, for an optimizer that clips each array's gradient.
     n_features : int
         Columns of ``X``: the product of ``input_shape``.
     n_outputs : int
@@ -141,6 +145,7 @@ class Network:
             sum(s.size for s in every_spec if not s.trainable), self.dtype
         )
         self._specs = specs
+        self.weight_boundaries = _boundaries(every_spec)
         for layer, weights, gradients in zip(
             self.layers, self._every_weight(), self._views(self.grad, None)
         ):
@@ -497,6 +502,17 @@ def _checked_output(position, layer, method, out):
             f"{method} must return an array of shape (n_samples, *output_shape)."
         )
     return out
+
+
+def _boundaries(specs):
+    """Where each trainable weight array of ``specs`` (every layer's, in
+    order) starts in ``params``, then the end: the penalised ones first,
+    then the others, each group in order, as :meth:`Network._views` lays
+    them out."""
+    trainable = [spec for spec in specs if spec.trainable]
+    sizes = ([spec.size for spec in trainable if spec.penalised]
+             + [spec.size for spec in trainable if not spec.penalised])
+    return tuple(int(offset) for offset in np.cumsum([0, *sizes]))
 
 
 def _refuse(problem):

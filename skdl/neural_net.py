@@ -28,6 +28,7 @@ from ._docstrings import (
     document_validation_parameters,
 )
 from ._regression import REGRESSOR_LOSS_CONSTRAINTS, RegressorOutputsMixin
+from ._training import is_stochastic
 from .layers import LAYER_NAMES, Dense, Layer
 from .layers.base import resolved_activation
 from .network import predict_layers
@@ -364,7 +365,7 @@ class NeuralNetClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNeuralNet
             X, y, sample_weight, X_val, y_val, sample_weight_val
         )
 
-    @available_if(lambda est: est.solver in ("sgd", "adam"))
+    @available_if(lambda est: is_stochastic(est.solver))
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train for one epoch over ``X`` (stochastic solvers only).
@@ -533,7 +534,7 @@ class NeuralNetRegressor(RegressorOutputsMixin, RegressorMixin, BaseNeuralNet):
             X, y, sample_weight, X_val, y_val, sample_weight_val
         )
 
-    @available_if(lambda est: est.solver in ("sgd", "adam"))
+    @available_if(lambda est: is_stochastic(est.solver))
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch over ``X`` (stochastic solvers only).

@@ -1,10 +1,14 @@
 """Test configuration: Hypothesis profiles that bound the property tests' run
-time. ``ci`` (the default) keeps the suite fast; set
-SKDL_HYPOTHESIS_PROFILE=thorough for a longer search."""
+time (``ci``, the default, keeps the suite fast; set
+SKDL_HYPOTHESIS_PROFILE=thorough for a longer search), and the fixture that
+runs a test in each compute back-end."""
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from skdl import backend as backends
 
 settings.register_profile(
     "ci", max_examples=30, deadline=None, derandomize=True,
@@ -15,3 +19,13 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("SKDL_HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(params=["numpy", "numba"])
+def compute_backend(request):
+    """Run the test in each compute back-end (numba's skipped where it is
+    not installed); the back-end's name."""
+    if request.param not in backends.available():
+        pytest.skip("numba is not installed: the NumPy back-end only")
+    with backends.use(request.param):
+        yield request.param

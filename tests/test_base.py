@@ -16,6 +16,8 @@ from sklearn.preprocessing import StandardScaler
 from skdl import MLPClassifier, MLPRegressor
 from skdl import backend as backends
 from skdl._base import restore_on_error
+from skdl.optimizers import SGD, Adam, AdamW, Nadam, RMSprop
+from skdl.schedules import ExponentialDecay, PiecewiseConstantDecay
 
 
 @pytest.fixture(scope="module")
@@ -45,13 +47,17 @@ def _assert_same_state(before, after):
                 assert_array_equal(x, y)
         elif isinstance(a, np.ndarray):
             assert_array_equal(a, b)
-        elif key == "_optimizer":
+        elif key == "optimizer_":
             assert type(a) is type(b)
             for name, value in (vars(a) if a is not None else {}).items():
                 if isinstance(value, np.ndarray):
                     assert_array_equal(value, vars(b)[name])
+                elif hasattr(value, "get_params"):  # a schedule
+                    assert value.get_params() == vars(b)[name].get_params()
                 else:
                     assert value == vars(b)[name]
+        elif hasattr(a, "get_params"):  # an optimizer given as the solver
+            assert a.get_params() == b.get_params(), key
         elif key not in ("_layer_activations", "_loss", "_label_binarizer"):
             assert a == b, key
 
@@ -65,14 +71,14 @@ def test_partial_fit_after_refit_with_another_solver_starts_a_new_optimizer(back
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = MLPClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(X, y)
         model.set_params(hidden_layer_sizes=(7,), solver="lbfgs").fit(X, y)
-        assert model._optimizer is None
+        assert model.optimizer_ is None
         model.set_params(solver="adam").partial_fit(X, y)
         direct = MLPClassifier(hidden_layer_sizes=(7,), max_iter=5, solver="lbfgs",
                                random_state=0).fit(X, y)
         direct.set_params(solver="adam").partial_fit(X, y)
         model.set_params(solver="sgd").partial_fit(X, y)
         direct.set_params(solver="sgd").partial_fit(X, y)
-    assert type(model._optimizer).__name__ == "SGD"
+    assert type(model.optimizer_).__name__ == "SGD"
     for a, b in zip(model.coefs_ + model.intercepts_, direct.coefs_ + direct.intercepts_):
         assert_array_equal(a, b)
 
@@ -272,8 +278,8 @@ def test_adaptive_learning_rate_divides_by_five(data):
         ours = MLPClassifier(**params).fit(X, y)
         theirs = neural_network.MLPClassifier(**params).fit(X, y)
     # no epoch improves by tol: after the first, every second one divides by 5
-    assert_allclose(ours._optimizer.learning_rate, 0.001 / 5**3)
-    assert_allclose(ours._optimizer.learning_rate, theirs._optimizer.learning_rate)
+    assert_allclose(ours.optimizer_.learning_rate, 0.001 / 5**3)
+    assert_allclose(ours.optimizer_.learning_rate, theirs._optimizer.learning_rate)
 
 
 def test_early_stopping_keeps_best_validation_weights(data):
@@ -663,3 +669,168 @@ def test_divergence_is_refused_for_a_weight_that_does_not_train():
     network.non_trainable_params[0] = np.inf
     with pytest.raises(ValueError, match="non-finite weights. Lower it."):
         refuse_divergence(network, X, "Lower it.")
+
+
+# ----------------------------------------------- optimizers and schedules
+def _optimizer_data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(90, 4))
+    return X, np.tanh(X[:, 0]) - X[:, 1] * X[:, 2]
+
+
+def _regressor(**params):
+    params = {"hidden_layer_sizes": (6,), "max_iter": 3, "batch_size": 30,
+              "random_state": 0, **params}
+    return MLPRegressor(**params)
+
+
+@pytest.mark.parametrize("solver, kind, expected", [
+    ("sgd", SGD, dict(learning_rate=0.02, momentum=0.5, nesterov=False)),
+    ("adam", Adam, dict(learning_rate=0.02, beta_1=0.8, beta_2=0.99, epsilon=1e-6)),
+    ("adamw", AdamW, dict(learning_rate=0.02, beta_1=0.8, beta_2=0.99, epsilon=1e-6,
+                          weight_decay=0.004)),
+    ("nadam", Nadam, dict(learning_rate=0.02, beta_1=0.8, beta_2=0.99, epsilon=1e-6)),
+    ("rmsprop", RMSprop, dict(learning_rate=0.02, epsilon=1e-6, rho=0.9, momentum=0.0)),
+])
+def test_a_solver_name_builds_its_optimizer_from_the_estimators_parameters(
+        solver, kind, expected):
+    X, y = _optimizer_data()
+    model = _quiet(lambda: _regressor(
+        solver=solver, learning_rate_init=0.02, momentum=0.5, nesterovs_momentum=False,
+        beta_1=0.8, beta_2=0.99, epsilon=1e-6).fit(X, y))
+    assert type(model.optimizer_) is kind
+    params = model.optimizer_.get_params()
+    assert {name: params[name] for name in expected} == expected
+    assert model.optimizer_.iterations == 3 * 3  # 3 epochs of 3 batches
+    assert vars(model.optimizer_.scratch) == {}  # no buffers kept after fit
+
+
+def test_an_optimizer_instance_trains_as_a_copy_and_ignores_the_estimators_rates():
+    X, y = _optimizer_data()
+    schedule = ExponentialDecay(0.05, 3, 0.5)
+    solver = AdamW(learning_rate=schedule, weight_decay=0.01, clipnorm=1.0)
+    given = copy.deepcopy(solver.get_params())
+    fits = [
+        _quiet(lambda: _regressor(solver=solver, **params).fit(X, y))
+        for params in (dict(), dict(learning_rate_init=0.5, beta_1=0.1, epsilon=0.1,
+                                    learning_rate=ExponentialDecay(1.0, 1, 0.1)))
+    ]
+    for a, b in zip(fits[0].coefs_ + fits[0].intercepts_, fits[1].coefs_ + fits[1].intercepts_):
+        assert_array_equal(a, b)
+    # the user's optimizer and schedule never train
+    assert solver.iterations == 0 and solver.weight_boundaries is None
+    assert solver.learning_rate is schedule
+    assert {k: v for k, v in solver.get_params(deep=False).items() if k != "learning_rate"} \
+        == {k: v for k, v in given.items() if "learning_rate" not in k}
+    for model in fits:
+        assert model.optimizer_ is not solver
+        assert model.optimizer_.learning_rate is not schedule
+        assert model.optimizer_.iterations == 9
+    # the rate of each epoch's end: the schedule at the steps taken so far
+    assert [record["learning_rate"] for record in fits[0].history_] == [
+        schedule(3 * epoch) for epoch in (1, 2, 3)]
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "rmsprop"])
+def test_a_schedule_as_learning_rate_of_a_solver_name_replaces_learning_rate_init(solver):
+    X, y = _optimizer_data()
+    schedule = PiecewiseConstantDecay([4], [0.05, 0.01])
+    fits = [_quiet(lambda: _regressor(solver=solver, learning_rate=schedule,
+                                      learning_rate_init=rate).fit(X, y))
+            for rate in (0.001, 0.3)]
+    for a, b in zip(fits[0].coefs_, fits[1].coefs_):
+        assert_array_equal(a, b)
+    assert [r["learning_rate"] for r in fits[0].history_] == [0.05, 0.01, 0.01]
+    assert fits[0].optimizer_.learning_rate is not schedule
+    assert fits[0].optimizer_.learning_rate.get_params() == schedule.get_params()
+
+
+def test_history_records_the_rate_of_each_epoch():
+    X, y = _optimizer_data()
+    constant = _quiet(lambda: _regressor(solver="adam", learning_rate_init=0.01).fit(X, y))
+    assert [r["learning_rate"] for r in constant.history_] == [0.01] * 3
+    # invscaling: the rate an epoch trained at, from the samples seen before it
+    scaled = _quiet(lambda: _regressor(solver="sgd", learning_rate="invscaling",
+                                       learning_rate_init=0.1, power_t=0.5).fit(X, y))
+    assert [r["learning_rate"] for r in scaled.history_] == pytest.approx(
+        [0.1, 0.1 / 91**0.5, 0.1 / 181**0.5], rel=1e-14)
+    lbfgs = _quiet(lambda: _regressor(solver="lbfgs").fit(X, y))
+    assert lbfgs.optimizer_ is None
+    assert {r["learning_rate"] for r in lbfgs.history_} == {None}
+
+
+def test_partial_fit_goes_on_with_the_optimizers_state_and_its_assigned_rate():
+    X, y = _optimizer_data()
+    model = _regressor(solver=SGD(learning_rate=0.05, momentum=0.0))
+    assert hasattr(model, "partial_fit")
+    model.partial_fit(X, y)
+    optimizer = model.optimizer_
+    model.partial_fit(X, y)
+    assert model.optimizer_.iterations == 6
+    assert model.optimizer_ is not optimizer and optimizer.iterations == 3
+    # a rate of zero set between calls stops the weights
+    model.optimizer_.learning_rate = 0.0
+    before = [c.copy() for c in model.coefs_]
+    model.partial_fit(X, y)
+    for a, b in zip(before, model.coefs_):
+        assert_array_equal(a, b)
+    assert model.optimizer_.iterations == 9
+
+
+def test_a_failed_partial_fit_leaves_the_optimizer_as_it_was():
+    X, y = _optimizer_data()
+    model = _regressor(solver=Nadam(learning_rate=0.01, global_clipnorm=1.0)).partial_fit(X, y)
+    before = _state(model)
+    with pytest.raises(ValueError):
+        model.partial_fit(np.where(X > 1, np.nan, X), y)
+    _assert_same_state(before, _state(model))
+    assert model.optimizer_.iterations == 3
+
+
+def test_an_estimator_with_an_optimizer_clones_searches_and_pickles():
+    import pickle
+
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = _optimizer_data()
+    solver = AdamW(learning_rate=ExponentialDecay(0.02, 10, 0.5), weight_decay=0.1)
+    model = _regressor(solver=solver)
+    params = model.get_params(deep=True)
+    assert params["solver__weight_decay"] == 0.1
+    assert params["solver__learning_rate__decay_steps"] == 10
+    twin = clone(model)
+    assert twin.solver is not solver and twin.solver.get_params(deep=True).keys() \
+        == solver.get_params(deep=True).keys()
+    search = _quiet(lambda: GridSearchCV(
+        model, {"solver__weight_decay": [1e-4, 1e-2],
+                "solver__learning_rate__decay_steps": [5, 50]}, cv=2).fit(X, y))
+    assert len(search.cv_results_["params"]) == 4
+    assert search.best_estimator_.optimizer_.weight_decay in (1e-4, 1e-2)
+    assert solver.weight_decay == 0.1 and solver.learning_rate.decay_steps == 10
+    fitted = _quiet(lambda: model.fit(X, y))
+    restored = pickle.loads(pickle.dumps(fitted))
+    for m in (fitted, restored):
+        _quiet(lambda: m.partial_fit(X, y))
+    for a, b in zip(fitted.coefs_, restored.coefs_):
+        assert_array_equal(a, b)
+    assert restored.optimizer_.iterations == fitted.optimizer_.iterations == 12
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(solver="adagrad"), "'solver' parameter"),
+    (dict(solver=object()), "'solver' parameter"),
+    (dict(learning_rate=0.1), "'learning_rate' parameter"),
+    (dict(learning_rate="cosine"), "'learning_rate' parameter"),
+])
+def test_unknown_solvers_and_learning_rates_are_refused(params, message):
+    X, y = _optimizer_data()
+    with pytest.raises(ValueError, match=message):
+        _regressor(**params).fit(X, y)
+
+
+def test_divergence_names_the_optimizers_learning_rate():
+    X, y = _optimizer_data()
+    model = _regressor(solver=SGD(learning_rate=1e3, momentum=0.9), max_iter=20)
+    with pytest.raises(ValueError, match="Lower the solver's learning_rate"):
+        _quiet(lambda: model.fit(X * 1e3, y * 1e6))
+    assert not hasattr(model, "coefs_")

@@ -177,9 +177,9 @@ def test_user_guide_pictures_are_copied(site):
 
 @builds_the_site
 def test_every_public_name_has_an_api_page(site):
-    names = [f"skdl.{name}" for name in skdl.__all__
-             if name not in ("activations", "layers", "losses")]
-    for module in ("layers", "activations", "losses"):
+    modules = ("layers", "activations", "losses", "optimizers", "schedules")
+    names = [f"skdl.{name}" for name in skdl.__all__ if name not in modules]
+    for module in modules:
         public = getattr(skdl, module).__all__
         names += [f"skdl.{module}.{name}" for name in public
                   if name not in ("ACTIVATIONS", "LOSSES")]

@@ -135,7 +135,7 @@ def test_partial_fit_failure_keeps_optimizer_state():
     with pytest.raises(ValueError):
         model.partial_fit(np.where(X > 1, np.nan, X), Y_CLASS)
     assert _snapshot(model) == before
-    assert model._optimizer.t == 1
+    assert model.optimizer_.iterations == 1
 
 
 INVALID_PARAMETERS = {

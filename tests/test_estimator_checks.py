@@ -11,6 +11,8 @@ from skdl import (
     PerceptronClassifier,
 )
 from skdl.activations import LeakyReLU
+from skdl.optimizers import AdamW
+from skdl.schedules import CosineDecay, ExponentialDecay
 from skdl.layers import (
     GRU,
     LSTM,
@@ -53,6 +55,12 @@ MLP_GRID = [
     ]
 ] + [
     MLPClassifier(hidden_layer_sizes=(8, 6), activation=["relu", "tanh"]),
+    # an optimizer and a schedule given as objects: cloned, never trained
+    MLPClassifier(hidden_layer_sizes=(8,), solver=AdamW(
+        learning_rate=CosineDecay(0.0, 400, warmup_target=0.02, warmup_steps=20),
+        weight_decay=0.01, clipnorm=1.0)),
+    MLPRegressor(hidden_layer_sizes=(8,), solver="nadam", learning_rate_init=0.01,
+                 learning_rate=ExponentialDecay(0.02, 50, 0.8)),
 ] + [
     MLPRegressor(
         hidden_layer_sizes=(8,), activation=act, loss=loss, solver=solver,

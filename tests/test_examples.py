@@ -30,6 +30,7 @@ EXPECTED = {
     "plot_custom_layer.py": ["custom_layer.png"],
     "plot_forecasting.py": ["forecasting.png"],
     "plot_grid_search.py": ["grid_search.png"],
+    "plot_learning_rate_schedules.py": ["learning_rate_schedules.png"],
     "plot_loss_landscape.py": ["loss_landscape.png"],
     "plot_lstm_digits.py": ["lstm_digits_scores.png", "lstm_hidden_states.png"],
     "plot_onnx_export.py": ["onnx_export.png"],

@@ -891,6 +891,21 @@ def _centred_net(dtype=np.float64):
     return net
 
 
+@pytest.mark.parametrize("make", [
+    lambda: _centred_net(),
+    lambda: MLPNetwork.from_sizes([4, 5, 3, 2], ["tanh", "relu", "identity"]),
+])
+def test_weight_boundaries_bound_each_trainable_array(make):
+    """Through views into 0, 1, 2, ...: each trainable array holds one run
+    of consecutive offsets, and the boundaries are where the runs start."""
+    net = make()
+    views = [view.ravel() for per_layer in net.weight_views(
+        np.arange(net.params.size, dtype=net.dtype)) for view in per_layer]
+    assert all(np.all(np.diff(view) == 1) for view in views)
+    starts = sorted(int(view[0]) for view in views)
+    assert net.weight_boundaries == (*starts, net.params.size)
+
+
 def test_weights_that_do_not_train_live_outside_params():
     net = _centred_net()
     centre = net.layers[1]

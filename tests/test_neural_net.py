@@ -22,6 +22,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from skdl import MLPClassifier, MLPRegressor, NeuralNetClassifier, NeuralNetRegressor
 from skdl import backend as backends
 from skdl.gradcheck import check_gradients
+from skdl.optimizers import AdamW
 from skdl.layers import (
     GRU,
     LSTM,
@@ -711,14 +712,18 @@ def _moving_mean(estimator):
     return estimator.layers_[0].moving_mean
 
 
-@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("solver", [
+    "sgd", "adam",
+    # neither weight decay nor clipping reach it
+    AdamW(learning_rate=0.1, weight_decay=0.5, clipnorm=0.1),
+], ids=["sgd", "adam", "adamw"])
 def test_only_the_layer_moves_a_weight_that_does_not_train(offset_rows, solver):
     X, y = offset_rows
     reg = centred_net(solver=solver).fit(X, y)
     assert reg.n_iter_ == 4
     assert_allclose(_moving_mean(reg), (1 - 0.5 ** 4) * X.mean(axis=0), rtol=1e-12)
     trainable = sum(w.size for w in _weights(reg)) - 3
-    state = reg._optimizer.velocity if solver == "sgd" else reg._optimizer.m
+    state = reg.optimizer_.velocity if solver == "sgd" else reg.optimizer_.m
     assert state.size == trainable  # the optimizer never saw it
 
 
