@@ -185,7 +185,8 @@ MODEL_ATTRIBUTES = """
         data), ``elapsed`` seconds and ``learning_rate``, the optimizer's
         rate as the epoch ends: the rate its steps took, or a schedule's
         value at the steps taken so far, as Keras's callbacks read it (None
-        for L-BFGS)."""The fitted attributes that describe data and outputs."""
+        for L-BFGS)."""
+"""The fitted attributes that describe data and outputs."""
 
 VALIDATION_FIT_PARAMETERS = """X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
             Validation rows, in the form of ``X``. Given, they replace the
