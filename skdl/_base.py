@@ -7,7 +7,6 @@ raises leaves the estimator exactly as it was.
 """
 
 import copy
-import time
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -19,10 +18,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ._epoch_events import EpochEvents
+from ._sklearn_callbacks import FIT_CONTEXT_ATTRIBUTES, CallbackSupportMixin, FitTasks
 from ._training import STOCHASTIC_SOLVERS, StochasticTrainingMixin
 from .activations import ACTIVATIONS, Softmax, Step, get_activation
+from .callbacks import CallbackList, TrainingModel, check_callbacks
 from .layers import Dense
-from .callbacks import call_callbacks, check_callbacks
 from .losses import get_loss
 from .network import Network
 from .optimizers import SGD, Adam, train_lbfgs
@@ -224,19 +225,47 @@ class DocLinkMixin:
     _doc_link_template = DOCS_URL + "generated/skdl.{estimator_name}.html"
 
 
-class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
+class OptimizerView:  # shim until part B lands
+    """The fitted ``optimizer_`` of the shared contract, over the internal
+    SGD or Adam: ``learning_rate`` (set between epochs, it changes the
+    following steps) and ``current_learning_rate`` (the next step's)."""
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+
+    @property
+    def learning_rate(self):
+        return self.optimizer.learning_rate_init
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self.optimizer.learning_rate_init = value
+        if isinstance(self.optimizer, SGD):
+            self.optimizer.learning_rate = float(value)
+
+    @property
+    def current_learning_rate(self):
+        if isinstance(self.optimizer, SGD):
+            return self.optimizer.learning_rate
+        return self.optimizer.learning_rate_init
+
+
+class BaseNetwork(CallbackSupportMixin, StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
     """Base class of the estimators trained by gradient: the MLPs and the
     layer networks. Not for direct use.
 
     Subclasses say which layers the network has and how the fitted weights
-    are kept (``_hidden_layers``, ``_input_shape``, ``_keep_network``,
+    are kept (``_hidden_layers``, ``_input_shape``, ``_network_attributes``,
     ``_fitted_weights``, ``_fitted_architecture``, ``_check_architecture``,
     ``_predict_validated``),
     and how targets are checked and scored (``_validate_targets``,
     ``_default_output_activation``, ``_score_outputs``); they may override
     ``_encode_targets``, ``_apply_class_weight`` and ``_stratify_labels``.
     The stochastic solvers train in the shared mini-batch loop of
-    :class:`~skdl._training.StochasticTrainingMixin`.
+    :class:`~skdl._training.StochasticTrainingMixin`. Each epoch (L-BFGS:
+    each iteration) is reported to the ``callbacks`` and to the
+    scikit-learn callbacks of ``set_callbacks`` (see
+    :mod:`skdl._sklearn_callbacks`).
     """
 
     _parameter_constraints: dict = {
@@ -363,6 +392,12 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
     # --------------------------------------------------------------- fitting
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
         check_callbacks(self.callbacks)
+        lbfgs = self.solver not in STOCHASTIC_SOLVERS
+        # opened before anything can fail, so that its callbacks are torn down
+        fit_tasks = FitTasks(
+            self, self.max_iter + 1 if lbfgs else 1 if incremental else self.max_iter,
+            "iteration" if lbfgs else "epoch",
+        )
         # overflow is detected and reported below, not warned about on the way
         with restore_on_error(self), np.errstate(over="ignore", invalid="ignore"):
             first_pass = not hasattr(self, self._weights_attribute) or (
@@ -385,21 +420,27 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
             trains = carries_weight(sample_weight, incremental)
             if self.early_stopping and incremental:
                 raise ValueError("partial_fit does not support early_stopping=True")
+            fit_tasks.begin(X, y, score_weight)
             rng = check_random_state(self.random_state)
             network = self._build_network(X.shape[1], Y.shape[1], X.dtype, rng, first_pass)
             # callbacks see the weights as they train
             self._keep_network(network)
             n_before = len(self.loss_curve_)
-            if not trains:
-                self.n_iter_ = 0
-            elif self.solver in STOCHASTIC_SOLVERS:
-                self._optimizer = self._call_optimizer(network, incremental)
-                self._fit_stochastic(
-                    network, self._optimizer, X, Y, sample_weight, score_weight, rng,
-                    incremental,
-                )
-            else:
-                self._fit_lbfgs(network, X, Y, sample_weight)
+            callbacks = CallbackList(self.callbacks, TrainingModel(self, network))
+            events = EpochEvents(self, network, fit_tasks, callbacks)
+            try:
+                if not trains:
+                    self.n_iter_ = 0
+                elif lbfgs:
+                    self._fit_lbfgs(network, X, Y, sample_weight, events)
+                else:
+                    self._optimizer = self._call_optimizer(network, incremental)
+                    self._fit_stochastic(
+                        network, self._optimizer, X, Y, sample_weight, score_weight, rng,
+                        incremental, events,
+                    )
+            finally:
+                callbacks.detach()
             refuse_divergence(
                 network, X, "Lower learning_rate_init or scale the input (e.g. with "
                 "StandardScaler).",
@@ -412,7 +453,30 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
             # the fitted model keeps weights, never its last batch's buffers
             network.release_buffers()
             self._keep_network(network)
+            fit_tasks.end()
         return self
+
+    def _keep_network(self, network):
+        """Hold the network's weights (views that follow its training) in the
+        fitted attributes."""
+        vars(self).update(self._network_attributes(network))
+
+    def _snapshot_attributes(self, network):
+        """Fitted attributes holding copies of the network's weights as they
+        are now: what makes a copy of the estimator predict as the network
+        does at this point of training."""
+        return copy.deepcopy(self._network_attributes(network))
+
+    def _snapshot(self, network):
+        """A copy of the estimator as if its fit ended now: copies of the
+        network's current weights, and none of the fit's own bookkeeping
+        (scikit-learn's task tree). Its other attributes are shared with the
+        estimator, so it is to be pickled at once."""
+        snapshot = copy.copy(self)
+        for name in FIT_CONTEXT_ATTRIBUTES:
+            vars(snapshot).pop(name, None)
+        vars(snapshot).update(self._snapshot_attributes(network))
+        return snapshot
 
     def _apply_class_weight(self, sample_weight, y, dtype, class_weight):
         """Hook for class weights; the base applies none."""
@@ -439,16 +503,20 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
             self.epsilon,
         )
 
-    def _callbacks_stop(self, started):
-        return self._run_callbacks(started)
+    @property
+    def optimizer_(self):  # shim until part B lands
+        """The optimizer that trains (None for L-BFGS)."""
+        if self._solver not in STOCHASTIC_SOLVERS or self._optimizer is None:
+            return None
+        return OptimizerView(self._optimizer)
 
-    def _run_callbacks(self, started):
-        """Record the epoch in ``history_`` and call the user's callbacks.
+    def _record_epoch(self, elapsed):
+        """Append the epoch's record to ``history_`` and return it.
 
-        Returns
-        -------
-        bool
-            True when a callback asked to stop.
+        Parameters
+        ----------
+        elapsed : float
+            Seconds since training began.
         """
         record = {
             "epoch": self.n_iter_,
@@ -456,25 +524,26 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
             "validation_score": (
                 self.validation_scores_[-1] if self._early_stopping() else None
             ),
-            "elapsed": time.perf_counter() - started,
+            "elapsed": elapsed,
         }
         self.history_ = [*self.history_, record]
-        return call_callbacks(self.callbacks, {**record, "estimator": self})
+        return record
 
-    def _fit_lbfgs(self, network, X, Y, sample_weight):
-        started = time.perf_counter()
+    def _fit_lbfgs(self, network, X, Y, sample_weight, events):
         self.n_iter_ = 0
 
         def on_iteration(value):
             self.n_iter_ += 1
             self.loss_ = value
-            return self._run_callbacks(started)
+            return events.lbfgs_iteration_end()
 
+        events.lbfgs_begin()
         n_iter, self.loss_, curve = fit_lbfgs(
             network, X, Y, self._loss, alpha=self.alpha, sample_weight=sample_weight,
             max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
             verbose=self.verbose, on_iteration=on_iteration,
         )
+        events.lbfgs_end()
         # a warm start extends the curve, as it does for the stochastic solvers
         self.loss_curve_ = [*self.loss_curve_, *curve]
         self.best_loss_ = min(self.loss_curve_, default=self.loss_)

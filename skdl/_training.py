@@ -23,11 +23,13 @@ is asked of them through hooks named for what they decide:
 - ``_restores_best_weights``: whether early stopping ends at the weights
   of the best validation score (the MLPs, as scikit-learn's MLP) or at the
   last epoch's (the perceptron, as scikit-learn's SGD);
-- ``_callbacks_stop``: whether the estimator's callbacks ask to stop.
+
+Each epoch's start and end, and the start and end of training, are
+reported to an :class:`~skdl._epoch_events.EpochEvents`, which tells the
+estimator's callbacks (and may ask to stop).
 """
 
 import copy
-import time
 import warnings
 
 import numpy as np
@@ -72,7 +74,7 @@ class StochasticTrainingMixin:
     """Whether early stopping ends at the weights of the best validation score."""
 
     def _fit_stochastic(
-        self, network, optimizer, X, Y, sample_weight, score_weight, rng, incremental
+        self, network, optimizer, X, Y, sample_weight, score_weight, rng, incremental, events,
     ):
         """Train ``network`` in epochs of mini-batches, one epoch for
         ``partial_fit`` (``incremental``), ``max_iter`` at most otherwise.
@@ -90,6 +92,9 @@ class StochasticTrainingMixin:
         rng : numpy.random.RandomState
             Source of the shuffles and of the validation split.
         incremental : bool
+        events : EpochEvents
+            Told of training's start and end and of each epoch's, and of
+            each batch when ``events.batch_callbacks`` says so.
         """
         if self.early_stopping != (self.validation_scores_ is not None):
             # a warm start that switched early stopping on or off
@@ -107,13 +112,15 @@ class StochasticTrainingMixin:
         order = np.arange(X.shape[0]) if self.shuffle else None
         self.loss_curve_ = list(self.loss_curve_)
         self.n_iter_ = 0
-        started = time.perf_counter()
+        events.train_begin()
         try:
             for _ in range(self.max_iter):
                 if order is not None:
                     order = order[rng.permutation(order.size)]
+                events.epoch_begin()
                 self.loss_ = self._run_epoch(
-                    network, optimizer, X, Y, sample_weight, batch_size, order, dropout_rng
+                    network, optimizer, X, Y, sample_weight, batch_size, order, dropout_rng,
+                    events.batch_callbacks,
                 )
                 self.n_iter_ += 1
                 self.t_ += X.shape[0]
@@ -132,7 +139,7 @@ class StochasticTrainingMixin:
                     elif self._track_validation(network, X_val, Y_val, sw_val):
                         best_weights = network.get_weights()
                 optimizer.iteration_ends(self.t_)
-                if self._callbacks_stop(started):
+                if events.epoch_end():
                     break
                 if self._stops_without_improvement():
                     what = "Validation score" if self.early_stopping else "Training loss"
@@ -155,21 +162,27 @@ class StochasticTrainingMixin:
             warnings.warn("Training interrupted by user.")
         if self.early_stopping and self._restores_best_weights:
             network.set_weights(best_weights)
+        events.train_end()
 
-    def _run_epoch(self, network, optimizer, X, Y, sample_weight, batch_size, order, dropout_rng):
+    def _run_epoch(
+        self, network, optimizer, X, Y, sample_weight, batch_size, order, dropout_rng,
+        batch_callbacks=None,
+    ):
         """One pass over the data in mini-batches, in row ``order`` (None: as
         stored); returns the mean objective.
 
         Shuffled batches of dense X are gathered into one reused buffer
         rather than copied anew each time. A batch whose sample weights sum
         to zero carries no gradient: it takes no step and no part in the mean.
+        ``batch_callbacks`` (a CallbackList, or None) is called around each
+        batch that steps, and may end the epoch early.
         """
         n_samples = X.shape[0]
         gather = order is not None and not sp.issparse(X)
         if gather:
             X_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
             Y_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
-        total, n_counted = 0.0, 0
+        total, n_counted, n_steps = 0.0, 0, 0
         for start in range(0, n_samples, batch_size):
             stop = min(start + batch_size, n_samples)
             rows = slice(start, stop) if order is None else order[start:stop]
@@ -184,11 +197,18 @@ class StochasticTrainingMixin:
                 Y_batch = np.take(Y, rows, axis=0, out=Y_buffer[: stop - start], mode="clip")
             else:
                 X_batch, Y_batch = X[rows], Y[rows]
+            if batch_callbacks is not None:
+                batch_callbacks.on_train_batch_begin(n_steps)
             value = self._take_step(
                 network, optimizer, X_batch, Y_batch, sw, weight_sum, dropout_rng
             )
             total += (stop - start) * value
             n_counted += stop - start
+            if batch_callbacks is not None and batch_callbacks.on_train_batch_end(
+                n_steps, {"loss": total / n_counted}
+            ):
+                break
+            n_steps += 1
         return total / n_counted
 
     def _dropout_stream(self, network, rng, incremental):
@@ -225,10 +245,6 @@ class StochasticTrainingMixin:
         l2 = self.alpha / weight_sum
         squares = optimizer.update(network.params, network.grad, l2, network.n_coef_params)
         return value + 0.5 * l2 * squares
-
-    def _callbacks_stop(self, started):
-        """Whether a callback asks to stop after this epoch; none here."""
-        return False
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
