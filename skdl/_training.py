@@ -22,11 +22,12 @@ is asked of them through hooks named for what they decide:
   ``n_iter_no_change`` for the perceptron, as scikit-learn's SGD);
 - ``_restores_best_weights``: whether early stopping ends at the weights
   of the best validation score (the MLPs, as scikit-learn's MLP) or at the
-  last epoch's (the perceptron, as scikit-learn's SGD);
+  last epoch's (the perceptron, as scikit-learn's SGD).
 
-Each epoch's start and end, and the start and end of training, are
-reported to an :class:`~skdl._epoch_events.EpochEvents`, which tells the
-estimator's callbacks (and may ask to stop).
+The start and end of training, of each epoch and (when a callback follows
+them) of each batch are reported to an
+:class:`~skdl._epoch_events.EpochEvents`, which tells the estimator's
+callbacks; they may ask to stop.
 """
 
 import copy

@@ -1064,8 +1064,10 @@ def check_callbacks(callbacks):
     TypeError
         If an element is a class (such as ``ProgressBar`` where
         ``ProgressBar()`` is meant), a scikit-learn callback (registered
-        with ``set_callbacks`` instead), or neither a :class:`Callback` nor
-        callable; the message names its position and what it is.
+        with ``set_callbacks`` instead), a :class:`Callback` that does not
+        store its arguments under their names, or neither a
+        :class:`Callback` nor callable; the message names its position and
+        what it is.
     ValueError
         If the arguments of a :class:`Callback` are invalid (an
         ``InvalidParameterError``, also a TypeError, names the argument),
@@ -1078,6 +1080,15 @@ def check_callbacks(callbacks):
                 f"instance: pass {callback.__name__}() (with its parameters)."
             )
         if isinstance(callback, Callback):
+            try:
+                callback.get_params()
+            except AttributeError as error:
+                raise TypeError(
+                    f"callbacks[{position}] is a {type(callback).__name__} whose "
+                    f"arguments cannot be read ({error}): a Callback stores each "
+                    "argument of __init__ under its own name (self.name = name), so "
+                    "that it clones."
+                ) from None
             callback._validate_params()
             continue
         if hasattr(callback, "on_fit_task_end"):

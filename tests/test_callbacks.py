@@ -603,8 +603,29 @@ def test_bad_callback_arguments_are_refused_before_training(iris, callback, erro
     assert not hasattr(model, "coefs_")
 
 
-def test_a_monitor_of_unknown_direction_is_fine_without_save_best_only():
-    check_callbacks([ModelCheckpoint("m.pkl", monitor="auc")])
+class _RenamesItsArgument(Callback):
+    def __init__(self, path="log.txt"):
+        self._path = path
+
+
+def test_a_callback_that_does_not_keep_its_arguments_is_refused(iris):
+    X, y = iris
+    model = MLPClassifier(hidden_layer_sizes=(3,), callbacks=[_RenamesItsArgument()])
+    with pytest.raises(TypeError, match=r"callbacks\[0\] is a _RenamesItsArgument whose "
+                                        r"arguments cannot be read .*'path'.* stores each "
+                                        r"argument of __init__ under its own name"):
+        model.fit(X, y)
+
+
+def test_a_monitor_of_unknown_direction_is_fine_without_save_best_only(iris, tmp_path):
+    # it saves every epoch: which way "auc" improves does not matter
+    X, y = iris
+    path = tmp_path / "m.pkl"
+    _fit(MLPClassifier(hidden_layer_sizes=(3,), max_iter=1, callbacks=[
+        ModelCheckpoint(path, monitor="auc")]), X, y)
+    assert path.is_file()
+    with pytest.raises(ValueError, match="Pass mode='min' or mode='max'"):
+        check_callbacks([ModelCheckpoint(path, monitor="auc", save_best_only=True)])
 
 
 def test_a_scikit_learn_callback_in_callbacks_is_refused_naming_set_callbacks(iris):

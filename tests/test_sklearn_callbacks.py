@@ -268,25 +268,32 @@ def test_skdl_callbacks_and_scikit_learn_callbacks_see_the_same_epochs(iris):
 
 
 # ------------------------------------------------------------- meta-estimators
-def test_scoring_monitor_inside_a_pipeline_in_a_grid_search(iris):
-    X, y = load_iris(return_X_y=True)
-    monitor = ScoringMonitor(scoring="accuracy")
-    mlp = MLPClassifier(hidden_layer_sizes=(3,), max_iter=3, random_state=0)
-    search = GridSearchCV(make_pipeline(StandardScaler(), mlp.set_callbacks(monitor)),
-                          {"mlpclassifier__alpha": [1e-4, 1e-1]}, cv=2)
+@_estimators(["mlp-adam", "mlp-regressor", "net-classifier", "net-regressor",
+              "perceptron-rule"])
+def test_scoring_monitor_inside_a_pipeline_in_a_grid_search(iris, estimator, regression):
+    X, y = _data(iris, regression)
+    X = X * 3 + 1  # for the scaler to undo
+    scoring = "r2" if regression else "accuracy"
+    monitor = ScoringMonitor(scoring=scoring)
+    estimator = clone(estimator).set_params(max_iter=3).set_callbacks(monitor)
+    search = GridSearchCV(make_pipeline(StandardScaler(), estimator),
+                          {"standardscaler__with_std": [True, False]}, cv=2)
     _quiet(lambda: search.fit(X, y))
     (log,) = monitor.get_logs(select="all")
     assert log.estimator_name == "GridSearchCV"
-    epochs = [row for row in log.data if row["task_name"] == "epoch"]
-    # 2 candidates x 2 folds, then the refit, of 3 epochs each, each under
-    # its pipeline's task of fitting the final estimator
+    epochs = [row for row in log.data if row["task_name"] in ("epoch", "iteration")]
+    # 2 candidates x 2 folds, then the refit, of 3 epochs (L-BFGS:
+    # iterations) each, each under its pipeline's task of fitting the final
+    # estimator
     assert len(epochs) == 15
+    assert {row["parent_task_id_path"][-1] for row in epochs} == {1}
     refit = [row for row in epochs if row["task_id_path"][1] == 1]
     assert [row["task_id"] for row in refit] == [0, 1, 2]
+    name = type(estimator).__name__.lower()
     for row in refit:
         stopped_there = _quiet(lambda: clone(search.best_estimator_).set_params(
-            mlpclassifier__max_iter=row["task_id"] + 1).fit(X, y))
-        assert row["accuracy"] == stopped_there.score(X, y)
+            **{f"{name}__max_iter": row["task_id"] + 1}).fit(X, y))
+        assert row[scoring] == stopped_there.score(X, y)
 
 
 def test_scoring_monitor_in_cross_validate_logs_one_run_per_fold(iris):
@@ -304,12 +311,12 @@ def test_scoring_monitor_in_cross_validate_logs_one_run_per_fold(iris):
             assert row["accuracy"] == stopped_there.score(X[train], y[train])
 
 
-@_estimators(["mlp-adam", "mlp-lbfgs", "net-classifier", "perceptron-rule",
-              "perceptron-sgd"])
+@_estimators(["mlp-adam", "mlp-lbfgs", "mlp-regressor", "net-classifier", "net-regressor",
+              "perceptron-rule", "perceptron-sgd"])
 def test_progress_bar_draws_a_fit_alone_and_in_meta_estimators(iris, estimator, regression,
                                                                capsys):
     pytest.importorskip("rich")
-    X, y = iris
+    X, y = _data(iris, regression)
     name = type(estimator).__name__
     estimator = clone(estimator).set_params(max_iter=3)
     _quiet(lambda: clone(estimator).set_callbacks(callback_api.ProgressBar()).fit(X, y))
