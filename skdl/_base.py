@@ -392,7 +392,7 @@ class BaseNetwork(CallbackSupportMixin, StochasticTrainingMixin, DocLinkMixin, B
     # --------------------------------------------------------------- fitting
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
         check_callbacks(self.callbacks)
-        lbfgs = self.solver not in STOCHASTIC_SOLVERS
+        lbfgs = isinstance(self.solver, str) and self.solver == "lbfgs"
         # opened before anything can fail, so that its callbacks are torn down
         fit_tasks = FitTasks(
             self, self.max_iter + 1 if lbfgs else 1 if incremental else self.max_iter,
