@@ -7,7 +7,6 @@ raises leaves the estimator exactly as it was.
 """
 
 import copy
-import time
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -19,6 +18,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ._epoch_events import EpochEvents
+from ._sklearn_callbacks import FIT_CONTEXT_ATTRIBUTES, CallbackSupportMixin, FitTasks
 from ._training import (
     STOCHASTIC_SOLVERS,
     EpochRateRule,
@@ -26,8 +27,8 @@ from ._training import (
     is_stochastic,
 )
 from .activations import ACTIVATIONS, Softmax, Step, get_activation
+from .callbacks import CallbackList, TrainingModel, check_callbacks
 from .layers import Dense
-from .callbacks import call_callbacks, check_callbacks
 from .losses import get_loss
 from .network import Network
 from .optimizers import SGD, Adam, AdamW, Nadam, Optimizer, RMSprop, train_lbfgs
@@ -230,12 +231,12 @@ class DocLinkMixin:
     _doc_link_template = DOCS_URL + "generated/skdl.{estimator_name}.html"
 
 
-class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
+class BaseNetwork(CallbackSupportMixin, StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
     """Base class of the estimators trained by gradient: the MLPs and the
     layer networks. Not for direct use.
 
     Subclasses say which layers the network has and how the fitted weights
-    are kept (``_hidden_layers``, ``_input_shape``, ``_keep_network``,
+    are kept (``_hidden_layers``, ``_input_shape``, ``_network_attributes``,
     ``_fitted_weights``, ``_fitted_architecture``, ``_check_architecture``,
     ``_predict_validated``),
     and how targets are checked and scored (``_validate_targets``,
@@ -243,7 +244,10 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
     ``_predictions``, ``_score_outputs``); they may override
     ``_encode_targets``, ``_apply_class_weight`` and ``_stratify_labels``.
     The stochastic solvers train in the shared mini-batch loop of
-    :class:`~skdl._training.StochasticTrainingMixin`.
+    :class:`~skdl._training.StochasticTrainingMixin`. Each epoch (L-BFGS:
+    each iteration) is reported to the ``callbacks`` and to the
+    scikit-learn callbacks of ``set_callbacks`` (see
+    :mod:`skdl._sklearn_callbacks`).
     """
 
     _parameter_constraints: dict = {
@@ -377,6 +381,12 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
         y_val=None, sample_weight_val=None,
     ):
         check_callbacks(self.callbacks)
+        lbfgs = isinstance(self.solver, str) and self.solver == "lbfgs"
+        # opened before anything can fail, so that its callbacks are torn down
+        fit_tasks = FitTasks(
+            self, self.max_iter + 1 if lbfgs else 1 if incremental else self.max_iter,
+            "iteration" if lbfgs else "epoch",
+        )
         # overflow is detected and reported below, not warned about on the way
         with restore_on_error(self), np.errstate(over="ignore", invalid="ignore"):
             first_pass = not hasattr(self, self._weights_attribute) or (
@@ -404,25 +414,31 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
             validation = self._check_validation_data(
                 X_val, y_val, sample_weight_val, scorer, Y.shape[1]
             )
+            fit_tasks.begin(X, y, score_weight)
             rng = check_random_state(self.random_state)
             network = self._build_network(X.shape[1], Y.shape[1], X.dtype, rng, first_pass)
             # callbacks see the weights as they train
             self._keep_network(network)
             n_before = len(self.loss_curve_)
-            if not trains:
-                self.n_iter_ = 0
-            elif is_stochastic(self.solver):
-                self.optimizer_ = self._call_optimizer(network, incremental)
-                X_train, Y_train, train_weight, validation = self._training_and_validation(
-                    validation, X, X_given, y, Y, sample_weight, score_weight, rng, scorer
-                )
-                self._fit_stochastic(
-                    network, self.optimizer_, X_train, Y_train, train_weight, rng,
-                    incremental, validation,
-                )
-            else:
-                self.optimizer_ = None
-                self._fit_lbfgs(network, X, Y, sample_weight, validation)
+            callbacks = CallbackList(self.callbacks, TrainingModel(self, network))
+            events = EpochEvents(self, network, fit_tasks, callbacks)
+            try:
+                if not trains:
+                    self.n_iter_ = 0
+                elif is_stochastic(self.solver):
+                    self.optimizer_ = self._call_optimizer(network, incremental)
+                    X_train, Y_train, train_weight, validation = self._training_and_validation(
+                        validation, X, X_given, y, Y, sample_weight, score_weight, rng, scorer
+                    )
+                    self._fit_stochastic(
+                        network, self.optimizer_, X_train, Y_train, train_weight, rng,
+                        incremental, validation, events,
+                    )
+                else:
+                    self.optimizer_ = None
+                    self._fit_lbfgs(network, X, Y, sample_weight, validation, events)
+            finally:
+                callbacks.detach()
             refuse_divergence(
                 network, X, f"Lower {self._learning_rate_parameter} or scale the input "
                 "(e.g. with StandardScaler).",
@@ -437,7 +453,30 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
             if self.optimizer_ is not None:
                 self.optimizer_.release_buffers()
             self._keep_network(network)
+            fit_tasks.end()
         return self
+
+    def _keep_network(self, network):
+        """Hold the network's weights (views that follow its training) in the
+        fitted attributes."""
+        vars(self).update(self._network_attributes(network))
+
+    def _snapshot_attributes(self, network):
+        """Fitted attributes holding copies of the network's weights as they
+        are now: what makes a copy of the estimator predict as the network
+        does at this point of training."""
+        return copy.deepcopy(self._network_attributes(network))
+
+    def _snapshot(self, network):
+        """A copy of the estimator as if its fit ended now: copies of the
+        network's current weights, and none of the fit's own bookkeeping
+        (scikit-learn's task tree). Its other attributes are shared with the
+        estimator, so it is to be pickled at once."""
+        snapshot = copy.copy(self)
+        for name in FIT_CONTEXT_ATTRIBUTES:
+            vars(snapshot).pop(name, None)
+        vars(snapshot).update(self._snapshot_attributes(network))
+        return snapshot
 
     def _apply_class_weight(self, sample_weight, y, dtype, class_weight):
         """Hook for class weights; the base applies none."""
@@ -496,16 +535,13 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
         adam_kind = {"adam": Adam, "adamw": AdamW, "nadam": Nadam}[self.solver]
         return adam_kind(rate, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
 
-    def _callbacks_stop(self, started):
-        return self._run_callbacks(started)
+    def _record_epoch(self, elapsed):
+        """Append the epoch's record to ``history_`` and return it.
 
-    def _run_callbacks(self, started):
-        """Record the epoch in ``history_`` and call the user's callbacks.
-
-        Returns
-        -------
-        bool
-            True when a callback asked to stop.
+        Parameters
+        ----------
+        elapsed : float
+            Seconds since training began.
         """
         validating = self.validation_scores_ is not None
         record = {
@@ -513,17 +549,16 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
             "loss": self.loss_,
             "validation_score": self.validation_scores_[-1] if validating else None,
             "validation_loss": self.validation_loss_curve_[-1] if validating else None,
-            "elapsed": time.perf_counter() - started,
+            "elapsed": elapsed,
             "learning_rate": (None if self.optimizer_ is None
                               else self.optimizer_.current_learning_rate),
         }
         self.history_ = [*self.history_, record]
-        return call_callbacks(self.callbacks, {**record, "estimator": self})
+        return record
 
-    def _fit_lbfgs(self, network, X, Y, sample_weight, validation):
+    def _fit_lbfgs(self, network, X, Y, sample_weight, validation, events):
         """Train with L-BFGS; a ``validation`` set is scored after every
         iteration, for the curves (L-BFGS has no early stopping)."""
-        started = time.perf_counter()
         self.n_iter_ = 0
         self._start_validation_curves(validation is not None)
 
@@ -533,13 +568,15 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
             if validation is not None:
                 # the network holds the iterate: L-BFGS-B evaluated it last
                 self._validate(network, validation)
-            return self._run_callbacks(started)
+            return events.lbfgs_iteration_end()
 
+        events.lbfgs_begin()
         n_iter, self.loss_, curve = fit_lbfgs(
             network, X, Y, self._loss, alpha=self.alpha, sample_weight=sample_weight,
             max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
             verbose=self.verbose, on_iteration=on_iteration,
         )
+        events.lbfgs_end()
         # a warm start extends the curve, as it does for the stochastic solvers
         self.loss_curve_ = [*self.loss_curve_, *curve]
         self.best_loss_ = min(self.loss_curve_, default=self.loss_)

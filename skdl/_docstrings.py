@@ -112,12 +112,22 @@ TRAINING_PARAMETERS = """
 """The parameters of the solvers and the output, in numpydoc form."""
 
 CALLBACKS_PARAMETER = """
-    callbacks : list of callable, default=None
-        Called after every epoch (every iteration for L-BFGS) with a dict
-        ``{"epoch", "loss", "validation_score", "validation_loss", "elapsed",
-        "estimator"}``;
-        training stops when one returns True. See
-        :class:`skdl.callbacks.ProgressBar`."""
+    callbacks : list of Callback or callable, default=None
+        Followed through training, in order. A
+        :class:`skdl.callbacks.Callback` (such as
+        :class:`~skdl.callbacks.EarlyStopping`,
+        :class:`~skdl.callbacks.ReduceLROnPlateau`,
+        :class:`~skdl.callbacks.ModelCheckpoint`,
+        :class:`~skdl.callbacks.LearningRateScheduler` or
+        :class:`~skdl.callbacks.CSVLogger`) gets Keras's lifecycle: the start
+        and end of training, of every epoch (every iteration for L-BFGS)
+        and, if it asks, of every batch. Any other callable (such as
+        :class:`~skdl.callbacks.ProgressBar`) is called after every epoch with
+        a dict ``{"epoch", "loss", "validation_score",
+        "validation_loss", "elapsed", "learning_rate", "estimator"}``;
+        training stops when one returns True. scikit-learn's
+        own callbacks (``sklearn.callback``) are registered with
+        ``set_callbacks`` instead."""
 """The ``callbacks`` parameter."""
 
 TRAINING_ATTRIBUTES = """

@@ -16,6 +16,7 @@ from ._base import (
     refuse_divergence,
     warn_if_loss_grew,
 )
+from ._epoch_events import EpochEvents
 from ._training import StochasticTrainingMixin, check_split_weights
 from .activations import Step, get_activation
 from .layers import Dense
@@ -36,13 +37,15 @@ class PerceptronRuleMixin:
     rows drawn in its order, and its class weights per output. Not for
     direct use."""
 
-    def _fit_rule(self, X, y, sample_weight, first_pass, incremental, max_iter, tol, validation):
+    def _fit_rule(self, X, y, sample_weight, first_pass, incremental, max_iter, tol, validation,
+                  fit_tasks):
         """Train with the perceptron rule as scikit-learn's ``Perceptron``
         does, one output per class (a single output for two classes); returns
         the weights, the biases and the number of epochs. Early stopping
         watches each output's accuracy on the ``validation`` set given to
         ``fit`` (a :class:`~skdl._training.ValidationSet`), or else on the
-        rows scikit-learn holds out.
+        rows scikit-learn holds out. Each epoch is a sub-task of
+        ``fit_tasks``.
 
         The weights keep scikit-learn's dtypes: ``coef_`` in X's dtype,
         ``intercept_`` in float64 for two classes (the rule's bias is a
@@ -75,6 +78,16 @@ class PerceptronRuleMixin:
         # weight 0 take no step (a penalty still shrinks the weights)
         row_weight = np.where(signs > 0, class_weight[:, 1], class_weight[:, 0])
         carries_weight(sample_weight[:, None] * row_weight, incremental)
+        # intercepts as the fit returns them: X's dtype for more than two classes
+        intercept_dtype = X.dtype if n_classes > 2 else np.float64
+
+        def attributes(weights):
+            """The fitted attributes of ``weights()``, taken when a callback asks."""
+            def evaluate():
+                coef, intercept = weights()
+                return {"coef_": coef, "intercept_": intercept.astype(intercept_dtype)}
+            return evaluate
+
         try:
             n_iter = fit_perceptron_rule(
                 coef, intercept, X, signs, sample_weight, class_weight, seeds,
@@ -86,6 +99,8 @@ class PerceptronRuleMixin:
                 shuffle=self.shuffle, validation_mask=validation_mask,
                 validation_set=_rule_validation_set(validation, self._label_binarizer),
                 verbose=self.verbose, n_jobs=self.n_jobs,
+                on_epoch_begin=lambda weights: fit_tasks.epoch_begin(attributes(weights)),
+                on_epoch_end=lambda weights: fit_tasks.epoch_end(attributes(weights)),
             )
         except FloatingPointError as error:
             raise ValueError(
@@ -154,7 +169,7 @@ class PerceptronGradientMixin(StochasticTrainingMixin):
 
     def _fit_network(
         self, X, y, sample_weight, first_pass, incremental, max_iter, tol, validation,
-        X_given, scorer,
+        X_given, scorer, fit_tasks,
     ):
         """Gradient training (L-BFGS or SGD) of the one-layer network; returns
         the weights, the biases and the number of iterations (0 for a
@@ -162,7 +177,8 @@ class PerceptronGradientMixin(StochasticTrainingMixin):
 
         ``validation`` is the set given to ``fit`` (None: with SGD, early
         stopping holds rows of ``X``, given as ``X_given``, out); ``scorer``
-        scores it (see ``_validation_scorer``)."""
+        scores it (see ``_validation_scorer``). Each epoch or iteration is a
+        sub-task of ``fit_tasks``."""
         score_weight = sample_weight
         sample_weight = self._apply_class_weight(
             sample_weight, y, X.dtype, self.class_weight
@@ -181,10 +197,12 @@ class PerceptronGradientMixin(StochasticTrainingMixin):
         else:
             network.set_weights([self._dense_coef().T, self.intercept_])
         n_before = len(self.loss_curve_)
+        events = EpochEvents(self, network, fit_tasks)
         if not trains:
             n_iter = 0
         elif self._solver == "lbfgs":
-            n_iter = self._fit_lbfgs(network, X, Y, sample_weight, max_iter, tol, validation)
+            n_iter = self._fit_lbfgs(network, X, Y, sample_weight, max_iter, tol, validation,
+                                     events)
         else:
             # every call judges its own epochs, as scikit-learn's SGD does
             self._reset_stopping_state()
@@ -195,7 +213,7 @@ class PerceptronGradientMixin(StochasticTrainingMixin):
             )
             self._fit_stochastic(
                 network, optimizer, X_train, Y_train, train_weight, rng, incremental,
-                validation,
+                validation, events,
             )
             n_iter = self.n_iter_
         refuse_divergence(network, X, "Lower eta0 or scale the input.")
@@ -207,7 +225,7 @@ class PerceptronGradientMixin(StochasticTrainingMixin):
         output = network.layers[0]
         return np.ascontiguousarray(output.kernel.T), output.bias, n_iter
 
-    def _fit_lbfgs(self, network, X, Y, sample_weight, max_iter, tol, validation):
+    def _fit_lbfgs(self, network, X, Y, sample_weight, max_iter, tol, validation, events):
         """Train with L-BFGS; a ``validation`` set is scored after every
         iteration, for the curves."""
         if not self.fit_intercept:
@@ -215,18 +233,28 @@ class PerceptronGradientMixin(StochasticTrainingMixin):
         self._start_validation_curves(validation is not None)
 
         def on_iteration(value):
-            # the network holds the iterate: L-BFGS-B evaluated it last
-            self._validate(network, validation)
+            if validation is not None:
+                # the network holds the iterate: L-BFGS-B evaluated it last
+                self._validate(network, validation)
+            return events.lbfgs_iteration_end()
 
+        events.lbfgs_begin()
         n_iter, _, curve = fit_lbfgs(
             network, X, Y, self._loss, alpha=self._alpha_l2(),
             sample_weight=sample_weight, max_iter=max_iter, max_fun=15000,
             tol=0.0 if tol is None else tol, verbose=self.verbose,
-            on_iteration=None if validation is None else on_iteration,
+            on_iteration=on_iteration,
         )
+        events.lbfgs_end()
         # a warm start extends the curve, as it does for the sgd solver
         self.loss_curve_ = [*self.loss_curve_, *curve]
         return n_iter
+
+    def _snapshot_attributes(self, network):
+        """``coef_`` and ``intercept_`` holding copies of the network's
+        weights as they are now."""
+        output = network.layers[0]
+        return {"coef_": np.array(output.kernel.T, order="C"), "intercept_": output.bias.copy()}
 
     def _validation_rows(self, Y, sample_weight, score_weight, rng):
         """The rows that train and those held out (boolean masks): the rows

@@ -25,8 +25,7 @@ them through hooks named for what they decide:
   ``n_iter_no_change`` for the perceptron, as scikit-learn's SGD);
 - ``_restores_best_weights``: whether early stopping ends at the weights
   of the best validation score (the MLPs, as scikit-learn's MLP) or at the
-  last epoch's (the perceptron, as scikit-learn's SGD);
-- ``_callbacks_stop``: whether the estimator's callbacks ask to stop.
+  last epoch's (the perceptron, as scikit-learn's SGD).
 
 The validation set is a :class:`ValidationSet`: the rows given to ``fit`` as
 ``X_val``, ``y_val`` and ``sample_weight_val`` (every row of ``X`` then
@@ -37,10 +36,14 @@ It lives only as long as the call: a fitted model never keeps it. Each epoch
 ``validation_scores_``; both are computed from the outputs the estimator's
 ``predict`` and ``predict_proba`` give, so that a user who recomputes them
 from the fitted model finds the same numbers.
+
+The start and end of training, of each epoch and (when a callback follows
+them) of each batch are reported to an
+:class:`~skdl._epoch_events.EpochEvents`, which tells the estimator's
+callbacks; they may ask to stop.
 """
 
 import copy
-import time
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -222,7 +225,8 @@ class StochasticTrainingMixin:
     estimator sets its own with each new optimizer."""
 
     def _fit_stochastic(
-        self, network, optimizer, X, Y, sample_weight, rng, incremental, validation
+        self, network, optimizer, X, Y, sample_weight, rng, incremental, validation,
+        events,
     ):
         """Train ``network`` in epochs of mini-batches, one epoch for
         ``partial_fit`` (``incremental``), ``max_iter`` at most otherwise.
@@ -241,6 +245,9 @@ class StochasticTrainingMixin:
         incremental : bool
         validation : ValidationSet or None
             Scored after every epoch; early stopping watches it.
+        events : EpochEvents
+            Told of training's start and end and of each epoch's, and of
+            each batch when ``events.batch_callbacks`` says so.
         """
         early_stopping = self._early_stopping()
         if early_stopping != (self.best_validation_score_ is not None) or (
@@ -260,13 +267,15 @@ class StochasticTrainingMixin:
         order = np.arange(X.shape[0]) if self.shuffle else None
         self.loss_curve_ = list(self.loss_curve_)
         self.n_iter_ = 0
-        started = time.perf_counter()
+        events.train_begin()
         try:
             for _ in range(self.max_iter):
                 if order is not None:
                     order = order[rng.permutation(order.size)]
+                events.epoch_begin()
                 self.loss_ = self._run_epoch(
-                    network, optimizer, X, Y, sample_weight, batch_size, order, dropout_rng
+                    network, optimizer, X, Y, sample_weight, batch_size, order, dropout_rng,
+                    events.batch_callbacks,
                 )
                 self.n_iter_ += 1
                 self.t_ += X.shape[0]
@@ -287,7 +296,7 @@ class StochasticTrainingMixin:
                 elif self.tol is not None:  # None: no stopping rule, max_iter epochs
                     self._track_training_loss()
                 # the epoch's record sees the rate the epoch ended with
-                stop = self._callbacks_stop(started)
+                stop = events.epoch_end()
                 self._rate_rule.epoch_ends(optimizer, self.t_)
                 if stop:
                     break
@@ -312,21 +321,27 @@ class StochasticTrainingMixin:
             warnings.warn("Training interrupted by user.")
         if early_stopping and self._restores_best_weights:
             network.set_weights(best_weights)
+        events.train_end()
 
-    def _run_epoch(self, network, optimizer, X, Y, sample_weight, batch_size, order, dropout_rng):
+    def _run_epoch(
+        self, network, optimizer, X, Y, sample_weight, batch_size, order, dropout_rng,
+        batch_callbacks=None,
+    ):
         """One pass over the data in mini-batches, in row ``order`` (None: as
         stored); returns the mean objective.
 
         Shuffled batches of dense X are gathered into one reused buffer
         rather than copied anew each time. A batch whose sample weights sum
         to zero carries no gradient: it takes no step and no part in the mean.
+        ``batch_callbacks`` (a CallbackList, or None) is called around each
+        batch that steps, and may end the epoch early.
         """
         n_samples = X.shape[0]
         gather = order is not None and not sp.issparse(X)
         if gather:
             X_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
             Y_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
-        total, n_counted = 0.0, 0
+        total, n_counted, n_steps = 0.0, 0, 0
         for start in range(0, n_samples, batch_size):
             stop = min(start + batch_size, n_samples)
             rows = slice(start, stop) if order is None else order[start:stop]
@@ -341,11 +356,18 @@ class StochasticTrainingMixin:
                 Y_batch = np.take(Y, rows, axis=0, out=Y_buffer[: stop - start], mode="clip")
             else:
                 X_batch, Y_batch = X[rows], Y[rows]
+            if batch_callbacks is not None:
+                batch_callbacks.on_train_batch_begin(n_steps)
             value = self._take_step(
                 network, optimizer, X_batch, Y_batch, sw, weight_sum, dropout_rng
             )
             total += (stop - start) * value
             n_counted += stop - start
+            if batch_callbacks is not None and batch_callbacks.on_train_batch_end(
+                n_steps, {"loss": total / n_counted}
+            ):
+                break
+            n_steps += 1
         return total / n_counted
 
     def _dropout_stream(self, network, rng, incremental):
@@ -382,10 +404,6 @@ class StochasticTrainingMixin:
         l2 = self.alpha / weight_sum
         squares = optimizer.update(network.params, network.grad, l2, network.n_coef_params)
         return value + 0.5 * l2 * squares
-
-    def _callbacks_stop(self, started):
-        """Whether a callback asks to stop after this epoch; none here."""
-        return False
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":

@@ -126,9 +126,11 @@ class BaseMLP(BaseNetwork):
     def _input_shape(self, n_features):
         return (n_features,)
 
-    def _keep_network(self, network):
-        self.coefs_, self.intercepts_ = network.coefs, network.intercepts
-        self.n_layers_ = len(network.dense_layers) + 1
+    def _network_attributes(self, network):
+        return {
+            "coefs_": network.coefs, "intercepts_": network.intercepts,
+            "n_layers_": len(network.dense_layers) + 1,
+        }
 
     def _fitted_weights(self):
         return [w for pair in zip(self.coefs_, self.intercepts_) for w in pair]

@@ -110,9 +110,8 @@ class BaseNeuralNet(BaseNetwork):
             )
         return tuple(int(s) for s in shape)
 
-    def _keep_network(self, network):
-        self.layers_ = network.layers
-        self.input_shape_ = network.input_shape
+    def _network_attributes(self, network):
+        return {"layers_": network.layers, "input_shape_": network.input_shape}
 
     def _fitted_weights(self):
         return [w for layer in self.layers_ for w in layer.weights]

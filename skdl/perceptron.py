@@ -23,6 +23,7 @@ from ._classification import ClassifierOutputsMixin
 from ._docstrings import document_validation_parameters
 from ._linear_outputs import LinearOutputsMixin, activation_crossing
 from ._perceptron_training import PerceptronGradientMixin, PerceptronRuleMixin
+from ._sklearn_callbacks import CallbackSupportMixin, FitTasks
 from .activations import Sigmoid, Softmax, Step, get_activation
 from .losses import PerceptronCriterion, get_loss
 
@@ -38,8 +39,8 @@ _AUTO_LOSS = {
 
 
 class PerceptronClassifier(
-    DocLinkMixin, LinearOutputsMixin, ClassifierOutputsMixin, ClassifierMixin,
-    PerceptronRuleMixin, PerceptronGradientMixin, BaseEstimator,
+    CallbackSupportMixin, DocLinkMixin, LinearOutputsMixin, ClassifierOutputsMixin,
+    ClassifierMixin, PerceptronRuleMixin, PerceptronGradientMixin, BaseEstimator,
 ):
     """Perceptron: one layer of neurons, a weighted sum passed through an activation.
 
@@ -54,6 +55,14 @@ class PerceptronClassifier(
     mini-batch SGD): sigmoid with log loss is logistic regression, identity
     with squared error is ADALINE, softmax with cross-entropy is multinomial
     logistic regression.
+
+    scikit-learn's callbacks (``sklearn.callback``, registered with
+    ``set_callbacks``) follow its epochs (L-BFGS: iterations), each a
+    sub-task of the fit. Unlike the networks it takes no ``callbacks``
+    parameter: the perceptron rule trains each one-vs-rest output on its
+    own and records no loss, so Keras-style callbacks would have no loss to
+    watch and no network whose weights to restore; an ``MLPClassifier`` with
+    ``hidden_layer_sizes=()`` is a single layer that takes them.
 
     Parameters
     ----------
@@ -287,9 +296,7 @@ class PerceptronClassifier(
         loss = get_loss(loss, activation)
         check_output_suits_loss(activation, activation.name, loss, self.loss)
         step = isinstance(activation, Step)
-        solver = self.solver
-        if solver == "auto":
-            solver = "perceptron" if step else "lbfgs"
+        solver = self._resolved_solver()
         if step != (solver == "perceptron"):
             raise ValueError(
                 "activation='step' trains only with solver='perceptron' (the "
@@ -309,6 +316,9 @@ class PerceptronClassifier(
         self._layer_activations = [activation]
         self._loss = loss
         self._solver = solver
+        # where predict splits the classes: 0.5 for probabilities, as
+        # predict_proba does, else the loss's own threshold
+        self._decision_offset = activation_crossing(activation, self._prediction_threshold())
         # what the objective after fit (_objective_parts) is made of
         self._objective_settings = {
             "alpha": self._alpha_l2(), "class_weight": self.class_weight,
@@ -333,6 +343,12 @@ class PerceptronClassifier(
         self, X, y, sample_weight, incremental, classes=None, X_val=None, y_val=None,
         sample_weight_val=None,
     ):
+        lbfgs = self._resolved_solver() == "lbfgs"
+        # opened before anything can fail, so that its callbacks are torn down
+        fit_tasks = FitTasks(
+            self, self.max_iter + 1 if lbfgs else 1 if incremental else self.max_iter,
+            "iteration" if lbfgs else "epoch",
+        )
         # overflow is detected and reported below, not warned about on the way
         with restore_on_error(self), np.errstate(over="ignore", invalid="ignore"):
             first_pass = not hasattr(self, "coef_") or (
@@ -357,15 +373,17 @@ class PerceptronClassifier(
             if not incremental or first_pass:
                 self.t_ = 1
             max_iter, tol = (1, None) if incremental else (self.max_iter, self.tol)
+            fit_tasks.begin(X, y, sample_weight)
             if self._solver == "perceptron":
                 self._check_rule_validation(validation)
                 coef, intercept, n_iter = self._fit_rule(
-                    X, y, sample_weight, first_pass, incremental, max_iter, tol, validation
+                    X, y, sample_weight, first_pass, incremental, max_iter, tol, validation,
+                    fit_tasks,
                 )
             else:
                 coef, intercept, n_iter = self._fit_network(
                     X, y, sample_weight, first_pass, incremental, max_iter, tol, validation,
-                    X_given, scorer,
+                    X_given, scorer, fit_tasks,
                 )
             self.n_iter_ = n_iter
             # the shared mini-batch loop counts its own updates and warns about
@@ -380,6 +398,7 @@ class PerceptronClassifier(
                 )
             self.coef_ = coef
             self.intercept_ = intercept
+            fit_tasks.end()
         return self
 
     def _check_rule_validation(self, validation):
@@ -442,10 +461,15 @@ class PerceptronClassifier(
             sample_weight_val=sample_weight_val,
         )
 
-    def _is_online(self):
+    def _resolved_solver(self):
+        """The solver ``fit`` trains with (``"auto"`` resolved), unchecked."""
         if self.solver == "auto":
-            return isinstance(get_activation(self.activation), Step)
-        return self.solver in ("perceptron", "sgd")
+            step = isinstance(get_activation(self.activation), Step)
+            return "perceptron" if step else "lbfgs"
+        return self.solver
+
+    def _is_online(self):
+        return self._resolved_solver() in ("perceptron", "sgd")
 
     @available_if(lambda est: est._is_online())
     @_fit_context(prefer_skip_nested_validation=True)

@@ -10,9 +10,12 @@ seed (see :func:`skdl.backend.perceptron.shuffle_permutation`), and stops on its
 when its mean epoch objective (perceptron criterion plus penalty) has not
 improved by ``tol`` for ``n_iter_no_change`` epochs, or, with a validation
 set (rows held out of the data, or rows apart), when its validation
-accuracy has not. Optional penalties: L2 as weight
-decay before each update, L1 by cumulative truncation (Tsuruoka et al.,
-2009), and their elastic-net mix.
+accuracy has not. The outputs train side by side,
+epoch by epoch (an output that has stopped sits the later epochs out), so
+that after each epoch the layer's weights are those a run of that many
+epochs would end with. Optional penalties: L2 as weight decay before each
+update, L1 by cumulative truncation (Tsuruoka et al., 2009), and their
+elastic-net mix.
 
 Visiting order, rounding and stopping are those of scikit-learn's SGD loop,
 so that with the same seeds both reach the same weights. The per-sample work
@@ -22,9 +25,11 @@ This module knows nothing of scikit-learn.
 """
 
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import effective_n_jobs
 
 from .backend import perceptron as perceptron_routines
 
@@ -54,6 +59,8 @@ def fit_perceptron_rule(
     validation_set=None,
     verbose=0,
     n_jobs=None,
+    on_epoch_begin=None,
+    on_epoch_end=None,
 ):
     """Train ``coef`` and ``intercept`` in place with the perceptron rule.
 
@@ -99,9 +106,13 @@ def fit_perceptron_rule(
     verbose : int, default=0
         Print each epoch's figures, in scikit-learn's format.
     n_jobs : int or None, default=None
-        Threads training the outputs side by side (joblib's convention:
-        None is one, -1 all cores). The outputs are independent, so the
-        weights do not depend on it.
+        Threads training the outputs of each epoch side by side (joblib's
+        convention: None is one, -1 all cores). The outputs are
+        independent, so the weights do not depend on it.
+    on_epoch_begin, on_epoch_end : callable, default=None
+        Called before and after each epoch with a function that returns
+        copies of the weights as they stand, ``(coef, intercept)``. When
+        ``on_epoch_end`` returns True, training stops there.
 
     Returns
     -------
@@ -111,8 +122,8 @@ def fit_perceptron_rule(
     Raises
     ------
     FloatingPointError
-        When the weights overflow; ``coef`` and ``intercept`` hold the
-        outputs trained so far.
+        When the weights overflow; ``coef`` and ``intercept`` hold every
+        output's weights as of the epoch that overflowed.
     """
     n_samples, n_outputs = signs.shape
     skip = np.zeros(n_samples, dtype=bool) if validation_mask is None else validation_mask
@@ -130,37 +141,51 @@ def fit_perceptron_rule(
         track_objective=bool(verbose) or validation_set is None,
     )
 
-    def train(k):
-        weights = np.array([1.0, 1.0]) if class_weight is None else class_weight[k]
-        validation = None if validation_set is None else (
-            validation_set[0], validation_set[1][:, k] > 0, validation_set[2]
-        )
-        output = _Output(coef[k], intercept[k], X, np.asarray(signs[:, k], dtype=np.float64),
-                         sample_weight, weights, skip, validation, settings)
-        epochs = output.train(
-            seeds[k] if shuffle else None, max_iter, tol, n_iter_no_change, verbose
-        )
-        intercept[k] = output.state[3]
-        return epochs
+    outputs = [
+        _Output(coef[k], intercept[k], X, np.asarray(signs[:, k], dtype=np.float64),
+                sample_weight,
+                np.array([1.0, 1.0]) if class_weight is None else class_weight[k], skip,
+                None if validation_set is None else (
+                    validation_set[0], validation_set[1][:, k] > 0, validation_set[2]),
+                settings, seeds[k] if shuffle else None, tol, n_iter_no_change, verbose)
+        for k in range(n_outputs)
+    ]
 
-    # each output writes only its own row of coef and entry of intercept
-    n_iter = Parallel(n_jobs=n_jobs, require="sharedmem")(
-        delayed(train)(k) for k in range(n_outputs)
-    )
-    return np.array(n_iter, dtype=int)
+    def weights():
+        current = [output.current_weights() for output in outputs]
+        return np.stack([w for w, _ in current]), np.array([b for _, b in current])
+
+    n_threads = min(effective_n_jobs(n_jobs), n_outputs)
+    running = outputs
+    # each output writes only its own row of coef
+    try:
+        with ThreadPoolExecutor(n_threads) if n_threads > 1 else nullcontext() as pool:
+            for _ in range(max_iter):
+                if on_epoch_begin is not None:
+                    on_epoch_begin(weights)
+                if pool is None:
+                    for output in running:
+                        output.run_epoch()
+                else:
+                    list(pool.map(_Output.run_epoch, running))
+                running = [output for output in running if not output.converged]
+                if on_epoch_end is not None and on_epoch_end(weights) or not running:
+                    break
+    finally:  # after an overflow too, coef and intercept hold what trained
+        for k, output in enumerate(outputs):
+            intercept[k] = output.finish()
+    return np.array([output.epoch for output in outputs], dtype=int)
 
 
 class _Output:
     """One output's one-vs-rest problem and its training state."""
 
-    def __init__(
-        self, w, intercept, X, signs, sample_weight, class_weight, skip, validation, settings
-    ):
+    def __init__(self, w, intercept, X, signs, sample_weight, class_weight, skip, validation,
+                 settings, seed, tol, n_iter_no_change, verbose):
         self.w, self.X, self.signs = w, X, signs
         self.sample_weight, self.class_weight, self.skip = sample_weight, class_weight, skip
-        # (rows, whether each is positive, weights), or None
-        self.validation = validation
         self.settings = settings
+        self.tol, self.n_iter_no_change, self.verbose = tol, n_iter_no_change, verbose
         weights = w.astype(np.float64)
         # [wscale, squared norm, L1 norm, intercept, L1 penalty accumulated]
         self.state = np.array(
@@ -168,47 +193,60 @@ class _Output:
         )
         self.l1_applied = np.zeros_like(w)
         self.n_train = int(np.count_nonzero(~skip))
+        # (rows, whether each is positive, weights), or None
+        self.validation = validation
         self.validating = validation is not None
+        self.order = np.arange(signs.size)
+        # seed None keeps the stored order
+        self.shuffle = (None if seed is None
+                        else perceptron_routines.shuffle_permutation(self.order.size, seed))
+        self.best = -np.inf if self.validating else np.inf
+        self.stale = 0
+        self.epoch = 0
+        self.converged = False
+        self.started = time.perf_counter()
 
-    def train(self, seed, max_iter, tol, n_iter_no_change, verbose):
-        """Run up to ``max_iter`` epochs; return the number run. ``seed`` None
-        keeps the stored order."""
-        order = np.arange(self.signs.size)
-        shuffle = None if seed is None else perceptron_routines.shuffle_permutation(order.size, seed)
-        best = -np.inf if self.validating else np.inf
-        stale = 0
-        started = time.perf_counter()
-        for epoch in range(1, max_iter + 1):
-            if verbose:
-                print(f"-- Epoch {epoch}")
-            if shuffle is not None:
-                order = order[shuffle]
-            loss_sum, objective_sum = perceptron_routines.perceptron_epoch(
-                self.w, self.l1_applied, self.state, self.X, order, self.signs,
-                self.sample_weight, class_weight=self.class_weight, skip=self.skip,
-                **self.settings,
-            )
-            if not (np.isfinite(self.state[3]) and np.all(np.isfinite(self.w))):
-                raise FloatingPointError(f"Perceptron weights overflowed at epoch {epoch}.")
-            if self.validating:
-                score = self._validation_score()
-                worse = tol is not None and score < best + tol
-                best = max(best, score)
-            else:
-                score = objective_sum / self.n_train
-                worse = tol is not None and score > best - tol
-                best = min(best, score)
-            if verbose:
-                self._report(epoch, loss_sum, objective_sum, score, started)
-            stale = stale + 1 if worse else 0
-            if stale >= n_iter_no_change:
-                if verbose:
-                    print(f"Convergence after {epoch} epochs took "
-                          f"{time.perf_counter() - started:.2f} seconds")
-                break
+    def run_epoch(self):
+        """Run one epoch; set ``converged`` when the stopping rule says so."""
+        self.epoch += 1
+        if self.verbose:
+            print(f"-- Epoch {self.epoch}")
+        if self.shuffle is not None:
+            self.order = self.order[self.shuffle]
+        loss_sum, objective_sum = perceptron_routines.perceptron_epoch(
+            self.w, self.l1_applied, self.state, self.X, self.order, self.signs,
+            self.sample_weight, class_weight=self.class_weight, skip=self.skip,
+            **self.settings,
+        )
+        if not (np.isfinite(self.state[3]) and np.all(np.isfinite(self.w))):
+            raise FloatingPointError(f"Perceptron weights overflowed at epoch {self.epoch}.")
+        if self.validating:
+            score = self._validation_score()
+            worse = self.tol is not None and score < self.best + self.tol
+            self.best = max(self.best, score)
+        else:
+            score = objective_sum / self.n_train
+            worse = self.tol is not None and score > self.best - self.tol
+            self.best = min(self.best, score)
+        if self.verbose:
+            self._report(self.epoch, loss_sum, objective_sum, score, self.started)
+        self.stale = self.stale + 1 if worse else 0
+        if self.stale >= self.n_iter_no_change:
+            if self.verbose:
+                print(f"Convergence after {self.epoch} epochs took "
+                      f"{time.perf_counter() - self.started:.2f} seconds")
+            self.converged = True
+
+    def current_weights(self):
+        """Copies of the weights (``wscale`` applied) and the intercept as
+        they stand."""
+        return self.w * self.w.dtype.type(self.state[0]), float(self.state[3])
+
+    def finish(self):
+        """Fold ``wscale`` into the stored weights; return the intercept."""
         self.w *= self.w.dtype.type(self.state[0])
         self.state[0] = 1.0
-        return epoch
+        return self.state[3]
 
     def _validation_score(self):
         """Validation accuracy, weighted by the sample weights. Like
