@@ -8,6 +8,7 @@ COURSE = [
     "plot_loss_landscape.py",
     "plot_solver_loss_curves.py",
     "plot_learning_rate_schedules.py",
+    "plot_adamw_cosine_schedule.py",
     "plot_cnn_digits.py",
     "plot_lstm_digits.py",
     "plot_forecasting.py",
