@@ -19,6 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ._layer_params import name_layers
 from ._training import STOCHASTIC_SOLVERS, StochasticTrainingMixin
 from .activations import ACTIVATIONS, Softmax, Step, get_activation
 from .layers import Dense
@@ -321,7 +322,7 @@ class BaseNetwork(StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
         # a built-in activation without parameters by its name, for a plain repr
         if type(output) is ACTIVATIONS.get(output.name) and not vars(output):
             output = output.name
-        layers = [*self._hidden_layers(), Dense(n_outputs, output)]
+        layers = name_layers(self._hidden_layers(), Dense(n_outputs, output))
         network = self._network_class(layers, self._input_shape(n_features), dtype)
         if network.has_dropout and self.solver == "lbfgs":
             raise ValueError(

@@ -26,6 +26,12 @@ from ._docstrings import (
     TRAINING_ATTRIBUTES,
     TRAINING_PARAMETERS,
 )
+from ._layer_params import (
+    layer_names,
+    name_layers,
+    nested_layer_params,
+    with_layer_params,
+)
 from ._regression import REGRESSOR_LOSS_CONSTRAINTS, RegressorOutputsMixin
 from .layers import LAYER_NAMES, Dense, Layer
 from .layers.base import resolved_activation
@@ -53,24 +59,95 @@ class BaseNeuralNet(BaseNetwork):
 
     def _layer_specs(self):
         """The user's hidden layers, checked to be layer instances."""
-        layers = default_layers() if self.layers is None else self.layers
-        for i, layer in enumerate(layers):
-            if isinstance(layer, type) and issubclass(layer, Layer):
-                raise TypeError(
-                    f"layers[{i}] is the class {layer.__name__}, where an instance is "
-                    f"needed: pass {layer.__name__}(...) with its arguments."
-                )
-            if not isinstance(layer, Layer):
-                raise TypeError(
-                    f"layers[{i}] is {layer!r}, of type {type(layer).__name__}, which "
-                    f"is not a layer: use the classes of skdl.layers ({LAYER_NAMES})."
-                )
-        return layers
+        return checked_layers(self.layers)
+
+    def _named_layer_specs(self):
+        """The user's hidden layers and their names (see
+        :func:`~skdl._layer_params.layer_names`)."""
+        layers = self._layer_specs()
+        return layers, layer_names(layers, reserved=self._get_param_names())
 
     def _hidden_layers(self):
         # copies: building a layer sets its shapes and weights, and the
         # user's objects must stay as given (for clone and grid searches)
-        return [copy.deepcopy(layer) for layer in self._layer_specs()]
+        layers, names = self._named_layer_specs()
+        copies = [copy.deepcopy(layer) for layer in layers]
+        for layer, name in zip(copies, names):
+            layer.name = name
+        return copies
+
+    # ------------------------------------------------------ nested parameters
+    def get_params(self, deep=True):
+        """Get the parameters of this estimator, with deep=True its layers'.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also list each hidden layer by its name, and each of its
+            hyperparameters as ``<name>__<param>``, as a Pipeline lists its
+            steps (the default layers of ``layers=None`` too). A ``layers``
+            list that fit would refuse (not layers, names that clash) adds
+            nothing: fit and :meth:`set_params` say what is wrong.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        params = super().get_params(deep=deep)
+        if deep:
+            try:
+                layers, names = self._named_layer_specs()
+            except (TypeError, ValueError):
+                return params
+            params.update(nested_layer_params(layers, names))
+        return params
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator, its layers' included.
+
+        ``<name>__<param>`` sets one hyperparameter of the layer of that
+        name, and ``<name>`` replaces the layer, as for a Pipeline's steps;
+        ``layers``, if given too, is set first. The layer objects are never
+        changed: ``layers`` becomes a new list, in which each changed layer
+        is a changed copy (``layers=None`` becomes the default layers), so
+        that one list of layers can serve several estimators.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+            Estimator instance.
+
+        Raises
+        ------
+        ValueError
+            If a key names neither a parameter nor a layer, or a layer
+            parameter the layer does not have; the message names the key.
+        """
+        own = self._get_param_names()
+        layer_params = {
+            key: value for key, value in params.items() if key.partition("__")[0] not in own
+        }
+        if any(key.startswith("layers__") for key in params):
+            raise ValueError(
+                f"Invalid parameter {next(k for k in params if k.startswith('layers__'))!r}: "
+                "a layer's parameters are set through its name, as '<name>__<param>' "
+                "(get_params() lists them), not through 'layers'."
+            )
+        if layer_params:
+            layers = checked_layers(params.get("layers", self.layers))
+            new_layers = with_layer_params(
+                layers, layer_names(layers, reserved=own), layer_params
+            )
+        super().set_params(**{k: v for k, v in params.items() if k not in layer_params})
+        if layer_params:
+            self.layers = new_layers
+        return self
 
     def _hidden_activations(self):
         return [
@@ -164,6 +241,24 @@ class BaseNeuralNet(BaseNetwork):
         return super()._predict_outputs(X)
 
 
+def checked_layers(layers):
+    """The hidden layers of the ``layers`` parameter (None: the default
+    layers), checked to be layer instances."""
+    layers = default_layers() if layers is None else layers
+    for i, layer in enumerate(layers):
+        if isinstance(layer, type) and issubclass(layer, Layer):
+            raise TypeError(
+                f"layers[{i}] is the class {layer.__name__}, where an instance is "
+                f"needed: pass {layer.__name__}(...) with its arguments."
+            )
+        if not isinstance(layer, Layer):
+            raise TypeError(
+                f"layers[{i}] is {layer!r}, of type {type(layer).__name__}, which "
+                f"is not a layer: use the classes of skdl.layers ({LAYER_NAMES})."
+            )
+    return layers
+
+
 def _flat_rows(X, shape, expected):
     """The N-D array ``X`` of samples of ``shape`` as 2-D rows, refused
     naming the ``expected`` shape when its samples have another."""
@@ -182,7 +277,11 @@ _LAYER_PARAMETERS = """
         or of a :class:`~skdl.layers.Layer` subclass of your own.
         The output Dense layer is added from the targets. None is
         ``[Dense(100, activation="relu")]``. The objects are copied, never
-        changed, so one list can serve several estimators.
+        changed, so one list can serve several estimators. Each layer is
+        known by its ``name``, or else by its class as ``make_pipeline``
+        names steps (``"conv2d"``, or ``"conv2d-1"``, ``"conv2d-2"`` for a
+        class that repeats), and its hyperparameters are the estimator's
+        nested parameters ``<name>__<param>`` (see :meth:`set_params`).
 
     input_shape : tuple of int, default=None
         Shape of one sample, channels-last: ``(height, width, channels)``
@@ -195,7 +294,9 @@ _LAYER_PARAMETERS = """
 _LAYER_ATTRIBUTES = """
     layers_ : list of Layer
         The fitted layers, the output Dense layer last; each has
-        ``get_weights()`` in Keras's order and shapes.
+        ``get_weights()`` in Keras's order and shapes, and its ``name``
+        (the output layer's is ``"output"``, or ``"output-1"``, ... when a
+        hidden layer has that name).
 
     input_shape_ : tuple of int
         Shape of one sample, with -1 resolved.
@@ -241,6 +342,10 @@ class NeuralNetClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNeuralNet
     ... ).fit(X[:500] / 16, y[:500])
     >>> cnn.layers_[0].get_weights()[0].shape
     (3, 3, 1, 8)
+    >>> [layer.name for layer in cnn.layers_]
+    ['conv2d', 'maxpool2d', 'flatten', 'output']
+    >>> cnn.get_params()["conv2d__filters"]
+    8
     """
 
     _parameter_constraints: dict = {
