@@ -12,7 +12,9 @@ it is named ``"output"``.
 
 Changes never touch the user's layer objects: :func:`with_layer_params`
 returns a new list in which each changed layer is a changed copy, so that
-one list may serve several estimators.
+one list may serve several estimators. :class:`NestedLayerParamsMixin`
+gives an estimator the ``get_params`` and ``set_params`` that list and set
+them.
 """
 
 import copy
@@ -201,3 +203,96 @@ def with_layer_params(layers, names, params):
     for i, layer_params in changes.items():
         layers[i] = copy.deepcopy(layers[i]).set_params(**layer_params)
     return layers
+
+
+class NestedLayerParamsMixin:
+    """``get_params`` and ``set_params`` of an estimator whose parameter
+    ``layers`` holds its hidden layers, listing and setting each layer by
+    its name and each of its hyperparameters as ``<name>__<param>``. Not
+    for direct use.
+
+    The host implements ``_checked_layers(layers)``: the hidden layers that
+    a value of the parameter ``layers`` stands for, checked to be layers.
+    """
+
+    def _named_layers(self, layers):
+        """The hidden layers of the value ``layers``, and their names (no
+        name may be one of the estimator's parameters)."""
+        layers = self._checked_layers(layers)
+        return layers, layer_names(layers, reserved=self._get_param_names())
+
+    def get_params(self, deep=True):
+        """Get the parameters of this estimator, with deep=True its layers'.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also list each hidden layer by its name, and each of its
+            hyperparameters as ``<name>__<param>``, as a Pipeline lists its
+            steps (the default layers of ``layers=None`` too). A ``layers``
+            list that fit would refuse (not layers, names that clash) adds
+            nothing: fit and :meth:`set_params` say what is wrong.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        params = super().get_params(deep=deep)
+        if deep:
+            try:
+                layers, names = self._named_layers(self.layers)
+            except (TypeError, ValueError):
+                return params
+            params.update(nested_layer_params(layers, names))
+        return params
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator, its layers' included.
+
+        ``<name>__<param>`` sets one hyperparameter of the layer of that
+        name, and ``<name>`` replaces the layer, as for a Pipeline's steps;
+        ``layers``, if given too, is set first. The layer objects are never
+        changed: ``layers`` becomes a new list, in which each changed layer
+        is a changed copy (``layers=None`` becomes the default layers), so
+        that one list of layers can serve several estimators.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+            Estimator instance.
+
+        Raises
+        ------
+        ValueError
+            If a key names neither a parameter nor a layer, or a parameter
+            the layer does not have, or goes through ``layers__``; the
+            message names the key. Nothing is set then.
+        TypeError
+            If ``layers`` holds other than layers, or a layer would be
+            replaced by an object that is not one.
+        """
+        through_layers = [key for key in params if key.startswith("layers__")]
+        if through_layers:
+            raise ValueError(
+                f"Invalid parameter {through_layers[0]!r}: a layer's parameters are set "
+                "through its name, as '<name>__<param>' (get_params() lists them), not "
+                "through 'layers'."
+            )
+        own = self._get_param_names()
+        layer_params = {
+            key: value for key, value in params.items() if key.partition("__")[0] not in own
+        }
+        if layer_params:
+            new_layers = with_layer_params(
+                *self._named_layers(params.get("layers", self.layers)), layer_params
+            )
+        super().set_params(**{k: v for k, v in params.items() if k not in layer_params})
+        if layer_params:
+            self.layers = new_layers
+        return self

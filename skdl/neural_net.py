@@ -26,12 +26,7 @@ from ._docstrings import (
     TRAINING_ATTRIBUTES,
     TRAINING_PARAMETERS,
 )
-from ._layer_params import (
-    layer_names,
-    name_layers,
-    nested_layer_params,
-    with_layer_params,
-)
+from ._layer_params import NestedLayerParamsMixin, name_layers
 from ._regression import REGRESSOR_LOSS_CONSTRAINTS, RegressorOutputsMixin
 from .layers import LAYER_NAMES, Dense, Layer
 from .layers.base import resolved_activation
@@ -46,7 +41,7 @@ def default_layers():
     return [Dense(100, activation="relu")]
 
 
-class BaseNeuralNet(BaseNetwork):
+class BaseNeuralNet(NestedLayerParamsMixin, BaseNetwork):
     """Base of the layer networks. Not for direct use."""
 
     _parameter_constraints: dict = {
@@ -61,93 +56,17 @@ class BaseNeuralNet(BaseNetwork):
         """The user's hidden layers, checked to be layer instances."""
         return checked_layers(self.layers)
 
-    def _named_layer_specs(self):
-        """The user's hidden layers and their names (see
-        :func:`~skdl._layer_params.layer_names`)."""
-        layers = self._layer_specs()
-        return layers, layer_names(layers, reserved=self._get_param_names())
+    def _checked_layers(self, layers):
+        return checked_layers(layers)
 
     def _hidden_layers(self):
         # copies: building a layer sets its shapes and weights, and the
         # user's objects must stay as given (for clone and grid searches)
-        layers, names = self._named_layer_specs()
+        layers, names = self._named_layers(self.layers)
         copies = [copy.deepcopy(layer) for layer in layers]
         for layer, name in zip(copies, names):
             layer.name = name
         return copies
-
-    # ------------------------------------------------------ nested parameters
-    def get_params(self, deep=True):
-        """Get the parameters of this estimator, with deep=True its layers'.
-
-        Parameters
-        ----------
-        deep : bool, default=True
-            Also list each hidden layer by its name, and each of its
-            hyperparameters as ``<name>__<param>``, as a Pipeline lists its
-            steps (the default layers of ``layers=None`` too). A ``layers``
-            list that fit would refuse (not layers, names that clash) adds
-            nothing: fit and :meth:`set_params` say what is wrong.
-
-        Returns
-        -------
-        params : dict
-            Parameter names mapped to their values.
-        """
-        params = super().get_params(deep=deep)
-        if deep:
-            try:
-                layers, names = self._named_layer_specs()
-            except (TypeError, ValueError):
-                return params
-            params.update(nested_layer_params(layers, names))
-        return params
-
-    def set_params(self, **params):
-        """Set the parameters of this estimator, its layers' included.
-
-        ``<name>__<param>`` sets one hyperparameter of the layer of that
-        name, and ``<name>`` replaces the layer, as for a Pipeline's steps;
-        ``layers``, if given too, is set first. The layer objects are never
-        changed: ``layers`` becomes a new list, in which each changed layer
-        is a changed copy (``layers=None`` becomes the default layers), so
-        that one list of layers can serve several estimators.
-
-        Parameters
-        ----------
-        **params : dict
-            Estimator parameters.
-
-        Returns
-        -------
-        self : estimator instance
-            Estimator instance.
-
-        Raises
-        ------
-        ValueError
-            If a key names neither a parameter nor a layer, or a layer
-            parameter the layer does not have; the message names the key.
-        """
-        own = self._get_param_names()
-        layer_params = {
-            key: value for key, value in params.items() if key.partition("__")[0] not in own
-        }
-        if any(key.startswith("layers__") for key in params):
-            raise ValueError(
-                f"Invalid parameter {next(k for k in params if k.startswith('layers__'))!r}: "
-                "a layer's parameters are set through its name, as '<name>__<param>' "
-                "(get_params() lists them), not through 'layers'."
-            )
-        if layer_params:
-            layers = checked_layers(params.get("layers", self.layers))
-            new_layers = with_layer_params(
-                layers, layer_names(layers, reserved=own), layer_params
-            )
-        super().set_params(**{k: v for k, v in params.items() if k not in layer_params})
-        if layer_params:
-            self.layers = new_layers
-        return self
 
     def _hidden_activations(self):
         return [
