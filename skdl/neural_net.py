@@ -14,6 +14,7 @@ import numbers
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
@@ -28,9 +29,10 @@ from ._docstrings import (
 )
 from ._layer_params import NestedLayerParamsMixin, name_layers
 from ._regression import REGRESSOR_LOSS_CONSTRAINTS, RegressorOutputsMixin
+from ._summary import layer_diagram, layer_rows
 from .layers import LAYER_NAMES, Dense, Layer
 from .layers.base import resolved_activation
-from .network import predict_layers
+from .network import Network, predict_layers
 
 __all__ = ["NeuralNetClassifier", "NeuralNetRegressor"]
 
@@ -67,6 +69,38 @@ class BaseNeuralNet(NestedLayerParamsMixin, BaseNetwork):
         for layer, name in zip(copies, names):
             layer.name = name
         return copies
+
+    # ----------------------------------------------------------- inspection
+    def _unfitted_layer_rows(self):
+        """The summary's rows before fit, built from the parameters: the
+        output layer built with one unit, as the targets' number is not
+        known."""
+        spec = self.input_shape
+        if spec is None or -1 in tuple(spec):
+            raise NotFittedError(
+                f"This {type(self).__name__} is not fitted yet and its input_shape is "
+                f"{spec!r}, so the shapes of its layers depend on the number of "
+                "features of the data: give input_shape in full (no -1) or fit first."
+            )
+        input_shape = self._input_shape(int(np.prod(spec, dtype=np.int64)))
+        network = Network(name_layers(self._hidden_layers(), Dense(1)), input_shape)
+        return layer_rows(network.layers, outputs_known=False)
+
+    def _sk_visual_block_(self):
+        """The estimator's diagram in a notebook: its layers in a column of
+        boxes, each with its output shape when known (after fit, or before
+        with ``input_shape`` given in full)."""
+        if hasattr(self, self._weights_attribute):
+            rows = self._fitted_layer_rows()
+        else:
+            try:
+                rows = self._unfitted_layer_rows()
+            except NotFittedError:
+                rows = layer_rows(
+                    name_layers(self._hidden_layers(), Dense(1)), built=False,
+                    outputs_known=False,
+                )
+        return layer_diagram(rows)
 
     def _hidden_activations(self):
         return [
