@@ -1,14 +1,15 @@
 """The table of a network's layers (skdl/_summary.py): ``summary()`` as
 Keras prints it, from the fitted layers or, before fit, from a built copy,
-and the layers in the estimator's HTML diagram."""
+as the user guide shows it, and the layers in the estimator's HTML
+diagram."""
 
 import html
 import re
-import warnings
+from pathlib import Path
 
 import pytest
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import estimator_html_repr
@@ -21,15 +22,13 @@ from stateful_layer import RunningCentre
 ROW = re.compile(r"^ (\S+) \((\w+)\)\s+(\(None, [^)]*\))\s+([\d,]+(?: \* n_outputs)?)$")
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+# the few epochs these fits take leave them unconverged, as meant
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 @pytest.fixture(scope="module")
 def digits():
+    """200 digits, pixels in [0, 1]."""
     X, y = load_digits(return_X_y=True)
     return X[:200] / 16, y[:200]
 
@@ -42,9 +41,7 @@ def cnn(**params):
 
 @pytest.fixture(scope="module")
 def fitted(digits):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return cnn().fit(*digits)
+    return cnn().fit(*digits)
 
 
 def summary(estimator):
@@ -202,3 +199,17 @@ def test_the_diagram_in_a_pipeline_prefixes_the_layers_parameters():
     for label in ("conv2d: Conv2D", "maxpool2d: MaxPool2D", "flatten: Flatten",
                   "runningcentre: RunningCentre", "output: Dense"):
         assert f"<div>{label}</div>" in page
+
+
+def test_the_user_guide_shows_the_summary_as_printed():
+    page = (Path(__file__).resolve().parents[1] / "docs" / "user_guide" / "training"
+            / "layers.inc").read_text(encoding="utf-8")
+    shown = page.split(".. code-block:: text\n\n", 1)[1].split("\n\n", 1)[0]
+    net = NeuralNetClassifier(
+        layers=[Conv2D(16, 3, padding="same", activation="relu"), MaxPool2D(2),
+                Flatten(), Dense(64, activation="relu")],
+        input_shape=(8, 8, 1),
+    )
+    lines = []
+    net.summary(print_fn=lines.append)
+    assert shown.splitlines() == ["   " + line for line in lines]
