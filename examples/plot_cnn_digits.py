@@ -64,6 +64,13 @@ cnn = NeuralNetClassifier(
 mlp = MLPClassifier((256,), alpha=1e-4, max_iter=5 if QUICK else 300, random_state=0)
 
 # %%
+# ``summary()`` lists the CNN's layers as Keras's does: each one's name (by
+# which a search reaches it, as in ``conv2d-1__filters``), type, output
+# shape and weights. Before fit, the output layer's width waits for the
+# classes.
+cnn.summary()
+
+# %%
 # The same folds for both
 # -----------------------
 # Five stratified folds, shuffled with a fixed seed, run in parallel. Each

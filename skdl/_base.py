@@ -13,13 +13,15 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._epoch_events import EpochEvents
+from ._layer_params import name_layers
 from ._sklearn_callbacks import FIT_CONTEXT_ATTRIBUTES, CallbackSupportMixin, FitTasks
+from ._summary import layer_rows, summary_lines
 from ._training import (
     STOCHASTIC_SOLVERS,
     EpochRateRule,
@@ -335,7 +337,7 @@ class BaseNetwork(CallbackSupportMixin, StochasticTrainingMixin, DocLinkMixin, B
         # a built-in activation without parameters by its name, for a plain repr
         if type(output) is ACTIVATIONS.get(output.name) and not vars(output):
             output = output.name
-        layers = [*self._hidden_layers(), Dense(n_outputs, output)]
+        layers = name_layers(self._hidden_layers(), Dense(n_outputs, output))
         network = self._network_class(layers, self._input_shape(n_features), dtype)
         if network.has_dropout and self.solver == "lbfgs":
             raise ValueError(
@@ -604,6 +606,54 @@ class BaseNetwork(CallbackSupportMixin, StochasticTrainingMixin, DocLinkMixin, B
         """Outputs of the prediction path for validated rows ``X``; the
         fitted attributes hold views of ``network``'s weights as it trains."""
         return self._predict_validated(X)
+
+    # ----------------------------------------------------------- inspection
+    def summary(self, print_fn=None):
+        """Print the network's layers as Keras's ``Model.summary()`` does:
+        each layer's name, type, output shape (``None`` standing for the
+        batch) and number of weights, then the total, trainable and
+        non-trainable numbers of weights.
+
+        After fit it reads the fitted layers, whatever the parameters say
+        now. Before fit, a layer network whose ``input_shape`` is known
+        builds a copy of its layers; the output layer, whose width comes
+        from the targets, is then shown as ``(None, n_outputs)``, and its
+        weights and the totals as ``k * n_outputs``.
+
+        Parameters
+        ----------
+        print_fn : callable, default=None
+            Called with each line, as Keras's ``print_fn`` is; None prints
+            the lines to standard output.
+
+        Raises
+        ------
+        NotFittedError
+            Before fit, when the input's shape is not known (an MLP's
+            number of features, or ``input_shape`` None or holding -1).
+        ValueError
+            Before fit, when a layer cannot take the shape it would be
+            given; the message names it.
+        """
+        fitted = hasattr(self, self._weights_attribute)
+        rows = self._fitted_layer_rows() if fitted else self._unfitted_layer_rows()
+        state = "fitted" if fitted else "not fitted"
+        for line in summary_lines(f"{type(self).__name__} ({state})", rows):
+            (print if print_fn is None else print_fn)(line)
+
+    def _fitted_layer_rows(self):
+        """The summary's rows of the fitted network, named as at fit."""
+        layers, input_shape = self._fitted_architecture()
+        network = Network(name_layers(layers[:-1], layers[-1]), input_shape)
+        return layer_rows(network.layers)
+
+    def _unfitted_layer_rows(self):
+        """The summary's rows before fit, which an MLP cannot give: its
+        input's width comes from the data."""
+        raise NotFittedError(
+            f"This {type(self).__name__} is not fitted yet: the width of its layers' "
+            "input comes from the data, so summary() needs a fit first."
+        )
 
     # ------------------------------------------------------------ prediction
     def _predict_outputs(self, X):

@@ -14,6 +14,7 @@ import numbers
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
@@ -27,11 +28,13 @@ from ._docstrings import (
     TRAINING_PARAMETERS,
     document_validation_parameters,
 )
+from ._layer_params import NestedLayerParamsMixin, name_layers
 from ._regression import REGRESSOR_LOSS_CONSTRAINTS, RegressorOutputsMixin
+from ._summary import layer_diagram, layer_rows
 from ._training import is_stochastic
 from .layers import LAYER_NAMES, Dense, Layer
 from .layers.base import resolved_activation
-from .network import predict_layers
+from .network import Network, predict_layers
 
 __all__ = ["NeuralNetClassifier", "NeuralNetRegressor"]
 
@@ -42,7 +45,7 @@ def default_layers():
     return [Dense(100, activation="relu")]
 
 
-class BaseNeuralNet(BaseNetwork):
+class BaseNeuralNet(NestedLayerParamsMixin, BaseNetwork):
     """Base of the layer networks. Not for direct use."""
 
     _parameter_constraints: dict = {
@@ -55,24 +58,51 @@ class BaseNeuralNet(BaseNetwork):
 
     def _layer_specs(self):
         """The user's hidden layers, checked to be layer instances."""
-        layers = default_layers() if self.layers is None else self.layers
-        for i, layer in enumerate(layers):
-            if isinstance(layer, type) and issubclass(layer, Layer):
-                raise TypeError(
-                    f"layers[{i}] is the class {layer.__name__}, where an instance is "
-                    f"needed: pass {layer.__name__}(...) with its arguments."
-                )
-            if not isinstance(layer, Layer):
-                raise TypeError(
-                    f"layers[{i}] is {layer!r}, of type {type(layer).__name__}, which "
-                    f"is not a layer: use the classes of skdl.layers ({LAYER_NAMES})."
-                )
-        return layers
+        return checked_layers(self.layers)
+
+    def _checked_layers(self, layers):
+        return checked_layers(layers)
 
     def _hidden_layers(self):
         # copies: building a layer sets its shapes and weights, and the
         # user's objects must stay as given (for clone and grid searches)
-        return [copy.deepcopy(layer) for layer in self._layer_specs()]
+        layers, names = self._named_layers(self.layers)
+        copies = [copy.deepcopy(layer) for layer in layers]
+        for layer, name in zip(copies, names):
+            layer.name = name
+        return copies
+
+    # ----------------------------------------------------------- inspection
+    def _unfitted_layer_rows(self):
+        """The summary's rows before fit, built from the parameters: the
+        output layer built with one unit, as the targets' number is not
+        known."""
+        spec = self.input_shape
+        if spec is None or -1 in tuple(spec):
+            raise NotFittedError(
+                f"This {type(self).__name__} is not fitted yet and its input_shape is "
+                f"{spec!r}, so the shapes of its layers depend on the number of "
+                "features of the data: give input_shape in full (no -1) or fit first."
+            )
+        input_shape = self._input_shape(int(np.prod(spec, dtype=np.int64)))
+        network = Network(name_layers(self._hidden_layers(), Dense(1)), input_shape)
+        return layer_rows(network.layers, outputs_known=False)
+
+    def _sk_visual_block_(self):
+        """The estimator's diagram in a notebook: its layers in a column of
+        boxes, each with its output shape when known (after fit, or before
+        with ``input_shape`` given in full)."""
+        if hasattr(self, self._weights_attribute):
+            rows = self._fitted_layer_rows()
+        else:
+            try:
+                rows = self._unfitted_layer_rows()
+            except NotFittedError:
+                rows = layer_rows(
+                    name_layers(self._hidden_layers(), Dense(1)), built=False,
+                    outputs_known=False,
+                )
+        return layer_diagram(rows)
 
     def _hidden_activations(self):
         return [
@@ -175,6 +205,24 @@ class BaseNeuralNet(BaseNetwork):
         return super()._predict_outputs(X)
 
 
+def checked_layers(layers):
+    """The hidden layers of the ``layers`` parameter (None: the default
+    layers), checked to be layer instances."""
+    layers = default_layers() if layers is None else layers
+    for i, layer in enumerate(layers):
+        if isinstance(layer, type) and issubclass(layer, Layer):
+            raise TypeError(
+                f"layers[{i}] is the class {layer.__name__}, where an instance is "
+                f"needed: pass {layer.__name__}(...) with its arguments."
+            )
+        if not isinstance(layer, Layer):
+            raise TypeError(
+                f"layers[{i}] is {layer!r}, of type {type(layer).__name__}, which "
+                f"is not a layer: use the classes of skdl.layers ({LAYER_NAMES})."
+            )
+    return layers
+
+
 def _flat_rows(X, shape, expected, name="X"):
     """The N-D array ``X`` (named ``name`` in messages) of samples of
     ``shape`` as 2-D rows, refused naming the ``expected`` shape when its
@@ -194,7 +242,11 @@ _LAYER_PARAMETERS = """
         or of a :class:`~skdl.layers.Layer` subclass of your own.
         The output Dense layer is added from the targets. None is
         ``[Dense(100, activation="relu")]``. The objects are copied, never
-        changed, so one list can serve several estimators.
+        changed, so one list can serve several estimators. Each layer is
+        known by its ``name``, or else by its class as ``make_pipeline``
+        names steps (``"conv2d"``, or ``"conv2d-1"``, ``"conv2d-2"`` for a
+        class that repeats), and its hyperparameters are the estimator's
+        nested parameters ``<name>__<param>`` (see :meth:`set_params`).
 
     input_shape : tuple of int, default=None
         Shape of one sample, channels-last: ``(height, width, channels)``
@@ -207,7 +259,9 @@ _LAYER_PARAMETERS = """
 _LAYER_ATTRIBUTES = """
     layers_ : list of Layer
         The fitted layers, the output Dense layer last; each has
-        ``get_weights()`` in Keras's order and shapes.
+        ``get_weights()`` in Keras's order and shapes, and its ``name``
+        (the output layer's is ``"output"``, or ``"output-1"``, ... when a
+        hidden layer has that name).
 
     input_shape_ : tuple of int
         Shape of one sample, with -1 resolved.
@@ -253,6 +307,10 @@ class NeuralNetClassifier(ClassifierOutputsMixin, ClassifierMixin, BaseNeuralNet
     ... ).fit(X[:500] / 16, y[:500])
     >>> cnn.layers_[0].get_weights()[0].shape
     (3, 3, 1, 8)
+    >>> [layer.name for layer in cnn.layers_]
+    ['conv2d', 'maxpool2d', 'flatten', 'output']
+    >>> cnn.get_params()["conv2d__filters"]
+    8
     """
 
     _parameter_constraints: dict = {

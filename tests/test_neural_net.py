@@ -1,10 +1,12 @@
 """NeuralNetClassifier and NeuralNetRegressor: networks of any layers as
 scikit-learn estimators (fit, predict, input_shape, N-D X, clone, searches,
-pipelines, warm starts, partial_fit, early stopping, weights) and the
-errors raised before any training."""
+the layers' names and nested parameters, pipelines, warm starts,
+partial_fit, early stopping, weights) and the errors raised before any
+training."""
 
 import copy
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -238,6 +240,134 @@ def test_grid_search_over_layers(digits):
         assert not any(hasattr(layer, "weights") for layer in candidate)
 
 
+# ------------------------------------------- layer names, nested parameters
+def test_fitted_layers_carry_their_names(digits):
+    X, y = digits
+    layers = [Conv2D(2, 3, padding="same"), Conv2D(2, 3, name="second"), RunningCentre(),
+              Flatten(), Dense(8, name="output")]
+    clf = cnn(layers=layers, max_iter=1).fit(X, y)
+    assert [layer.name for layer in clf.layers_] == [
+        "conv2d-1", "second", "runningcentre", "flatten", "output", "output-1",
+    ]
+    assert [layer.name for layer in layers] == [None, "second", None, None, "output"]
+    restored = pickle.loads(pickle.dumps(clf))
+    assert [layer.name for layer in restored.layers_] == [layer.name for layer in clf.layers_]
+
+
+def test_get_params_deep_lists_each_layers_hyperparameters(fitted):
+    shallow, deep = fitted.get_params(deep=False), fitted.get_params()
+    assert shallow.keys() == set(NeuralNetClassifier().get_params(deep=False))
+    assert shallow.items() <= deep.items()
+    assert deep["conv2d"] is fitted.layers[0]
+    assert (deep["conv2d__filters"], deep["conv2d__padding"], deep["maxpool2d__pool_size"]) == (
+        4, "same", 2)
+    assert {key for key in deep if key.startswith("flatten")} == {"flatten", "flatten__name"}
+    # layers=None: the default layers, by their names
+    default = NeuralNetRegressor().get_params()
+    assert (default["dense__units"], default["dense__activation"]) == (100, "relu")
+
+
+def test_get_params_deep_lists_nothing_of_layers_fit_would_refuse():
+    for layers in ([Dense(2, name="a"), Dense(3, name="a")], ["dense"], "dense"):
+        clf = NeuralNetClassifier(layers=layers)
+        assert clf.get_params().keys() == clf.get_params(deep=False).keys()
+
+
+def test_set_params_changes_copies_and_leaves_the_users_layers(digits):
+    X, y = digits
+    layers = cnn_layers()
+    snapshot = repr(layers)
+    a, b = cnn(layers=layers, max_iter=1), cnn(layers=layers, max_iter=1)
+    assert a.set_params(conv2d__filters=8, maxpool2d__padding="same", max_iter=2) is a
+    assert repr(layers) == snapshot and b.layers is layers  # b is left as it was
+    assert a.layers is not layers and a.max_iter == 2
+    assert a.layers[2] is layers[2]  # the layer left unchanged: the same object
+    assert (a.layers[0].filters, a.layers[1].padding) == (8, "same")
+    a.fit(X, y)
+    assert a.layers_[0].get_weights()[0].shape == (3, 3, 1, 8)
+    assert a.get_params()["conv2d__filters"] == 8
+
+
+def test_set_params_takes_layers_first_then_its_layers_parameters():
+    clf = NeuralNetClassifier()
+    clf.set_params(dense__units=32)  # layers=None: the default layers, changed
+    assert repr(clf.layers) == "[Dense(units=32, activation='relu')]"
+    replaced = [Conv2D(2, 3), Flatten()]
+    clf.set_params(conv2d__filters=6, layers=replaced)
+    assert clf.layers[0].filters == 6 and replaced[0].filters == 2
+    clf.set_params(flatten=Dropout(0.1))  # a layer replaced by its name
+    assert isinstance(clf.layers[1], Dropout) and "dropout__rate" in clf.get_params()
+
+
+def test_set_params_of_all_get_params_keeps_the_parameters(fitted):
+    clf = clone(fitted)
+    before = repr(clf.get_params())
+    clf.set_params(**clf.get_params())
+    assert repr(clf.get_params()) == before
+
+
+@pytest.mark.parametrize("params, error, message", [
+    (dict(conv3d__filters=4), ValueError, "Invalid parameter 'conv3d__filters': no layer "
+     "is named 'conv3d'. The layers are named ['conv2d', 'maxpool2d', 'flatten']"),
+    (dict(conv2d__filterz=4), ValueError,
+     "Invalid parameter 'conv2d__filterz': layer 'conv2d', Conv2D("),
+    (dict(layers__0__filters=4), ValueError,
+     "Invalid parameter 'layers__0__filters': a layer's parameters are set through its "
+     "name, as '<name>__<param>'"),
+    (dict(solverr=4), ValueError, "Invalid parameter 'solverr': no layer is named 'solverr'"),
+    (dict(flatten__name=None, layers=[Dense(2, name="a"), Flatten(name="a")]), ValueError,
+     "layers[0] and layers[1] are both named 'a'"),
+    (dict(dense__units=4, layers=[Dense(2), "flatten"]), TypeError,
+     "layers[1] is 'flatten', of type str, which is not a layer"),
+])
+def test_set_params_refuses_a_bad_key_naming_it(params, error, message):
+    clf = cnn()
+    before = clf.get_params(deep=False)
+    with pytest.raises(error, match=re.escape(message)):
+        clf.set_params(max_iter=3, **params)
+    assert clf.get_params(deep=False) == before
+
+
+def test_clone_copies_the_layers_and_keeps_nested_parameters(fitted):
+    clf = cnn().set_params(conv2d__filters=3, flatten__name="flat")
+    copy_ = clone(clf)
+    assert copy_.get_params()["conv2d__filters"] == 3 and "flat__name" in copy_.get_params()
+    assert not any(a is b for a, b in zip(copy_.layers, clf.layers))
+    copy_.set_params(conv2d__filters=5)
+    assert clf.layers[0].filters == 3
+
+
+def test_grid_search_over_two_layer_parameters(digits):
+    X, y = digits
+    net = cnn(layers=[Conv2D(2, 3, activation="relu"), Flatten(), Dense(4, activation="relu")],
+              max_iter=3)
+    grid = {"conv2d__filters": [2, 3], "dense__units": [4, 6]}
+    search = GridSearchCV(net, grid, cv=2, error_score="raise").fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    best, fitted_layers = search.best_params_, search.best_estimator_.layers_
+    assert fitted_layers[0].get_weights()[0].shape == (3, 3, 1, best["conv2d__filters"])
+    assert fitted_layers[2].get_weights()[0].shape[1] == best["dense__units"]
+    # each candidate trained the layers its parameters say
+    for params in search.cv_results_["params"]:
+        candidate = clone(net).set_params(**params).fit(X[:50], y[:50])
+        assert candidate.layers_[0].filters == params["conv2d__filters"]
+        assert candidate.layers_[2].output_shape == (params["dense__units"],)
+    assert [layer.get_config() for layer in net.layers] == [
+        layer.get_config() for layer in net.get_params()["layers"]
+    ] and net.layers[0].filters == 2 and not hasattr(net, "layers_")
+
+
+def test_a_pipeline_reaches_its_networks_layers(digits):
+    X, y = digits
+    pipe = make_pipeline(StandardScaler(), cnn(max_iter=2))
+    assert pipe.get_params()["neuralnetclassifier__conv2d__filters"] == 4
+    search = GridSearchCV(pipe, {"neuralnetclassifier__conv2d__filters": [2, 3]}, cv=2,
+                          error_score="raise").fit(X, y)
+    best = search.best_params_["neuralnetclassifier__conv2d__filters"]
+    assert search.best_estimator_[-1].layers_[0].filters == best
+
+
 def test_pipeline_with_standard_scaler(digits):
     X, y = digits
     pipe = make_pipeline(StandardScaler(), cnn(max_iter=4)).fit(X * 16, y)
@@ -411,11 +541,11 @@ def test_dropout_trains_but_does_not_predict(digits):
      r"Layer 1 cannot take inputs of shape \(6, 6, 2\): Dense\(units=4.*put Flatten\(\)"),
     (dict(layers=[Conv2D(2, 3)]), ValueError,
      r"Layer 1 cannot take inputs of shape \(6, 6, 2\): Dense\(units=10, "
-     r"activation='softmax'\).*put Flatten\(\)"),
+     r"activation='softmax', name='output'\).*put Flatten\(\)"),
     (dict(layers=[Flatten(), Conv2D(2, 3)]), ValueError, r"Conv2D.*needs images"),
     (dict(layers=[Flatten(), Dropout(0.2)], solver="lbfgs"), ValueError,
      "dropout makes the objective random, which L-BFGS cannot follow"),
-    (dict(layers=[Flatten(), Dropout(1.0)]), ValueError, r"Dropout\(rate=1.0\): rate must"),
+    (dict(layers=[Flatten(), Dropout(1.0)]), ValueError, r"Dropout\(rate=1.0, name='dropout'\): rate must"),
     (dict(layers=[Conv2D(2, 3, activation="step"), Flatten()]), ValueError,
      "The 'step' activation has a zero derivative"),
 ])
@@ -466,6 +596,8 @@ def test_sparse_x_through_dropout_on_the_input(digits, container):
     dict(layers=[Conv2D(2, 3), Dense(4)]),
     dict(layers=["conv"]),
     dict(layers=[Flatten(), Dropout(0.5)], solver="lbfgs"),
+    dict(layers=[Flatten(name="a"), Dense(4, name="a")]),
+    dict(layers=[Flatten(), Dense(4, name="solver")]),
 ])
 def test_a_failing_fit_leaves_a_fitted_model_unchanged(fitted, digits, bad):
     X, y = digits

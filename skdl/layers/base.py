@@ -92,7 +92,9 @@ class Layer:
     - stores its hyperparameters in ``__init__`` under the names of its
       arguments, and does nothing else there (as scikit-learn estimators
       do, so that :meth:`get_config`, ``repr``, copies and searches list
-      them);
+      them); Keras's last argument ``name=None``, stored as ``self.name``,
+      lets users name it (an estimator names the layers left unnamed, and
+      those whose class takes no name, after their class);
     - implements :meth:`_build`, which checks the hyperparameters against
       the input shape (refusing with :meth:`_refuse`) and returns the output
       shape;
@@ -112,6 +114,9 @@ class Layer:
 
     Attributes
     ----------
+    name : str or None
+        The ``name`` argument; None (the class's default) until an
+        estimator names its copy of the layer (:ref:`searching_layers`).
     input_shape : tuple of int
         Shape of one input sample, set by :meth:`build`.
     output_shape : tuple of int
@@ -126,6 +131,8 @@ class Layer:
         The training passes' buffers; emptied by :meth:`release_buffers`,
         and empty in any copy or pickle of the layer.
     """
+
+    name = None
 
     def __getstate__(self):
         # gradients are views into a network's gradient of its last batch:
@@ -174,11 +181,65 @@ class Layer:
             config[argument.name] = getattr(self, argument.name)
         return config
 
+    def get_params(self, deep=True):
+        """The layer's hyperparameters, as scikit-learn's estimators give
+        theirs (for ``clone`` and for an estimator's nested parameters).
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Ignored: a layer holds no estimators within it.
+
+        Returns
+        -------
+        dict
+            :meth:`get_config`.
+        """
+        return self.get_config()
+
+    def set_params(self, **params):
+        """Set hyperparameters by name, as scikit-learn's estimators do.
+
+        A built layer keeps its shapes and weights until it is built again;
+        an estimator's fit builds copies of its layers, so set the layers
+        it is given, or, better, its nested parameters
+        (``estimator.set_params(dense__units=64)``).
+
+        Parameters
+        ----------
+        **params
+            Hyperparameter name to new value.
+
+        Returns
+        -------
+        self : Layer
+
+        Raises
+        ------
+        ValueError
+            If a name is not one of :meth:`get_config`'s; nothing is set.
+        """
+        valid = self.get_config()
+        for key in params:
+            if key not in valid:
+                raise ValueError(
+                    f"Invalid parameter {key!r} for layer {self!r}. Valid parameters "
+                    f"are: {sorted(valid)!r}."
+                )
+        for key, value in params.items():
+            setattr(self, key, value)
+        return self
+
     def __repr__(self):
         try:
             config = self.get_config()
         except TypeError:  # a user layer get_config refuses: say so when built
             return f"{type(self).__name__}(...)"
+        # name=None left out where it is the default: the repr still makes
+        # the same layer
+        name_default = inspect.signature(type(self).__init__).parameters.get("name")
+        if config.get("name", "") is None and name_default.default is None:
+            del config["name"]
         args = ", ".join(f"{k}={v!r}" for k, v in config.items())
         return f"{type(self).__name__}({args})"
 

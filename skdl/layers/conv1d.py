@@ -30,6 +30,9 @@ class Conv1D(Conv2D):
     activation : str, Activation or object, default=None
         Anything :func:`skdl.activations.get_activation` takes; None is the
         identity.
+    name : str, default=None
+        The layer's name in an estimator (:ref:`searching_layers`); None
+        names it after its class.
 
     Attributes
     ----------

@@ -41,6 +41,9 @@ class Conv2D(Layer):
     activation : str, Activation or object, default=None
         Anything :func:`skdl.activations.get_activation` takes; None is the
         identity.
+    name : str, default=None
+        The layer's name in an estimator (:ref:`searching_layers`); None
+        names it after its class.
 
     Attributes
     ----------
@@ -65,12 +68,15 @@ class Conv2D(Layer):
     (12, 12, 8)
     """
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None):
+    def __init__(
+        self, filters, kernel_size, strides=1, padding="valid", activation=None, name=None
+    ):
         self.filters = filters
         self.kernel_size = kernel_size
         self.strides = strides
         self.padding = padding
         self.activation = activation
+        self.name = name
 
     def _build(self, input_shape):
         filters = positive_int(self, "filters", self.filters)

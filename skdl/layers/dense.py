@@ -25,6 +25,9 @@ class Dense(Layer):
     activation : str, Activation or object, default=None
         Anything :func:`skdl.activations.get_activation` takes; None is the
         identity.
+    name : str, default=None
+        The layer's name in an estimator (:ref:`searching_layers`); None
+        names it after its class.
 
     Attributes
     ----------
@@ -51,9 +54,10 @@ class Dense(Layer):
     [(4, 3), (3,)]
     """
 
-    def __init__(self, units, activation=None):
+    def __init__(self, units, activation=None, name=None):
         self.units = units
         self.activation = activation
+        self.name = name
 
     def _build(self, input_shape):
         units = positive_int(self, "units", self.units)

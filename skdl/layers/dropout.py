@@ -20,6 +20,9 @@ class Dropout(Layer):
     ----------
     rate : float
         Fraction of inputs dropped, in [0, 1).
+    name : str, default=None
+        The layer's name in an estimator (:ref:`searching_layers`); None
+        names it after its class.
 
     Examples
     --------
@@ -28,8 +31,9 @@ class Dropout(Layer):
     (8, 8, 3)
     """
 
-    def __init__(self, rate):
+    def __init__(self, rate, name=None):
         self.rate = rate
+        self.name = name
 
     def _build(self, input_shape):
         rate = self.rate

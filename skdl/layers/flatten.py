@@ -11,12 +11,21 @@ class Flatten(Layer):
     """Reshape each sample to a flat row, in C order (channels last), so
     that a :class:`~skdl.layers.Dense` layer can follow convolutions.
 
+    Parameters
+    ----------
+    name : str, default=None
+        The layer's name in an estimator (:ref:`searching_layers`); None
+        names it after its class.
+
     Examples
     --------
     >>> from skdl.layers import Flatten
     >>> Flatten().build((4, 4, 8))
     (128,)
     """
+
+    def __init__(self, name=None):
+        self.name = name
 
     def _build(self, input_shape):
         return (int(np.prod(input_shape, dtype=np.int64)),)

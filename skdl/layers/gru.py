@@ -25,6 +25,9 @@ class GRU(Recurrent):
     return_sequences : bool, default=False
         Output every step's ``h``, shape ``(timesteps, units)``, rather than
         the last one, shape ``(units,)``.
+    name : str, default=None
+        The layer's name in an estimator (:ref:`searching_layers`); None
+        names it after its class.
 
     Attributes
     ----------
@@ -47,9 +50,10 @@ class GRU(Recurrent):
 
     n_gates = 3
 
-    def __init__(self, units, return_sequences=False):
+    def __init__(self, units, return_sequences=False, name=None):
         self.units = units
         self.return_sequences = return_sequences
+        self.name = name
 
     def to_onnx(self, graph, x):
         """Write the layer over the steps into an ONNX graph (see

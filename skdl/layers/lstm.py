@@ -24,6 +24,9 @@ class LSTM(Recurrent):
         Output every step's ``h``, shape ``(timesteps, units)`` (to feed
         another recurrent layer, a 1-D convolution or pool, or Flatten),
         rather than the last one, shape ``(units,)``.
+    name : str, default=None
+        The layer's name in an estimator (:ref:`searching_layers`); None
+        names it after its class.
 
     Attributes
     ----------
@@ -48,9 +51,10 @@ class LSTM(Recurrent):
 
     n_gates = 4
 
-    def __init__(self, units, return_sequences=False):
+    def __init__(self, units, return_sequences=False, name=None):
         self.units = units
         self.return_sequences = return_sequences
+        self.name = name
 
     def to_onnx(self, graph, x):
         """Write the layer over the steps into an ONNX graph (see

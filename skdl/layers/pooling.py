@@ -18,10 +18,11 @@ the window as one byte."""
 class _Pool2D(Layer):
     """What the two pools share: hyperparameters, shapes and buffers."""
 
-    def __init__(self, pool_size=2, strides=None, padding="valid"):
+    def __init__(self, pool_size=2, strides=None, padding="valid", name=None):
         self.pool_size = pool_size
         self.strides = strides
         self.padding = padding
+        self.name = name
 
     def _build(self, input_shape):
         self._window = int_pair(self, "pool_size", self.pool_size)
@@ -79,6 +80,9 @@ class MaxPool2D(_Pool2D):
         ``"same"`` lets windows run over the edge (the cells outside never
         win), so that the output has ``ceil(size / stride)`` rows and
         columns.
+    name : str, default=None
+        The layer's name in an estimator (:ref:`searching_layers`); None
+        names it after its class.
 
     Examples
     --------
@@ -203,6 +207,9 @@ class AvgPool2D(_Pool2D):
     padding : {"valid", "same"}, default="valid"
         ``"same"`` lets windows run over the edge; each mean is then over
         the window's cells inside the image (as TensorFlow).
+    name : str, default=None
+        The layer's name in an estimator (:ref:`searching_layers`); None
+        names it after its class.
 
     Examples
     --------
@@ -329,6 +336,9 @@ class MaxPool1D(_Pool1D, MaxPool2D):
     padding : {"valid", "same"}, default="valid"
         ``"same"`` lets windows run over the ends (the steps outside never
         win), so that the output has ``ceil(timesteps / strides)`` steps.
+    name : str, default=None
+        The layer's name in an estimator (:ref:`searching_layers`); None
+        names it after its class.
 
     Examples
     --------
@@ -356,6 +366,9 @@ class AvgPool1D(_Pool1D, AvgPool2D):
     padding : {"valid", "same"}, default="valid"
         ``"same"`` lets windows run over the ends; each mean is then over
         the window's steps inside the sequence (as TensorFlow).
+    name : str, default=None
+        The layer's name in an estimator (:ref:`searching_layers`); None
+        names it after its class.
 
     Examples
     --------

@@ -24,6 +24,9 @@ class SimpleRNN(Recurrent):
     return_sequences : bool, default=False
         Output every step's ``h``, shape ``(timesteps, units)``, rather than
         the last one, shape ``(units,)``.
+    name : str, default=None
+        The layer's name in an estimator (:ref:`searching_layers`); None
+        names it after its class.
 
     Attributes
     ----------
@@ -46,10 +49,11 @@ class SimpleRNN(Recurrent):
 
     n_gates = 1
 
-    def __init__(self, units, activation="tanh", return_sequences=False):
+    def __init__(self, units, activation="tanh", return_sequences=False, name=None):
         self.units = units
         self.activation = activation
         self.return_sequences = return_sequences
+        self.name = name
 
     def to_onnx(self, graph, x):
         """Write ``h = activation(x_t @ kernel + h @ recurrent_kernel + bias)``

@@ -1,8 +1,10 @@
 """The one list of the built-in layers, ``skdl.layers.BUILT_IN_LAYERS``:
 every layer class of the package is on it, the exports, messages and API
-reference derive from it, and no other module or page repeats it."""
+reference derive from it, and no other module or page repeats it; every
+one takes Keras's ``name`` argument last."""
 
 import importlib
+import inspect
 import pkgutil
 import re
 from pathlib import Path
@@ -91,3 +93,28 @@ def test_the_onnx_export_imports_no_layer():
     for path in (ROOT / "skdl" / "onnx").glob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"from \.\.layers|skdl\.layers import", text), path
+
+
+REQUIRED_ARGUMENTS = {"units": 3, "filters": 2, "kernel_size": 2, "rate": 0.5}
+"""A value for each argument some built-in layer requires."""
+
+
+def _instance(layer_class, **params):
+    signature = inspect.signature(layer_class)
+    required = {name: REQUIRED_ARGUMENTS[name] for name, argument in signature.parameters.items()
+                if argument.default is argument.empty}
+    return layer_class(**required, **params)
+
+
+@pytest.mark.parametrize("layer_class", BUILT_IN_LAYERS)
+def test_every_built_in_layer_takes_kerass_name_last(layer_class):
+    last = list(inspect.signature(layer_class).parameters.values())[-1]
+    assert last.name == "name" and last.default is None
+    unnamed, named = _instance(layer_class), _instance(layer_class, name="mine")
+    assert unnamed.name is None and unnamed.get_config()["name"] is None
+    assert named.name == "mine" and named.get_config()["name"] == "mine"
+    # name=None, the default, is left out of the repr, which still makes the layer
+    assert "name" not in repr(unnamed)
+    assert repr(named).endswith(", name='mine')") or repr(named) == "Flatten(name='mine')"
+    assert repr(layer_class(**named.get_config())) == repr(named)
+    assert named.get_params(deep=False) == named.get_config()

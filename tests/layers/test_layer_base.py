@@ -1,5 +1,6 @@
 """The contract of skdl.layers.Layer: WeightSpec, get_config and repr from
-``__init__``'s arguments, build, bind, get_weights/set_weights, and a
+``__init__``'s arguments, get_params/set_params and clone as scikit-learn's
+estimators have them, the name, build, bind, get_weights/set_weights, and a
 user-written layer that keeps the contract training inside a Network."""
 
 import re
@@ -7,6 +8,7 @@ import re
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
+from sklearn.base import clone
 
 from skdl.gradcheck import check_gradients
 from skdl.layers import (
@@ -36,6 +38,53 @@ def test_get_config_and_repr_come_from_init():
         pass
 
     assert Bare().get_config() == {} and repr(Bare()) == "Bare()"
+
+
+def test_get_params_lists_the_config_and_set_params_sets_it():
+    layer = Conv2D(8, 3, activation="relu")
+    assert layer.get_params() == layer.get_params(deep=False) == layer.get_config()
+    assert layer.set_params(filters=16, name="first") is layer
+    assert (layer.filters, layer.name, layer.kernel_size) == (16, "first", 3)
+
+
+def test_set_params_refuses_an_unknown_name_and_sets_nothing():
+    layer = Dense(2)
+    with pytest.raises(ValueError, match=re.escape(
+        "Invalid parameter 'unit' for layer Dense(units=2, activation=None). Valid "
+        "parameters are: ['activation', 'name', 'units']."
+    )):
+        layer.set_params(units=3, unit=4)
+    assert layer.units == 2 and not hasattr(layer, "unit")
+
+
+def test_clone_makes_the_layer_anew_from_its_parameters():
+    layer = Conv2D(2, [3, 3], padding="same", name="first")
+    layer.build((5, 5, 1))
+    layer.bind([np.zeros(s.shape) for s in layer.weight_specs()], None)
+    copy = clone(layer)
+    assert type(copy) is Conv2D and copy is not layer
+    assert copy.get_config() == layer.get_config()
+    assert copy.kernel_size is not layer.kernel_size  # deep: a list of its own
+    assert copy.get_weights() == [] and not hasattr(copy, "output_shape")
+
+
+def test_a_layer_class_without_a_name_argument_has_name_none():
+    class Shift(Layer):
+        def __init__(self, amount):
+            self.amount = amount
+
+    layer = Shift(2)
+    assert layer.name is None and "name" not in layer.get_config()
+    layer.name = "shift"  # what an estimator does to its copy
+    assert repr(layer) == "Shift(amount=2)" and layer.get_params() == {"amount": 2}
+
+    class Named(Layer):
+        def __init__(self, name="mine"):
+            self.name = name
+
+    # name=None is left out of the repr only where it is the default
+    assert repr(Named()) == "Named(name='mine')"
+    assert repr(Named(name=None)) == "Named(name=None)"
 
 
 @pytest.mark.parametrize("layer, shape", [

@@ -137,9 +137,9 @@ def test_set_weights_refuses_wrong_shapes_or_counts_and_writes_nothing(weights):
 
 
 def test_get_config_and_repr():
-    assert Dense(3).get_config() == {"units": 3, "activation": None}
+    assert Dense(3).get_config() == {"units": 3, "activation": None, "name": None}
     layer = Dense(10, activation="softmax")
-    assert layer.get_config() == {"units": 10, "activation": "softmax"}
+    assert layer.get_config() == {"units": 10, "activation": "softmax", "name": None}
     assert repr(layer) == "Dense(units=10, activation='softmax')"
     assert repr(Dense(**layer.get_config())) == repr(layer)
 

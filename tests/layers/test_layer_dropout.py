@@ -86,7 +86,7 @@ def test_first_layer_skips_the_input_gradient():
 
 def test_get_config_repr_and_no_weights():
     layer = Dropout(0.25)
-    assert layer.get_config() == {"rate": 0.25}
+    assert layer.get_config() == {"rate": 0.25, "name": None}
     assert repr(layer) == "Dropout(rate=0.25)"
     layer.build((3,))
     layer.set_weights([])

@@ -57,7 +57,7 @@ def test_predict_of_a_strided_input():
 def test_no_weights_config_and_repr():
     layer = Flatten()
     layer.build((2, 2, 3))
-    assert layer.get_config() == {}
+    assert layer.get_config() == {"name": None}
     assert repr(layer) == "Flatten()"
     assert layer.get_weights() == []
     layer.set_weights([])

@@ -239,10 +239,12 @@ def test_weights_are_empty_and_set_weights_refuses_any(pool):
 @pytest.mark.parametrize("pool", POOLS)
 def test_get_config_and_repr(pool):
     name = pool.__name__
-    assert pool().get_config() == {"pool_size": 2, "strides": None, "padding": "valid"}
+    assert pool().get_config() == {"pool_size": 2, "strides": None, "padding": "valid",
+                                 "name": None}
     assert repr(pool()) == f"{name}(pool_size=2, strides=None, padding='valid')"
     layer = pool((2, 3), strides=(1, 2), padding="same")
-    assert layer.get_config() == {"pool_size": (2, 3), "strides": (1, 2), "padding": "same"}
+    assert layer.get_config() == {"pool_size": (2, 3), "strides": (1, 2), "padding": "same",
+                                  "name": None}
     assert repr(layer) == f"{name}(pool_size=(2, 3), strides=(1, 2), padding='same')"
     assert repr(pool(**layer.get_config())) == repr(layer)
 

@@ -215,7 +215,8 @@ def test_weights_are_empty_and_set_weights_refuses_any(pool):
 @pytest.mark.parametrize("pool", POOLS)
 def test_get_config_and_repr(pool):
     name = pool.__name__
-    assert pool().get_config() == {"pool_size": 2, "strides": None, "padding": "valid"}
+    assert pool().get_config() == {"pool_size": 2, "strides": None, "padding": "valid",
+                                 "name": None}
     assert repr(pool()) == f"{name}(pool_size=2, strides=None, padding='valid')"
     layer = pool(3, strides=1, padding="same")
     assert repr(layer) == f"{name}(pool_size=3, strides=1, padding='same')"

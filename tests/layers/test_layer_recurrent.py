@@ -373,12 +373,12 @@ def test_get_config_and_repr(cls):
 
 def test_simple_rnn_config():
     assert SimpleRNN(4).get_config() == {"units": 4, "activation": "tanh",
-                                         "return_sequences": False}
+                                         "return_sequences": False, "name": None}
     assert repr(SimpleRNN(4, activation="relu", return_sequences=True)) == (
         "SimpleRNN(units=4, activation='relu', return_sequences=True)"
     )
-    assert LSTM(4).get_config() == {"units": 4, "return_sequences": False}
-    assert GRU(4).get_config() == {"units": 4, "return_sequences": False}
+    assert LSTM(4).get_config() == {"units": 4, "return_sequences": False, "name": None}
+    assert GRU(4).get_config() == {"units": 4, "return_sequences": False, "name": None}
 
 
 # ----------------------------------------------------------------- errors

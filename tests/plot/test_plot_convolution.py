@@ -316,8 +316,8 @@ def test_feature_maps_refuse_bad_values_and_layers(cnn, digits):
     x[5] = np.nan
     with pytest.raises(ValueError, match="x contains NaN"):
         plot_feature_maps(cnn, x)
-    with pytest.raises(ValueError, match=r"est.layers_\[4\] is Flatten\(\), with output "
-                                         r"shape \(27,\), not an image"):
+    with pytest.raises(ValueError, match=r"est.layers_\[4\] is Flatten\(name='flatten'\), "
+                                         r"with output shape \(27,\), not an image"):
         plot_feature_maps(cnn, digits[0][0], 4)
     with pytest.raises(ValueError, match=r"layer=9 is out of range.* image \(Conv2D or "
                                          r"2-D pooling\) layers are at indices \[0, 1, 2, 3\]"):
