@@ -417,7 +417,7 @@ def test_logs_hold_the_loss_validation_score_and_learning_rate(iris):
     assert [logs["loss"] for logs in epochs.logs] == model.loss_curve_
     assert [logs["val_score"] for logs in epochs.logs] == model.validation_scores_
     assert [logs["learning_rate"] for logs in epochs.logs] == [0.01] * 4
-    assert all("val_loss" not in logs for logs in epochs.logs)  # no curve of it here
+    assert [logs["val_loss"] for logs in epochs.logs] == model.validation_loss_curve_
 
 
 def test_a_callback_reaches_the_estimator_its_network_and_optimizer(iris):

@@ -43,7 +43,7 @@ def builds_the_site(test):
 
 USER_GUIDE = [
     "perceptron", "activations", "mlp", "losses", "loss_landscape",
-    "optimizers", "convolution", "recurrent", "onnx", "custom_layers",
+    "optimizers", "training", "convolution", "recurrent", "onnx", "custom_layers",
 ]
 ILLUSTRATED = [name for name in USER_GUIDE if name != "onnx"]
 """The user guide's pages with formulas and a picture."""
@@ -55,11 +55,16 @@ PAGES = [
 
 
 def python_blocks(path):
-    """The ``.. code-block:: python`` blocks of a reST file, dedented."""
+    """The ``.. code-block:: python`` blocks of a reST file, dedented, those
+    of the files it includes (``.. include::``) in their place."""
     lines = path.read_text(encoding="utf-8").splitlines()
     blocks, i = [], 0
     while i < len(lines):
-        if re.match(r"^\s*\.\. code-block:: python\s*$", lines[i]):
+        included = re.match(r"^\.\. include:: (\S+)\s*$", lines[i])
+        if included:
+            blocks.extend(python_blocks(path.parent / included.group(1)))
+            i += 1
+        elif re.match(r"^\s*\.\. code-block:: python\s*$", lines[i]):
             indent = len(lines[i]) - len(lines[i].lstrip())
             i += 1
             body = []
