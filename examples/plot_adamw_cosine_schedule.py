@@ -103,7 +103,7 @@ for name in accuracy:
 # On the left the training loss of each epoch, on the right the loss on the
 # validation rows after each epoch (the first seed's runs), and below them
 # the rate each epoch ended with, which ``history_`` records.
-fig, axes = plt.subplots(1, 3, figsize=(10, 3.4), layout="constrained",
+fig, axes = plt.subplots(1, 3, figsize=(8.5, 3.2), layout="constrained",
                          num="adamw_cosine_schedule")
 for name, model in models.items():
     epoch = np.arange(1, model.n_iter_ + 1)
@@ -122,7 +122,9 @@ axes[2].legend(fontsize=8)
 # test accuracy of 0.986 and a last validation loss of 0.037, against 0.969
 # and 0.107 for the defaults, which are still descending after 40 epochs.
 # Much of the gain in accuracy comes from the higher rate alone: Adam at a
-# constant 0.03 reaches 0.984. But its validation loss stays at 0.061 and
-# wanders from epoch to epoch, where the decaying rate lets the cosine run
-# settle at the end with the lowest validation loss of the three.
+# constant 0.03 reaches 0.984. Its training loss falls furthest, but its
+# validation loss levels off higher (0.061): it fits the training rows more
+# tightly than the others. AdamW's validation loss wanders while the rate is
+# near its peak, then settles lowest as the cosine brings the rate down and
+# the weight decay keeps the weights small.
 plt.show()

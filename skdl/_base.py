@@ -233,6 +233,21 @@ class DocLinkMixin:
     _doc_link_template = DOCS_URL + "generated/skdl.{estimator_name}.html"
 
 
+_NESTING_HINTS = {
+    "solver": (
+        ", such as solver=AdamW(weight_decay=0.01) for solver='adamw'; search "
+        "{'solver': [AdamW(weight_decay=1e-4), AdamW(weight_decay=1e-2)]}, or "
+        "{'solver__weight_decay': [1e-4, 1e-2]} with solver=AdamW()."
+    ),
+    "learning_rate": (
+        ", a schedule of skdl.schedules such as "
+        "learning_rate=ExponentialDecay(0.01, decay_steps=100, decay_rate=0.9)."
+    ),
+}
+"""What to say when a nested parameter is set through a parameter given as
+a plain value (see :meth:`BaseNetwork.set_params`)."""
+
+
 class BaseNetwork(CallbackSupportMixin, StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
     """Base class of the estimators trained by gradient: the MLPs and the
     layer networks. Not for direct use.
@@ -286,6 +301,38 @@ class BaseNetwork(CallbackSupportMixin, StochasticTrainingMixin, DocLinkMixin, B
     _network_class = Network
     """The engine class the estimator trains: :class:`~skdl.network.Network`
     or a subclass that reads its weights the estimator's way."""
+
+    def set_params(self, **params):
+        """Set the estimator's parameters, as scikit-learn's ``set_params``;
+        a parameter's own parameters are ``<parameter>__<its parameter>``,
+        such as ``solver__weight_decay`` when ``solver`` is an optimizer.
+
+        Parameters
+        ----------
+        **params
+            New values by name.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            If ``<parameter>__...`` names a parameter whose value (after this
+            call) has no parameters of its own, such as ``solver`` given by
+            name (``"adamw"``): the message says to give the object instead.
+        """
+        current = self.get_params(deep=False)
+        for key in params:
+            owner, nested, _ = key.partition("__")
+            value = params.get(owner, current.get(owner))
+            if nested and owner in current and not hasattr(value, "set_params"):
+                raise ValueError(
+                    f"Cannot set {key!r}: {owner}={value!r} has no parameters of its "
+                    f"own. Give {owner} an object that has them{_NESTING_HINTS.get(owner, '.')}"
+                )
+        return super().set_params(**params)
 
     # ------------------------------------------------------------------ set-up
     def _setup_layers(self, target_kind):
@@ -526,6 +573,15 @@ class BaseNetwork(CallbackSupportMixin, StochasticTrainingMixin, DocLinkMixin, B
         ``solver`` when it is an optimizer (the user's object is never
         trained), else the one it names, from the estimator's parameters."""
         if isinstance(self.solver, Optimizer):
+            if not (isinstance(self.learning_rate, str) and self.learning_rate == "constant"):
+                raise ValueError(
+                    f"learning_rate={self.learning_rate!r} sets the rate of a solver "
+                    f"given by name, but solver is the object {self.solver!r}, whose "
+                    "own learning_rate rules. Give it the schedule "
+                    "(solver=SGD(learning_rate=ExponentialDecay(...))), or use the "
+                    "callback skdl.callbacks.ReduceLROnPlateau for an adaptive rate, "
+                    "and leave learning_rate='constant'."
+                )
             return clone(self.solver)
         rate = (clone(self.learning_rate)
                 if isinstance(self.learning_rate, LearningRateSchedule)

@@ -273,12 +273,12 @@ class StochasticTrainingMixin:
                 if order is not None:
                     order = order[rng.permutation(order.size)]
                 events.epoch_begin()
-                self.loss_ = self._run_epoch(
+                self.loss_, rows_seen = self._run_epoch(
                     network, optimizer, X, Y, sample_weight, batch_size, order, dropout_rng,
                     events.batch_callbacks,
                 )
                 self.n_iter_ += 1
-                self.t_ += X.shape[0]
+                self.t_ += rows_seen
                 self.loss_curve_.append(self.loss_)
                 if self.verbose:
                     print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
@@ -328,7 +328,8 @@ class StochasticTrainingMixin:
         batch_callbacks=None,
     ):
         """One pass over the data in mini-batches, in row ``order`` (None: as
-        stored); returns the mean objective.
+        stored); returns the mean objective and the number of rows the pass
+        went through (fewer than all when a batch callback ended it early).
 
         Shuffled batches of dense X are gathered into one reused buffer
         rather than copied anew each time. A batch whose sample weights sum
@@ -366,9 +367,9 @@ class StochasticTrainingMixin:
             if batch_callbacks is not None and batch_callbacks.on_train_batch_end(
                 n_steps, {"loss": total / n_counted}
             ):
-                break
+                return total / n_counted, stop
             n_steps += 1
-        return total / n_counted
+        return total / n_counted, n_samples
 
     def _dropout_stream(self, network, rng, incremental):
         """The source of this call's dropout masks (None without dropout).
@@ -459,12 +460,22 @@ class StochasticTrainingMixin:
                 "or neither."
             )
         rows_given = X_val
-        X_val, y_val = self._validate_validation_targets(X_val, y_val)
+        try:
+            X_val, y_val = self._validate_validation_targets(X_val, y_val)
+        except ValueError as error:
+            # the checks of X and y word their refusals for X and y
+            raise ValueError(f"The validation set X_val, y_val was refused: {error}") from error
         if sample_weight_val is not None:
             # refused when negative or all zero, as sample_weight is
-            sample_weight_val = _check_sample_weight(
-                sample_weight_val, X_val, dtype=X_val.dtype, ensure_non_negative=True
-            )
+            try:
+                sample_weight_val = _check_sample_weight(
+                    sample_weight_val, X_val, dtype=X_val.dtype, ensure_non_negative=True
+                )
+            except ValueError as error:
+                raise ValueError(
+                    f"sample_weight_val was refused for the {X_val.shape[0]} rows of "
+                    f"X_val: {error}"
+                ) from error
         Y_val = self._encode_targets(y_val, X_val.dtype)
         if n_outputs is not None and Y_val.shape[1] != n_outputs:
             raise ValueError(

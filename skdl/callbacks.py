@@ -430,8 +430,8 @@ class _MonitorCallback(Callback):
             warnings.warn(
                 f"{purpose} is conditioned on {self.monitor!r}, which is not in the "
                 f"logs; they hold {', '.join(map(repr, logs or {})) or 'nothing'}. "
-                "'val_loss' and 'val_score' need validation data "
-                "(early_stopping=True).",
+                "'val_loss' and 'val_score' need validation data: pass X_val and "
+                "y_val to fit, or set early_stopping=True.",
                 UserWarning,
                 stacklevel=3,
             )
@@ -721,7 +721,10 @@ class ModelCheckpoint(_MonitorCallback):
     epoch, as if its fit had ended there (see :meth:`TrainingModel.save`):
     ``pickle.load`` gives back a fitted estimator, which predicts as the
     model did then and can go on training. Like any pickle, load only
-    files you trust.
+    files you trust. The saved estimator keeps its parameters, ``callbacks``
+    and this checkpoint included: fitting the reloaded estimator again saves
+    over the same files, unless ``set_params(callbacks=...)`` changes them
+    first.
 
     Parameters
     ----------
@@ -1132,7 +1135,8 @@ def _settable_rate(model, name):
         raise ValueError(
             f"{name} changes the learning rate of a stochastic solver, but "
             f"{type(model.estimator).__name__} trains with solver='lbfgs', which has "
-            "none; use solver='sgd' or 'adam'."
+            "none; use a stochastic solver ('sgd', 'adam', 'adamw', 'rmsprop', "
+            "'nadam' or an object of skdl.optimizers)."
         )
     if not isinstance(optimizer.learning_rate, Real):
         raise TypeError(

@@ -13,7 +13,7 @@ from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
-from skdl import MLPClassifier, MLPRegressor
+from skdl import MLPClassifier, MLPRegressor, NeuralNetClassifier
 from skdl import backend as backends
 from skdl._base import restore_on_error
 from skdl.optimizers import SGD, Adam, AdamW, Nadam, RMSprop
@@ -833,4 +833,32 @@ def test_divergence_names_the_optimizers_learning_rate():
     model = _regressor(solver=SGD(learning_rate=1e3, momentum=0.9), max_iter=20)
     with pytest.raises(ValueError, match="Lower the solver's learning_rate"):
         _quiet(lambda: model.fit(X * 1e3, y * 1e6))
+    assert not hasattr(model, "coefs_")
+
+
+@pytest.mark.parametrize("estimator", [MLPClassifier, NeuralNetClassifier])
+@pytest.mark.parametrize("key, hint", [
+    ("solver__weight_decay", "such as solver=AdamW"),
+    ("learning_rate__decay_steps", "learning_rate=ExponentialDecay"),
+])
+def test_nested_parameters_of_a_plain_value_are_refused_with_the_fix(estimator, key, hint):
+    model = estimator(solver="adamw")
+    with pytest.raises(ValueError, match=f"Cannot set '{key}'.*has no parameters of its own"):
+        model.set_params(**{key: 0.1})
+    with pytest.raises(ValueError, match=hint):
+        model.set_params(**{key: 0.1})
+    assert model.solver == "adamw" and model.learning_rate == "constant"
+    # given the object in the same call, its parameter is set on it
+    model.set_params(solver=AdamW(), solver__weight_decay=0.1)
+    assert model.solver.weight_decay == 0.1
+
+
+@pytest.mark.parametrize("learning_rate", ["adaptive", "invscaling",
+                                           ExponentialDecay(0.1, 10, 0.5)])
+def test_an_optimizer_object_refuses_the_estimators_rate_rules(learning_rate):
+    X, y = load_iris(return_X_y=True)
+    model = MLPClassifier(solver=SGD(0.1, momentum=0.9), learning_rate=learning_rate,
+                          max_iter=2)
+    with pytest.raises(ValueError, match="sets the rate of a solver given by name"):
+        model.fit(X, y)
     assert not hasattr(model, "coefs_")

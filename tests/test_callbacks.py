@@ -473,6 +473,9 @@ def test_a_batch_callback_stops_training_within_an_epoch(iris):
     assert _names(recorder.calls)[-6:] == ["batch_begin", "batch_end", "batch_begin",
                                            "batch_end", "epoch_end", "train_end"]
     assert recorder.calls[-2][2]["loss"] == model.loss_curve_[-1]
+    # t_ counts the rows seen: a whole epoch of 150, then two batches of 30
+    assert model.t_ == len(y) + 60
+    assert model.optimizer_.iterations == 5 + 2
 
 
 def test_lifecycle_callbacks_and_plain_callables_are_called_in_list_order(iris):
@@ -1062,7 +1065,8 @@ def test_csv_logger_logs_a_fit(iris, tmp_path):
                                callbacks=[CSVLogger(path)]), X, y)
     with open(path, newline="") as file:
         rows = list(csv.DictReader(file))
-    assert list(rows[0]) == ["epoch", "learning_rate", "loss", "val_score"]
+    assert list(rows[0]) == ["epoch", "learning_rate", "loss", "val_loss", "val_score"]
     assert [int(row["epoch"]) for row in rows] == [0, 1, 2]
     assert [float(row["loss"]) for row in rows] == model.loss_curve_
+    assert [float(row["val_loss"]) for row in rows] == model.validation_loss_curve_
     assert [float(row["val_score"]) for row in rows] == model.validation_scores_

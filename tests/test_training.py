@@ -424,9 +424,11 @@ def test_validation_data_comes_whole(iris, estimator, given, message):
 
 @pytest.mark.parametrize("call, message", [
     (lambda m, X, y, Xv, yv: m.fit(X, y, X_val=Xv[:, :3], y_val=yv),
-     "X has 3 features, but MLPClassifier is expecting 4"),
+     "The validation set X_val, y_val was refused: X has 3 features, but "
+     "MLPClassifier is expecting 4"),
     (lambda m, X, y, Xv, yv: m.fit(X, y, X_val=Xv, y_val=yv[:-1]), "inconsistent numbers"),
     (lambda m, X, y, Xv, yv: m.fit(X, y, X_val=Xv, y_val=yv, sample_weight_val=np.ones(3)),
+     "sample_weight_val was refused for the 45 rows of X_val: "
      "sample_weight.shape == \\(3,\\)"),
     (lambda m, X, y, Xv, yv: m.fit(X, y, X_val=Xv, y_val=yv,
                                    sample_weight_val=np.zeros(len(yv))),
