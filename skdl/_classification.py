@@ -9,7 +9,6 @@ several.
 """
 
 import numpy as np
-from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
@@ -184,8 +183,14 @@ class ClassifierOutputsMixin:
 
     def _score_outputs(self, y, out, sample_weight=None):
         """Accuracy of outputs ``out`` against labels ``y``: what ``score``
-        gives for the rows whose outputs they are."""
-        return float(accuracy_score(y, self._predictions(out), sample_weight=sample_weight))
+        (scikit-learn's ``accuracy_score``) gives for the rows whose outputs
+        they are, computed as it computes it, without its checks of the
+        targets, which cost more than the epoch's forward pass on small
+        validation sets."""
+        hits = y == self._predictions(out)
+        if hits.ndim == 2:  # multi-label: a row counts when all its labels do
+            hits = hits.all(axis=1)
+        return float(np.average(hits, weights=sample_weight))
 
     def predict(self, X):
         """Predict class labels.
