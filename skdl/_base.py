@@ -26,7 +26,6 @@ from ._training import (
     STOCHASTIC_SOLVERS,
     EpochRateRule,
     StochasticTrainingMixin,
-    is_stochastic,
 )
 from .activations import ACTIVATIONS, Softmax, Step, get_activation
 from .callbacks import CallbackList, TrainingModel, check_callbacks
@@ -432,10 +431,7 @@ class BaseNetwork(CallbackSupportMixin, StochasticTrainingMixin, DocLinkMixin, B
         check_callbacks(self.callbacks)
         lbfgs = isinstance(self.solver, str) and self.solver == "lbfgs"
         # opened before anything can fail, so that its callbacks are torn down
-        fit_tasks = FitTasks(
-            self, self.max_iter + 1 if lbfgs else 1 if incremental else self.max_iter,
-            "iteration" if lbfgs else "epoch",
-        )
+        fit_tasks = FitTasks.of_call(self, lbfgs=lbfgs, incremental=incremental)
         # overflow is detected and reported below, not warned about on the way
         with restore_on_error(self), np.errstate(over="ignore", invalid="ignore"):
             first_pass = not hasattr(self, self._weights_attribute) or (
@@ -474,7 +470,7 @@ class BaseNetwork(CallbackSupportMixin, StochasticTrainingMixin, DocLinkMixin, B
             try:
                 if not trains:
                     self.n_iter_ = 0
-                elif is_stochastic(self.solver):
+                elif not lbfgs:
                     self.optimizer_ = self._call_optimizer(network, incremental)
                     X_train, Y_train, train_weight, validation = self._training_and_validation(
                         validation, X, X_given, y, Y, sample_weight, score_weight, rng, scorer

@@ -64,6 +64,30 @@ class FitTasks:
         self.epoch_context = None
         self.data = {}
 
+    @classmethod
+    def of_call(cls, estimator, *, lbfgs, incremental):
+        """The task of one ``fit`` or ``partial_fit`` call of ``estimator``:
+        up to ``max_iter`` epochs, one for ``partial_fit``; with L-BFGS its
+        iterations, one more than ``max_iter`` for the sub-task begun for an
+        iteration L-BFGS does not take.
+
+        Parameters
+        ----------
+        estimator : estimator
+            The estimator being fitted, with ``max_iter``.
+        lbfgs : bool
+            Whether the call trains with L-BFGS.
+        incremental : bool
+            Whether the call is ``partial_fit``.
+
+        Returns
+        -------
+        FitTasks
+        """
+        if lbfgs:
+            return cls(estimator, estimator.max_iter + 1, "iteration")
+        return cls(estimator, 1 if incremental else estimator.max_iter)
+
     def begin(self, X, y, sample_weight):
         """Begin the fit's task, on the validated training data.
 

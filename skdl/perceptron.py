@@ -345,10 +345,7 @@ class PerceptronClassifier(
     ):
         lbfgs = self._resolved_solver() == "lbfgs"
         # opened before anything can fail, so that its callbacks are torn down
-        fit_tasks = FitTasks(
-            self, self.max_iter + 1 if lbfgs else 1 if incremental else self.max_iter,
-            "iteration" if lbfgs else "epoch",
-        )
+        fit_tasks = FitTasks.of_call(self, lbfgs=lbfgs, incremental=incremental)
         # overflow is detected and reported below, not warned about on the way
         with restore_on_error(self), np.errstate(over="ignore", invalid="ignore"):
             first_pass = not hasattr(self, "coef_") or (
