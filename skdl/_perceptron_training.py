@@ -267,9 +267,7 @@ class PerceptronGradientMixin(StochasticTrainingMixin):
     def _validation_outputs(self, network, X):
         """Outputs of the prediction path for validated rows ``X`` at the
         network's weights, which ``coef_`` and ``intercept_`` take first."""
-        output = network.layers[0]
-        self.coef_ = np.ascontiguousarray(output.kernel.T)
-        self.intercept_ = output.bias.copy()
+        vars(self).update(self._snapshot_attributes(network))
         return self._predict_validated(X)
 
     def _take_step(self, network, optimizer, X, Y, sample_weight, weight_sum, dropout_rng):
