@@ -136,6 +136,8 @@ def _same(value, default):
     """Whether ``value`` is the default ``default`` (numbers by value)."""
     if value is default:
         return True
+    if isinstance(value, str) and isinstance(default, str):
+        return value == default
     both_numbers = all(isinstance(v, numbers.Number) and not isinstance(v, bool)
                        for v in (value, default))
     return both_numbers and value == default

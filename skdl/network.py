@@ -18,7 +18,10 @@ sigmoid and binary cross-entropy, identity and squared error) takes one
 fused step from the logits to the output error ``p - y``.
 
 Rows of ``X`` are samples flattened in C order; the network reshapes them
-to ``input_shape`` (channels-last) before the first layer.
+to ``input_shape`` (channels-last) before the first layer. A mask (which
+steps of a sequence are padding, see :mod:`skdl.layers.base`) goes down
+the stack beside the batch: each layer's :meth:`~skdl.layers.Layer.compute_mask`
+gives the next layer's, and the layers that take one are handed it.
 
 Every public method and :func:`predict_layers` check their inputs before
 any compute routine runs: ``X`` 2-D with one column per input feature, ``Y`` and
@@ -45,8 +48,9 @@ from .scratch import Scratch
 __all__ = ["Network"]
 
 PREDICT_CHUNK = 256
-"""Rows predicted at a time by networks of structured input (images), so
-that their im2col buffers stay small whatever the number of rows."""
+"""Rows predicted at a time by networks of structured input or layers
+(images, sequences), so that their im2col buffers and per-step outputs
+stay small whatever the number of rows."""
 
 
 class Network:
@@ -383,9 +387,14 @@ class Network:
         output_layer, out_act = self.layers[-1], self.output_activation
         fused = _is_canonical_pair(loss, out_act)
 
-        x = _shaped(X, self.input_shape, self.dtype)
+        x, mask = _shaped(X, self.input_shape, self.dtype), None
         for i, layer in enumerate(self.layers[:-1]):
-            x = _checked_output(i, layer, "forward", layer.forward(x, dropout_rng))
+            next_mask = layer.compute_mask(x, mask)
+            if layer.takes_mask:
+                out = layer.forward(x, dropout_rng, mask=mask)
+            else:
+                out = layer.forward(x, dropout_rng)
+            x, mask = _checked_output(i, layer, "forward", out), next_mask
         z = output_layer.forward(x, activate=False)
 
         # loss value and output delta dL/dz, already weighted and averaged
@@ -473,7 +482,8 @@ def predict_layers(layers, input_shape, X, return_logits=False):
 
 def _predict(layers, input_shape, X, return_logits):
     X = _check_X(X, input_shape)
-    if len(input_shape) > 1 and X.shape[0] > PREDICT_CHUNK:
+    structured = len(input_shape) > 1 or any(len(layer.output_shape) > 1 for layer in layers)
+    if structured and X.shape[0] > PREDICT_CHUNK:
         parts = [
             _predict(layers, input_shape, X[start : start + PREDICT_CHUNK], return_logits)
             for start in range(0, X.shape[0], PREDICT_CHUNK)
@@ -481,9 +491,11 @@ def _predict(layers, input_shape, X, return_logits):
         if return_logits:
             return tuple(np.concatenate(p) for p in zip(*parts))
         return np.concatenate(parts)
-    x = _shaped(X, input_shape, np.result_type(X.dtype, np.float32))
+    x, mask = _shaped(X, input_shape, np.result_type(X.dtype, np.float32)), None
     for i, layer in enumerate(layers[:-1]):
-        x = _checked_output(i, layer, "predict", layer.predict(x))
+        next_mask = layer.compute_mask(x, mask)
+        out = layer.predict(x, mask=mask) if layer.takes_mask else layer.predict(x)
+        x, mask = _checked_output(i, layer, "predict", out), next_mask
     z = layers[-1].predict(x, activate=False)
     out = np.empty_like(z)
     layers[-1].activation_.forward(z, out)

@@ -1,9 +1,14 @@
 """Test configuration: Hypothesis profiles that bound the property tests' run
 time (``ci``, the default, keeps the suite fast; set
-SKDL_HYPOTHESIS_PROFILE=thorough for a longer search), and the fixture that
-runs a test in each compute back-end."""
+SKDL_HYPOTHESIS_PROFILE=thorough for a longer search), the fixture that
+runs a test in each compute back-end, and Keras's back-end for the tests
+that compare layers with Keras's: JAX on the CPU, with float64 allowed."""
 
 import os
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+os.environ.setdefault("JAX_ENABLE_X64", "1")
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import pytest
 from hypothesis import HealthCheck, settings

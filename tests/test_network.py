@@ -8,6 +8,7 @@ file, scikit-learn's own MLP internals (``_init_coef``, ``_forward_pass_fast``,
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 import scipy.sparse as sp
 from scipy.special import logsumexp, ndtr, xlogy
 from sklearn.neural_network import MLPClassifier, MLPRegressor
@@ -1015,3 +1016,42 @@ def test_a_layer_returning_another_shape_than_its_build_is_named():
         net.loss_and_gradient(X, Y, get_loss("cross_entropy"))
     with pytest.raises(ValueError, match=message.format("predict")):
         net.predict(X)
+
+
+class _ZeroMask(Flatten):
+    """Passes its input on and marks its zero entries as padding."""
+
+    def compute_mask(self, x, mask):
+        return x != 0
+
+
+class _MaskReader(Flatten):
+    """Passes its input on and records the masks it is handed."""
+
+    takes_mask = True
+
+    def __init__(self, passes_mask=False):
+        self.passes_mask = passes_mask
+
+    def forward(self, x, rng=None, mask=None):
+        self.seen = [*getattr(self, "seen", []), ("forward", mask)]
+        return super().forward(x, rng)
+
+    def predict(self, x, mask=None):
+        self.seen = [*getattr(self, "seen", []), ("predict", mask)]
+        return super().predict(x)
+
+
+def test_a_mask_goes_down_the_stack_to_the_layers_that_take_it():
+    X = np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]])
+    readers = [_MaskReader(passes_mask=True), _MaskReader(), _MaskReader()]
+    network = Network([_ZeroMask(), readers[0], readers[1], readers[2], Dense(1)], (3,))
+    network.initialize(np.random.RandomState(0))
+    network.loss_and_gradient(X, np.zeros((2, 1)), get_loss("squared_error"))
+    network.predict(X)
+    for reader in readers[:2]:
+        assert [method for method, _ in reader.seen] == ["forward", "predict"]
+        for _, mask in reader.seen:
+            assert_array_equal(mask, X != 0)
+    # the second reader does not pass the mask on: the third gets none
+    assert readers[2].seen == [("forward", None), ("predict", None)]

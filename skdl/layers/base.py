@@ -20,6 +20,14 @@ Shapes are of one sample and channels-last: ``(n_features,)`` for flat
 rows, ``(height, width, channels)`` for images. Arrays passed between
 layers carry the batch in front: ``(n_samples, *shape)``.
 
+Masks follow Keras's masking: a layer that makes one (an ``Embedding``
+with ``mask_zero=True``) marks which steps of each sequence hold data,
+as a boolean array of shape ``(n_samples, timesteps)``. The network hands
+the mask down the stack: through the layers that keep the steps as they
+are (:attr:`Layer.passes_mask`), into the layers that use it
+(:attr:`Layer.takes_mask`: the recurrent layers, the global average
+pool, attention), and it stops at any other layer.
+
 This module knows nothing of scikit-learn.
 """
 
@@ -30,6 +38,7 @@ import numpy as np
 
 from ..backend import dense as dense_routines
 from ..activations import get_activation
+from ..initializers import get_initializer
 from ..scratch import Scratch
 
 __all__ = ["Layer", "Scratch", "WeightSpec"]
@@ -110,7 +119,9 @@ class Layer:
       :attr:`scratch`, never in other attributes;
     - may give its ONNX form with a method ``to_onnx(graph, x)`` that writes
       its prediction for the tensor named ``x`` through
-      :class:`skdl.onnx.OnnxGraph` and returns the output's name.
+      :class:`skdl.onnx.OnnxGraph` and returns the output's name;
+    - takes part in masking through :attr:`passes_mask`,
+      :attr:`takes_mask`, :meth:`compute_mask` and :meth:`onnx_mask`.
 
     Attributes
     ----------
@@ -133,6 +144,19 @@ class Layer:
     """
 
     name = None
+
+    passes_mask = False
+    """Whether the layer's output has the mask of its input: True for a
+    layer that keeps the steps of a sequence as they are (a ``Dense`` on
+    each step, ``Dropout``, a normalization over features). A layer where
+    it is False ends the mask, unless it makes one (:meth:`compute_mask`)."""
+
+    takes_mask = False
+    """Whether :meth:`forward`, :meth:`predict` and ``to_onnx`` take a
+    ``mask`` keyword: the mask of the layer's input, or None. A layer that
+    uses it (a recurrent layer carrying its state over padding, a pool
+    averaging the steps that hold data) keeps what its backward pass needs
+    of it in its scratch."""
 
     def __getstate__(self):
         # gradients are views into a network's gradient of its last batch:
@@ -434,6 +458,47 @@ class Layer:
         """
         raise NotImplementedError
 
+    # ------------------------------------------------------------- masking
+    def compute_mask(self, x, mask):
+        """The mask of the layer's output, as Keras's ``compute_mask``.
+
+        Parameters
+        ----------
+        x : ndarray of shape (n,) + input_shape
+            The layer's input batch.
+        mask : ndarray of bool of shape (n, timesteps), or None
+            The mask of that input.
+
+        Returns
+        -------
+        ndarray of bool or None
+            Here, ``mask`` when :attr:`passes_mask` is True, else None. A
+            layer that makes a mask (an embedding of ids, where 0 is
+            padding) or changes it (a recurrent layer that returns only its
+            last state) overrides this, and :meth:`onnx_mask` with it.
+        """
+        return mask if self.passes_mask else None
+
+    def onnx_mask(self, graph, x, mask):
+        """Write the mask of the layer's output into an ONNX graph, as
+        :meth:`compute_mask` computes it.
+
+        Parameters
+        ----------
+        graph : OnnxGraph
+        x : str
+            The layer's input tensor.
+        mask : str or None
+            The name of its input's mask, a boolean tensor of shape
+            ``(n, timesteps)``, or None.
+
+        Returns
+        -------
+        str or None
+            Here, ``mask`` when :attr:`passes_mask` is True, else None.
+        """
+        return mask if self.passes_mask else None
+
     # -------------------------------------------------------------- export
     def to_onnx(self, graph, x):
         """Write the built layer's prediction into an ONNX graph.
@@ -566,6 +631,43 @@ def bias_and_activation(z, bias, activation, out):
     z += bias
     activation.forward(z, out)
     return out
+
+
+def resolved_initializer(layer, argument):
+    """The :class:`~skdl.initializers.Initializer` that ``layer``'s
+    argument ``argument`` (``"kernel_initializer"``, say) names, None where
+    it is None; an unknown one refused naming the layer and the argument.
+
+    Parameters
+    ----------
+    layer : Layer
+    argument : str
+
+    Returns
+    -------
+    Initializer or None
+    """
+    value = getattr(layer, argument)
+    if value is None:
+        return None
+    try:
+        return get_initializer(value)
+    except (TypeError, ValueError) as error:
+        layer._refuse(f"{argument}: {error}")
+
+
+def draw_weight(array, initializer, random_state):
+    """Fill the weight ``array`` in place with a draw of ``initializer``.
+
+    Parameters
+    ----------
+    array : ndarray
+        A view of the weight (into the network's vectors).
+    initializer : str or Initializer
+        Anything :func:`skdl.initializers.get_initializer` takes.
+    random_state : numpy.random.RandomState
+    """
+    array[...] = get_initializer(initializer)(array.shape, random_state, array.dtype)
 
 
 def resolved_activation(layer):

@@ -5,9 +5,9 @@ returns, and the refusal of an object that has none."""
 __all__ = ["method_onnx_form", "missing_onnx_form"]
 
 
-def method_onnx_form(graph, owner, described, argument, writes, x):
-    """Call ``owner.to_onnx(graph, x)`` and check that it returns a tensor's
-    name.
+def method_onnx_form(graph, owner, described, argument, writes, x, **keywords):
+    """Call ``owner.to_onnx(graph, x, **keywords)`` and check that it
+    returns a tensor's name.
 
     Parameters
     ----------
@@ -22,6 +22,8 @@ def method_onnx_form(graph, owner, described, argument, writes, x):
         What the method writes, for messages, e.g. ``"f(z)"``.
     x : str
         The input tensor's name.
+    **keywords
+        Passed on to the method (a layer's ``mask``).
 
     Returns
     -------
@@ -37,7 +39,7 @@ def method_onnx_form(graph, owner, described, argument, writes, x):
     method = getattr(owner, "to_onnx", None)
     if not callable(method):
         raise missing_onnx_form(described, argument, writes)
-    out = method(graph, x)
+    out = method(graph, x, **keywords)
     if not isinstance(out, str):
         raise TypeError(
             f"The to_onnx method of {described[0].lower()}{described[1:]} returned "

@@ -25,12 +25,14 @@ def network_to_onnx(graph, network, x):
     """
     if len(network.input_shape) > 1:
         x = graph.reshape(x, (-1, *network.input_shape))
+    mask = None
     for layer in network.layers:
-        x = layer_to_onnx(graph, layer, x)
+        next_mask = layer.onnx_mask(graph, x, mask)
+        x, mask = layer_to_onnx(graph, layer, x, mask), next_mask
     return x
 
 
-def layer_to_onnx(graph, layer, x):
+def layer_to_onnx(graph, layer, x, mask=None):
     """Write one built layer's prediction into ``graph`` through its
     ``to_onnx(graph, x)`` method, built-in layers' as any other's: a
     subclass without a method of its own exports as its parent class.
@@ -42,6 +44,10 @@ def layer_to_onnx(graph, layer, x):
         A built layer holding its weights.
     x : str
         Its input, channels-last, of shape ``(n, *layer.input_shape)``.
+    mask : str or None, default=None
+        The name of its input's mask (see :meth:`skdl.layers.Layer.onnx_mask`),
+        handed to a layer whose ``takes_mask`` is True as ``to_onnx``'s
+        ``mask`` keyword.
 
     Returns
     -------
@@ -54,7 +60,8 @@ def layer_to_onnx(graph, layer, x):
         For a layer without an ONNX form (:meth:`skdl.layers.Layer.to_onnx`
         refuses), or whose method returns no tensor name.
     """
-    return method_onnx_form(graph, layer, *_layer_method(layer), x)
+    keywords = {"mask": mask} if layer.takes_mask else {}
+    return method_onnx_form(graph, layer, *_layer_method(layer), x, **keywords)
 
 
 def missing_layer_form(layer):
