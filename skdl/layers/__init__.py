@@ -13,6 +13,7 @@ in ``weight_specs()``, in Keras's order and shapes, and writes its ONNX
 form in ``to_onnx(graph, x)``.
 """
 
+from .activation import Activation
 from .base import Layer, Scratch, WeightSpec
 from .conv1d import Conv1D
 from .conv2d import Conv2D
@@ -37,6 +38,7 @@ BUILT_IN_LAYERS = (
     GRU,
     Flatten,
     Dropout,
+    Activation,
 )
 """The layer classes skdl offers, in the order the API reference lists them."""
 

@@ -31,6 +31,8 @@ class Dropout(Layer):
     (8, 8, 3)
     """
 
+    passes_mask = True
+
     def __init__(self, rate, name=None):
         self.rate = rate
         self.name = name
