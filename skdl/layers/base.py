@@ -259,11 +259,14 @@ class Layer:
             config = self.get_config()
         except TypeError:  # a user layer get_config refuses: say so when built
             return f"{type(self).__name__}(...)"
-        # name=None left out where it is the default: the repr still makes
-        # the same layer
-        name_default = inspect.signature(type(self).__init__).parameters.get("name")
-        if config.get("name", "") is None and name_default.default is None:
-            del config["name"]
+        # name=None and the initializers at None (the layer's own draw) left
+        # out where None is the default: the repr still makes the same layer,
+        # and the messages that show it stay short
+        arguments = inspect.signature(type(self).__init__).parameters
+        for key in [key for key, value in config.items()
+                    if (key == "name" or key.endswith("_initializer")) and value is None
+                    and arguments[key].default is None]:
+            del config[key]
         args = ", ".join(f"{k}={v!r}" for k, v in config.items())
         return f"{type(self).__name__}({args})"
 
@@ -668,6 +671,53 @@ def draw_weight(array, initializer, random_state):
     random_state : numpy.random.RandomState
     """
     array[...] = get_initializer(initializer)(array.shape, random_state, array.dtype)
+
+
+def check_initializers(layer):
+    """Refuse, naming ``layer``, any of its ``*_initializer`` arguments that
+    is neither None nor an initializer (see :func:`resolved_initializer`).
+
+    Parameters
+    ----------
+    layer : Layer
+    """
+    for argument in layer.get_config():
+        if argument.endswith("_initializer"):
+            resolved_initializer(layer, argument)
+
+
+def drawn(layer, argument, array, random_state):
+    """Fill ``array`` with a draw of the initializer ``layer``'s argument
+    ``argument`` names, unless that argument is None.
+
+    Parameters
+    ----------
+    layer : Layer
+    argument : str
+        ``"kernel_initializer"``, say.
+    array : ndarray
+        A view of the weight (or of a block of it), filled in place.
+    random_state : numpy.random.RandomState
+
+    Returns
+    -------
+    bool
+        Whether it drew: False leaves ``array`` to the layer's own draw.
+
+    Raises
+    ------
+    ValueError
+        Naming the layer and the argument, for an initializer that cannot
+        draw a weight of this shape (``"orthogonal"`` for a bias).
+    """
+    initializer = getattr(layer, argument)
+    if initializer is None:
+        return False
+    try:
+        draw_weight(array, initializer, random_state)
+    except ValueError as error:
+        layer._refuse(f"{argument}: {error}")
+    return True
 
 
 def resolved_activation(layer):

@@ -1,6 +1,13 @@
 """The 1-D convolution layer, over channels-last sequences."""
 
-from .base import WeightSpec, one_int, padding_option, positive_int, resolved_activation
+from .base import (
+    WeightSpec,
+    check_initializers,
+    one_int,
+    padding_option,
+    positive_int,
+    resolved_activation,
+)
 from .conv2d import Conv2D, window_geometry
 
 __all__ = ["Conv1D"]
@@ -30,6 +37,17 @@ class Conv1D(Conv2D):
     activation : str, Activation or object, default=None
         Anything :func:`skdl.activations.get_activation` takes; None is the
         identity.
+    kernel_initializer : str, Initializer or None, default=None
+        Draws the kernel: a name such as ``"he_normal"`` or an object,
+        anything :func:`skdl.initializers.get_initializer` takes, with
+        Keras's fans (``kernel_size * in_channels`` in, ``kernel_size *
+        filters`` out). None draws it uniformly in ``+-sqrt(f / (fan_in +
+        fan_out))`` with those fans and ``f = 6`` (Keras's
+        ``"glorot_uniform"``), or 2 where a sigmoid follows.
+    bias_initializer : str, Initializer or None, default=None
+        Draws the bias, as ``kernel_initializer`` the kernel. None draws it
+        from the same uniform law as a kernel left at None (Keras starts
+        biases at ``"zeros"``; pass that to start as Keras does).
     name : str, default=None
         The layer's name in an estimator (:ref:`searching_layers`); None
         names it after its class.
@@ -62,6 +80,7 @@ class Conv1D(Conv2D):
         )
         self._image_shape, self._filters = image, filters
         self.activation_ = resolved_activation(self)
+        check_initializers(self)
         return (self._out_size[1], filters)
 
     def weight_specs(self):

@@ -267,7 +267,7 @@ def test_get_config_and_repr():
     layer = Conv1D(8, 3, strides=2, padding="same", activation="relu")
     assert layer.get_config() == {
         "filters": 8, "kernel_size": 3, "strides": 2, "padding": "same", "activation": "relu",
-        "name": None,
+        "kernel_initializer": None, "bias_initializer": None, "name": None,
     }
     assert repr(layer) == (
         "Conv1D(filters=8, kernel_size=3, strides=2, padding='same', activation='relu')"
