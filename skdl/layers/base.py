@@ -756,8 +756,9 @@ def int_pair(layer, name, value):
     return tuple(positive_int(layer, name, v) for v in pair)
 
 
-def padding_option(layer, value):
-    """``value`` checked to be ``"valid"`` or ``"same"``."""
-    if not (isinstance(value, str) and value in ("valid", "same")):
-        layer._refuse(f"padding must be 'valid' or 'same', got {value!r}.")
+def padding_option(layer, value, options=("valid", "same")):
+    """``value`` checked to be one of ``options``."""
+    if not (isinstance(value, str) and value in options):
+        listed = ", ".join(repr(option) for option in options[:-1])
+        layer._refuse(f"padding must be {listed} or {options[-1]!r}, got {value!r}.")
     return value

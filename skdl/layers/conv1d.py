@@ -1,5 +1,6 @@
 """The 1-D convolution layer, over channels-last sequences."""
 
+from ..backend.convolution import conv_output_size
 from .base import (
     WeightSpec,
     check_initializers,
@@ -19,8 +20,8 @@ class Conv1D(Conv2D):
 
     ``out[n, t, f] = activation(bias[f] + sum_{u, c}
     x[n, t * stride + u - left, c] * kernel[u, c, f])``, where steps
-    outside the sequence count as 0. It runs as a :class:`Conv2D` over an
-    image one row high.
+    outside the sequence count as 0 and ``left`` is the padding before it.
+    It runs as a :class:`Conv2D` over an image one row high.
 
     Parameters
     ----------
@@ -30,10 +31,14 @@ class Conv1D(Conv2D):
         Window length, in time steps.
     strides : int or tuple of one int, default=1
         Step of the window.
-    padding : {"valid", "same"}, default="valid"
-        ``"same"`` pads with zeros so that the output has
-        ``ceil(timesteps / strides)`` steps, the odd extra step at the end
-        (as TensorFlow).
+    padding : {"valid", "same", "causal"}, default="valid"
+        ``"valid"`` keeps windows inside the sequence. ``"same"`` pads with
+        zeros so that the output has ``ceil(timesteps / strides)`` steps,
+        the odd extra step at the end (as TensorFlow). ``"causal"``, as
+        Keras's, puts all ``kernel_size - 1`` zeros before the sequence:
+        output step ``t`` sees input steps ``t * strides`` and earlier,
+        never later ones, for forecasting without looking ahead; it has
+        ``ceil(timesteps / strides)`` steps too.
     activation : str, Activation or object, default=None
         Anything :func:`skdl.activations.get_activation` takes; None is the
         identity.
@@ -66,18 +71,25 @@ class Conv1D(Conv2D):
     (28, 8)
     >>> Conv1D(8, 5, strides=2).build((28, 3))
     (12, 8)
+    >>> Conv1D(8, 5, padding="causal").build((28, 3))
+    (28, 8)
     """
 
     def _build(self, input_shape):
         filters = positive_int(self, "filters", self.filters)
         size = one_int(self, "kernel_size", self.kernel_size)
         step = one_int(self, "strides", self.strides)
-        padding = padding_option(self, self.padding)
+        padding = padding_option(self, self.padding, ("valid", "same", "causal"))
         image = sequence_as_image(self, input_shape, "kernel_size", size, padding)
         self._window, self._steps = (1, size), (1, step)
-        self._out_size, self._pads = window_geometry(
-            self, image, self._window, self._steps, padding, "kernel_size"
-        )
+        if padding == "causal":
+            # a valid convolution over size - 1 zeros then the sequence
+            out, _ = conv_output_size(input_shape[0] + size - 1, size, step, "valid")
+            self._out_size, self._pads = (1, out), (0, size - 1)
+        else:
+            self._out_size, self._pads = window_geometry(
+                self, image, self._window, self._steps, padding, "kernel_size"
+            )
         self._image_shape, self._filters = image, filters
         self.activation_ = resolved_activation(self)
         check_initializers(self)
@@ -108,7 +120,7 @@ def sequence_as_image(layer, input_shape, what, size, padding):
     what : str
         The hyperparameter holding ``size``, for errors.
     size : int
-    padding : {"valid", "same"}
+    padding : {"valid", "same", "causal"}
 
     Returns
     -------

@@ -40,3 +40,11 @@ def test_zero_padding2d_around_convolutions(dtype):
 def test_zero_padding1d(dtype):
     _assert_onnx_matches([ZeroPadding1D((2, 1)), Conv1D(3, 2, activation="tanh"),
                           ZeroPadding1D(1)], (5, 2), dtype)
+
+
+@DTYPES
+@pytest.mark.parametrize("strides", [1, 2])
+def test_causal_conv1d(dtype, strides):
+    _assert_onnx_matches([Conv1D(3, 3, strides=strides, padding="causal", activation="relu"),
+                          MaxPool1D(2, padding="same"),
+                          Conv1D(2, 4, padding="causal")], (6, 2), dtype)
