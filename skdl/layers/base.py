@@ -31,6 +31,7 @@ pool, attention), and it stops at any other layer.
 This module knows nothing of scikit-learn.
 """
 
+import copy
 import inspect
 import numbers
 
@@ -212,14 +213,21 @@ class Layer:
         Parameters
         ----------
         deep : bool, default=True
-            Ignored: a layer holds no estimators within it.
+            Also list the parameters of a hyperparameter that has them (an
+            initializer object), as ``<param>__<its parameter>``.
 
         Returns
         -------
         dict
-            :meth:`get_config`.
+            :meth:`get_config`, and with ``deep`` the nested parameters.
         """
-        return self.get_config()
+        params = self.get_config()
+        if deep:
+            for key, value in list(params.items()):
+                if hasattr(value, "get_params") and not isinstance(value, type):
+                    params.update((f"{key}__{sub_key}", sub_value)
+                                  for sub_key, sub_value in value.get_params().items())
+        return params
 
     def set_params(self, **params):
         """Set hyperparameters by name, as scikit-learn's estimators do.
@@ -228,6 +236,11 @@ class Layer:
         an estimator's fit builds copies of its layers, so set the layers
         it is given, or, better, its nested parameters
         (``estimator.set_params(dense__units=64)``).
+
+        ``<param>__<its parameter>`` sets a parameter of a hyperparameter
+        that has them, as scikit-learn's ``set_params`` does
+        (``kernel_initializer__stddev``), on a copy of that object: an
+        initializer shared with another layer is left as it was.
 
         Parameters
         ----------
@@ -241,16 +254,32 @@ class Layer:
         Raises
         ------
         ValueError
-            If a name is not one of :meth:`get_config`'s; nothing is set.
+            If a name is not one of :meth:`get_config`'s, or a nested one
+            goes through a value without parameters or is refused by it;
+            nothing is set.
         """
         valid = self.get_config()
-        for key in params:
-            if key not in valid:
+        own, nested = {}, {}
+        for key, value in params.items():
+            name, delimiter, sub_key = key.partition("__")
+            if name not in valid:
                 raise ValueError(
                     f"Invalid parameter {key!r} for layer {self!r}. Valid parameters "
                     f"are: {sorted(valid)!r}."
                 )
-        for key, value in params.items():
+            if delimiter:
+                nested.setdefault(name, {})[sub_key] = value
+            else:
+                own[name] = value
+        for name, sub_params in nested.items():
+            inner = own.get(name, valid[name])
+            if not hasattr(inner, "set_params") or isinstance(inner, type):
+                raise ValueError(
+                    f"Invalid parameter {name}__{next(iter(sub_params))} for layer "
+                    f"{self!r}: {name} is {inner!r}, which has no parameters to set."
+                )
+            own[name] = copy.deepcopy(inner).set_params(**sub_params)
+        for key, value in own.items():
             setattr(self, key, value)
         return self
 

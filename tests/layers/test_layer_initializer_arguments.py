@@ -186,3 +186,23 @@ def test_a_search_over_a_layers_kernel_initializer():
         "dense__kernel_initializer"]
     assert search.best_estimator_.layers_[0].kernel_initializer in grid[
         "dense__kernel_initializer"]
+
+
+def test_an_initializers_parameters_nest_in_the_layers_and_the_estimators():
+    shared = RandomNormal(stddev=0.05)
+    layer = Dense(3, kernel_initializer=shared)
+    assert layer.get_params()["kernel_initializer__stddev"] == 0.05
+    assert "kernel_initializer__stddev" not in layer.get_params(deep=False)
+    layer.set_params(kernel_initializer__stddev=0.2, units=4)
+    assert (layer.units, layer.kernel_initializer.stddev, shared.stddev) == (4, 0.2, 0.05)
+    with pytest.raises(ValueError, match="Invalid parameter 'stdev' for RandomNormal"):
+        layer.set_params(kernel_initializer__stdev=0.1)
+    with pytest.raises(ValueError, match="bias_initializer is None, which has no parameters"):
+        layer.set_params(bias_initializer__stddev=0.1)
+    model = _regressor()
+    model.set_params(dense__kernel_initializer=shared, dense__kernel_initializer__mean=1.0)
+    assert model.get_params()["dense__kernel_initializer__mean"] == 1.0
+    assert shared.mean == 0.0
+    rng = np.random.RandomState(0)
+    model.fit(rng.normal(size=(40, 50)), rng.normal(size=40))
+    assert_allclose(model.layers_[0].kernel.mean(), 1.0, atol=0.01)
