@@ -121,9 +121,10 @@ def name_layers(hidden, output, reserved=()):
 
 
 def nested_layer_params(layers, names):
-    """Each layer by its name, and each of its hyperparameters as
-    ``<name>__<param>``, as ``Pipeline.get_params(deep=True)`` lists its
-    steps.
+    """Each layer by its name, each of its hyperparameters as
+    ``<name>__<param>``, and the parameters of a hyperparameter that has
+    them (an initializer object) as ``<name>__<param>__<its parameter>``,
+    as ``Pipeline.get_params(deep=True)`` lists its steps.
 
     Parameters
     ----------
@@ -139,7 +140,7 @@ def nested_layer_params(layers, names):
     for name, layer in zip(names, layers):
         params[name] = layer
         params.update(
-            (f"{name}__{key}", value) for key, value in layer.get_params(deep=False).items()
+            (f"{name}__{key}", value) for key, value in layer.get_params(deep=True).items()
         )
     return params
 
@@ -155,8 +156,9 @@ def with_layer_params(layers, names, params):
         Their names (:func:`layer_names`).
     params : dict
         ``<name>``: a layer to put in that one's place; ``<name>__<param>``:
-        a new value for one hyperparameter, set on a copy of the layer.
-        Replacements apply first.
+        a new value for one hyperparameter, set on a copy of the layer
+        (``<name>__<param>__<its parameter>`` for one of an initializer
+        object's). Replacements apply first.
 
     Returns
     -------
@@ -194,7 +196,7 @@ def with_layer_params(layers, names, params):
         if "__" in key:
             i, param = indices[key], key.partition("__")[2]
             valid = layers[i].get_params(deep=False)
-            if param not in valid:
+            if param.partition("__")[0] not in valid:
                 raise ValueError(
                     f"Invalid parameter {key!r}: layer {names[i]!r}, {layers[i]!r}, has "
                     f"no parameter {param!r}; its parameters are {sorted(valid)!r}."

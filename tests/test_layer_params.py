@@ -119,8 +119,8 @@ def test_a_layer_is_replaced_by_name_before_parameters_apply():
     ({"conv2d__filterz": 4}, ValueError,
      "Invalid parameter 'conv2d__filterz': layer 'conv2d', Conv2D(filters=2, "
      "kernel_size=3, strides=1, padding='valid', activation=None), has no parameter "
-     "'filterz'; its parameters are ['activation', 'filters', 'kernel_size', 'name', "
-     "'padding', 'strides']"),
+     "'filterz'; its parameters are ['activation', 'bias_initializer', 'filters', "
+     "'kernel_initializer', 'kernel_size', 'name', 'padding', 'strides']"),
     ({"flatten__units": 4}, ValueError, "layer 'flatten', Flatten(), has no parameter 'units'"),
     ({"dense": "passthrough"}, TypeError,
      "dense='passthrough' would replace a layer by an object of type str"),

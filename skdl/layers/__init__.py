@@ -24,15 +24,19 @@ from .gru import GRU
 from .lstm import LSTM
 from .pooling import AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D
 from .simple_rnn import SimpleRNN
+from .zero_padding1d import ZeroPadding1D
+from .zero_padding2d import ZeroPadding2D
 
 BUILT_IN_LAYERS = (
     Dense,
     Conv2D,
     MaxPool2D,
     AvgPool2D,
+    ZeroPadding2D,
     Conv1D,
     MaxPool1D,
     AvgPool1D,
+    ZeroPadding1D,
     SimpleRNN,
     LSTM,
     GRU,

@@ -31,6 +31,7 @@ pool, attention), and it stops at any other layer.
 This module knows nothing of scikit-learn.
 """
 
+import copy
 import inspect
 import numbers
 
@@ -212,14 +213,21 @@ class Layer:
         Parameters
         ----------
         deep : bool, default=True
-            Ignored: a layer holds no estimators within it.
+            Also list the parameters of a hyperparameter that has them (an
+            initializer object), as ``<param>__<its parameter>``.
 
         Returns
         -------
         dict
-            :meth:`get_config`.
+            :meth:`get_config`, and with ``deep`` the nested parameters.
         """
-        return self.get_config()
+        params = self.get_config()
+        if deep:
+            for key, value in list(params.items()):
+                if hasattr(value, "get_params") and not isinstance(value, type):
+                    params.update((f"{key}__{sub_key}", sub_value)
+                                  for sub_key, sub_value in value.get_params().items())
+        return params
 
     def set_params(self, **params):
         """Set hyperparameters by name, as scikit-learn's estimators do.
@@ -228,6 +236,11 @@ class Layer:
         an estimator's fit builds copies of its layers, so set the layers
         it is given, or, better, its nested parameters
         (``estimator.set_params(dense__units=64)``).
+
+        ``<param>__<its parameter>`` sets a parameter of a hyperparameter
+        that has them, as scikit-learn's ``set_params`` does
+        (``kernel_initializer__stddev``), on a copy of that object: an
+        initializer shared with another layer is left as it was.
 
         Parameters
         ----------
@@ -241,16 +254,32 @@ class Layer:
         Raises
         ------
         ValueError
-            If a name is not one of :meth:`get_config`'s; nothing is set.
+            If a name is not one of :meth:`get_config`'s, or a nested one
+            goes through a value without parameters or is refused by it;
+            nothing is set.
         """
         valid = self.get_config()
-        for key in params:
-            if key not in valid:
+        own, nested = {}, {}
+        for key, value in params.items():
+            name, delimiter, sub_key = key.partition("__")
+            if name not in valid:
                 raise ValueError(
                     f"Invalid parameter {key!r} for layer {self!r}. Valid parameters "
                     f"are: {sorted(valid)!r}."
                 )
-        for key, value in params.items():
+            if delimiter:
+                nested.setdefault(name, {})[sub_key] = value
+            else:
+                own[name] = value
+        for name, sub_params in nested.items():
+            inner = own.get(name, valid[name])
+            if not hasattr(inner, "set_params") or isinstance(inner, type):
+                raise ValueError(
+                    f"Invalid parameter {name}__{next(iter(sub_params))} for layer "
+                    f"{self!r}: {name} is {inner!r}, which has no parameters to set."
+                )
+            own[name] = copy.deepcopy(inner).set_params(**sub_params)
+        for key, value in own.items():
             setattr(self, key, value)
         return self
 
@@ -259,11 +288,14 @@ class Layer:
             config = self.get_config()
         except TypeError:  # a user layer get_config refuses: say so when built
             return f"{type(self).__name__}(...)"
-        # name=None left out where it is the default: the repr still makes
-        # the same layer
-        name_default = inspect.signature(type(self).__init__).parameters.get("name")
-        if config.get("name", "") is None and name_default.default is None:
-            del config["name"]
+        # name=None and the initializers at None (the layer's own draw) left
+        # out where None is the default: the repr still makes the same layer,
+        # and the messages that show it stay short
+        arguments = inspect.signature(type(self).__init__).parameters
+        for key in [key for key, value in config.items()
+                    if (key == "name" or key.endswith("_initializer")) and value is None
+                    and arguments[key].default is None]:
+            del config[key]
         args = ", ".join(f"{k}={v!r}" for k, v in config.items())
         return f"{type(self).__name__}({args})"
 
@@ -670,6 +702,53 @@ def draw_weight(array, initializer, random_state):
     array[...] = get_initializer(initializer)(array.shape, random_state, array.dtype)
 
 
+def check_initializers(layer):
+    """Refuse, naming ``layer``, any of its ``*_initializer`` arguments that
+    is neither None nor an initializer (see :func:`resolved_initializer`).
+
+    Parameters
+    ----------
+    layer : Layer
+    """
+    for argument in layer.get_config():
+        if argument.endswith("_initializer"):
+            resolved_initializer(layer, argument)
+
+
+def drawn(layer, argument, array, random_state):
+    """Fill ``array`` with a draw of the initializer ``layer``'s argument
+    ``argument`` names, unless that argument is None.
+
+    Parameters
+    ----------
+    layer : Layer
+    argument : str
+        ``"kernel_initializer"``, say.
+    array : ndarray
+        A view of the weight (or of a block of it), filled in place.
+    random_state : numpy.random.RandomState
+
+    Returns
+    -------
+    bool
+        Whether it drew: False leaves ``array`` to the layer's own draw.
+
+    Raises
+    ------
+    ValueError
+        Naming the layer and the argument, for an initializer that cannot
+        draw a weight of this shape (``"orthogonal"`` for a bias).
+    """
+    initializer = getattr(layer, argument)
+    if initializer is None:
+        return False
+    try:
+        draw_weight(array, initializer, random_state)
+    except ValueError as error:
+        layer._refuse(f"{argument}: {error}")
+    return True
+
+
 def resolved_activation(layer):
     """The :class:`~skdl.activations.Activation` of ``layer.activation``
     (None: the identity), an unknown one refused naming the layer."""
@@ -706,8 +785,9 @@ def int_pair(layer, name, value):
     return tuple(positive_int(layer, name, v) for v in pair)
 
 
-def padding_option(layer, value):
-    """``value`` checked to be ``"valid"`` or ``"same"``."""
-    if not (isinstance(value, str) and value in ("valid", "same")):
-        layer._refuse(f"padding must be 'valid' or 'same', got {value!r}.")
+def padding_option(layer, value, options=("valid", "same")):
+    """``value`` checked to be one of ``options``."""
+    if not (isinstance(value, str) and value in options):
+        listed = ", ".join(repr(option) for option in options[:-1])
+        layer._refuse(f"padding must be {listed} or {options[-1]!r}, got {value!r}.")
     return value

@@ -7,6 +7,8 @@ from .base import (
     Layer,
     WeightSpec,
     bias_and_activation,
+    check_initializers,
+    drawn,
     glorot_uniform,
     int_pair,
     padding_option,
@@ -41,6 +43,17 @@ class Conv2D(Layer):
     activation : str, Activation or object, default=None
         Anything :func:`skdl.activations.get_activation` takes; None is the
         identity.
+    kernel_initializer : str, Initializer or None, default=None
+        Draws the kernel: a name such as ``"he_normal"`` or an object,
+        anything :func:`skdl.initializers.get_initializer` takes, with
+        Keras's fans (``kh * kw * in_channels`` in, ``kh * kw * filters``
+        out). None draws it uniformly in ``+-sqrt(f / (fan_in + fan_out))``
+        with those fans and ``f = 6`` (Keras's ``"glorot_uniform"``), or 2
+        where a sigmoid follows.
+    bias_initializer : str, Initializer or None, default=None
+        Draws the bias, as ``kernel_initializer`` the kernel. None draws it
+        from the same uniform law as a kernel left at None (Keras starts
+        biases at ``"zeros"``; pass that to start as Keras does).
     name : str, default=None
         The layer's name in an estimator (:ref:`searching_layers`); None
         names it after its class.
@@ -69,13 +82,16 @@ class Conv2D(Layer):
     """
 
     def __init__(
-        self, filters, kernel_size, strides=1, padding="valid", activation=None, name=None
+        self, filters, kernel_size, strides=1, padding="valid", activation=None,
+        kernel_initializer=None, bias_initializer=None, name=None
     ):
         self.filters = filters
         self.kernel_size = kernel_size
         self.strides = strides
         self.padding = padding
         self.activation = activation
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
         self.name = name
 
     def _build(self, input_shape):
@@ -93,6 +109,7 @@ class Conv2D(Layer):
         )
         self._image_shape, self._filters = input_shape, filters
         self.activation_ = resolved_activation(self)
+        check_initializers(self)
         return (*self._out_size, filters)
 
     def weight_specs(self):
@@ -120,7 +137,8 @@ class Conv2D(Layer):
         self.kernel, self.bias = self.weights
 
     def initialize(self, random_state, factor=6.0):
-        """Glorot-uniform kernel then bias, with Keras's fans: ``kh * kw *
+        """Draw the kernel, then the bias, each with its initializer or,
+        where that is None, Glorot-uniform with Keras's fans: ``kh * kw *
         in_channels`` in and ``kh * kw * filters`` out.
 
         Parameters
@@ -130,7 +148,10 @@ class Conv2D(Layer):
         """
         cells = self._window[0] * self._window[1]
         fan_in, fan_out = cells * self._image_shape[2], cells * self._filters
-        glorot_uniform(random_state, [self.kernel, self.bias], fan_in, fan_out, factor)
+        for array, argument in ((self.kernel, "kernel_initializer"),
+                                (self.bias, "bias_initializer")):
+            if not drawn(self, argument, array, random_state):
+                glorot_uniform(random_state, [array], fan_in, fan_out, factor)
 
     def _window_rows(self, n):
         """Rows of the im2col matrix for ``n`` samples."""

@@ -7,6 +7,8 @@ from .base import (
     Layer,
     WeightSpec,
     bias_and_activation,
+    check_initializers,
+    drawn,
     glorot_uniform,
     positive_int,
     resolved_activation,
@@ -25,6 +27,17 @@ class Dense(Layer):
     activation : str, Activation or object, default=None
         Anything :func:`skdl.activations.get_activation` takes; None is the
         identity.
+    kernel_initializer : str, Initializer or None, default=None
+        Draws the kernel: a name such as ``"he_normal"`` or an object,
+        anything :func:`skdl.initializers.get_initializer` takes. None
+        draws it uniformly in ``+-sqrt(f / (n_inputs + units))``, as
+        scikit-learn's MLP does, with ``f = 6`` (Keras's
+        ``"glorot_uniform"``), or 2 where a sigmoid follows.
+    bias_initializer : str, Initializer or None, default=None
+        Draws the bias, as ``kernel_initializer`` the kernel. None draws it
+        from the same uniform law as a kernel left at None, whatever the
+        kernel's initializer: scikit-learn's start. Keras starts biases at
+        ``"zeros"``; pass that to start as Keras does.
     name : str, default=None
         The layer's name in an estimator (:ref:`searching_layers`); None
         names it after its class.
@@ -54,9 +67,12 @@ class Dense(Layer):
     [(4, 3), (3,)]
     """
 
-    def __init__(self, units, activation=None, name=None):
+    def __init__(self, units, activation=None, kernel_initializer=None,
+                 bias_initializer=None, name=None):
         self.units = units
         self.activation = activation
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
         self.name = name
 
     def _build(self, input_shape):
@@ -67,6 +83,7 @@ class Dense(Layer):
                 f"{input_shape}; put Flatten() before it."
             )
         self.activation_ = resolved_activation(self)
+        check_initializers(self)
         return (units,)
 
     def weight_specs(self):
@@ -91,7 +108,8 @@ class Dense(Layer):
         self.kernel, self.bias = self.weights
 
     def initialize(self, random_state, factor=6.0):
-        """Draw kernel then bias uniformly, as scikit-learn's MLP does.
+        """Draw the kernel, then the bias, each with its initializer or,
+        where that is None, uniformly as scikit-learn's MLP does.
 
         Parameters
         ----------
@@ -99,7 +117,10 @@ class Dense(Layer):
         factor : float, default=6.0
             Glorot's factor: 2 for a layer feeding a sigmoid, 6 otherwise.
         """
-        glorot_uniform(random_state, [self.kernel, self.bias], *self.kernel.shape, factor)
+        for array, argument in ((self.kernel, "kernel_initializer"),
+                                (self.bias, "bias_initializer")):
+            if not drawn(self, argument, array, random_state):
+                glorot_uniform(random_state, [array], *self.kernel.shape, factor)
 
     def allocate(self, n_rows, needs_input_gradient=True):
         """Buffers for the pre-activation, the output (the pre-activation

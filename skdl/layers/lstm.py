@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..backend import recurrent as recurrent_routines
+from .base import drawn
 from .recurrent import Recurrent
 
 __all__ = ["LSTM"]
@@ -24,6 +25,19 @@ class LSTM(Recurrent):
         Output every step's ``h``, shape ``(timesteps, units)`` (to feed
         another recurrent layer, a 1-D convolution or pool, or Flatten),
         rather than the last one, shape ``(units,)``.
+    kernel_initializer : str, Initializer or None, default=None
+        Draws the kernel: a name such as ``"he_normal"`` or an object,
+        anything :func:`skdl.initializers.get_initializer` takes. None is
+        Keras's ``"glorot_uniform"``.
+    recurrent_initializer : str, Initializer or None, default=None
+        Draws the recurrent kernel, as ``kernel_initializer`` the kernel.
+        None is Keras's ``"orthogonal"``.
+    bias_initializer : str, Initializer or None, default=None
+        Draws the bias of the input, cell and output gates, as Keras's
+        LSTM with its default ``unit_forget_bias=True`` does: the input
+        gate's block of ``units``, then the cell's and output gate's
+        ``2 * units`` together. The forget gate's block always starts at
+        1. None is Keras's ``"zeros"`` for the other gates.
     name : str, default=None
         The layer's name in an estimator (:ref:`searching_layers`); None
         names it after its class.
@@ -36,9 +50,9 @@ class LSTM(Recurrent):
 
     Notes
     -----
-    Weights start as Keras's: a Glorot-uniform kernel, an orthogonal
-    recurrent kernel, and a zero bias except the forget gate's, 1
-    (``unit_forget_bias``).
+    With the initializers left at None, weights start as Keras's: a
+    Glorot-uniform kernel, an orthogonal recurrent kernel, and a zero bias
+    except the forget gate's, 1 (``unit_forget_bias``).
 
     Examples
     --------
@@ -51,9 +65,13 @@ class LSTM(Recurrent):
 
     n_gates = 4
 
-    def __init__(self, units, return_sequences=False, name=None):
+    def __init__(self, units, return_sequences=False, kernel_initializer=None,
+                 recurrent_initializer=None, bias_initializer=None, name=None):
         self.units = units
         self.return_sequences = return_sequences
+        self.kernel_initializer = kernel_initializer
+        self.recurrent_initializer = recurrent_initializer
+        self.bias_initializer = bias_initializer
         self.name = name
 
     def to_onnx(self, graph, x):
@@ -96,16 +114,15 @@ class LSTM(Recurrent):
 
         return scan_recurrence(graph, self, x, self.get_weights()[2], 2, step)
 
-    def initialize(self, random_state, factor=6.0):
-        """Keras's start (see Notes), the forget gate's bias at 1.
-
-        Parameters
-        ----------
-        random_state : numpy.random.RandomState
-        factor : float, default=6.0
-        """
-        super().initialize(random_state, factor)
-        self.bias[self.units : 2 * self.units] = 1
+    def _initialize_bias(self, random_state):
+        """The gates' biases as Keras's ``unit_forget_bias=True`` draws
+        them: the input gate's block, then the cell's and output gate's,
+        from ``bias_initializer`` (zeros where None); the forget gate's at 1."""
+        units = self.units
+        for block in (self.bias[:units], self.bias[2 * units:]):
+            if not drawn(self, "bias_initializer", block, random_state):
+                block[...] = 0
+        self.bias[units : 2 * units] = 1
 
     def _cell_buffers(self, n_rows, dtype):
         steps, units = self._timesteps, self.units

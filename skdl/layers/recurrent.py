@@ -19,9 +19,17 @@ import math
 
 import numpy as np
 
-from .base import Layer, WeightSpec, glorot_uniform, positive_int
+from .base import (
+    Layer,
+    WeightSpec,
+    check_initializers,
+    draw_weight,
+    drawn,
+    glorot_uniform,
+    positive_int,
+)
 
-__all__ = ["Recurrent", "orthogonal", "batch_view"]
+__all__ = ["Recurrent", "batch_view"]
 
 
 class Recurrent(Layer):
@@ -54,6 +62,7 @@ class Recurrent(Layer):
                 f"{input_shape}.{hint}"
             )
         self._timesteps, self._features = input_shape
+        check_initializers(self)
         self._build_cell()
         return (self._timesteps, units) if self.return_sequences else (units,)
 
@@ -91,18 +100,27 @@ class Recurrent(Layer):
         self.kernel, self.recurrent_kernel, self.bias = self.weights
 
     def initialize(self, random_state, factor=6.0):
-        """Keras's defaults: a Glorot-uniform kernel, an orthogonal recurrent
-        kernel, a zero bias.
+        """Draw the kernel, the recurrent kernel, then the bias, each with
+        its initializer or, where that is None, as Keras's defaults: a
+        Glorot-uniform kernel, an orthogonal recurrent kernel, a zero bias.
 
         Parameters
         ----------
         random_state : numpy.random.RandomState
         factor : float, default=6.0
-            Glorot's factor for the kernel.
+            Glorot's factor for a kernel left at None: 6 (Keras's
+            ``"glorot_uniform"``), or 2 where a sigmoid follows.
         """
-        glorot_uniform(random_state, [self.kernel], *self.kernel.shape, factor)
-        self.recurrent_kernel[...] = orthogonal(random_state, self.recurrent_kernel.shape)
-        self.bias[...] = 0
+        if not drawn(self, "kernel_initializer", self.kernel, random_state):
+            glorot_uniform(random_state, [self.kernel], *self.kernel.shape, factor)
+        if not drawn(self, "recurrent_initializer", self.recurrent_kernel, random_state):
+            draw_weight(self.recurrent_kernel, "orthogonal", random_state)
+        self._initialize_bias(random_state)
+
+    def _initialize_bias(self, random_state):
+        """Draw the bias with ``bias_initializer``, zeros where None."""
+        if not drawn(self, "bias_initializer", self.bias, random_state):
+            self.bias[...] = 0
 
     # ------------------------------------------------------------- passes
     def allocate(self, n_rows, needs_input_gradient=True):
@@ -276,25 +294,3 @@ def _project(x_time, kernel, out):
     rows = x_time.shape[0] * x_time.shape[1]
     np.matmul(x_time.reshape(rows, x_time.shape[2]), kernel,
               out=out.reshape(rows, out.shape[2]))
-
-
-def orthogonal(random_state, shape):
-    """A matrix of ``shape`` with orthonormal rows or columns (whichever are
-    fewer), from the QR decomposition of a Gaussian matrix, as Keras's
-    ``Orthogonal`` initializer draws it.
-
-    Parameters
-    ----------
-    random_state : numpy.random.RandomState
-    shape : pair of int
-
-    Returns
-    -------
-    ndarray of float64
-    """
-    rows, cols = shape
-    flat = random_state.normal(size=(max(rows, cols), min(rows, cols)))
-    q, r = np.linalg.qr(flat)
-    q *= np.sign(np.diag(r))
-    return q.T if rows < cols else q
-

@@ -24,6 +24,17 @@ class SimpleRNN(Recurrent):
     return_sequences : bool, default=False
         Output every step's ``h``, shape ``(timesteps, units)``, rather than
         the last one, shape ``(units,)``.
+    kernel_initializer : str, Initializer or None, default=None
+        Draws the kernel: a name such as ``"he_normal"`` or an object,
+        anything :func:`skdl.initializers.get_initializer` takes. None is
+        Keras's ``"glorot_uniform"`` (with scikit-learn's narrower bound,
+        ``sqrt(2 / (fan_in + fan_out))``, for a sigmoid activation).
+    recurrent_initializer : str, Initializer or None, default=None
+        Draws the recurrent kernel, as ``kernel_initializer`` the kernel.
+        None is Keras's ``"orthogonal"``.
+    bias_initializer : str, Initializer or None, default=None
+        Draws the bias, as ``kernel_initializer`` the kernel. None is
+        Keras's ``"zeros"``.
     name : str, default=None
         The layer's name in an estimator (:ref:`searching_layers`); None
         names it after its class.
@@ -37,8 +48,8 @@ class SimpleRNN(Recurrent):
 
     Notes
     -----
-    Weights start as Keras's: a Glorot-uniform kernel, an orthogonal
-    recurrent kernel and a zero bias.
+    With the initializers left at None, weights start as Keras's: a
+    Glorot-uniform kernel, an orthogonal recurrent kernel and a zero bias.
 
     Examples
     --------
@@ -49,10 +60,15 @@ class SimpleRNN(Recurrent):
 
     n_gates = 1
 
-    def __init__(self, units, activation="tanh", return_sequences=False, name=None):
+    def __init__(self, units, activation="tanh", return_sequences=False,
+                 kernel_initializer=None, recurrent_initializer=None, bias_initializer=None,
+                 name=None):
         self.units = units
         self.activation = activation
         self.return_sequences = return_sequences
+        self.kernel_initializer = kernel_initializer
+        self.recurrent_initializer = recurrent_initializer
+        self.bias_initializer = bias_initializer
         self.name = name
 
     def to_onnx(self, graph, x):

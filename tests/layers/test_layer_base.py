@@ -51,7 +51,8 @@ def test_set_params_refuses_an_unknown_name_and_sets_nothing():
     layer = Dense(2)
     with pytest.raises(ValueError, match=re.escape(
         "Invalid parameter 'unit' for layer Dense(units=2, activation=None). Valid "
-        "parameters are: ['activation', 'name', 'units']."
+        "parameters are: ['activation', 'bias_initializer', 'kernel_initializer', 'name', "
+        "'units']."
     )):
         layer.set_params(units=3, unit=4)
     assert layer.units == 2 and not hasattr(layer, "unit")

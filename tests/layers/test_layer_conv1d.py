@@ -267,7 +267,7 @@ def test_get_config_and_repr():
     layer = Conv1D(8, 3, strides=2, padding="same", activation="relu")
     assert layer.get_config() == {
         "filters": 8, "kernel_size": 3, "strides": 2, "padding": "same", "activation": "relu",
-        "name": None,
+        "kernel_initializer": None, "bias_initializer": None, "name": None,
     }
     assert repr(layer) == (
         "Conv1D(filters=8, kernel_size=3, strides=2, padding='same', activation='relu')"
@@ -295,8 +295,8 @@ def test_initialisation_is_glorot_uniform_with_kerass_fans():
 @pytest.mark.parametrize("layer, shape, message", [
     (Conv1D(2, 5), (4, 1), "kernel_size 5 is longer than its input's 4 time steps"),
     (Conv1D(2, 5, strides=2), (4, 3), r"input shape \(4, 3\)"),
-    (Conv1D(2, 3, padding="full"), (4, 1), "padding must be 'valid' or 'same'"),
-    (Conv1D(2, 3, padding=None), (4, 1), "padding must be 'valid' or 'same'"),
+    (Conv1D(2, 3, padding="full"), (4, 1), "padding must be 'valid', 'same' or 'causal'"),
+    (Conv1D(2, 3, padding=None), (4, 1), "padding must be 'valid', 'same' or 'causal'"),
     (Conv1D(0, 3), (4, 1), "filters must be a positive integer, got 0"),
     (Conv1D(2.0, 3), (4, 1), "filters must be a positive integer"),
     (Conv1D(True, 3), (4, 1), "filters must be a positive integer"),
@@ -342,3 +342,58 @@ def test_a_tuple_of_one_int_is_taken_as_keras_takes_it():
     assert Conv1D(2, (3,), strides=(2,)).build((9, 1)) == Conv1D(2, 3, strides=2).build((9, 1))
     with pytest.raises(ValueError, match=r"Conv1D.*kernel_size must be a positive integer"):
         Conv1D(2, (3, 3)).build((9, 1))
+
+
+# ------------------------------------------------------------- causal
+@pytest.mark.parametrize("steps, kernel_size, strides, expected", [
+    (5, 3, 1, 5), (5, 3, 2, 3), (4, 7, 1, 4), (6, 1, 3, 2), (1, 2, 1, 1),
+])
+def test_causal_padding_keeps_ceil_steps_over_strides(steps, kernel_size, strides, expected):
+    layer = Conv1D(2, kernel_size, strides=strides, padding="causal")
+    assert layer.build((steps, 3)) == (expected, 2)
+
+
+@pytest.mark.parametrize("kernel_size, strides", [(3, 1), (4, 2), (6, 1)])
+def test_causal_is_valid_over_kernel_size_minus_one_zeros_before(compute_backend, kernel_size,
+                                                                 strides):
+    causal = ref.bind_weights(Conv1D(2, kernel_size, strides=strides, padding="causal",
+                                     activation="tanh"), (5, 3))
+    valid = ref.bind_weights(Conv1D(2, kernel_size, strides=strides, activation="tanh"),
+                             (5 + kernel_size - 1, 3))
+    valid.set_weights(causal.get_weights())
+    x = np.random.RandomState(4).normal(size=(3, 5, 3))
+    want = valid.predict(np.pad(x, ((0, 0), (kernel_size - 1, 0), (0, 0))))
+    assert_allclose(causal.predict(x), want, rtol=1e-13, atol=1e-14)
+    causal.allocate(3)
+    assert_allclose(causal.forward(x), want, rtol=1e-13, atol=1e-14)
+
+
+def test_a_causal_output_never_sees_a_later_step(compute_backend):
+    layer = ref.bind_weights(Conv1D(3, 4, padding="causal"), (8, 2))
+    rs = np.random.RandomState(5)
+    x = rs.normal(size=(2, 8, 2))
+    later = x.copy()
+    later[:, 5:] = rs.normal(size=(2, 3, 2))
+    out, changed = layer.predict(x), layer.predict(later)
+    assert_array_equal(out[:, :5], changed[:, :5])
+    assert np.all(out[:, 5:] != changed[:, 5:])
+
+
+def test_causal_gradients_in_a_stack(compute_backend):
+    ref.check_stack([Conv1D(2, 3, padding="causal", activation="tanh"),
+                     Conv1D(2, 2, strides=2, padding="causal", activation="tanh"), Flatten()],
+                    (5, 2))
+
+
+def test_causal_outputs_are_kerass():
+    keras = pytest.importorskip("keras")
+    # one geometry (each costs JAX a compile): a stride, and a window
+    # longer than the stride
+    x = np.random.RandomState(6).normal(size=(2, 7, 3))
+    ours = ref.bind_weights(Conv1D(2, 4, strides=2, padding="causal", activation="relu"),
+                            (7, 3))
+    theirs = keras.layers.Conv1D(2, 4, strides=2, padding="causal", activation="relu",
+                                 dtype="float64")
+    theirs.build((None, 7, 3))
+    theirs.set_weights(ours.get_weights())
+    assert_allclose(ours.predict(x), np.asarray(theirs(x)), rtol=1e-12, atol=1e-14)

@@ -254,7 +254,8 @@ def test_get_config_and_repr():
     layer = Conv2D(8, (3, 5), strides=(1, 2), padding="same", activation="relu")
     assert layer.get_config() == {
         "filters": 8, "kernel_size": (3, 5), "strides": (1, 2), "padding": "same",
-        "activation": "relu", "name": None,
+        "activation": "relu", "kernel_initializer": None, "bias_initializer": None,
+        "name": None,
     }
     assert repr(layer) == (
         "Conv2D(filters=8, kernel_size=(3, 5), strides=(1, 2), padding='same', "
@@ -262,7 +263,7 @@ def test_get_config_and_repr():
     )
     assert Conv2D(2, 3).get_config() == {
         "filters": 2, "kernel_size": 3, "strides": 1, "padding": "valid", "activation": None,
-        "name": None,
+        "kernel_initializer": None, "bias_initializer": None, "name": None,
     }
     # a layer rebuilt from its config is the same layer
     assert repr(Conv2D(**layer.get_config())) == repr(layer)

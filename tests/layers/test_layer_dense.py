@@ -137,9 +137,12 @@ def test_set_weights_refuses_wrong_shapes_or_counts_and_writes_nothing(weights):
 
 
 def test_get_config_and_repr():
-    assert Dense(3).get_config() == {"units": 3, "activation": None, "name": None}
+    initializers = {"kernel_initializer": None, "bias_initializer": None}
+    assert Dense(3).get_config() == {"units": 3, "activation": None, **initializers,
+                                     "name": None}
     layer = Dense(10, activation="softmax")
-    assert layer.get_config() == {"units": 10, "activation": "softmax", "name": None}
+    assert layer.get_config() == {"units": 10, "activation": "softmax", **initializers,
+                                  "name": None}
     assert repr(layer) == "Dense(units=10, activation='softmax')"
     assert repr(Dense(**layer.get_config())) == repr(layer)
 

@@ -13,7 +13,6 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skdl.layers import GRU, LSTM, Conv1D, Dense, Flatten, SimpleRNN
-from skdl.layers.recurrent import orthogonal
 from skdl.network import Network
 
 import layer_reference as ref
@@ -347,18 +346,6 @@ def test_initialisation_is_kerass(cls, features, units):
         assert not np.array_equal(other.layers[0].recurrent_kernel, recurrent)
 
 
-@pytest.mark.parametrize("shape", [(4, 4), (3, 12), (12, 3), (1, 4), (4, 1), (1, 1)])
-def test_orthogonal(shape):
-    q = orthogonal(np.random.RandomState(0), shape)
-    assert q.shape == shape
-    rows, cols = shape
-    if rows <= cols:
-        assert_allclose(q @ q.T, np.eye(rows), atol=1e-12)
-    if cols <= rows:
-        assert_allclose(q.T @ q, np.eye(cols), atol=1e-12)
-    assert_array_equal(q, orthogonal(np.random.RandomState(0), shape))
-
-
 # -------------------------------------------------------------- config
 @pytest.mark.parametrize("cls", RECURRENT)
 def test_get_config_and_repr(cls):
@@ -372,13 +359,17 @@ def test_get_config_and_repr(cls):
 
 
 def test_simple_rnn_config():
+    initializers = {"kernel_initializer": None, "recurrent_initializer": None,
+                    "bias_initializer": None}
     assert SimpleRNN(4).get_config() == {"units": 4, "activation": "tanh",
-                                         "return_sequences": False, "name": None}
+                                         "return_sequences": False, **initializers,
+                                         "name": None}
     assert repr(SimpleRNN(4, activation="relu", return_sequences=True)) == (
         "SimpleRNN(units=4, activation='relu', return_sequences=True)"
     )
-    assert LSTM(4).get_config() == {"units": 4, "return_sequences": False, "name": None}
-    assert GRU(4).get_config() == {"units": 4, "return_sequences": False, "name": None}
+    for cls in (LSTM, GRU):
+        assert cls(4).get_config() == {"units": 4, "return_sequences": False,
+                                       **initializers, "name": None}
 
 
 # ----------------------------------------------------------------- errors
