@@ -42,8 +42,8 @@ def builds_the_site(test):
     return pytest.mark.slow(needs_sphinx(test))
 
 USER_GUIDE = [
-    "perceptron", "activations", "mlp", "losses", "loss_landscape",
-    "optimizers", "training", "convolution", "recurrent", "onnx", "custom_layers",
+    "perceptron", "activations", "mlp", "losses", "loss_landscape", "optimizers",
+    "training", "initializers", "convolution", "recurrent", "onnx", "custom_layers",
 ]
 ILLUSTRATED = [name for name in USER_GUIDE if name != "onnx"]
 """The user guide's pages with formulas and a picture."""
