@@ -14,6 +14,7 @@ form in ``to_onnx(graph, x)``.
 """
 
 from .base import Layer, Scratch, WeightSpec
+from .bidirectional import Bidirectional
 from .conv1d import Conv1D
 from .conv2d import Conv2D
 from .dense import Dense
@@ -36,6 +37,7 @@ BUILT_IN_LAYERS = (
     SimpleRNN,
     LSTM,
     GRU,
+    Bidirectional,
     Flatten,
     Dropout,
     Embedding,
