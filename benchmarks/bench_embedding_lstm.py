@@ -242,20 +242,25 @@ def main():
         print(f"  round {r + 1}/{rounds}: "
               + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in seconds.items() if v)
               + f", floor {floors[-1]:.2f}s; load {os.getloadavg()[0]:.1f}", flush=True)
-    print("\n| contender | median s | best s | x floor (median) | x torch (median) "
-          "| x torch (best) |")
-    print("|---|---|---|---|---|---|")
-    torch_best = min(seconds["torch"]) if seconds.get("torch") else None
+    references = [k for k in ("torch", "torch (unpacked)") if seconds.get(k)]
+    print("\n| contender | median s | best s | x floor (median) | "
+          + " | ".join(f"x {k} (median) | x {k} (best)" for k in references) + " |")
+    print("|---" * (4 + 2 * len(references)) + "|")
     for name in contenders:
         if not seconds[name]:
             continue
-        to_torch = best_to_torch = "n/a"
-        if not name.startswith("torch") and seconds.get("torch"):
-            to_torch = f"{statistics.median(a / t for a, t in zip(ratios[name], ratios['torch'])):.2f}"
-            best_to_torch = f"{min(seconds[name]) / torch_best:.2f}"
+        cells = []
+        for reference in references:
+            if name.startswith("torch"):
+                cells += ["", ""]
+                continue
+            per_round = statistics.median(
+                a / t for a, t in zip(ratios[name], ratios[reference]))
+            cells += [f"{per_round:.2f}", f"{min(seconds[name]) / min(seconds[reference]):.2f}"]
         print(f"| {name} | {statistics.median(seconds[name]):.2f} | {min(seconds[name]):.2f} "
-              f"| {statistics.median(ratios[name]):.2f} | {to_torch} | {best_to_torch} |")
-    print(f"| floor (GEMMs only) | {statistics.median(floors):.2f} | {min(floors):.2f} | 1 | | |")
+              f"| {statistics.median(ratios[name]):.2f} | " + " | ".join(cells) + " |")
+    print(f"| floor (GEMMs only) | {statistics.median(floors):.2f} | {min(floors):.2f} | 1 |"
+          + " |" * (2 * len(references)))
 
 
 if __name__ == "__main__":
