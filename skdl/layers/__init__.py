@@ -15,10 +15,12 @@ form in ``to_onnx(graph, x)``.
 
 from .activation import Activation
 from .base import Layer, Scratch, WeightSpec
+from .bidirectional import Bidirectional
 from .conv1d import Conv1D
 from .conv2d import Conv2D
 from .dense import Dense
 from .dropout import Dropout
+from .embedding import Embedding
 from .flatten import Flatten
 from .gru import GRU
 from .lstm import LSTM
@@ -40,9 +42,11 @@ BUILT_IN_LAYERS = (
     SimpleRNN,
     LSTM,
     GRU,
+    Bidirectional,
     Flatten,
     Dropout,
     Activation,
+    Embedding,
 )
 """The layer classes skdl offers, in the order the API reference lists them."""
 

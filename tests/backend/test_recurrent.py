@@ -917,3 +917,81 @@ def test_empty_batches(backend):
                                                                              dtype))
             _run_gru_backward(np.zeros((3, 0, 4), dtype), gates, recurrent, states,
                               np.zeros((4, 12), dtype))
+
+
+# ------------------------------------------------------------------- masks
+def _step_mask(steps, n):
+    """Rows padded after, before and between their steps, one all padding
+    and one all data: every step has both kinds of rows but the last."""
+    mask = np.ones((steps, n), dtype=bool)
+    mask[2:, 0] = False
+    mask[:2, 1] = False
+    mask[1, 2] = False
+    mask[:, 3] = False
+    mask[-1] = True
+    return mask
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_masked_lstm_and_gru_loops_carry_the_state_and_its_gradient(backend):
+    """Forward: at a masked step a row keeps its state (and cell); backward,
+    the gradients equal finite differences of ``sum(d_out * states[1:])``,
+    from random initial states, so that a row masked from the start carries
+    h0 (and c0) on."""
+    steps, n, units = 4, 5, 2
+    rng = _rng(8)
+    mask = _step_mask(steps, n)
+    x_proj, bias, kernel, h0, c0 = _lstm_sequence_case(rng, steps, n, units, np.float64)
+    d_out = rng.standard_normal((steps, n, units))
+
+    def lstm_forward():
+        gates, states, cells = x_proj.copy(), np.empty((steps + 1, n, units)), \
+            np.empty((steps + 1, n, units))
+        states[0], cells[0] = h0, c0
+        recurrent_routines.lstm_sequence_forward(
+            gates, bias, kernel, states, cells, np.empty((steps, n, units)),
+            np.empty((n, 4 * units)), mask=mask)
+        return gates, states, cells
+
+    with backends.use(backend):
+        gates, states, cells = lstm_forward()
+        for t in range(steps):
+            held = ~mask[t]
+            assert_array_equal(states[t + 1][held], states[t][held])
+            assert_array_equal(cells[t + 1][held], cells[t][held])
+        tanh_cells = np.tanh(cells[1:])
+        dh, dc, d_gates = np.empty((n, units)), np.empty((n, units)), np.empty_like(gates)
+        recurrent_routines.lstm_sequence_backward(d_out, gates, cells, tanh_cells, kernel, dh,
+                                                  dc, d_gates, mask=mask)
+
+        def objective():
+            return np.sum(d_out * lstm_forward()[1][1:])
+
+        tol = {"rtol": 1e-6, "atol": 1e-8}
+        assert_allclose(d_gates, _finite_difference(objective, x_proj), **tol)
+        assert_allclose(dh, _finite_difference(objective, h0), **tol)
+        assert_allclose(dc, _finite_difference(objective, c0), **tol)
+        assert_array_equal(d_gates[~mask], 0)
+
+        x_proj, bias, kernel, h0 = _gru_sequence_case(rng, steps, n, units, np.float64)
+
+        def gru_forward():
+            gates, recurrent = x_proj.copy(), np.empty_like(x_proj)
+            states = np.empty((steps + 1, n, units))
+            states[0] = h0
+            recurrent_routines.gru_sequence_forward(gates, bias, kernel, recurrent, states,
+                                                    mask=mask)
+            return gates, recurrent, states
+
+        gates, recurrent, states = gru_forward()
+        dh, through = np.empty((n, units)), np.empty((n, units))
+        d_gates, d_recurrent = np.empty_like(gates), np.empty_like(gates)
+        recurrent_routines.gru_sequence_backward(d_out, gates, recurrent, states, kernel, dh,
+                                                 through, d_gates, d_recurrent, mask=mask)
+
+        def objective():
+            return np.sum(d_out * gru_forward()[2][1:])
+
+        assert_allclose(d_gates, _finite_difference(objective, x_proj), **tol)
+        assert_allclose(dh, _finite_difference(objective, h0), **tol)
+        assert_array_equal(d_recurrent[~mask], 0)

@@ -95,13 +95,17 @@ def test_the_onnx_export_imports_no_layer():
         assert not re.search(r"from \.\.layers|skdl\.layers import", text), path
 
 
-REQUIRED_ARGUMENTS = {"units": 3, "filters": 2, "kernel_size": 2, "rate": 0.5, "activation": "relu"}
+REQUIRED_ARGUMENTS = {"units": 3, "filters": 2, "kernel_size": 2, "rate": 0.5, "input_dim": 5,
+                      "output_dim": 2, "activation": "relu"}
 """A value for each argument some built-in layer requires."""
 
 
 def _instance(layer_class, **params):
+    from skdl.layers import LSTM
+
     signature = inspect.signature(layer_class)
-    required = {name: REQUIRED_ARGUMENTS[name] for name, argument in signature.parameters.items()
+    arguments = {**REQUIRED_ARGUMENTS, "layer": LSTM(3)}
+    required = {name: arguments[name] for name, argument in signature.parameters.items()
                 if argument.default is argument.empty}
     return layer_class(**required, **params)
 
