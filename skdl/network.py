@@ -41,7 +41,7 @@ import scipy.sparse as sp
 
 from .activations import ACTIVATIONS, Sigmoid
 from .backend import dense as dense_routines
-from .layers import LAYER_NAMES, Dense, Dropout, Layer
+from .layers import LAYER_NAMES, Dense, Layer
 from .layers.base import checked_weights
 from .scratch import Scratch
 
@@ -176,8 +176,9 @@ class Network:
 
     @property
     def has_dropout(self):
-        """Whether a training pass draws dropout masks."""
-        return any(isinstance(layer, Dropout) and layer.rate > 0 for layer in self.layers)
+        """Whether a training pass draws dropout masks (a layer's
+        :attr:`~skdl.layers.Layer.draws_in_training`)."""
+        return any(layer.draws_in_training for layer in self.layers)
 
     def weight_views(self, flat):
         """Each layer's trainable weights as views into ``flat``.

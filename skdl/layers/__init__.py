@@ -21,6 +21,7 @@ from .dropout import Dropout
 from .flatten import Flatten
 from .gru import GRU
 from .lstm import LSTM
+from .multi_head_attention import MultiHeadAttention
 from .pooling import AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D
 from .simple_rnn import SimpleRNN
 
@@ -35,6 +36,7 @@ BUILT_IN_LAYERS = (
     SimpleRNN,
     LSTM,
     GRU,
+    MultiHeadAttention,
     Flatten,
     Dropout,
 )
