@@ -23,6 +23,7 @@ from .gru import GRU
 from .lstm import LSTM
 from .multi_head_attention import MultiHeadAttention
 from .pooling import AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D
+from .position_embedding import PositionEmbedding
 from .simple_rnn import SimpleRNN
 
 BUILT_IN_LAYERS = (
@@ -37,6 +38,7 @@ BUILT_IN_LAYERS = (
     LSTM,
     GRU,
     MultiHeadAttention,
+    PositionEmbedding,
     Flatten,
     Dropout,
 )

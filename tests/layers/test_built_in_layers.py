@@ -96,7 +96,7 @@ def test_the_onnx_export_imports_no_layer():
 
 
 REQUIRED_ARGUMENTS = {"units": 3, "filters": 2, "kernel_size": 2, "rate": 0.5, "num_heads": 2,
-                      "key_dim": 4}
+                      "key_dim": 4, "sequence_length": 8}
 """A value for each argument some built-in layer requires."""
 
 
