@@ -24,6 +24,7 @@ from .lstm import LSTM
 from .multi_head_attention import MultiHeadAttention
 from .pooling import AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D
 from .position_embedding import PositionEmbedding
+from .residual import Residual
 from .simple_rnn import SimpleRNN
 
 BUILT_IN_LAYERS = (
@@ -39,6 +40,7 @@ BUILT_IN_LAYERS = (
     GRU,
     MultiHeadAttention,
     PositionEmbedding,
+    Residual,
     Flatten,
     Dropout,
 )
