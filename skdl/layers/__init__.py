@@ -20,6 +20,7 @@ from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
 from .gru import GRU
+from .layer_normalization import LayerNormalization
 from .lstm import LSTM
 from .pooling import AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D
 from .simple_rnn import SimpleRNN
@@ -37,6 +38,7 @@ BUILT_IN_LAYERS = (
     GRU,
     Flatten,
     Dropout,
+    LayerNormalization,
 )
 """The layer classes skdl offers, in the order the API reference lists them."""
 
