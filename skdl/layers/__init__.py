@@ -19,6 +19,12 @@ from .conv2d import Conv2D
 from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
+from .global_pooling import (
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+)
 from .gru import GRU
 from .layer_normalization import LayerNormalization
 from .lstm import LSTM
@@ -30,9 +36,13 @@ BUILT_IN_LAYERS = (
     Conv2D,
     MaxPool2D,
     AvgPool2D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
     Conv1D,
     MaxPool1D,
     AvgPool1D,
+    GlobalAveragePooling1D,
+    GlobalMaxPooling1D,
     SimpleRNN,
     LSTM,
     GRU,
