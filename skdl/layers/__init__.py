@@ -14,6 +14,7 @@ form in ``to_onnx(graph, x)``.
 """
 
 from .base import Layer, Scratch, WeightSpec
+from .batch_normalization import BatchNormalization
 from .conv1d import Conv1D
 from .conv2d import Conv2D
 from .dense import Dense
@@ -48,6 +49,7 @@ BUILT_IN_LAYERS = (
     GRU,
     Flatten,
     Dropout,
+    BatchNormalization,
     LayerNormalization,
 )
 """The layer classes skdl offers, in the order the API reference lists them."""
