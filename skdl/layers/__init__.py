@@ -13,6 +13,7 @@ in ``weight_specs()``, in Keras's order and shapes, and writes its ONNX
 form in ``to_onnx(graph, x)``.
 """
 
+from .activation import Activation
 from .base import Layer, Scratch, WeightSpec
 from .batch_normalization import BatchNormalization
 from .conv1d import Conv1D
@@ -49,6 +50,7 @@ BUILT_IN_LAYERS = (
     GRU,
     Flatten,
     Dropout,
+    Activation,
     BatchNormalization,
     LayerNormalization,
 )

@@ -1,7 +1,8 @@
 """The normalization layers converted to ONNX predict what skdl predicts,
 within 1e-5 (float32) or 1e-9 (float64): ONNX's LayerNormalization over the
 last axis, and BatchNormalization with the moving statistics, channels
-moved to axis 1 and back."""
+moved to axis 1 and back (no transposes at all between a convolution and
+its batch normalization); and the Activation layer that follows them."""
 
 import numpy as np
 import pytest
@@ -12,7 +13,15 @@ pytest.importorskip("skl2onnx")
 from onnx_helpers import TOLERANCE, op_types, session
 
 from skdl import NeuralNetRegressor
-from skdl.layers import Dense, Flatten, LayerNormalization
+from skdl.layers import (
+    Activation,
+    BatchNormalization,
+    Conv1D,
+    Conv2D,
+    Dense,
+    Flatten,
+    LayerNormalization,
+)
 from skdl.onnx import to_onnx
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -51,3 +60,20 @@ def test_layer_normalization(layers, shape, center, scale, dtype):
     layers = [LayerNormalization(center=center, scale=scale) if isinstance(layer,
               LayerNormalization) else layer for layer in layers]
     assert "LayerNormalization" in assert_matches_skdl(*fitted(layers, shape, dtype))
+
+
+@DTYPES
+@pytest.mark.parametrize("layers, shape, transposes", [
+    ([Dense(4), BatchNormalization(), Activation("tanh")], (3,), 0),
+    ([Conv1D(3, 2), BatchNormalization(center=False), Activation("relu"), Flatten()],
+     (5, 2), 2),
+    ([Conv2D(3, 2), BatchNormalization(), Activation("softmax"), Flatten()], (4, 4, 1), 2),
+], ids=["dense", "conv1d", "conv2d"])
+def test_batch_normalization(layers, shape, transposes, dtype):
+    model, X = fitted(layers, shape, dtype)
+    # the moving statistics have moved away from their start
+    assert not np.allclose(model.layers_[1].moving_variance, 1.0)
+    onx = to_onnx(model, X)
+    ops = op_types(onx)
+    assert "BatchNormalization" in ops and ops.count("Transpose") == transposes
+    assert_matches_skdl(model, X)
