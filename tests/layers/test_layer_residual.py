@@ -11,9 +11,19 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 
-from skdl import NeuralNetRegressor
+from skdl import NeuralNetClassifier, NeuralNetRegressor
 from skdl.gradcheck import check_gradients
-from skdl.layers import Dense, Dropout, Flatten, Layer, MultiHeadAttention, Residual
+from skdl.layers import (
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAveragePooling1D,
+    Layer,
+    LayerNormalization,
+    MultiHeadAttention,
+    PositionEmbedding,
+    Residual,
+)
 from skdl.network import Network
 
 import attention_reference as ref
@@ -132,3 +142,38 @@ def test_a_block_is_a_hyperparameter_that_clones_pickles_and_shows_in_the_summar
     assert model.get_params()["residual__layers"] is block.layers
     model.summary()
     assert re.search(r"residual \(Residual\) +\(None, 4\) +76\n", capsys.readouterr().out)
+
+
+def _transformer_layers(d=8, heads=2, key_dim=4, ffn=16, causal=False):
+    """Two pre-norm transformer blocks, then the pool the output layer needs."""
+    blocks = []
+    for _ in range(2):
+        blocks += [Residual([LayerNormalization(),
+                             MultiHeadAttention(heads, key_dim, use_causal_mask=causal)]),
+                   Residual([LayerNormalization(), Dense(ffn, activation="relu"), Dense(d)])]
+    return [PositionEmbedding(6), *blocks, GlobalAveragePooling1D()]
+
+
+def test_pre_norm_transformer_blocks_gradients(compute_backend):
+    layers = [ref.ZeroStepMask(), *_transformer_layers(d=4, key_dim=2, ffn=6, causal=True)]
+    network = _network([*layers, Dense(2)], (5, 4))
+    network.params[:] += np.random.RandomState(2).normal(scale=0.2, size=network.params.size)
+    X = ref.padded_sequences(4, 5, 4, seed=3).reshape(4, -1)
+    Y = np.random.RandomState(3).normal(size=(4, 2))
+    error, _, _ = check_gradients(network, X, Y, "squared_error")
+    assert error < 1e-6
+
+
+def test_pre_norm_transformer_trains_in_an_estimator():
+    # which of two marker vectors a sequence holds, wherever it stands
+    rs = np.random.RandomState(0)
+    X = rs.normal(scale=0.3, size=(160, 6, 8))
+    y = rs.randint(0, 2, 160)
+    markers = np.eye(8)[:2] * 3
+    X[np.arange(160), rs.randint(0, 6, 160)] += markers[y]
+    model = NeuralNetClassifier(layers=_transformer_layers(), input_shape=(6, 8), max_iter=15,
+                                learning_rate_init=0.01, random_state=0)
+    model.fit(X[:120], y[:120])
+    assert model.score(X[120:], y[120:]) > 0.9
+    assert [type(layer).__name__ for layer in model.layers_][-2:] == [
+        "GlobalAveragePooling1D", "Dense"]

@@ -13,7 +13,15 @@ from attention_reference import ZeroStepMask, padded_sequences  # noqa: E402
 from onnx_helpers import assert_close, op_types, run_onnx  # noqa: E402
 
 from skdl import NeuralNetRegressor  # noqa: E402
-from skdl.layers import Flatten, MultiHeadAttention  # noqa: E402
+from skdl.layers import (  # noqa: E402
+    Dense,
+    Flatten,
+    GlobalAveragePooling1D,
+    LayerNormalization,
+    MultiHeadAttention,
+    PositionEmbedding,
+    Residual,
+)
 from skdl.onnx import to_onnx  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -35,3 +43,15 @@ def test_attention_with_masks_equals_skdl(dtype):
         assert_close(run_onnx(model, X)[0].ravel(), model.predict(X))
     ops = op_types(to_onnx(model, X))
     assert {"Where", "Softmax", "MatMul", "And"} <= set(ops)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pre_norm_transformer_blocks_equal_skdl(dtype):
+    blocks = []
+    for causal in (False, True):
+        blocks += [Residual([LayerNormalization(), MultiHeadAttention(2, 2,
+                                                                      use_causal_mask=causal)]),
+                   Residual([LayerNormalization(), Dense(8, activation="relu"), Dense(4)])]
+    layers = [ZeroStepMask(), PositionEmbedding(7), *blocks, GlobalAveragePooling1D()]
+    model, X = _fitted(layers, dtype)
+    assert_close(run_onnx(model, X)[0].ravel(), model.predict(X))
