@@ -1,8 +1,7 @@
-"""The numba back-end of :mod:`skdl.backend.attention`: one sweep over each
-row of scores for the maximum, one for the exponentials and their sum (in
-float64), one to normalise; the backward pass in two sweeps per row."""
-
-import math
+"""The numba back-end of :mod:`skdl.backend.attention`: the softmax in
+three passes (hide and shift each row by its maximum; NumPy's vectorised
+exp; divide each row by its sum, taken in float64), the backward pass in
+two sweeps per row."""
 
 import numpy as np
 
@@ -11,7 +10,8 @@ from ._jit import jit
 
 
 @jit
-def _softmax_forward(scores, hidden, masked, floor):
+def _shifted_scores(scores, hidden, masked, floor):
+    """Hidden keys set to ``floor``, then each row less its maximum."""
     n, heads, queries, keys = scores.shape
     per_sample = hidden.shape[0] > 1
     for s in range(n):
@@ -27,11 +27,21 @@ def _softmax_forward(scores, hidden, masked, floor):
                 top = row[0]
                 for k in range(1, keys):
                     top = max(top, row[k])
+                for k in range(keys):
+                    row[k] -= top
+
+
+@jit
+def _normalised_rows(weights):
+    """Each row divided by its sum, taken in float64."""
+    n, heads, queries, keys = weights.shape
+    for s in range(n):
+        for h in range(heads):
+            for q in range(queries):
+                row = weights[s, h, q]
                 total = 0.0
                 for k in range(keys):
-                    value = math.exp(row[k] - top)
-                    row[k] = value
-                    total += value
+                    total += row[k]
                 scale = 1.0 / total
                 for k in range(keys):
                     row[k] *= scale
@@ -62,8 +72,11 @@ _NONE = np.zeros((1, 1, 1), dtype=bool)
 
 
 def softmax_forward(scores, hidden):
-    _softmax_forward(scores, _NONE if hidden is None else hidden, hidden is not None,
-                     hidden_floor(scores.dtype))
+    _shifted_scores(scores, _NONE if hidden is None else hidden, hidden is not None,
+                    hidden_floor(scores.dtype))
+    # NumPy's exp is vectorised; numba's calls libm's once per value
+    np.exp(scores, out=scores)
+    _normalised_rows(scores)
 
 
 def softmax_backward(d_weights, weights, hidden):
