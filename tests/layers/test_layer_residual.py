@@ -177,3 +177,18 @@ def test_pre_norm_transformer_trains_in_an_estimator():
     assert model.score(X[120:], y[120:]) > 0.9
     assert [type(layer).__name__ for layer in model.layers_][-2:] == [
         "GlobalAveragePooling1D", "Dense"]
+
+
+def test_its_layers_are_nested_parameters_of_the_estimator():
+    block = Residual([Dense(8, activation="relu"), Dense(4)])
+    model = NeuralNetRegressor(layers=[block])
+    params = model.get_params()
+    assert params["residual__dense-1__units"] == 8 and params["residual__dense-2"] is block.layers[1]
+    model.set_params(**{"residual__dense-1__units": 16})
+    assert block.layers[0].units == 8  # the user's layers are never changed
+    assert model.layers[0].layers[0].units == 16 and model.layers[0] is not block
+    with pytest.raises(ValueError, match="has no parameter 'dense-1__size'"):
+        model.set_params(**{"residual__dense-1__size": 3})
+    X = np.random.RandomState(0).normal(size=(30, 4))
+    model.set_params(max_iter=2).fit(X, X[:, 0])
+    assert model.layers_[0].get_weights()[0].shape == (4, 16)
