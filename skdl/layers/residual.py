@@ -317,10 +317,7 @@ class Residual(Layer):
         -------
         ndarray of bool or None
         """
-        masks = [m for m in (mask, self._layer_masks(x, mask)[-1]) if m is not None]
-        if len(masks) < 2:
-            return masks[0] if masks else None
-        return masks[0] & masks[1]
+        return _both(mask, self._layer_masks(x, mask)[-1], np.logical_and)
 
     def onnx_mask(self, graph, x, mask):
         """Write the output's mask into an ONNX graph, as
@@ -339,10 +336,9 @@ class Residual(Layer):
         inner = mask
         for i, layer in enumerate(self.layers):
             inner = layer.onnx_mask(graph, x if i == 0 else None, inner)
-        masks = [m for m in dict.fromkeys((mask, inner)) if m is not None]
-        if len(masks) < 2:
-            return masks[0] if masks else None
-        return graph.node("And", masks)
+        if inner is mask:
+            return mask
+        return _both(mask, inner, lambda a, b: graph.node("And", [a, b]))
 
     def to_onnx(self, graph, x, mask=None):
         """Write its layers' forms, then the addition, into an ONNX graph
@@ -365,3 +361,12 @@ class Residual(Layer):
             next_mask = layer.onnx_mask(graph, inner, mask)
             inner, mask = layer_to_onnx(graph, layer, inner, mask), next_mask
         return graph.node("Add", [x, inner])
+
+
+def _both(mask, other, combine):
+    """Where both masks say a step holds data, as Keras's ``Add`` combines
+    its inputs' masks: a missing mask (None) marks every step, and
+    ``combine(mask, other)`` is their AND when both are given."""
+    if mask is None or other is None:
+        return other if mask is None else mask
+    return combine(mask, other)

@@ -12,6 +12,7 @@ from skdl.layers import Dense, Flatten, MultiHeadAttention
 from skdl.network import Network
 
 import attention_reference as ref
+from padding_mask import PadMask
 import layer_reference
 
 
@@ -75,7 +76,7 @@ def test_dropout_acts_on_attention_weights_in_training_passes_only():
 
 
 def _stack(attention, steps=4, features=3, dtype=np.float64):
-    layers = [ref.ZeroStepMask(), attention, Flatten(), Dense(2)]
+    layers = [PadMask(), attention, Flatten(), Dense(2)]
     network = Network(layers, (steps, features), dtype)
     network.initialize(np.random.RandomState(0))
     network.params[:] += np.random.RandomState(1).normal(scale=0.3, size=network.params.size)
