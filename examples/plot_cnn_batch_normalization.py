@@ -115,10 +115,13 @@ for ax in (loss_ax, score_ax):
 score_ax.legend(loc="lower right", fontsize="small")
 
 # %%
-# With batch normalization the training loss falls faster and further, and
-# the held-out accuracy climbs sooner. Both CNNs end close on these small
-# images (0.98 to 0.99): batch normalization mostly buys speed of training,
-# and the freedom to use a larger learning rate.
+# With batch normalization the training loss falls faster: it is below
+# 1e-3 from epoch 10, three epochs before the CNN without it, and the
+# held-out accuracy settles sooner, without the dip at epoch 6. Both end
+# close on these small images: 0.9933 held-out accuracy with batch
+# normalization, 0.9867 without, three digits of the 450 held out, about
+# the noise of one split. On the digits, batch normalization mostly buys
+# speed of training, and the freedom to use a larger learning rate.
 #
 # Training passes and predictions differ
 # --------------------------------------

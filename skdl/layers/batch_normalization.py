@@ -158,11 +158,9 @@ class BatchNormalization(Layer):
         gradients : list of ndarray or None
         """
         super().bind(weights, gradients)
-        names = [spec.name for spec in self.weight_specs()]
-        named = dict(zip(names, self.weights))
+        named = dict(zip([spec.name for spec in self.weight_specs()], self.weights))
         self.gamma, self.beta = named.get("gamma"), named.get("beta")
         self.moving_mean, self.moving_variance = named["moving_mean"], named["moving_variance"]
-        self._gradients = dict(zip(names, gradients)) if gradients is not None else {}
 
     def initialize(self, random_state, factor=6.0):
         """Draw each weight from its initializer.
@@ -250,8 +248,9 @@ class BatchNormalization(Layer):
         """
         n, rows = delta.shape[0], self._rows(delta.shape[0])
         scratch = self.scratch
-        gamma_grad = self._gradients.get("gamma", scratch.gamma_grad)
-        beta_grad = self._gradients.get("beta", scratch.beta_grad)
+        named = dict(zip([spec.name for spec in self.weight_specs()], self.gradients))
+        gamma_grad = named.get("gamma", scratch.gamma_grad)
+        beta_grad = named.get("beta", scratch.beta_grad)
         dx = scratch.dx[:rows] if self._needs_input_gradient else None
         normalization_routines.batch_norm_backward(
             np.ascontiguousarray(delta).reshape(rows, -1), scratch.normalised[:rows],

@@ -4,7 +4,9 @@ rescaled to mean 0 and variance 1, then scaled and shifted."""
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 
+from ..backend import normalization as normalization_routines
 from .base import Layer, WeightSpec, draw_weight, resolved_initializer
 
 __all__ = ["LayerNormalization"]
@@ -136,7 +138,7 @@ class LayerNormalization(Layer):
 
     def allocate(self, n_rows, needs_input_gradient=True):
         """Buffers for the normalised input, its inverse deviations, the
-        output, a product of the backward pass and the input gradient.
+        output and the input gradient.
 
         Parameters
         ----------
@@ -147,10 +149,15 @@ class LayerNormalization(Layer):
         rows, width = self._rows(n_rows), self.input_shape[-1]
         scratch = self.scratch
         scratch.normalised = np.empty((rows, width), dtype=self.dtype)
-        scratch.inverse_std = np.empty((rows, 1), dtype=self.dtype)
+        scratch.inverse_std = np.empty(rows, dtype=self.dtype)
         scratch.out = np.empty((rows, width), dtype=self.dtype)
-        scratch.product = np.empty((rows, width), dtype=self.dtype)
         scratch.dx = np.empty((rows, width), dtype=self.dtype) if needs_input_gradient else None
+        # what stands for gamma and beta, and their gradients, where the
+        # flags leave them out
+        scratch.ones = np.ones(width, dtype=self.dtype)
+        scratch.zeros = np.zeros(width, dtype=self.dtype)
+        scratch.gamma_grad = np.empty(width, dtype=self.dtype)
+        scratch.beta_grad = np.empty(width, dtype=self.dtype)
 
     def forward(self, x, rng=None):
         """Training pass (see :meth:`Layer.forward`).
@@ -158,72 +165,51 @@ class LayerNormalization(Layer):
         Parameters
         ----------
         x : ndarray of shape (n,) + input_shape
+            Or a sparse matrix of rows, when the layer is the first.
         rng : ignored
 
         Returns
         -------
         ndarray of shape (n,) + input_shape
         """
+        if sp.issparse(x):
+            x = x.toarray()
         n, rows = x.shape[0], self._rows(x.shape[0])
         scratch = self.scratch
-        normalised, inverse_std = scratch.normalised[:rows], scratch.inverse_std[:rows]
         out = scratch.out[:rows]
-        x = x.reshape(rows, -1)
-        np.mean(x, axis=1, keepdims=True, out=inverse_std)
-        np.subtract(x, inverse_std, out=normalised)
-        np.multiply(normalised, normalised, out=out)
-        np.mean(out, axis=1, keepdims=True, out=inverse_std)
-        inverse_std += self.epsilon
-        np.sqrt(inverse_std, out=inverse_std)
-        np.divide(1.0, inverse_std, out=inverse_std)
-        normalised *= inverse_std
-        self._scale_and_shift(normalised, out)
+        normalization_routines.layer_norm_forward(
+            np.ascontiguousarray(x, dtype=self.dtype).reshape(rows, -1),
+            scratch.ones if self.gamma is None else self.gamma,
+            scratch.zeros if self.beta is None else self.beta,
+            float(self.epsilon), scratch.inverse_std[:rows], scratch.normalised[:rows], out,
+        )
         return out.reshape(n, *self.output_shape)
 
-    def _scale_and_shift(self, normalised, out):
-        if self.gamma is not None:
-            np.multiply(normalised, self.gamma, out=out)
-        else:
-            out[...] = normalised
-        if self.beta is not None:
-            out += self.beta
-
     def backward(self, delta):
-        """Backward pass (see :meth:`Layer.backward`): with ``g = delta *
-        gamma`` and ``x_hat`` the normalised input, each vector's gradient
-        is ``(g - mean(g) - x_hat * mean(g * x_hat)) / sqrt(var + epsilon)``.
+        """Backward pass (see :meth:`Layer.backward` and
+        :func:`skdl.backend.normalization.layer_norm_backward`): with ``g =
+        delta * gamma`` and ``x_hat`` the normalised input, each vector's
+        gradient is ``(g - mean(g) - x_hat * mean(g * x_hat)) / sqrt(var +
+        epsilon)``.
 
         Parameters
         ----------
         delta : ndarray of shape (n,) + input_shape
-            Overwritten.
 
         Returns
         -------
         ndarray of shape (n,) + input_shape or None
         """
         n, rows = delta.shape[0], self._rows(delta.shape[0])
-        delta = delta.reshape(rows, -1)
-        normalised = self.scratch.normalised[:rows]
+        scratch = self.scratch
         named = dict(zip([spec.name for spec in self.weight_specs()], self.gradients))
-        product = self.scratch.product[:rows]
-        np.multiply(delta, normalised, out=product)
-        if "gamma" in named:
-            np.sum(product, axis=0, out=named["gamma"])
-        if "beta" in named:
-            np.sum(delta, axis=0, out=named["beta"])
-        if not self._needs_input_gradient:
-            return None
-        if self.gamma is not None:
-            delta *= self.gamma
-            np.multiply(delta, normalised, out=product)
-        dx = self.scratch.dx[:rows]
-        mean_product = product.mean(axis=1, keepdims=True)
-        np.multiply(normalised, mean_product, out=dx)
-        np.subtract(delta, dx, out=dx)
-        dx -= delta.mean(axis=1, keepdims=True)
-        dx *= self.scratch.inverse_std[:rows]
-        return dx.reshape(n, *self.input_shape)
+        dx = scratch.dx[:rows] if self._needs_input_gradient else None
+        normalization_routines.layer_norm_backward(
+            np.ascontiguousarray(delta).reshape(rows, -1), scratch.normalised[:rows],
+            scratch.inverse_std[:rows], scratch.ones if self.gamma is None else self.gamma,
+            named.get("gamma", scratch.gamma_grad), named.get("beta", scratch.beta_grad), dx,
+        )
+        return None if dx is None else dx.reshape(n, *self.input_shape)
 
     def predict(self, x):
         """Output in a fresh array (see :meth:`Layer.predict`).
@@ -231,16 +217,20 @@ class LayerNormalization(Layer):
         Parameters
         ----------
         x : ndarray of shape (n,) + input_shape
+            Or a sparse matrix of rows, when the layer is the first.
 
         Returns
         -------
         ndarray of shape (n,) + input_shape
         """
+        if sp.issparse(x):
+            x = x.toarray()
         centred = x - x.mean(axis=-1, keepdims=True)
-        normalised = centred / np.sqrt((centred * centred).mean(axis=-1, keepdims=True)
-                                       + self.epsilon)
-        out = np.empty_like(normalised)
-        self._scale_and_shift(normalised, out)
+        out = centred / np.sqrt((centred * centred).mean(axis=-1, keepdims=True) + self.epsilon)
+        if self.gamma is not None:
+            out = out * self.gamma
+        if self.beta is not None:
+            out = out + self.beta
         return out
 
     def to_onnx(self, graph, x):
