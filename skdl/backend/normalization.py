@@ -76,16 +76,8 @@ def batch_norm_backward(delta, normalised, inverse_std, gamma, gamma_grad, beta_
     ValueError
         As :func:`batch_norm_forward`.
     """
-    arrays = {"delta": delta, "normalised": normalised, "inverse_std": inverse_std,
-              "gamma": gamma, "gamma_grad": gamma_grad, "beta_grad": beta_grad}
-    if dx is not None:
-        arrays["dx"] = dx
-    check_arrays(
-        "batch_norm_backward", arrays,
-        ("gamma_grad", "beta_grad") + (("dx",) if dx is not None else ()), ndim=2,
-        parts={name: slice(1, None) for name in
-               ("inverse_std", "gamma", "gamma_grad", "beta_grad")},
-    )
+    _check_backward("batch_norm_backward", delta, normalised, inverse_std, gamma, gamma_grad,
+                    beta_grad, dx, statistics_part=slice(1, None))
     _routine("batch_norm_backward")(delta, normalised, inverse_std, gamma, gamma_grad,
                                     beta_grad, dx)
 
@@ -142,15 +134,24 @@ def layer_norm_backward(delta, normalised, inverse_std, gamma, gamma_grad, beta_
     ValueError
         As :func:`batch_norm_forward`.
     """
+    _check_backward("layer_norm_backward", delta, normalised, inverse_std, gamma, gamma_grad,
+                    beta_grad, dx, statistics_part=slice(0, 1))
+    _routine("layer_norm_backward")(delta, normalised, inverse_std, gamma, gamma_grad,
+                                    beta_grad, dx)
+
+
+def _check_backward(routine, delta, normalised, inverse_std, gamma, gamma_grad, beta_grad, dx,
+                    statistics_part):
+    """The checks of a backward routine: ``inverse_std`` of the part
+    ``statistics_part`` of ``delta``'s shape (its channels, or its rows),
+    the weights' arrays of its channels, ``dx`` (unless None) of its shape."""
     arrays = {"delta": delta, "normalised": normalised, "inverse_std": inverse_std,
               "gamma": gamma, "gamma_grad": gamma_grad, "beta_grad": beta_grad}
     if dx is not None:
         arrays["dx"] = dx
+    channels = slice(1, None)
     check_arrays(
-        "layer_norm_backward", arrays,
-        ("gamma_grad", "beta_grad") + (("dx",) if dx is not None else ()), ndim=2,
-        parts={"inverse_std": slice(0, 1), "gamma": slice(1, None),
-               "gamma_grad": slice(1, None), "beta_grad": slice(1, None)},
+        routine, arrays, ("gamma_grad", "beta_grad") + (("dx",) if dx is not None else ()),
+        ndim=2, parts={"inverse_std": statistics_part, "gamma": channels,
+                       "gamma_grad": channels, "beta_grad": channels},
     )
-    _routine("layer_norm_backward")(delta, normalised, inverse_std, gamma, gamma_grad,
-                                    beta_grad, dx)

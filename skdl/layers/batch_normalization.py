@@ -7,13 +7,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..backend import normalization as normalization_routines
-from .base import Layer, WeightSpec, draw_weight, resolved_initializer
-from .layer_normalization import check_epsilon, check_flags, scale_and_offset_specs
+from ._normalization import Normalization
+from .base import WeightSpec
 
 __all__ = ["BatchNormalization"]
 
 
-class BatchNormalization(Layer):
+class BatchNormalization(Normalization):
     """Normalise each channel (the last axis) over the batch, as Keras's
     ``BatchNormalization``.
 
@@ -108,31 +108,16 @@ class BatchNormalization(Layer):
         self.moving_variance_initializer = moving_variance_initializer
         self.name = name
 
+    weight_names = ("gamma", "beta", "moving_mean", "moving_variance")
+    axis_fix = "channels-last input, as the convolutions give"
+
     def _build(self, input_shape):
-        last = len(input_shape)
-        axis = self.axis
-        if isinstance(axis, (list, tuple)) and len(axis) == 1:
-            axis = axis[0]
-        if isinstance(axis, bool) or not isinstance(axis, numbers.Integral) or axis not in (
-            -1, last
-        ):
-            self._refuse(
-                f"normalises the channels of the last axis only, got axis={self.axis!r} "
-                f"for input of shape {input_shape}; pass axis=-1 (channels-last input, as "
-                "the convolutions give)."
-            )
         momentum = self.momentum
         if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not (
             0 <= momentum <= 1
         ):
             self._refuse(f"momentum must be a number in [0, 1], got {momentum!r}.")
-        check_epsilon(self)
-        check_flags(self)
-        self._initializers = {
-            name: resolved_initializer(self, f"{name}_initializer")
-            for name in ("gamma", "beta", "moving_mean", "moving_variance")
-        }
-        return input_shape
+        return super()._build(input_shape)
 
     def weight_specs(self):
         """``[gamma, beta, moving_mean, moving_variance]``, each of shape
@@ -144,7 +129,7 @@ class BatchNormalization(Layer):
         list of WeightSpec
         """
         channels = (self.input_shape[-1],)
-        return scale_and_offset_specs(self) + [
+        return super().weight_specs() + [
             WeightSpec("moving_mean", channels, False, trainable=False),
             WeightSpec("moving_variance", channels, False, trainable=False),
         ]
@@ -158,30 +143,11 @@ class BatchNormalization(Layer):
         gradients : list of ndarray or None
         """
         super().bind(weights, gradients)
-        named = dict(zip([spec.name for spec in self.weight_specs()], self.weights))
-        self.gamma, self.beta = named.get("gamma"), named.get("beta")
+        named = self._named(self.weights)
         self.moving_mean, self.moving_variance = named["moving_mean"], named["moving_variance"]
 
-    def initialize(self, random_state, factor=6.0):
-        """Draw each weight from its initializer.
-
-        Parameters
-        ----------
-        random_state : numpy.random.RandomState
-        factor : float, default=6.0
-            Ignored.
-        """
-        for spec, weight in zip(self.weight_specs(), self.weights):
-            draw_weight(weight, self._initializers[spec.name], random_state)
-
-    def _rows(self, n):
-        """Number of rows of a batch of ``n`` samples seen as ``(rows,
-        channels)``."""
-        return n * int(np.prod(self.input_shape[:-1], dtype=np.int64))
-
     def allocate(self, n_rows, needs_input_gradient=True):
-        """Buffers for the normalised batch, the output, the input gradient
-        and the batch's statistics.
+        """The buffers of :class:`Normalization` and the batch's statistics.
 
         Parameters
         ----------
@@ -189,75 +155,30 @@ class BatchNormalization(Layer):
         needs_input_gradient : bool, default=True
         """
         super().allocate(n_rows, needs_input_gradient)
-        rows, channels = self._rows(n_rows), self.input_shape[-1]
+        for name in ("mean", "variance", "inverse_std"):
+            setattr(self.scratch, name, np.empty(self.input_shape[-1], dtype=self.dtype))
+
+    def _normalise(self, x, out):
+        """Normalise each channel of ``x``, ``(rows, channels)``, by the
+        batch's statistics into ``out``, and move the moving statistics
+        towards them."""
         scratch = self.scratch
-        scratch.normalised = np.empty((rows, channels), dtype=self.dtype)
-        scratch.out = np.empty((rows, channels), dtype=self.dtype)
-        scratch.dx = (np.empty((rows, channels), dtype=self.dtype)
-                      if needs_input_gradient else None)
-        for name in ("mean", "variance", "inverse_std", "gamma_grad", "beta_grad"):
-            setattr(scratch, name, np.empty(channels, dtype=self.dtype))
-        # what stands for gamma and beta where the flags leave them out
-        scratch.ones = np.ones(channels, dtype=self.dtype)
-        scratch.zeros = np.zeros(channels, dtype=self.dtype)
-
-    def forward(self, x, rng=None):
-        """Training pass: normalise by the batch's statistics and move the
-        moving ones towards them (see :meth:`Layer.forward`).
-
-        Parameters
-        ----------
-        x : ndarray of shape (n,) + input_shape
-            Or a sparse matrix of rows, when the layer is the first.
-        rng : ignored
-
-        Returns
-        -------
-        ndarray of shape (n,) + input_shape
-        """
-        if sp.issparse(x):
-            x = x.toarray()
-        n, rows = x.shape[0], self._rows(x.shape[0])
-        scratch = self.scratch
-        out = scratch.out[:rows]
         normalization_routines.batch_norm_forward(
-            np.ascontiguousarray(x, dtype=self.dtype).reshape(rows, -1),
-            scratch.ones if self.gamma is None else self.gamma,
-            scratch.zeros if self.beta is None else self.beta,
-            float(self.epsilon), scratch.mean, scratch.variance, scratch.inverse_std,
-            scratch.normalised[:rows], out,
+            x, *self._scale_and_offset(), float(self.epsilon), scratch.mean, scratch.variance,
+            scratch.inverse_std, scratch.normalised[: x.shape[0]], out,
         )
         for moving, batch in ((self.moving_mean, scratch.mean),
                               (self.moving_variance, scratch.variance)):
             moving *= self.momentum
             moving += (1 - self.momentum) * batch
-        return out.reshape(n, *self.output_shape)
 
-    def backward(self, delta):
-        """Backward pass through the normalization and the batch's
-        statistics (see :meth:`Layer.backward` and
-        :func:`skdl.backend.normalization.batch_norm_backward`).
+    def _inverse_std(self, rows):
+        return self.scratch.inverse_std
 
-        Parameters
-        ----------
-        delta : ndarray of shape (n,) + input_shape
-
-        Returns
-        -------
-        ndarray of shape (n,) + input_shape or None
-        """
-        n, rows = delta.shape[0], self._rows(delta.shape[0])
-        scratch = self.scratch
-        named = dict(zip([spec.name for spec in self.weight_specs()], self.gradients))
-        gamma_grad = named.get("gamma", scratch.gamma_grad)
-        beta_grad = named.get("beta", scratch.beta_grad)
-        dx = scratch.dx[:rows] if self._needs_input_gradient else None
-        normalization_routines.batch_norm_backward(
-            np.ascontiguousarray(delta).reshape(rows, -1), scratch.normalised[:rows],
-            scratch.inverse_std, scratch.ones if self.gamma is None else self.gamma,
-            gamma_grad, beta_grad, dx,
-        )
-        return None if dx is None else dx.reshape(n, *self.input_shape)
+    def _gradients_into(self, *arrays):
+        """The gradient through the batch's statistics included (see
+        :func:`skdl.backend.normalization.batch_norm_backward`)."""
+        normalization_routines.batch_norm_backward(*arrays)
 
     def predict(self, x):
         """Normalise by the moving statistics, in a fresh array (see
@@ -274,10 +195,8 @@ class BatchNormalization(Layer):
         """
         if sp.issparse(x):
             x = x.toarray()
-        gamma = 1.0 if self.gamma is None else self.gamma
-        beta = 0.0 if self.beta is None else self.beta
-        return gamma * ((x - self.moving_mean) / np.sqrt(self.moving_variance + self.epsilon)) \
-            + beta
+        return self._scaled((x - self.moving_mean)
+                            / np.sqrt(self.moving_variance + self.epsilon))
 
     def to_onnx(self, graph, x):
         """Write ONNX's ``BatchNormalization`` at inference, with the moving
@@ -294,13 +213,10 @@ class BatchNormalization(Layer):
         -------
         str
         """
-        channels = self.input_shape[-1]
-        gamma = np.ones(channels) if self.gamma is None else self.gamma
-        beta = np.zeros(channels) if self.beta is None else self.beta
         rank = len(self.input_shape) + 1
         if rank > 2:
             x = graph.transpose(x, (0, rank - 1, *range(1, rank - 1)))
         inputs = [x] + [graph.constant(value) for value in
-                        (gamma, beta, self.moving_mean, self.moving_variance)]
+                        (*self._onnx_weights(), self.moving_mean, self.moving_variance)]
         normalised = graph.node("BatchNormalization", inputs, epsilon=float(self.epsilon))
         return normalised if rank == 2 else graph.transpose(normalised, (0, *range(2, rank), 1))

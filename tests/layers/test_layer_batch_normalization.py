@@ -136,7 +136,7 @@ def test_lbfgs_moves_the_statistics_at_every_evaluation(monkeypatch):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"axis": 1}, r"normalises the channels of the last axis only, got axis=1 for input of "
+    ({"axis": 1}, r"normalises the last axis only, got axis=1 for input of "
                   r"shape \(4, 3\); pass axis=-1"),
     ({"momentum": 1.5}, r"momentum must be a number in \[0, 1\], got 1.5"),
     ({"epsilon": -1.0}, r"epsilon must be a positive number"),
