@@ -468,7 +468,8 @@ def main():
 
     from skdl import backend as skdl_backend
 
-    blas = [f"{p['internal_api']} {p.get('version')} ({p['num_threads']} threads)"
+    blas = [f"{p['internal_api']} {p.get('version')} {p.get('architecture', '')} "
+            f"({p['num_threads']} threads)"
             for p in threadpool_info() if p["user_api"] == "blas"]
     print(f"# bench_cnn: {n_rows:,} rows, batch {BATCH}, float32, {rounds} rounds, "
           f"{THREADS} threads\n")

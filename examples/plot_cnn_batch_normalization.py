@@ -1,6 +1,6 @@
 """
 Batch normalization in a CNN on the handwritten digits
-=====================================================
+======================================================
 
 A batch normalization rescales each channel of a layer's output to mean 0
 and variance 1 over the batch, then lets the network learn the scale and
@@ -100,6 +100,8 @@ with warnings.catch_warnings():
 # %%
 # The curves
 # ----------
+# The training loss of each epoch on a log scale, left, and the accuracy on
+# the held-out quarter after each epoch, right.
 fig, (loss_ax, score_ax) = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained",
                                         num="cnn_batch_normalization")
 for i, (name, model) in enumerate(models.items()):
