@@ -12,6 +12,10 @@ from .base import WeightSpec
 
 __all__ = ["BatchNormalization"]
 
+MASKED_EPSILON = 1e-7
+"""What Keras adds to the number of unmasked steps it divides the masked
+sums by (``keras.backend.epsilon()``)."""
+
 
 class BatchNormalization(Normalization):
     """Normalise each channel (the last axis) over the batch, as Keras's
@@ -80,8 +84,12 @@ class BatchNormalization(Normalization):
     ``0.99 ** k`` of their start after ``k`` evaluations (37% after 100,
     5% after 300): for short L-BFGS fits, lower ``momentum`` (0.9, say).
 
-    The layer does not take masks: its statistics run over every step of a
-    sequence, padding included, and a mask stops here.
+    On masked sequences (after an ``Embedding(mask_zero=True)``), a
+    training pass takes its statistics over the unmasked steps only, as
+    Keras's: the sums over the batch weigh each step by its mask and are
+    divided by the number of unmasked steps plus ``1e-7`` (Keras's
+    ``epsilon()``); every step is then normalised by them. Predictions use
+    the moving statistics and ignore the mask, which passes on.
 
     Examples
     --------
@@ -107,6 +115,9 @@ class BatchNormalization(Normalization):
         self.moving_mean_initializer = moving_mean_initializer
         self.moving_variance_initializer = moving_variance_initializer
         self.name = name
+
+    passes_mask = True
+    takes_mask = True
 
     weight_names = ("gamma", "beta", "moving_mean", "moving_variance")
     axis_fix = "channels-last input, as the convolutions give"
@@ -158,29 +169,102 @@ class BatchNormalization(Normalization):
         for name in ("mean", "variance", "inverse_std"):
             setattr(self.scratch, name, np.empty(self.input_shape[-1], dtype=self.dtype))
 
+    def forward(self, x, rng=None, mask=None):
+        """Training pass (see :meth:`Layer.forward`): normalise by the
+        batch's statistics, over the unmasked steps when ``mask`` is given,
+        and move the moving statistics towards them.
+
+        Parameters
+        ----------
+        x : ndarray of shape (n,) + input_shape
+            Or a sparse matrix of rows, when the layer is the first.
+        rng : ignored
+        mask : ndarray of bool of shape (n, timesteps), default=None
+            For sequences ``(timesteps, channels)``: the steps that hold data.
+
+        Returns
+        -------
+        ndarray of shape (n,) + input_shape
+        """
+        if mask is not None and len(self.input_shape) != 2:
+            self._refuse(
+                f"takes a mask on sequences of shape (timesteps, channels) only, got input of "
+                f"shape {self.input_shape} and a mask of shape {np.shape(mask)}; end the mask "
+                "before (a layer that does not pass it) or reshape the input."
+            )
+        self.scratch.step_weights = (None if mask is None else
+                                     np.asarray(mask, dtype=self.dtype).reshape(-1))
+        return super().forward(x, rng)
+
     def _normalise(self, x, out):
         """Normalise each channel of ``x``, ``(rows, channels)``, by the
         batch's statistics into ``out``, and move the moving statistics
         towards them."""
         scratch = self.scratch
-        normalization_routines.batch_norm_forward(
-            x, *self._scale_and_offset(), float(self.epsilon), scratch.mean, scratch.variance,
-            scratch.inverse_std, scratch.normalised[: x.shape[0]], out,
-        )
+        if scratch.step_weights is None:
+            normalization_routines.batch_norm_forward(
+                x, *self._scale_and_offset(), float(self.epsilon), scratch.mean,
+                scratch.variance, scratch.inverse_std, scratch.normalised[: x.shape[0]], out,
+            )
+        else:
+            self._normalise_masked(x, out)
         for moving, batch in ((self.moving_mean, scratch.mean),
                               (self.moving_variance, scratch.variance)):
             moving *= self.momentum
             moving += (1 - self.momentum) * batch
 
+    def _normalise_masked(self, x, out):
+        """:meth:`_normalise` with Keras's masked moments: each row weighed
+        by its step's mask, the sums divided by ``sum(weights) + 1e-7``."""
+        scratch = self.scratch
+        weights = scratch.step_weights
+        scratch.denominator = weights.sum() + MASKED_EPSILON
+        normalised = scratch.normalised[: x.shape[0]]
+        np.divide(weights @ x, scratch.denominator, out=scratch.mean)
+        np.subtract(x, scratch.mean, out=normalised)
+        # what the weighted centred values sum to: not quite 0, for the 1e-7
+        scratch.centred_sum = weights @ normalised
+        np.divide(weights @ (normalised * normalised), scratch.denominator,
+                  out=scratch.variance)
+        np.divide(1.0, np.sqrt(scratch.variance + self.epsilon), out=scratch.inverse_std)
+        normalised *= scratch.inverse_std
+        gamma, beta = self._scale_and_offset()
+        np.multiply(normalised, gamma, out=out)
+        out += beta
+
     def _inverse_std(self, rows):
         return self.scratch.inverse_std
 
-    def _gradients_into(self, *arrays):
+    def _gradients_into(self, delta, normalised, inverse_std, gamma, gamma_grad, beta_grad,
+                        dx):
         """The gradient through the batch's statistics included (see
-        :func:`skdl.backend.normalization.batch_norm_backward`)."""
-        normalization_routines.batch_norm_backward(*arrays)
+        :func:`skdl.backend.normalization.batch_norm_backward`); with a
+        mask, through the masked statistics::
 
-    def predict(self, x):
+            dx = gamma * inverse_std * (delta - w / D * (sum(delta) - inverse_std
+                 * sum(delta * x_hat) * C / D) - w * x_hat * sum(delta * x_hat) / D)
+
+        with ``w`` each row's mask, ``D = sum(w) + 1e-7`` and ``C`` the
+        weighted sum of the centred input (0 but for the 1e-7).
+        """
+        scratch = self.scratch
+        weights = scratch.step_weights
+        normalization_routines.batch_norm_backward(
+            delta, normalised, inverse_std, gamma, gamma_grad, beta_grad,
+            dx if weights is None else None,
+        )
+        if weights is None or dx is None:
+            return
+        denominator = scratch.denominator
+        shared = (beta_grad - inverse_std * gamma_grad * scratch.centred_sum / denominator) \
+            / denominator
+        np.multiply(normalised, gamma_grad / denominator, out=dx)
+        dx += shared
+        dx *= weights[:, None]
+        np.subtract(delta, dx, out=dx)
+        dx *= gamma * inverse_std
+
+    def predict(self, x, mask=None):
         """Normalise by the moving statistics, in a fresh array (see
         :meth:`Layer.predict`).
 
@@ -188,6 +272,8 @@ class BatchNormalization(Normalization):
         ----------
         x : ndarray of shape (n,) + input_shape
             Or a sparse matrix of rows, when the layer is the first.
+        mask : ndarray of bool, default=None
+            Ignored, as Keras ignores it at inference.
 
         Returns
         -------
@@ -198,7 +284,7 @@ class BatchNormalization(Normalization):
         return self._scaled((x - self.moving_mean)
                             / np.sqrt(self.moving_variance + self.epsilon))
 
-    def to_onnx(self, graph, x):
+    def to_onnx(self, graph, x, mask=None):
         """Write ONNX's ``BatchNormalization`` at inference, with the moving
         statistics, channels moved to axis 1 and back (see
         :meth:`Layer.to_onnx`); after a convolution those transposes cancel
@@ -208,6 +294,8 @@ class BatchNormalization(Normalization):
         ----------
         graph : OnnxGraph
         x : str
+        mask : str or None
+            Ignored, as in :meth:`predict`.
 
         Returns
         -------
