@@ -104,11 +104,8 @@ weights /= weights.sum(axis=-1, keepdims=True)
 # For a held-out 0, 4 and 7: the image, then each head's weights, one row
 # per query row and one column per key row (each row sums to 1). In the
 # full run, most heads send nearly every query row to the same one or two
-# key rows, and which rows depends on the digit and the head: each head
-# picks out the rows that tell this digit from the others (in the full
-# run, head 3 looks at row 7 for the 4 and the 7, where their strokes
-# differ from the other digits'), and the blocks after it mix what the
-# heads found.
+# key rows, and which rows depends on the digit and the head (head 3, for
+# one, looks at row 7 for the 4 and the 7, and at row 5 for the 0).
 shown = [np.flatnonzero(y_test == c)[0] for c in (0, 4, 7)]
 fig, axes = plt.subplots(len(shown), 5, figsize=(9, 1.9 * len(shown) + 0.6),
                          layout="constrained", num="attention_digits_weights")
