@@ -93,12 +93,12 @@ def skdl_fit_seconds(X, y, backend):
         return time.perf_counter() - started
 
 
-def torch_epoch_seconds(n_rows, warmup=1):
+def torch_epoch_seconds(n_rows, threads=THREADS, warmup=1):
     """Seconds of one torch epoch after ``warmup`` epochs; run it in a child
     process."""
     import torch
 
-    torch.set_num_threads(THREADS)
+    torch.set_num_threads(threads)
     torch.manual_seed(0)
     nn = torch.nn
 
@@ -153,13 +153,13 @@ def torch_epoch_seconds(n_rows, warmup=1):
     return time.perf_counter() - started
 
 
-def torch_child(n_rows):
+def torch_child(n_rows, threads):
     """One torch epoch's seconds in a fresh child process, or None."""
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = str(THREADS)
-    code = (f"import sys, json; sys.path.insert(0, {str(HERE)!r}); "
-            f"import bench_transformer as b; print(json.dumps(b.torch_epoch_seconds({n_rows})))")
+        env[var] = str(threads)
+    code = (f"import sys, json; sys.path.insert(0, {str(HERE)!r}); import bench_transformer "
+            f"as b; print(json.dumps(b.torch_epoch_seconds({n_rows}, {threads})))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=env, cwd=str(HERE.parent), check=False)
     if out.returncode != 0:
@@ -211,13 +211,15 @@ def main():
     parser.add_argument("--rows", type=int, default=2048)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--threads", type=int, default=THREADS,
+                        help="threads of every library (1 steadies a busy machine)")
     args = parser.parse_args()
 
     from threadpoolctl import threadpool_info, threadpool_limits
 
     from skdl import backend as skdl_backend
 
-    threadpool_limits(THREADS)
+    threadpool_limits(args.threads)
     blas = [(i.get("internal_api"), i.get("architecture"), i.get("num_threads"))
             for i in threadpool_info() if i.get("user_api") == "blas"]
     print(f"BLAS: {blas}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}; "
@@ -227,7 +229,7 @@ def main():
     backends = [b for b in ("numba", "numpy") if b in skdl_backend.available()]
     for b in backends:  # compile and warm up
         skdl_fit_seconds(X[:256], y[:256], b)
-    contenders = {} if args.no_torch else {"torch": lambda: torch_child(args.rows)}
+    contenders = {} if args.no_torch else {"torch": lambda: torch_child(args.rows, args.threads)}
     for b in backends:
         contenders[b] = lambda b=b: skdl_fit_seconds(X, y, b)
     floors = [floor()]
@@ -244,7 +246,8 @@ def main():
               + ", ".join(f"{k} {v[-1]:.3f}s" for k, v in seconds.items() if v)
               + f", floor {floors[-1]:.3f}s; load {os.getloadavg()[0]:.1f}", flush=True)
 
-    print(f"\n{args.rows} rows, batches of {BATCH}, medians of {args.rounds} rounds "
+    print(f"\n{args.rows} rows, batches of {BATCH}, {args.threads} threads, medians of "
+          f"{args.rounds} rounds "
           f"(floor {statistics.median(floors):.3f}s, best {min(floors):.3f}s)")
     print(f"{'contender':<14}{'seconds':>9}{'x floor':>9}{'x torch':>9}"
           f"{'best s':>9}{'best x torch':>14}")
