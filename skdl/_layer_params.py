@@ -123,8 +123,10 @@ def name_layers(hidden, output, reserved=()):
 def nested_layer_params(layers, names):
     """Each layer by its name, each of its hyperparameters as
     ``<name>__<param>``, and the parameters of a hyperparameter that has
-    them (an initializer object) as ``<name>__<param>__<its parameter>``,
-    as ``Pipeline.get_params(deep=True)`` lists its steps.
+    them (an initializer object, a wrapped layer) as
+    ``<name>__<param>__<its parameter>``, as ``Pipeline.get_params(deep=True)``
+    lists its steps; a layer that holds layers (:class:`~skdl.layers.Residual`)
+    lists theirs too, as ``<name>__<inner name>__<param>``.
 
     Parameters
     ----------
@@ -195,8 +197,11 @@ def with_layer_params(layers, names, params):
     for key, value in params.items():
         if "__" in key:
             i, param = indices[key], key.partition("__")[2]
-            valid = layers[i].get_params(deep=False)
-            if param.partition("__")[0] not in valid:
+            # a nested name is valid if the layer lists it (a Residual's inner
+            # layers), or if it sets within one of the layer's own parameters,
+            # which the same call may be replacing (an initializer object)
+            valid = layers[i].get_params(deep=True)
+            if param not in valid and param.partition("__")[0] not in valid:
                 raise ValueError(
                     f"Invalid parameter {key!r}: layer {names[i]!r}, {layers[i]!r}, has "
                     f"no parameter {param!r}; its parameters are {sorted(valid)!r}."

@@ -15,6 +15,7 @@ form in ``to_onnx(graph, x)``.
 
 from .activation import Activation
 from .base import Layer, Scratch, WeightSpec
+from .batch_normalization import BatchNormalization
 from .bidirectional import Bidirectional
 from .conv1d import Conv1D
 from .conv2d import Conv2D
@@ -22,9 +23,19 @@ from .dense import Dense
 from .dropout import Dropout
 from .embedding import Embedding
 from .flatten import Flatten
+from .global_pooling import (
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+)
 from .gru import GRU
+from .layer_normalization import LayerNormalization
 from .lstm import LSTM
+from .multi_head_attention import MultiHeadAttention
 from .pooling import AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D
+from .position_embedding import PositionEmbedding
+from .residual import Residual
 from .simple_rnn import SimpleRNN
 from .zero_padding1d import ZeroPadding1D
 from .zero_padding2d import ZeroPadding2D
@@ -35,18 +46,27 @@ BUILT_IN_LAYERS = (
     MaxPool2D,
     AvgPool2D,
     ZeroPadding2D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
     Conv1D,
     MaxPool1D,
     AvgPool1D,
     ZeroPadding1D,
+    GlobalAveragePooling1D,
+    GlobalMaxPooling1D,
     SimpleRNN,
     LSTM,
     GRU,
     Bidirectional,
+    Embedding,
+    MultiHeadAttention,
+    PositionEmbedding,
+    Residual,
+    BatchNormalization,
+    LayerNormalization,
     Flatten,
     Dropout,
     Activation,
-    Embedding,
 )
 """The layer classes skdl offers, in the order the API reference lists them."""
 

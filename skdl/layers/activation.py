@@ -94,6 +94,7 @@ class Activation(Layer):
         if not self._needs_input_gradient:
             return None
         n = delta.shape[0]
+        delta = np.ascontiguousarray(delta)  # its rows are changed in place below
         x = self.scratch.x
         self.activation_.backward(_rows(delta), None if x is None else _rows(x),
                                   _rows(self.scratch.out[:n]))

@@ -122,7 +122,9 @@ class Layer:
       its prediction for the tensor named ``x`` through
       :class:`skdl.onnx.OnnxGraph` and returns the output's name;
     - takes part in masking through :attr:`passes_mask`,
-      :attr:`takes_mask`, :meth:`compute_mask` and :meth:`onnx_mask`.
+      :attr:`takes_mask`, :meth:`compute_mask` and :meth:`onnx_mask`;
+    - sets :attr:`draws_in_training` if its training passes draw from the
+      ``rng`` they are given (as dropout does).
 
     Attributes
     ----------
@@ -158,6 +160,11 @@ class Layer:
     uses it (a recurrent layer carrying its state over padding, a pool
     averaging the steps that hold data) keeps what its backward pass needs
     of it in its scratch."""
+
+    draws_in_training = False
+    """Whether training passes draw random numbers from the ``rng`` they
+    are given (dropout); the estimators then hand them one, and refuse
+    L-BFGS, which cannot follow a random objective."""
 
     def __getstate__(self):
         # gradients are views into a network's gradient of its last batch:

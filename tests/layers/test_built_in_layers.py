@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import skdl.layers
-from skdl.layers import BUILT_IN_LAYERS, LAYER_NAMES, Layer
+from skdl.layers import BUILT_IN_LAYERS, LAYER_NAMES, Dense, Layer
 from skdl.layers.recurrent import Recurrent
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,7 +96,8 @@ def test_the_onnx_export_imports_no_layer():
 
 
 REQUIRED_ARGUMENTS = {"units": 3, "filters": 2, "kernel_size": 2, "rate": 0.5, "input_dim": 5,
-                      "output_dim": 2, "activation": "relu"}
+                      "output_dim": 2, "activation": "relu", "num_heads": 2, "key_dim": 4,
+                      "sequence_length": 8, "layers": [Dense(3)]}
 """A value for each argument some built-in layer requires."""
 
 
