@@ -126,11 +126,13 @@ class TextVectorization(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     ``X`` is an iterable of documents (a list, a 1-D array, a pandas
     Series), or a 2-D array or DataFrame of one column, so that the
     transformer works in a ``ColumnTransformer`` given the column as a
-    name or as a list of one name. Keras's default tokenising is
-    ``standardize="lower_and_strip_punctuation"`` then ``split="whitespace"``;
-    here it is scikit-learn's, words of two characters or more. Pass
-    ``token_pattern=r"[^\\s!-/:-@\\[-`{-~]+"`` to split as Keras does on
-    text whose punctuation only separates words.
+    name or as a list of one name.
+
+    Keras's tokenising lowercases, strips punctuation and splits at
+    whitespace; scikit-learn's, by default, keeps words of two characters or
+    more. With ``token_pattern=r"\\S+"``, on text without punctuation, both
+    give the same tokens, and then the same vocabulary and ids (n-grams
+    included).
 
     Examples
     --------
