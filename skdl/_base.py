@@ -392,9 +392,12 @@ class BaseNetwork(CallbackSupportMixin, StochasticTrainingMixin, DocLinkMixin, B
             )
         return network
 
-    def _build_network(self, n_features, n_outputs, dtype, rng, first_pass):
-        """A freshly initialised network, or one holding the fitted weights."""
-        network = self._new_network(n_features, n_outputs, dtype)
+    def _build_network(self, X, n_outputs, rng, first_pass):
+        """A freshly initialised network, or one holding the fitted weights,
+        for the rows of ``X``: refused, before anything of the estimator
+        changes, when its first layer refuses them."""
+        network = self._new_network(X.shape[1], n_outputs, X.dtype)
+        network.check_input(X)
         if first_pass:
             network.initialize(rng)
             self.n_outputs_ = n_outputs
@@ -461,7 +464,7 @@ class BaseNetwork(CallbackSupportMixin, StochasticTrainingMixin, DocLinkMixin, B
             )
             fit_tasks.begin(X, y, score_weight)
             rng = check_random_state(self.random_state)
-            network = self._build_network(X.shape[1], Y.shape[1], X.dtype, rng, first_pass)
+            network = self._build_network(X, Y.shape[1], rng, first_pass)
             # callbacks see the weights as they train
             self._keep_network(network)
             n_before = len(self.loss_curve_)

@@ -288,6 +288,23 @@ class Network:
             layer.initialize(random_state, 2.0 if isinstance(fed, Sigmoid) else 6.0)
 
     # ------------------------------------------------------------- passes
+    def check_input(self, X):
+        """Hand the rows of ``X`` to the first layer's
+        :meth:`~skdl.layers.Layer.check_input`, before a fit trains on them.
+
+        Parameters
+        ----------
+        X : ndarray or sparse matrix of shape (n_samples, n_features)
+
+        Raises
+        ------
+        ValueError
+            If ``X`` does not fit the network, or the first layer refuses it
+            (an ``Embedding`` an id outside its vocabulary, naming the row).
+        """
+        X = _check_X(X, self.input_shape)
+        self.layers[0].check_input(_shaped(X, self.input_shape, self.dtype))
+
     def predict(self, X, return_logits=False):
         """Outputs for ``X`` at the current weights, in fresh arrays: the
         inference pass (no dropout, no buffers kept for a backward pass).
@@ -480,12 +497,15 @@ def predict_layers(layers, input_shape, X, return_logits=False):
     return _predict(layers, tuple(input_shape), X, return_logits)
 
 
-def _predict(layers, input_shape, X, return_logits):
+def _predict(layers, input_shape, X, return_logits, whole=True):
     X = _check_X(X, input_shape)
+    if whole:  # the rows named in a message are X's, not a chunk's
+        layers[0].check_input(_shaped(X, input_shape, np.result_type(X.dtype, np.float32)))
     structured = len(input_shape) > 1 or any(len(layer.output_shape) > 1 for layer in layers)
     if structured and X.shape[0] > PREDICT_CHUNK:
         parts = [
-            _predict(layers, input_shape, X[start : start + PREDICT_CHUNK], return_logits)
+            _predict(layers, input_shape, X[start : start + PREDICT_CHUNK], return_logits,
+                     whole=False)
             for start in range(0, X.shape[0], PREDICT_CHUNK)
         ]
         if return_logits:

@@ -18,6 +18,7 @@ from .conv1d import Conv1D
 from .conv2d import Conv2D
 from .dense import Dense
 from .dropout import Dropout
+from .embedding import Embedding
 from .flatten import Flatten
 from .gru import GRU
 from .lstm import LSTM
@@ -37,6 +38,7 @@ BUILT_IN_LAYERS = (
     GRU,
     Flatten,
     Dropout,
+    Embedding,
 )
 """The layer classes skdl offers, in the order the API reference lists them."""
 

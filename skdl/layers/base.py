@@ -377,6 +377,26 @@ class Layer:
             Glorot's factor (see :func:`glorot_uniform`).
         """
 
+    def check_input(self, x):
+        """Refuse an input the layer cannot take, before any pass runs.
+
+        A network calls it on the whole of ``X`` (reshaped to samples)
+        for its first layer before it trains or predicts, so that a message
+        can name a row of ``X`` rather than of a batch, and nothing is
+        computed, nor any weight moved, for an input that will be refused.
+        An ``Embedding`` refuses ids that are not integers of its
+        vocabulary here. This one accepts everything.
+
+        Parameters
+        ----------
+        x : ndarray of shape (n,) + input_shape
+
+        Raises
+        ------
+        ValueError
+            In a subclass, naming the layer, the row and the fix.
+        """
+
     # ------------------------------------------------------------- passes
     def allocate(self, n_rows, needs_input_gradient=True):
         """Make per-batch buffers for batches of up to ``n_rows`` rows.

@@ -95,7 +95,8 @@ def test_the_onnx_export_imports_no_layer():
         assert not re.search(r"from \.\.layers|skdl\.layers import", text), path
 
 
-REQUIRED_ARGUMENTS = {"units": 3, "filters": 2, "kernel_size": 2, "rate": 0.5}
+REQUIRED_ARGUMENTS = {"units": 3, "filters": 2, "kernel_size": 2, "rate": 0.5, "input_dim": 5,
+                      "output_dim": 2}
 """A value for each argument some built-in layer requires."""
 
 
