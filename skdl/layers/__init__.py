@@ -14,6 +14,7 @@ form in ``to_onnx(graph, x)``.
 """
 
 from .base import Layer, Scratch, WeightSpec
+from .category_embedding import CategoryEmbedding
 from .conv1d import Conv1D
 from .conv2d import Conv2D
 from .dense import Dense
@@ -39,6 +40,7 @@ BUILT_IN_LAYERS = (
     Flatten,
     Dropout,
     Embedding,
+    CategoryEmbedding,
 )
 """The layer classes skdl offers, in the order the API reference lists them."""
 

@@ -96,7 +96,7 @@ def test_the_onnx_export_imports_no_layer():
 
 
 REQUIRED_ARGUMENTS = {"units": 3, "filters": 2, "kernel_size": 2, "rate": 0.5, "input_dim": 5,
-                      "output_dim": 2}
+                      "output_dim": 2, "columns": [0], "input_dims": [3], "output_dims": 2}
 """A value for each argument some built-in layer requires."""
 
 
