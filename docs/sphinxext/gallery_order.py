@@ -12,6 +12,7 @@ COURSE = [
     "plot_cnn_digits.py",
     "plot_lstm_digits.py",
     "plot_forecasting.py",
+    "plot_tabular_embeddings.py",
     "plot_onnx_export.py",
     "plot_custom_layer.py",
     "quickstart.py",
