@@ -41,7 +41,7 @@ import scipy.sparse as sp
 
 from .activations import ACTIVATIONS, Sigmoid
 from .backend import dense as dense_routines
-from .layers import LAYER_NAMES, Dense, Dropout, Layer
+from .layers import LAYER_NAMES, Dense, Layer
 from .layers.base import checked_weights
 from .scratch import Scratch
 
@@ -60,7 +60,7 @@ class Network:
     ----------
     layers : list of Layer
         The layers in order, the output :class:`~skdl.layers.Dense` layer
-        last. They are built here (the network takes them over: pass
+        last, on flat inputs. They are built here (the network takes them over: pass
         copies of layers you want to keep unbuilt).
     input_shape : tuple of int
         Shape of one sample, channels-last: ``(n_features,)`` for flat rows,
@@ -99,8 +99,8 @@ class Network:
     TypeError
         If an entry of ``layers`` is not a :class:`~skdl.layers.Layer`.
     ValueError
-        If there are no layers, the last one is not a Dense layer,
-        ``input_shape`` is not a tuple of positive integers, a layer cannot
+        If there are no layers, the last one is not a Dense layer on flat
+        inputs, ``input_shape`` is not a tuple of positive integers, a layer cannot
         take the shape it is given (the message names the layer, its
         position and the shape), or ``dtype`` is not float32 or float64.
     """
@@ -138,8 +138,16 @@ class Network:
                 raise ValueError(
                     f"Layer {i} cannot take inputs of shape {shape}: {error}"
                 ) from None
+        output_layer = self.layers[-1]
+        if len(output_layer.input_shape) != 1:
+            raise ValueError(
+                f"Layer {len(self.layers) - 1}, the output layer {output_layer!r}, gets "
+                f"inputs of shape {output_layer.input_shape}, but the output layer needs "
+                "flat inputs, one vector per sample (a Dense layer on a sequence gives "
+                "one output per step): put GlobalAveragePooling1D or Flatten before it."
+            )
         self.n_features = int(np.prod(self.input_shape, dtype=np.int64))
-        self.n_outputs = self.layers[-1].output_shape[0]
+        self.n_outputs = output_layer.output_shape[0]
         specs = [layer.weight_specs() for layer in self.layers]
         every_spec = [s for per_layer in specs for s in per_layer]
         self.n_coef_params = sum(s.size for s in every_spec if s.penalised)
@@ -168,8 +176,9 @@ class Network:
 
     @property
     def has_dropout(self):
-        """Whether a training pass draws dropout masks."""
-        return any(isinstance(layer, Dropout) and layer.rate > 0 for layer in self.layers)
+        """Whether a training pass draws dropout masks (a layer's
+        :attr:`~skdl.layers.Layer.draws_in_training`)."""
+        return any(layer.draws_in_training for layer in self.layers)
 
     def weight_views(self, flat):
         """Each layer's trainable weights as views into ``flat``.

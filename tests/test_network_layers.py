@@ -96,8 +96,9 @@ def test_predictions_from_several_threads_at_once(compute_backend):
      r"Layer 0 cannot take inputs of shape \(4, 4, 1\): Conv2D\(filters=2, kernel_size=5, "
      r".*kernel_size 5x5 is larger than its input 4x4"),
     ([Conv2D(2, 2), Dense(2)], (4, 4, 1),
-     r"Layer 1 cannot take inputs of shape \(3, 3, 2\): Dense\(units=2, activation=None\): "
-     r"needs flat input"),
+     r"Layer 1, the output layer Dense\(units=2, activation=None\), gets inputs of shape "
+     r"\(3, 3, 2\), but the output layer needs flat inputs.*put GlobalAveragePooling1D or "
+     r"Flatten before it"),
     ([Flatten(), MaxPool2D(), Dense(2)], (4, 4, 1),
      r"Layer 1 cannot take inputs of shape \(16,\): MaxPool2D\(pool_size=2, "
      r"strides=None, padding='valid'\): needs images"),

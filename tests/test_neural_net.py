@@ -933,3 +933,14 @@ def test_N_D_validation_samples_are_read_by_input_shape():
     assert shaped.validation_scores_ == flat.validation_scores_
     with pytest.raises(ValueError, match=r"X_val has samples of shape \(2, 2\)"):
         clone(net).fit(X[:, :, None], y, X_val=X_val.reshape(-1, 2, 2), y_val=y_val)
+
+
+def test_dense_on_sequences_and_the_flat_output_layer():
+    X, y = np.random.RandomState(0).normal(size=(30, 12)), np.arange(30) % 2
+    fitted = NeuralNetClassifier(layers=[Dense(5, activation="relu"), Flatten()],
+                                 input_shape=(3, 4), max_iter=2).fit(X, y)
+    assert fitted.layers_[0].output_shape == (3, 5)
+    assert fitted.layers_[0].get_weights()[0].shape == (4, 5)
+    with pytest.raises(ValueError, match=r"gets inputs of shape \(3, 5\).*put "
+                                         r"GlobalAveragePooling1D or Flatten before it"):
+        NeuralNetClassifier(layers=[Dense(5)], input_shape=(3, 4), max_iter=2).fit(X, y)

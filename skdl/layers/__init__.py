@@ -13,7 +13,9 @@ in ``weight_specs()``, in Keras's order and shapes, and writes its ONNX
 form in ``to_onnx(graph, x)``.
 """
 
+from .activation import Activation
 from .base import Layer, Scratch, WeightSpec
+from .batch_normalization import BatchNormalization
 from .category_embedding import CategoryEmbedding
 from .conv1d import Conv1D
 from .conv2d import Conv2D
@@ -21,9 +23,19 @@ from .dense import Dense
 from .dropout import Dropout
 from .embedding import Embedding
 from .flatten import Flatten
+from .global_pooling import (
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+)
 from .gru import GRU
+from .layer_normalization import LayerNormalization
 from .lstm import LSTM
+from .multi_head_attention import MultiHeadAttention
 from .pooling import AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D
+from .position_embedding import PositionEmbedding
+from .residual import Residual
 from .simple_rnn import SimpleRNN
 
 BUILT_IN_LAYERS = (
@@ -31,14 +43,24 @@ BUILT_IN_LAYERS = (
     Conv2D,
     MaxPool2D,
     AvgPool2D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
     Conv1D,
     MaxPool1D,
     AvgPool1D,
+    GlobalAveragePooling1D,
+    GlobalMaxPooling1D,
     SimpleRNN,
     LSTM,
     GRU,
+    MultiHeadAttention,
+    PositionEmbedding,
+    Residual,
     Flatten,
     Dropout,
+    Activation,
+    BatchNormalization,
+    LayerNormalization,
     Embedding,
     CategoryEmbedding,
 )

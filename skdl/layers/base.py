@@ -158,6 +158,11 @@ class Layer:
     averaging the steps that hold data) keeps what its backward pass needs
     of it in its scratch."""
 
+    draws_in_training = False
+    """Whether training passes draw random numbers from the ``rng`` they
+    are given (dropout); the estimators then hand them one, and refuse
+    L-BFGS, which cannot follow a random objective."""
+
     def __getstate__(self):
         # gradients are views into a network's gradient of its last batch:
         # a copy or pickle keeps the weights only

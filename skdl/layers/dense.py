@@ -16,7 +16,8 @@ __all__ = ["Dense"]
 
 
 class Dense(Layer):
-    """Fully connected layer: ``activation(x @ kernel + bias)``.
+    """Fully connected layer: ``activation(x @ kernel + bias)``, over the
+    last axis of its input, as Keras's.
 
     Parameters
     ----------
@@ -32,16 +33,21 @@ class Dense(Layer):
     Attributes
     ----------
     kernel : ndarray of shape (n_inputs, units)
-        Weights of the built layer (a view into the network's parameters).
+        Weights of the built layer (a view into the network's parameters);
+        ``n_inputs`` is the last axis of the input.
     bias : ndarray of shape (units,)
     activation_ : Activation
         The resolved activation.
 
     Notes
     -----
-    The input must be flat, of shape ``(n_inputs,)``: put a
-    :class:`~skdl.layers.Flatten` before a Dense layer that follows
-    convolutions. The first layer of a network also takes sparse input.
+    On input of more axes, such as a sequence ``(timesteps, n_inputs)``,
+    the layer applies to each vector of the last axis alike, as Keras's
+    Dense does: the output is ``(timesteps, units)``, the step's mask
+    passes on, and a transformer's feed-forward part is two Dense layers.
+    The output layer of a network must be flat: put
+    :class:`~skdl.layers.Flatten` or a global pool before it. The first
+    layer of a network also takes sparse input.
 
     Examples
     --------
@@ -52,7 +58,11 @@ class Dense(Layer):
     (3,)
     >>> [w.shape for w in layer.weight_specs()]
     [(4, 3), (3,)]
+    >>> Dense(8).build((10, 4))
+    (10, 8)
     """
+
+    passes_mask = True
 
     def __init__(self, units, activation=None, name=None):
         self.units = units
@@ -61,13 +71,8 @@ class Dense(Layer):
 
     def _build(self, input_shape):
         units = positive_int(self, "units", self.units)
-        if len(input_shape) != 1:
-            self._refuse(
-                f"needs flat input of shape (n_features,), got input of shape "
-                f"{input_shape}; put Flatten() before it."
-            )
         self.activation_ = resolved_activation(self)
-        return (units,)
+        return (*input_shape[:-1], units)
 
     def weight_specs(self):
         """``[kernel (n_inputs, units), bias (units,)]``, kernel penalised.
@@ -76,7 +81,7 @@ class Dense(Layer):
         -------
         list of WeightSpec
         """
-        n_in, (units,) = self.input_shape[0], self.output_shape
+        n_in, units = self.input_shape[-1], self.output_shape[-1]
         return [WeightSpec("kernel", (n_in, units), True), WeightSpec("bias", (units,), False)]
 
     def bind(self, weights, gradients):
@@ -103,7 +108,8 @@ class Dense(Layer):
 
     def allocate(self, n_rows, needs_input_gradient=True):
         """Buffers for the pre-activation, the output (the pre-activation
-        itself when the activation runs in place) and the input gradient.
+        itself when the activation runs in place) and the input gradient,
+        one row per vector of the last axis.
 
         Parameters
         ----------
@@ -112,20 +118,21 @@ class Dense(Layer):
         """
         super().allocate(n_rows, needs_input_gradient)
         scratch = self.scratch
-        scratch.z = np.empty((n_rows, self.units), dtype=self.dtype)
+        n_vectors = n_rows * int(np.prod(self.input_shape[:-1], dtype=np.int64))
+        scratch.z = np.empty((n_vectors, self.output_shape[-1]), dtype=self.dtype)
         scratch.a = np.empty_like(scratch.z) if self.activation_.needs_input else scratch.z
         self.scratch.dx = (
-            np.empty((n_rows, self.input_shape[0]), dtype=self.dtype)
+            np.empty((n_vectors, self.input_shape[-1]), dtype=self.dtype)
             if needs_input_gradient else None
         )
-        self.scratch.ones = np.ones(n_rows, dtype=self.dtype)
+        self.scratch.ones = np.ones(n_vectors, dtype=self.dtype)
 
     def forward(self, x, rng=None, activate=True):
         """Training pass (see :meth:`Layer.forward`).
 
         Parameters
         ----------
-        x : ndarray or sparse matrix of shape (n, n_inputs)
+        x : ndarray or sparse matrix of shape (n,) + input_shape
         rng : ignored
         activate : bool, default=True
             False returns the pre-activation (the network's output layer,
@@ -133,8 +140,10 @@ class Dense(Layer):
 
         Returns
         -------
-        ndarray of shape (n, units)
+        ndarray of shape (n,) + output_shape
         """
+        if x.ndim > 2:
+            return self._on_vectors(self.forward, x, rng, activate)
         n = x.shape[0]
         self.scratch.x = x
         z = self.scratch.z[:n]
@@ -144,12 +153,18 @@ class Dense(Layer):
             return z
         return bias_and_activation(z, self.bias, self.activation_, self.scratch.a[:n])
 
+    def _on_vectors(self, method, x, *args):
+        """``method`` (a pass over rows) run on the vectors of the last
+        axis of the N-D ``x``, its result given the leading axes back."""
+        out = method(x.reshape(-1, x.shape[-1]), *args)
+        return None if out is None else out.reshape(*x.shape[:-1], out.shape[-1])
+
     def backward(self, delta, from_logits=False):
         """Backward pass (see :meth:`Layer.backward`).
 
         Parameters
         ----------
-        delta : ndarray of shape (n, units)
+        delta : ndarray of shape (n,) + output_shape
             Gradient with respect to the output, turned in place into the
             gradient with respect to the pre-activation.
         from_logits : bool, default=False
@@ -157,8 +172,10 @@ class Dense(Layer):
 
         Returns
         -------
-        ndarray of shape (n, n_inputs) or None
+        ndarray of shape (n,) + input_shape or None
         """
+        if delta.ndim > 2:
+            return self._on_vectors(self.backward, delta, from_logits)
         n = delta.shape[0]
         if not from_logits:
             self.activation_.backward(delta, self.scratch.z[:n], self.scratch.a[:n])
@@ -179,15 +196,17 @@ class Dense(Layer):
 
         Parameters
         ----------
-        x : ndarray or sparse matrix of shape (n, n_inputs)
+        x : ndarray or sparse matrix of shape (n,) + input_shape
         activate : bool, default=True
             False returns the pre-activation.
 
         Returns
         -------
-        ndarray of shape (n, units)
+        ndarray of shape (n,) + output_shape
             In the wider of the dtypes of ``x`` and the weights.
         """
+        if x.ndim > 2:
+            return self._on_vectors(self.predict, x, activate)
         z = x @ self.kernel
         if not activate:
             z += self.bias
@@ -203,12 +222,13 @@ class Dense(Layer):
         ----------
         graph : OnnxGraph
         x : str
-            The input, of shape ``(n, n_inputs)``.
+            The input, of shape ``(n,) + input_shape``: ``MatMul``
+            broadcasts over the axes before the last.
 
         Returns
         -------
         str
-            The output, of shape ``(n, units)``.
+            The output, of shape ``(n,) + output_shape``.
         """
         kernel, bias = self.get_weights()
         return graph.activation(self.activation_, graph.affine(x, kernel, bias))

@@ -35,6 +35,11 @@ class Dropout(Layer):
         self.rate = rate
         self.name = name
 
+    @property
+    def draws_in_training(self):
+        """Whether training passes drop inputs: ``rate > 0``."""
+        return self.rate > 0
+
     def _build(self, input_shape):
         rate = self.rate
         if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:

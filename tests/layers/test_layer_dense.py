@@ -1,6 +1,7 @@
 """skdl.layers.Dense: shapes, ``activation(x @ kernel + bias)`` against
-NumPy, Keras's weight layout, errors, sparse input and the prediction pass
-against the training pass, on both compute back-ends."""
+NumPy, Keras's weight layout, errors, sparse input, N-D input (the last
+axis, as Keras) and the prediction pass against the training pass, on both
+compute back-ends."""
 
 import re
 
@@ -145,9 +146,6 @@ def test_get_config_and_repr():
 
 
 @pytest.mark.parametrize("layer, shape, message", [
-    (Dense(3), (4, 4, 1), r"needs flat input of shape \(n_features,\), got input of shape "
-                          r"\(4, 4, 1\); put Flatten\(\) before it"),
-    (Dense(3), (4, 4), r"got input of shape \(4, 4\)"),
     (Dense(0), (4,), "units must be a positive integer, got 0"),
     (Dense(-2), (4,), "units must be a positive integer"),
     (Dense(2.5), (4,), "units must be a positive integer"),
@@ -157,3 +155,34 @@ def test_build_errors_name_the_layer(layer, shape, message):
     with pytest.raises(ValueError, match=message) as info:
         layer.build(shape)
     assert str(info.value).startswith(repr(layer) + ": ")
+
+
+@pytest.mark.parametrize("activation", [None, "gelu"])
+def test_nd_input_applies_to_the_last_axis(compute_backend, activation):
+    layer = ref.bind_weights(Dense(3, activation=activation), (5, 2, 4))
+    assert layer.output_shape == (5, 2, 3) and layer.kernel.shape == (4, 3)
+    rs = np.random.RandomState(0)
+    x, d = rs.normal(size=(6, 5, 2, 4)), rs.normal(size=(6, 5, 2, 3))
+    want = ACTIVATIONS[activation](x @ layer.kernel + layer.bias)
+    assert_allclose(layer.predict(x), want, rtol=1e-12, atol=1e-14)
+    layer.allocate(8)
+    assert_allclose(layer.forward(x), want, rtol=1e-12, atol=1e-14)
+    dx = layer.backward(d.copy())
+    rows, d_rows = x.reshape(-1, 4), d.reshape(-1, 3)
+    if activation == "gelu":
+        z = rows @ layer.kernel + layer.bias
+        d_rows = d_rows * (ndtr(z) + z * np.exp(-z ** 2 / 2) / np.sqrt(2 * np.pi))
+    assert dx.shape == x.shape
+    assert_allclose(dx.reshape(-1, 4), d_rows @ layer.kernel.T, rtol=1e-10)
+    assert_allclose(layer.gradients[0], rows.T @ d_rows, rtol=1e-10)
+    assert_allclose(layer.gradients[1], d_rows.sum(axis=0), rtol=1e-10)
+
+
+def test_nd_input_matches_keras():
+    keras = pytest.importorskip("keras")
+    layer = ref.bind_weights(Dense(3, activation="relu"), (5, 4))
+    theirs = keras.layers.Dense(3, activation="relu", dtype="float64")
+    theirs.build((None, 5, 4))
+    theirs.set_weights(layer.get_weights())
+    x = np.random.RandomState(0).normal(size=(2, 5, 4))
+    assert_allclose(layer.predict(x), np.asarray(theirs(x)), rtol=1e-12)

@@ -1,0 +1,69 @@
+"""skdl.backend.normalization: the batch normalization's routines against
+plain NumPy formulas in every back-end and dtype, and their refusals."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from skdl import backend as backends
+from skdl.backend import normalization
+
+from .routine_helpers import BACKENDS, DTYPES, tol
+
+
+def _batch(dtype, rows=37, channels=5, seed=0):
+    rs = np.random.RandomState(seed)
+    x = rs.normal(3.0, 2.0, size=(rows, channels)).astype(dtype)
+    gamma, beta = (rs.normal(size=channels).astype(dtype) for _ in range(2))
+    return x, gamma, beta
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_forward_and_backward_are_the_formulas(backend, dtype):
+    x, gamma, beta = _batch(dtype)
+    rows, channels = x.shape
+    stats = [np.empty(channels, dtype) for _ in range(3)]
+    normalised, out = np.empty_like(x), np.empty_like(x)
+    with backends.use(backend):
+        normalization.batch_norm_forward(x, gamma, beta, 1e-3, *stats, normalised, out)
+    x64 = x.astype(float)
+    mean, variance = x64.mean(axis=0), x64.var(axis=0)
+    want = (x64 - mean) / np.sqrt(variance + 1e-3)
+    for got, expected in zip([*stats, normalised, out],
+                             [mean, variance, 1 / np.sqrt(variance + 1e-3), want,
+                              gamma * want + beta]):
+        assert_allclose(got, expected, **tol(dtype))
+    delta = np.random.RandomState(1).normal(size=x.shape).astype(dtype)
+    gamma_grad, beta_grad, dx = np.empty(channels, dtype), np.empty(channels, dtype), \
+        np.empty_like(x)
+    with backends.use(backend):
+        normalization.batch_norm_backward(delta, normalised, stats[2], gamma, gamma_grad,
+                                          beta_grad, dx)
+    d64 = delta.astype(float)
+    assert_allclose(beta_grad, d64.sum(axis=0), **tol(dtype))
+    assert_allclose(gamma_grad, (d64 * want).sum(axis=0), **tol(dtype))
+    expected_dx = gamma / np.sqrt(variance + 1e-3) * (
+        d64 - d64.mean(axis=0) - want * (d64 * want).mean(axis=0))
+    assert_allclose(dx, expected_dx, rtol=tol(dtype)["rtol"] * 10, atol=tol(dtype)["atol"] * 10)
+    # without dx: the weights' gradients only
+    gamma_grad[...] = beta_grad[...] = 0
+    with backends.use(backend):
+        normalization.batch_norm_backward(delta, normalised, stats[2], gamma, gamma_grad,
+                                          beta_grad, None)
+    assert_allclose(beta_grad, d64.sum(axis=0), **tol(dtype))
+
+
+def test_misfit_arrays_are_refused_before_any_loop():
+    x, gamma, beta = _batch(np.float64)
+    stats = [np.empty(5) for _ in range(3)]
+    with pytest.raises(ValueError, match=r"batch_norm_forward: gamma has shape \(4,\), but "
+                                         r"needs shape \(5,\)"):
+        normalization.batch_norm_forward(x, gamma[:4], beta, 1e-3, *stats, np.empty_like(x),
+                                         np.empty_like(x))
+    with pytest.raises(ValueError, match=r"batch_norm_backward: dx has shape \(36, 5\)"):
+        normalization.batch_norm_backward(x, x, stats[2], gamma, stats[0], stats[1],
+                                          np.empty((36, 5)))
+    with pytest.raises(ValueError, match="batch_norm_forward: out .*float32"):
+        normalization.batch_norm_forward(x, gamma, beta, 1e-3, *stats, np.empty_like(x),
+                                         np.empty(x.shape, np.float32))
