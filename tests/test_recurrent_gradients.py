@@ -234,3 +234,30 @@ def test_l2_penalty_covers_both_kernels_but_not_the_biases(layer):
     for spec, g, w in zip(layer.weight_specs(), extra, layer.weights):
         np.testing.assert_allclose(g, 0.8 / 4 * w if spec.penalised else 0.0, rtol=1e-10,
                                    atol=1e-14)
+
+
+# Masked stacks: an Embedding(mask_zero=True) first, ids with padding before,
+# after and inside the rows (and one row all padding), so that masked steps
+# carry the state and its gradient at the start, the end and between steps.
+MASKED_STACKS = {
+    "lstm-last": lambda: [LSTM(3)],
+    "gru-seq": lambda: [GRU(2, return_sequences=True), Flatten()],
+    "rnn-seq-lstm": lambda: [SimpleRNN(2, return_sequences=True), LSTM(2)],
+}
+
+
+@pytest.mark.parametrize("stack", list(MASKED_STACKS))
+def test_masked_stacks_backpropagate_exactly(compute_backend, stack):
+    from skdl.layers import Embedding
+
+    net = Network([Embedding(5, 2, mask_zero=True), *MASKED_STACKS[stack](),
+                   Dense(2, "softmax")], (5,))
+    net.initialize(np.random.RandomState(0))
+    rs = np.random.RandomState(10)
+    net.params[:] = rs.normal(scale=0.7, size=net.params.size)
+    X = np.array([[0, 0, 3, 1, 4], [2, 4, 1, 0, 0], [1, 0, 2, 0, 3], [0, 0, 0, 0, 0],
+                  [3, 1, 4, 2, 1]], dtype=float)
+    Y = np.eye(2)[[0, 1, 1, 0, 1]]
+    error, analytic, _ = check_gradients(net, X, Y, "cross_entropy", alpha=0.3)
+    assert error < TOL
+    assert np.count_nonzero(analytic) > analytic.size // 3

@@ -24,10 +24,20 @@ spinning threads fight NumPy's for the cores (measured for LSTM(128), T=28,
 batch 64, float32: 30.5 ms forward against 7.5 with two threads), while the
 Python loop costs a few microseconds a step.
 
-A per-step mask (a masked step keeps the previous state) belongs in the two
-loops, after each cell routine: the carried arrays (``states``, and an
-LSTM's ``cells``) keep row ``t``'s values where the mask is off, and going
-back the gradient passes through those rows unchanged.
+Masks. Each sequence function takes a ``mask`` of shape ``(T, n)``, True
+where a step of a row holds data (Keras's masking: padding is False). A
+masked step keeps the previous state, as Keras's recurrent layers do: after
+the step's cell routine ran for the whole batch, the carried arrays
+(``states``, and an LSTM's ``cells``) get back row by row the previous
+step's values where the mask is off (:func:`_loop_forward_masked`). Going
+back, such a row's gradient with respect to the step's output passes to the
+previous state untouched, and its gate gradients are zero, so that neither
+the weights nor the input at that step receive anything
+(:func:`_loop_backward_masked`). The back-ends' row routines
+(``hold_masked_rows``, ``add_masked_rows``, ``zero_masked_rows``) do that
+work, and only at the steps where some row is masked: without a mask, or at
+a step where every row holds data, the loops are those above, step for
+step.
 """
 
 from functools import partial
@@ -110,6 +120,74 @@ def _loop_forward(recurrent_kernel, states, recurrent, cell_step):
         cell_step(t, product)
 
 
+def _check_mask(name, mask, gates):
+    """``~mask``, C-contiguous, once ``mask`` is checked to be a boolean
+    array of shape ``(T, n)`` for the gates ``(T, n, W)``; None for None."""
+    if mask is None:
+        return None
+    if not (isinstance(mask, np.ndarray) and mask.dtype == np.bool_
+            and mask.shape == gates.shape[:2]):
+        raise ValueError(
+            f"{name}: mask must be a boolean array of shape {gates.shape[:2]} (timesteps, "
+            f"n), True where a step holds data; got {_describe_mask(mask)}."
+        )
+    return np.ascontiguousarray(~mask)
+
+
+def _describe_mask(mask):
+    if isinstance(mask, np.ndarray):
+        return f"an array of shape {mask.shape} and dtype {mask.dtype}"
+    return f"a {type(mask).__name__}"
+
+
+def _loop_forward_masked(recurrent_kernel, states, recurrent, cell_step, masked, carried):
+    """:func:`_loop_forward`, then at each step where ``masked`` (``(T,
+    n)``, True at padding) holds a row, each array of ``carried`` (``(T +
+    1, n, H)``) gets back that row of the previous step."""
+    if masked is None:
+        _loop_forward(recurrent_kernel, states, recurrent, cell_step)
+        return
+    hold = _routine("hold_masked_rows")
+    any_masked = masked.any(axis=1)
+
+    def step(t, product):
+        cell_step(t, product)
+        if any_masked[t]:
+            for array in carried:
+                hold(masked[t], array[t], array[t + 1])
+
+    _loop_forward(recurrent_kernel, states, recurrent, step)
+
+
+def _loop_backward_masked(recurrent_kernel, d_recurrent, through, cell_step, masked, before,
+                          zeroed, after):
+    """:func:`_loop_backward` where ``masked`` (``(T, n)``, True at
+    padding) is None; else at each step with a masked row, ``before(t,
+    m)`` runs before the cell (to keep what the masked rows must carry),
+    the rows ``m`` of every array ``zeroed(t)`` gives are zeroed after it
+    (their gates get no gradient; so ``through`` gets none there), and
+    ``after(t, m)`` runs after the recurrent product."""
+    if masked is None:
+        _loop_backward(recurrent_kernel, d_recurrent, through, cell_step)
+        return
+    zero = _routine("zero_masked_rows")
+    any_masked = masked.any(axis=1)
+    through[...] = 0
+    kernel_t = recurrent_kernel.T
+    for t in range(d_recurrent.shape[0] - 1, -1, -1):
+        if not any_masked[t]:
+            cell_step(t)
+            np.matmul(d_recurrent[t], kernel_t, out=through)
+            continue
+        m = masked[t]
+        before(t, m)
+        cell_step(t)
+        for array in zeroed(t):
+            zero(m, array)
+        np.matmul(d_recurrent[t], kernel_t, out=through)
+        after(t, m)
+
+
 def _loop_backward(recurrent_kernel, d_recurrent, through, cell_step):
     """Run the steps backward from ``through = 0``: ``cell_step(t)`` makes
     the step's gradients (``through`` holds the gradient the later steps
@@ -124,7 +202,7 @@ def _loop_backward(recurrent_kernel, d_recurrent, through, cell_step):
 
 
 def lstm_sequence_forward(gates, bias, recurrent_kernel, states, cells, tanh_cells,
-                          recurrent):
+                          recurrent, mask=None):
     """An LSTM layer's time loop forward, after the input projection.
 
     For ``t`` in ``0 .. T-1``: ``a = (gates[t] + bias) + states[t] @
@@ -149,12 +227,16 @@ def lstm_sequence_forward(gates, bias, recurrent_kernel, states, cells, tanh_cel
         Written: ``tanh(cells[1:])``.
     recurrent : ndarray of shape (n, 4 * units), C-contiguous
         Scratch for the step's recurrent product.
+    mask : ndarray of bool of shape (T, n), default=None
+        True where a step holds data; where it is False the step keeps
+        the previous ``states`` and ``cells`` (see the module's notes).
 
     Raises
     ------
     ValueError
         If the arrays are not float arrays of one dtype and these shapes,
-        or a written one is not C-contiguous and writeable.
+        or a written one is not C-contiguous and writeable, or the mask
+        is not a boolean array of shape (T, n).
     """
     _check("lstm_sequence_forward", 4,
            {"gates": gates, "bias": bias, "recurrent_kernel": recurrent_kernel,
@@ -163,14 +245,16 @@ def lstm_sequence_forward(gates, bias, recurrent_kernel, states, cells, tanh_cel
            {"bias": ("W",), "recurrent_kernel": _RECURRENT_KERNEL, "states": _SEQ_STATES,
             "cells": _SEQ_STATES, "tanh_cells": _SEQ_STEP, "recurrent": _GATES},
            ("gates", "states", "cells", "tanh_cells", "recurrent"))
+    masked = _check_mask("lstm_sequence_forward", mask, gates)
     bias, recurrent_kernel = contiguous(bias, recurrent_kernel)
     cell = _routine("lstm_cell_forward")
-    _loop_forward(recurrent_kernel, states, recurrent, lambda t, product: cell(
-        gates[t], bias, product, cells[t], cells[t + 1], tanh_cells[t], states[t + 1]))
+    _loop_forward_masked(recurrent_kernel, states, recurrent, lambda t, product: cell(
+        gates[t], bias, product, cells[t], cells[t + 1], tanh_cells[t], states[t + 1]),
+        masked, (states, cells))
 
 
 def lstm_sequence_backward(d_out, gates, cells, tanh_cells, recurrent_kernel, dh, dc,
-                           d_gates):
+                           d_gates, mask=None):
     """An LSTM layer's time loop backward (backpropagation through time),
     up to the gates' gradients.
 
@@ -194,6 +278,10 @@ def lstm_sequence_backward(d_out, gates, cells, tanh_cells, recurrent_kernel, dh
     d_gates : ndarray of shape (T, n, 4 * units), C-contiguous
         Written: the gradient with respect to each step's gate
         pre-activations (from which the layer makes the weights' gradients).
+    mask : ndarray of bool of shape (T, n), default=None
+        The forward pass's: at a masked step of a row the gradients with
+        respect to its state and cell pass to the previous step unchanged,
+        and its gate gradients are zero.
 
     Raises
     ------
@@ -209,13 +297,25 @@ def lstm_sequence_backward(d_out, gates, cells, tanh_cells, recurrent_kernel, dh
            ("dh", "dc", "d_gates"))
     d_out, gates, cells, tanh_cells, recurrent_kernel = contiguous(
         d_out, gates, cells, tanh_cells, recurrent_kernel)
+    masked = _check_mask("lstm_sequence_backward", mask, gates)
     cell = _routine("lstm_cell_backward")
     dc[...] = 0
-    _loop_backward(recurrent_kernel, d_gates, dh, lambda t: cell(
-        gates[t], cells[t], tanh_cells[t], dh, d_out[t], dc, d_gates[t]))
+    kept_h, kept_c = (None, None) if masked is None else (np.empty_like(dh), np.empty_like(dc))
+
+    def before(t, m):  # what the masked rows carry: dh + d_out[t], and dc
+        _routine("add_masked_rows")(m, dh, d_out[t], kept_h)
+        _routine("hold_masked_rows")(m, dc, kept_c)
+
+    def after(t, m):
+        _routine("hold_masked_rows")(m, kept_h, dh)
+        _routine("hold_masked_rows")(m, kept_c, dc)
+
+    _loop_backward_masked(recurrent_kernel, d_gates, dh, lambda t: cell(
+        gates[t], cells[t], tanh_cells[t], dh, d_out[t], dc, d_gates[t]),
+        masked, before, lambda t: (d_gates[t],), after)
 
 
-def gru_sequence_forward(gates, bias, recurrent_kernel, recurrent, states):
+def gru_sequence_forward(gates, bias, recurrent_kernel, recurrent, states, mask=None):
     """A GRU layer's time loop forward (Keras's ``reset_after=True``), after
     the input projection.
 
@@ -239,12 +339,16 @@ def gru_sequence_forward(gates, bias, recurrent_kernel, recurrent, states):
     states : ndarray of shape (T + 1, n, units), C-contiguous
         ``states[0]`` is the initial state (read); ``states[1:]`` are
         written.
+    mask : ndarray of bool of shape (T, n), default=None
+        True where a step holds data; where it is False the step keeps
+        the previous state.
 
     Raises
     ------
     ValueError
         If the arrays are not float arrays of one dtype and these shapes,
-        or a written one is not C-contiguous and writeable.
+        or a written one is not C-contiguous and writeable, or the mask
+        is not a boolean array of shape (T, n).
     """
     _check("gru_sequence_forward", 3,
            {"gates": gates, "bias": bias, "recurrent_kernel": recurrent_kernel,
@@ -252,14 +356,15 @@ def gru_sequence_forward(gates, bias, recurrent_kernel, recurrent, states):
            {"bias": (2, "W"), "recurrent_kernel": _RECURRENT_KERNEL, "recurrent": _SEQ,
             "states": _SEQ_STATES},
            ("gates", "recurrent", "states"))
+    masked = _check_mask("gru_sequence_forward", mask, gates)
     bias, recurrent_kernel = contiguous(bias, recurrent_kernel)
     cell = _routine("gru_cell_forward")
-    _loop_forward(recurrent_kernel, states, recurrent, lambda t, product: cell(
-        gates[t], bias, product, states[t], states[t + 1]))
+    _loop_forward_masked(recurrent_kernel, states, recurrent, lambda t, product: cell(
+        gates[t], bias, product, states[t], states[t + 1]), masked, (states,))
 
 
 def gru_sequence_backward(d_out, gates, recurrent, states, recurrent_kernel, dh, through,
-                          d_gates, d_recurrent):
+                          d_gates, d_recurrent, mask=None):
     """A GRU layer's time loop backward, up to the gates' gradients.
 
     Runs ``t`` from ``T-1`` down to 0 with ``dh`` and ``through`` from
@@ -284,6 +389,10 @@ def gru_sequence_backward(d_out, gates, recurrent, states, recurrent_kernel, dh,
     d_gates, d_recurrent : ndarray of shape (T, n, 3 * units), C-contiguous
         Written: the gradients with respect to each step's input and
         recurrent projections.
+    mask : ndarray of bool of shape (T, n), default=None
+        The forward pass's: at a masked step of a row the gradient with
+        respect to its state passes to the previous step unchanged, and
+        its gate gradients are zero.
 
     Raises
     ------
@@ -300,11 +409,21 @@ def gru_sequence_backward(d_out, gates, recurrent, states, recurrent_kernel, dh,
            ("dh", "through", "d_gates", "d_recurrent"))
     d_out, gates, recurrent, states, recurrent_kernel = contiguous(
         d_out, gates, recurrent, states, recurrent_kernel)
+    masked = _check_mask("gru_sequence_backward", mask, gates)
     cell = _routine("gru_cell_backward")
     dh[...] = 0
-    _loop_backward(recurrent_kernel, d_recurrent, through, lambda t: cell(
+    kept = None if masked is None else np.empty_like(dh)
+
+    def before(t, m):  # what the masked rows carry: (dh + through) + d_out[t]
+        _routine("add_masked_rows")(m, dh, through, kept)
+        _routine("add_masked_rows")(m, kept, d_out[t], kept)
+
+    def after(t, m):  # through is zero there: its rows of d_recurrent were
+        _routine("hold_masked_rows")(m, kept, dh)
+
+    _loop_backward_masked(recurrent_kernel, d_recurrent, through, lambda t: cell(
         gates[t], recurrent[t], states[t], dh, through, d_out[t], d_gates[t],
-        d_recurrent[t]))
+        d_recurrent[t]), masked, before, lambda t: (d_gates[t], d_recurrent[t]), after)
     dh += through
 
 
@@ -320,7 +439,7 @@ def _check_activation(name, activation):
 
 
 def simple_rnn_sequence_forward(gates, bias, recurrent_kernel, states, recurrent,
-                                activation):
+                                activation, mask=None):
     """A SimpleRNN layer's time loop forward, after the input projection.
 
     For ``t`` in ``0 .. T-1``: ``gates[t] = (gates[t] + bias) + states[t]
@@ -343,6 +462,9 @@ def simple_rnn_sequence_forward(gates, bias, recurrent_kernel, states, recurrent
     recurrent : ndarray of shape (n, units), C-contiguous
         Scratch for the step's recurrent product.
     activation : Activation
+    mask : ndarray of bool of shape (T, n), default=None
+        True where a step holds data; where it is False the step keeps
+        the previous state.
 
     Raises
     ------
@@ -359,14 +481,15 @@ def simple_rnn_sequence_forward(gates, bias, recurrent_kernel, states, recurrent
             "recurrent": _GATES},
            ("gates", "states", "recurrent"))
     _check_activation("simple_rnn_sequence_forward", activation)
+    masked = _check_mask("simple_rnn_sequence_forward", mask, gates)
     bias, recurrent_kernel = contiguous(bias, recurrent_kernel)
     cell = _routine("simple_rnn_cell_forward")
-    _loop_forward(recurrent_kernel, states, recurrent, lambda t, product: cell(
-        gates[t], bias, product, states[t + 1], activation))
+    _loop_forward_masked(recurrent_kernel, states, recurrent, lambda t, product: cell(
+        gates[t], bias, product, states[t + 1], activation), masked, (states,))
 
 
 def simple_rnn_sequence_backward(d_out, gates, states, recurrent_kernel, dh, d_gates,
-                                 activation):
+                                 activation, mask=None):
     """A SimpleRNN layer's time loop backward, up to the pre-activations'
     gradients.
 
@@ -390,6 +513,10 @@ def simple_rnn_sequence_backward(d_out, gates, states, recurrent_kernel, dh, d_g
         Written: the gradient with respect to each step's pre-activation.
     activation : Activation
         As in :func:`simple_rnn_sequence_forward`.
+    mask : ndarray of bool of shape (T, n), default=None
+        The forward pass's: at a masked step of a row the gradient with
+        respect to its state passes to the previous step unchanged, and
+        its pre-activation's gradient is zero.
 
     Raises
     ------
@@ -405,6 +532,16 @@ def simple_rnn_sequence_backward(d_out, gates, states, recurrent_kernel, dh, d_g
     _check_activation("simple_rnn_sequence_backward", activation)
     d_out, gates, states, recurrent_kernel = contiguous(d_out, gates, states,
                                                         recurrent_kernel)
+    masked = _check_mask("simple_rnn_sequence_backward", mask, gates)
     cell = _routine("simple_rnn_cell_backward")
-    _loop_backward(recurrent_kernel, d_gates, dh, lambda t: cell(
-        gates[t], states[t + 1], dh, d_out[t], d_gates[t], activation))
+    kept = None if masked is None else np.empty_like(dh)
+
+    def before(t, m):  # what the masked rows carry: dh + d_out[t]
+        _routine("add_masked_rows")(m, dh, d_out[t], kept)
+
+    def after(t, m):
+        _routine("hold_masked_rows")(m, kept, dh)
+
+    _loop_backward_masked(recurrent_kernel, d_gates, dh, lambda t: cell(
+        gates[t], states[t + 1], dh, d_out[t], d_gates[t], activation),
+        masked, before, lambda t: (d_gates[t],), after)

@@ -55,18 +55,20 @@ class GRU(Recurrent):
         self.return_sequences = return_sequences
         self.name = name
 
-    def to_onnx(self, graph, x):
+    def to_onnx(self, graph, x, mask=None):
         """Write the layer over the steps into an ONNX graph (see
         :meth:`Layer.to_onnx`): ONNX's ``GRU`` operator
         (``linear_before_reset=1``, Keras's ``reset_after=True``) in a
-        float32 model, a ``Scan`` over the steps in a float64 one (see
-        :mod:`skdl.onnx._recurrent`).
+        float32 model, a ``Scan`` over the steps in a float64 one or with a
+        mask (see :mod:`skdl.onnx._recurrent` and :mod:`skdl.onnx._scan`).
 
         Parameters
         ----------
         graph : OnnxGraph
         x : str
             The sequences, ``(n, timesteps, features)``, batch-major.
+        mask : str or None, default=None
+            The input's mask, ``(n, timesteps)`` booleans.
 
         Returns
         -------
@@ -77,7 +79,7 @@ class GRU(Recurrent):
         from ..onnx._recurrent import gate_blocks, recurrent_operator
         from ..onnx._scan import scan_recurrence
 
-        if graph.runtime_supports("GRU"):
+        if mask is None and graph.runtime_supports("GRU"):
             return recurrent_operator(graph, self, x, "GRU", (0, 1, 2), linear_before_reset=1)
         bias = self.get_weights()[2]
 
@@ -95,7 +97,7 @@ class GRU(Recurrent):
             away = body.node("Sub", [states[0], candidate])
             return (body.node("Add", [body.node("Mul", [away, z]), candidate]),)
 
-        return scan_recurrence(graph, self, x, bias[0], 1, step)
+        return scan_recurrence(graph, self, x, bias[0], 1, step, mask)
 
     def _bias_shape(self):
         return (2, 3 * self.units)
@@ -108,15 +110,15 @@ class GRU(Recurrent):
             "d_bypass": np.empty((n_rows, self.units), dtype=dtype),
         }
 
-    def _steps_forward(self, gates, states, cell):
+    def _steps_forward(self, gates, states, cell, mask):
         recurrent_kernel, bias = self._weights_in(gates.dtype)
         recurrent_routines.gru_sequence_forward(gates, bias, recurrent_kernel, cell["recurrent"],
-                                                states)
+                                                states, mask)
 
-    def _steps_backward(self, d_out, d_gates, gates, states, dh, cell):
+    def _steps_backward(self, d_out, d_gates, gates, states, dh, cell, mask):
         recurrent_routines.gru_sequence_backward(d_out, gates, cell["recurrent"], states,
                                                  self.recurrent_kernel, dh, cell["d_bypass"],
-                                                 d_gates, cell["d_recurrent"])
+                                                 d_gates, cell["d_recurrent"], mask)
 
     def _recurrent_gate_gradients(self, d_gates, cell):
         return cell["d_recurrent"]

@@ -56,17 +56,20 @@ class LSTM(Recurrent):
         self.return_sequences = return_sequences
         self.name = name
 
-    def to_onnx(self, graph, x):
+    def to_onnx(self, graph, x, mask=None):
         """Write the layer over the steps into an ONNX graph (see
         :meth:`Layer.to_onnx`): ONNX's ``LSTM`` operator in a float32 model,
         Keras's gates i, f, c, o reordered into its i, o, f, c; a ``Scan``
-        over the steps in a float64 one (see :mod:`skdl.onnx._recurrent`).
+        over the steps in a float64 one or with a mask (see
+        :mod:`skdl.onnx._recurrent` and :mod:`skdl.onnx._scan`).
 
         Parameters
         ----------
         graph : OnnxGraph
         x : str
             The sequences, of ``features`` entries a step.
+        mask : str or None, default=None
+            The input's mask, ``(n, timesteps)`` booleans.
 
         Returns
         -------
@@ -77,7 +80,7 @@ class LSTM(Recurrent):
         from ..onnx._recurrent import gate_blocks, recurrent_operator
         from ..onnx._scan import scan_recurrence
 
-        if graph.runtime_supports("LSTM"):
+        if mask is None and graph.runtime_supports("LSTM"):
             return recurrent_operator(graph, self, x, "LSTM", (0, 3, 1, 2))
 
         def step(body, p, states, recurrent):
@@ -94,7 +97,7 @@ class LSTM(Recurrent):
                                   body.node("Mul", [i, candidate])])
             return body.node("Mul", [o, body.node("Tanh", [c])]), c
 
-        return scan_recurrence(graph, self, x, self.get_weights()[2], 2, step)
+        return scan_recurrence(graph, self, x, self.get_weights()[2], 2, step, mask)
 
     def initialize(self, random_state, factor=6.0):
         """Keras's start (see Notes), the forget gate's bias at 1.
@@ -116,14 +119,14 @@ class LSTM(Recurrent):
             "d_cell": np.empty((n_rows, units), dtype=dtype),
         }
 
-    def _steps_forward(self, gates, states, cell):
+    def _steps_forward(self, gates, states, cell, mask):
         recurrent_kernel, bias = self._weights_in(gates.dtype)
         cells = cell["cells"]
         cells[0] = 0
         recurrent_routines.lstm_sequence_forward(gates, bias, recurrent_kernel, states, cells,
-                                                 cell["tanh_cells"], cell["recurrent"])
+                                                 cell["tanh_cells"], cell["recurrent"], mask)
 
-    def _steps_backward(self, d_out, d_gates, gates, states, dh, cell):
+    def _steps_backward(self, d_out, d_gates, gates, states, dh, cell, mask):
         recurrent_routines.lstm_sequence_backward(d_out, gates, cell["cells"],
                                                   cell["tanh_cells"], self.recurrent_kernel, dh,
-                                                  cell["d_cell"], d_gates)
+                                                  cell["d_cell"], d_gates, mask)

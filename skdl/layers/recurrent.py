@@ -35,6 +35,10 @@ class Recurrent(Layer):
     n_gates = 1
     """Blocks of ``units`` columns in the kernels: one per gate."""
 
+    takes_mask = True
+    """A masked step (padding) keeps the previous state, as in Keras: see
+    :meth:`forward`."""
+
     def _build(self, input_shape):
         units = positive_int(self, "units", self.units)
         if not isinstance(self.return_sequences, (bool, np.bool_)):
@@ -146,13 +150,20 @@ class Recurrent(Layer):
         return (np.asarray(self.recurrent_kernel, dtype=dtype),
                 np.asarray(self.bias, dtype=dtype))
 
-    def forward(self, x, rng=None):
+    def forward(self, x, rng=None, mask=None):
         """Training pass (see :meth:`Layer.forward`).
 
         Parameters
         ----------
         x : ndarray of shape (n, timesteps, features)
         rng : ignored
+        mask : ndarray of bool of shape (n, timesteps), default=None
+            True where a step holds data. At a step where it is False
+            (padding) the state, and an LSTM's cell state, are carried
+            over unchanged, and with ``return_sequences=True`` that step's
+            output is the carried state, as Keras's layers give it; the
+            backward pass sends such a step's gradient straight to the
+            previous state.
 
         Returns
         -------
@@ -164,7 +175,8 @@ class Recurrent(Layer):
         gates, states = batch_view(self.scratch.gates, n), batch_view(self.scratch.states, n)
         _project(x_time, self.kernel, gates)
         states[0] = 0
-        self._steps_forward(gates, states, self._cell_slice(n))
+        self.scratch.mask = _time_major(mask)
+        self._steps_forward(gates, states, self._cell_slice(n), self.scratch.mask)
         out = self.scratch.out[:n]
         if self.return_sequences:
             out[...] = states[1:].transpose(1, 0, 2)
@@ -193,7 +205,8 @@ class Recurrent(Layer):
         d_gates = batch_view(self.scratch.d_gates, n)
         cell = self._cell_slice(n)
         self._steps_backward(d_out, d_gates, batch_view(self.scratch.gates, n),
-                             batch_view(self.scratch.states, n), self.scratch.d_state[:n], cell)
+                             batch_view(self.scratch.states, n), self.scratch.d_state[:n], cell,
+                             self.scratch.mask)
         self._kernel_gradients(d_gates, cell, n)
         if not self._needs_input_gradient:
             return None
@@ -225,12 +238,14 @@ class Recurrent(Layer):
         """The bias's gradient: the sum of every step's gate gradients."""
         np.sum(input_rows, axis=0, out=bias_grad)
 
-    def predict(self, x):
+    def predict(self, x, mask=None):
         """Output in fresh arrays (see :meth:`Layer.predict`).
 
         Parameters
         ----------
         x : ndarray of shape (n, timesteps, features)
+        mask : ndarray of bool of shape (n, timesteps), default=None
+            As in :meth:`forward`.
 
         Returns
         -------
@@ -242,10 +257,49 @@ class Recurrent(Layer):
         gates = np.empty((self._timesteps, n, self.n_gates * self.units), dtype=dtype)
         _project(x_time, self.kernel, gates)
         states = np.zeros((self._timesteps + 1, n, self.units), dtype=dtype)
-        self._steps_forward(gates, states, self._cell_buffers(n, dtype))
+        self._steps_forward(gates, states, self._cell_buffers(n, dtype), _time_major(mask))
         if self.return_sequences:
             return np.ascontiguousarray(states[1:].transpose(1, 0, 2))
         return states[-1].copy()
+
+    # ------------------------------------------------------------- masking
+    def compute_mask(self, x, mask):
+        """The input's mask with ``return_sequences=True`` (one output a
+        step), else None: the last state is one vector (see
+        :meth:`Layer.compute_mask`).
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, timesteps, features)
+        mask : ndarray of bool of shape (n, timesteps) or None
+
+        Returns
+        -------
+        ndarray of bool or None
+        """
+        return mask if self.return_sequences else None
+
+    def onnx_mask(self, graph, x, mask):
+        """As :meth:`compute_mask`, in an ONNX graph (see
+        :meth:`Layer.onnx_mask`).
+
+        Parameters
+        ----------
+        graph : OnnxGraph
+        x : str
+        mask : str or None
+
+        Returns
+        -------
+        str or None
+        """
+        return mask if self.return_sequences else None
+
+
+def _time_major(mask):
+    """A ``(n, timesteps)`` mask as the time loops take it, ``(timesteps,
+    n)`` and C-contiguous; None for None."""
+    return None if mask is None else np.ascontiguousarray(np.asarray(mask, dtype=bool).T)
 
 
 def batch_view(buffer, n):

@@ -55,19 +55,22 @@ class SimpleRNN(Recurrent):
         self.return_sequences = return_sequences
         self.name = name
 
-    def to_onnx(self, graph, x):
+    def to_onnx(self, graph, x, mask=None):
         """Write ``h = activation(x_t @ kernel + h @ recurrent_kernel + bias)``
         over the steps into an ONNX graph (see :meth:`Layer.to_onnx`).
 
         ONNX's ``RNN`` operator in a float32 model when it has the layer's
-        activation (tanh, relu, sigmoid); otherwise a ``Scan`` over the
-        steps (see :mod:`skdl.onnx._recurrent`).
+        activation (tanh, relu, sigmoid) and there is no mask; otherwise a
+        ``Scan`` over the steps (see :mod:`skdl.onnx._recurrent` and
+        :mod:`skdl.onnx._scan`).
 
         Parameters
         ----------
         graph : OnnxGraph
         x : str
             The sequences, ``(n, timesteps, features)``.
+        mask : str or None, default=None
+            The input's mask, ``(n, timesteps)`` booleans.
 
         Returns
         -------
@@ -82,14 +85,14 @@ class SimpleRNN(Recurrent):
         onnx_names = {activations.Tanh: "Tanh", activations.ReLU: "Relu",
                       activations.Sigmoid: "Sigmoid"}
         name = onnx_names.get(type(self.activation_))
-        if name is not None and graph.runtime_supports("RNN"):
+        if name is not None and mask is None and graph.runtime_supports("RNN"):
             return recurrent_operator(graph, self, x, "RNN", (0,), activations=[name])
 
         def step(body, p, states, recurrent):
             pre = body.node("Add", [p, recurrent(states[0])])
             return (body.activation(self.activation_, pre),)
 
-        return scan_recurrence(graph, self, x, self.get_weights()[2], 1, step)
+        return scan_recurrence(graph, self, x, self.get_weights()[2], 1, step, mask)
 
     def _build_cell(self):
         self.activation_ = resolved_activation(self)
@@ -97,12 +100,12 @@ class SimpleRNN(Recurrent):
     def _cell_buffers(self, n_rows, dtype):
         return {"recurrent": np.empty((n_rows, self.units), dtype=dtype)}
 
-    def _steps_forward(self, gates, states, cell):
+    def _steps_forward(self, gates, states, cell, mask):
         recurrent_kernel, bias = self._weights_in(gates.dtype)
         recurrent_routines.simple_rnn_sequence_forward(gates, bias, recurrent_kernel, states,
-                                                       cell["recurrent"], self.activation_)
+                                                       cell["recurrent"], self.activation_, mask)
 
-    def _steps_backward(self, d_out, d_gates, gates, states, dh, cell):
+    def _steps_backward(self, d_out, d_gates, gates, states, dh, cell, mask):
         recurrent_routines.simple_rnn_sequence_backward(d_out, gates, states,
                                                         self.recurrent_kernel, dh, d_gates,
-                                                        self.activation_)
+                                                        self.activation_, mask)

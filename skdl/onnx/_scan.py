@@ -15,14 +15,22 @@ layout: when the ``Scan`` itself stacks them along axis 1, ONNX Runtime
 (1.32) dies of a floating-point exception on a batch of 0 rows. The
 first step adds the zero states' products, which changes no bit of what
 skdl computes there.
+
+A mask (Keras's masking, True where a step holds data) is a second scanned
+input, cast to the model's float type outside the loop (a subgraph's
+inputs here are of that type) and to booleans in the step, where each new
+state becomes ``Where(mask, new, previous)``: a masked step keeps, and
+outputs, the previous state, as the layers do. ONNX's ``RNN``, ``LSTM`` and
+``GRU`` operators take sequence lengths, which say only where a row's
+padding starts, so a masked layer always runs as a ``Scan``.
 """
 
-from onnx import helper
+from onnx import TensorProto, helper
 
 __all__ = ["scan_recurrence"]
 
 
-def scan_recurrence(graph, layer, x, input_bias, n_states, step):
+def scan_recurrence(graph, layer, x, input_bias, n_states, step, mask=None):
     """Write ``layer``'s time loop as a ``Scan`` over the steps of ``x``.
 
     Parameters
@@ -43,6 +51,9 @@ def scan_recurrence(graph, layer, x, input_bias, n_states, step):
         tuple of the previous step's states (zero at the first step), and
         ``recurrent(h)`` writes ``h @ recurrent_kernel``. It returns the
         tuple of the step's states, ``h`` first.
+    mask : str or None, default=None
+        The input's mask, a boolean tensor of shape ``(n, timesteps)``:
+        where it is False, a step keeps the previous states.
 
     Returns
     -------
@@ -58,12 +69,21 @@ def scan_recurrence(graph, layer, x, input_bias, n_states, step):
     p = body.input(kernel.shape[1])  # after the states, as Scan feeds them
     weights = body.constant(recurrent_kernel)
     new_states = step(body, p, states, lambda h: body.node("MatMul", [h, weights]))
+    scanned = [projected]
+    if mask is not None:
+        # (n, timesteps) bool -> (n, timesteps, 1) floats, a (n, 1) slice a step
+        scanned.append(graph.node("Unsqueeze", [
+            graph.node("Cast", [mask], to=helper.np_dtype_to_tensor_dtype(graph.dtype)),
+            graph.shape_constant([2])]))
+        holds = body.node("Cast", [body.input(1)], to=TensorProto.BOOL)
+        new_states = tuple(body.node("Where", [holds, new, old])
+                           for new, old in zip(new_states, states))
     # a subgraph gives a name once only: h again, the step's slice of the sequence
     every = [body.node("Identity", [new_states[0]])] if layer.return_sequences else []
     outputs = graph.node(
-        "Scan", [*[_zero_states(graph, x, units)] * n_states, projected],
+        "Scan", [*[_zero_states(graph, x, units)] * n_states, *scanned],
         n_outputs=n_states + len(every), body=body.to_proto([*new_states, *every]),
-        num_scan_inputs=1, scan_input_axes=[1],
+        num_scan_inputs=len(scanned), scan_input_axes=[1] * len(scanned),
     )
     if isinstance(outputs, str):  # the one state h
         return outputs

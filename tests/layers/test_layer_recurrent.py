@@ -458,3 +458,71 @@ def test_stacked_layers_in_a_network_equal_the_chained_references(compute_backen
     h = seq.simple_rnn(h, *rnn.weights)[:, -1]
     want = h @ dense.kernel + dense.bias
     assert_allclose(net.predict(x.reshape(4, -1)), want, rtol=1e-12, atol=1e-13)
+
+
+# ------------------------------------------------------------------ masks
+def _masks(n, steps):
+    """Post-padded rows of several lengths (one empty), and the same rows
+    pre-padded."""
+    post = np.arange(steps)[np.newaxis, :] < np.array([steps, 3, 1, 0])[:n, np.newaxis]
+    return {"post": post, "pre": post[:, ::-1].copy()}
+
+
+def test_masked_steps_equal_kerass_on_pre_and_post_padding():
+    """Keras's layers on the same weights and masks, pre- and post-padded
+    rows in one batch, every layer (one Keras call each: the last state is
+    the last step's output, as a masked step outputs the state it
+    carries), on both back-ends."""
+    keras = pytest.importorskip("keras")
+    from skdl import backend as backends
+
+    x = np.random.RandomState(3).normal(size=(8, 5, 3))
+    mask = np.concatenate(list(_masks(4, 5).values()))
+    for cls in RECURRENT:
+        layer = _bound(cls, 3, 4)
+        theirs = getattr(keras.layers, cls.__name__)(4, return_sequences=True,
+                                                     dtype="float64")
+        theirs.build((None, 5, 3))
+        theirs.set_weights(layer.get_weights())
+        want = np.asarray(theirs(x, mask=mask))
+        for name in backends.available():
+            with backends.use(name):
+                assert_allclose(layer.predict(x, mask=mask), want, atol=1e-6)
+                layer.return_sequences = False
+                assert_allclose(layer.predict(x, mask=mask), want[:, -1], atol=1e-6)
+                layer.return_sequences = True
+
+
+@pytest.mark.parametrize("cls", RECURRENT)
+def test_a_masked_step_carries_and_outputs_the_previous_state(compute_backend, cls):
+    layer = _bound(cls, 3, 4)
+    x = np.random.RandomState(4).normal(size=(4, 5, 3))
+    for mask in _masks(4, 5).values():
+        out = layer.predict(x, mask=mask)
+        layer.allocate(4)
+        assert_array_equal(layer.forward(x, mask=mask), out)
+        for row in range(4):
+            # each step's output is the state of the row's last step holding data
+            last = np.maximum.accumulate(np.where(mask[row], np.arange(5), -1))
+            want = np.where(last[:, np.newaxis] < 0, 0.0, out[row][np.maximum(last, 0)])
+            assert_array_equal(out[row], want)
+        assert_array_equal(out[3], 0.0)  # all padding: the zero state throughout
+        # a pre-padded row ends as the same row unpadded would
+        assert_array_equal(layer.predict(x, mask=np.ones((4, 5), dtype=bool)),
+                           layer.predict(x))
+        assert layer.compute_mask(x, mask) is mask
+    layer.return_sequences = False
+    layer.build((5, 3))
+    assert layer.compute_mask(x, mask) is None
+
+
+def test_the_time_loops_refuse_a_mask_that_does_not_fit():
+    from skdl.backend import recurrent as recurrent_routines
+
+    layer = _bound(SimpleRNN, 2, 3)
+    for mask, shown in [(np.ones((5, 2)), "dtype float64"), (np.ones((3, 5), bool), r"\(3, 5\)")]:
+        with pytest.raises(ValueError, match=r"simple_rnn_sequence_forward: mask must be a "
+                           rf"boolean array of shape \(5, 2\).*{shown}"):
+            recurrent_routines.simple_rnn_sequence_forward(
+                np.zeros((5, 2, 3)), layer.bias, layer.recurrent_kernel, np.zeros((6, 2, 3)),
+                np.zeros((2, 3)), layer.activation_, mask=mask)

@@ -456,3 +456,31 @@ def simple_rnn_cell_backward(pre, h, dh, d_out, d_pre, activation):
         reference.simple_rnn_cell_backward(pre, h, dh, d_out, d_pre, activation)
     else:
         _simple_rnn_cells_backward(h, dh, d_out, d_pre, code, h.dtype.type(1))
+
+
+# ---------------------------------------------------------------- masks
+@jit
+def hold_masked_rows(masked, source, target):
+    """See :func:`skdl.backend.numpy.recurrent.hold_masked_rows`."""
+    for row in range(masked.shape[0]):
+        if masked[row]:
+            for j in range(target.shape[1]):
+                target[row, j] = source[row, j]
+
+
+@jit
+def add_masked_rows(masked, a, b, out):
+    """See :func:`skdl.backend.numpy.recurrent.add_masked_rows`."""
+    for row in range(masked.shape[0]):
+        if masked[row]:
+            for j in range(out.shape[1]):
+                out[row, j] = a[row, j] + b[row, j]
+
+
+@jit
+def zero_masked_rows(masked, target):
+    """See :func:`skdl.backend.numpy.recurrent.zero_masked_rows`."""
+    for row in range(masked.shape[0]):
+        if masked[row]:
+            for j in range(target.shape[1]):
+                target[row, j] = 0

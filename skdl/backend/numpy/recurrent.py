@@ -106,3 +106,20 @@ def simple_rnn_cell_backward(pre, h, dh, d_out, d_pre, activation):
     dh += d_out
     d_pre[...] = dh
     activation.backward(d_pre, pre, h)
+
+
+def hold_masked_rows(masked, source, target):
+    """``target[i] = source[i]`` for the rows ``i`` where ``masked`` is
+    True: a masked step keeps the previous step's values."""
+    np.copyto(target, source, where=masked[:, np.newaxis])
+
+
+def add_masked_rows(masked, a, b, out):
+    """``out[i] = a[i] + b[i]`` for the rows ``i`` where ``masked`` is
+    True, the others left as they are."""
+    np.add(a, b, out=out, where=masked[:, np.newaxis])
+
+
+def zero_masked_rows(masked, target):
+    """``target[i] = 0`` for the rows ``i`` where ``masked`` is True."""
+    target[masked] = 0
