@@ -16,6 +16,7 @@ form in ``to_onnx(graph, x)``.
 from .activation import Activation
 from .base import Layer, Scratch, WeightSpec
 from .batch_normalization import BatchNormalization
+from .bidirectional import Bidirectional
 from .category_embedding import CategoryEmbedding
 from .conv1d import Conv1D
 from .conv2d import Conv2D
@@ -53,6 +54,7 @@ BUILT_IN_LAYERS = (
     SimpleRNN,
     LSTM,
     GRU,
+    Bidirectional,
     MultiHeadAttention,
     PositionEmbedding,
     Residual,

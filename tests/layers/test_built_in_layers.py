@@ -103,8 +103,11 @@ REQUIRED_ARGUMENTS = {"units": 3, "filters": 2, "kernel_size": 2, "rate": 0.5,
 
 
 def _instance(layer_class, **params):
+    from skdl.layers import LSTM
+
     signature = inspect.signature(layer_class)
-    required = {name: REQUIRED_ARGUMENTS[name] for name, argument in signature.parameters.items()
+    arguments = {**REQUIRED_ARGUMENTS, "layer": LSTM(3)}
+    required = {name: arguments[name] for name, argument in signature.parameters.items()
                 if argument.default is argument.empty}
     return layer_class(**required, **params)
 
