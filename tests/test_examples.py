@@ -40,6 +40,7 @@ EXPECTED = {
     "plot_solver_loss_curves.py": ["solver_loss_curves.png"],
     "plot_tabular_embeddings.py": ["tabular_embeddings_scores.png",
                                    "tabular_embeddings_titles.png"],
+    "plot_text_classification.py": ["text_classification_scores.png"],
 }
 """The PNGs each page's figures are saved as, in the order drawn."""
 

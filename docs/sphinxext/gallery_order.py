@@ -13,6 +13,7 @@ COURSE = [
     "plot_lstm_digits.py",
     "plot_forecasting.py",
     "plot_tabular_embeddings.py",
+    "plot_text_classification.py",
     "plot_onnx_export.py",
     "plot_custom_layer.py",
     "quickstart.py",
