@@ -9,7 +9,13 @@ a. digits-size CNN, 8x8x1 input: Conv2D(32, 3, same, relu), MaxPool2D(2),
    Dense(10) softmax;
 b. LeNet-style, 28x28x1 input: Conv2D(6, 5, same, relu), MaxPool2D(2),
    Conv2D(16, 5, valid, relu), MaxPool2D(2), Flatten, Dense(120, relu),
-   Dense(84, relu), Dense(10) softmax.
+   Dense(84, relu), Dense(10) softmax;
+c. workload a with a batch normalization after each convolution:
+   Conv2D(32, 3, same), BatchNormalization, relu, MaxPool2D(2), Conv2D(64,
+   3, same), BatchNormalization, relu, MaxPool2D(2), Flatten, Dense(128,
+   relu), Dense(10) softmax. skdl writes the relu as an ``Activation``
+   layer; torch's ``BatchNorm2d(momentum=0.01, eps=1e-3)`` is Keras's
+   (skdl's) momentum 0.99 and epsilon 1e-3.
 
 The data are synthetic (uniform random pixels, 10 random labels; 6,000 rows
 each by default): the speed of an epoch does not depend on what the pixels
@@ -75,6 +81,7 @@ Run from the repository root::
     python benchmarks/bench_cnn.py --rounds 9
     python benchmarks/bench_cnn.py --quick         # smoke test, a minute
     python benchmarks/bench_cnn.py --workloads b   # LeNet only
+    python benchmarks/bench_cnn.py --workloads a,c # digits CNN without and with BN
 
 torch is optional: without it the torch columns read "n/a".
 """
@@ -101,7 +108,8 @@ HERE = Path(__file__).resolve().parent
 # Per workload: input (H, W, C) and the hidden layers as plain tuples, so
 # that the torch child builds its model from the same description.
 #   ("conv", filters, kernel, padding), ("pool", size), ("flatten",),
-#   ("dense", units); every conv and dense is followed by relu; the output
+#   ("dense", units); every conv and dense is followed by relu, a conv with
+#   a fifth entry "bn" by a batch normalization before its relu; the output
 #   Dense(10) is added by skdl (from the labels) and explicitly for torch.
 WORKLOADS = {
     "a": {
@@ -115,6 +123,12 @@ WORKLOADS = {
         "input": (28, 28, 1),
         "layers": [("conv", 6, 5, "same"), ("pool", 2), ("conv", 16, 5, "valid"),
                    ("pool", 2), ("flatten",), ("dense", 120), ("dense", 84)],
+    },
+    "c": {
+        "name": "digits CNN 8x8x1, BN",
+        "input": (8, 8, 1),
+        "layers": [("conv", 32, 3, "same", "bn"), ("pool", 2), ("conv", 64, 3, "same", "bn"),
+                   ("pool", 2), ("flatten",), ("dense", 128)],
     },
 }
 
@@ -141,7 +155,7 @@ def gemm_shapes(workload):
     shapes = []
     for spec in WORKLOADS[workload]["layers"]:
         if spec[0] == "conv":
-            _, filters, kernel, padding = spec
+            _, filters, kernel, padding = spec[:4]
             h, w = _conv_out(h, kernel, padding), _conv_out(w, kernel, padding)
             shapes.append(("conv", h * w, kernel * kernel * c, filters))
             c = filters
@@ -207,11 +221,14 @@ class Floor:
 
 # ------------------------------------------------------------------- skdl
 def skdl_layers(workload):
-    from skdl.layers import Conv2D, Dense, Flatten, MaxPool2D
+    from skdl.layers import Activation, BatchNormalization, Conv2D, Dense, Flatten, MaxPool2D
 
     out = []
     for spec in WORKLOADS[workload]["layers"]:
-        if spec[0] == "conv":
+        if spec[0] == "conv" and spec[4:] == ("bn",):
+            out += [Conv2D(spec[1], spec[2], padding=spec[3]), BatchNormalization(),
+                    Activation("relu")]
+        elif spec[0] == "conv":
             out.append(Conv2D(spec[1], spec[2], padding=spec[3], activation="relu"))
         elif spec[0] == "pool":
             out.append(MaxPool2D(spec[1]))
@@ -259,10 +276,12 @@ def torch_epoch_seconds(workload, n_rows, warmup=1):
     flat = None
     for spec in WORKLOADS[workload]["layers"]:
         if spec[0] == "conv":
-            _, filters, kernel, padding = spec
-            mods += [torch.nn.Conv2d(c, filters, kernel,
-                                     padding="same" if padding == "same" else 0),
-                     torch.nn.ReLU()]
+            _, filters, kernel, padding = spec[:4]
+            mods.append(torch.nn.Conv2d(c, filters, kernel,
+                                        padding="same" if padding == "same" else 0))
+            if spec[4:] == ("bn",):
+                mods.append(torch.nn.BatchNorm2d(filters, eps=1e-3, momentum=0.01))
+            mods.append(torch.nn.ReLU())
             h, w, c = _conv_out(h, kernel, padding), _conv_out(w, kernel, padding), filters
         elif spec[0] == "pool":
             mods.append(torch.nn.MaxPool2d(spec[1]))
@@ -425,7 +444,7 @@ def main():
                         help="alternating rounds (default 5; 1 with --quick)")
     parser.add_argument("--quick", action="store_true",
                         help="1,000 rows, 1 round, memory at 1,000 and 10,000 rows")
-    parser.add_argument("--workloads", default="a,b", help="comma-separated: a, b")
+    parser.add_argument("--workloads", default="a,b,c", help="comma-separated: a, b, c")
     parser.add_argument("--rows", type=int, default=None, help="rows per workload")
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--no-memory", action="store_true")
@@ -449,7 +468,8 @@ def main():
 
     from skdl import backend as skdl_backend
 
-    blas = [f"{p['internal_api']} {p.get('version')} ({p['num_threads']} threads)"
+    blas = [f"{p['internal_api']} {p.get('version')} {p.get('architecture', '')} "
+            f"({p['num_threads']} threads)"
             for p in threadpool_info() if p["user_api"] == "blas"]
     print(f"# bench_cnn: {n_rows:,} rows, batch {BATCH}, float32, {rounds} rounds, "
           f"{THREADS} threads\n")
@@ -493,8 +513,8 @@ def main():
               f"| {fmt(s.get('numpy'), '.3f')} | {fmt(t.get('numpy'), '.2f')}x "
               f"| {fmt(f.get('numba'), '.2f')}x | {fmt(f.get('numpy'), '.2f')}x "
               f"| {r['floor']:.3f} | {fmt(f.get('torch'), '.2f')}x |")
-    print("\nTargets: numba/torch <= 1.0x on (a) and <= 1.5x on (b); numpy/torch <= 3x on "
-          "both. Ratios to torch are medians of per-round quotients of floor-normalised "
+    print("\nTargets: numba/torch <= 1.0x on (a) and (c), <= 1.5x on (b); numpy/torch <= 3x "
+          "on all. Ratios to torch are medians of per-round quotients of floor-normalised "
           "times; seconds are plain medians.")
     print("\n### The same, each contender's best round (min seconds; ratios of the minima)\n")
     print("| workload | torch s | numba s | numba/torch | numpy s | numpy/torch "

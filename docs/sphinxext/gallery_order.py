@@ -10,6 +10,7 @@ COURSE = [
     "plot_learning_rate_schedules.py",
     "plot_adamw_cosine_schedule.py",
     "plot_cnn_digits.py",
+    "plot_cnn_batch_normalization.py",
     "plot_lstm_digits.py",
     "plot_forecasting.py",
     "plot_tabular_embeddings.py",

@@ -13,6 +13,7 @@ module a checked, documented front:
 - :mod:`skdl.backend.optimizers`: SGD and Adam steps;
 - :mod:`skdl.backend.convolution`: convolution and pooling;
 - :mod:`skdl.backend.recurrent`: the recurrent layers' time loops;
+- :mod:`skdl.backend.normalization`: the batch normalization;
 - :mod:`skdl.backend.perceptron`: the classic perceptron rule.
 
 Each front checks its arrays before any loop runs: float32 or float64 NumPy

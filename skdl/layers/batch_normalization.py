@@ -7,13 +7,17 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..backend import normalization as normalization_routines
-from .base import Layer, WeightSpec, draw_weight, resolved_initializer
-from .layer_normalization import check_epsilon, check_flags, scale_and_offset_specs
+from ._normalization import Normalization
+from .base import WeightSpec
 
 __all__ = ["BatchNormalization"]
 
+MASKED_EPSILON = 1e-7
+"""What Keras adds to the number of unmasked steps it divides the masked
+sums by (``keras.backend.epsilon()``)."""
 
-class BatchNormalization(Layer):
+
+class BatchNormalization(Normalization):
     """Normalise each channel (the last axis) over the batch, as Keras's
     ``BatchNormalization``.
 
@@ -80,8 +84,12 @@ class BatchNormalization(Layer):
     ``0.99 ** k`` of their start after ``k`` evaluations (37% after 100,
     5% after 300): for short L-BFGS fits, lower ``momentum`` (0.9, say).
 
-    The layer does not take masks: its statistics run over every step of a
-    sequence, padding included, and a mask stops here.
+    On masked sequences (after an ``Embedding(mask_zero=True)``), a
+    training pass takes its statistics over the unmasked steps only, as
+    Keras's: the sums over the batch weigh each step by its mask and are
+    divided by the number of unmasked steps plus ``1e-7`` (Keras's
+    ``epsilon()``); every step is then normalised by them. Predictions use
+    the moving statistics and ignore the mask, which passes on.
 
     Examples
     --------
@@ -108,31 +116,19 @@ class BatchNormalization(Layer):
         self.moving_variance_initializer = moving_variance_initializer
         self.name = name
 
+    passes_mask = True
+    takes_mask = True
+
+    weight_names = ("gamma", "beta", "moving_mean", "moving_variance")
+    axis_fix = "channels-last input, as the convolutions give"
+
     def _build(self, input_shape):
-        last = len(input_shape)
-        axis = self.axis
-        if isinstance(axis, (list, tuple)) and len(axis) == 1:
-            axis = axis[0]
-        if isinstance(axis, bool) or not isinstance(axis, numbers.Integral) or axis not in (
-            -1, last
-        ):
-            self._refuse(
-                f"normalises the channels of the last axis only, got axis={self.axis!r} "
-                f"for input of shape {input_shape}; pass axis=-1 (channels-last input, as "
-                "the convolutions give)."
-            )
         momentum = self.momentum
         if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not (
             0 <= momentum <= 1
         ):
             self._refuse(f"momentum must be a number in [0, 1], got {momentum!r}.")
-        check_epsilon(self)
-        check_flags(self)
-        self._initializers = {
-            name: resolved_initializer(self, f"{name}_initializer")
-            for name in ("gamma", "beta", "moving_mean", "moving_variance")
-        }
-        return input_shape
+        return super()._build(input_shape)
 
     def weight_specs(self):
         """``[gamma, beta, moving_mean, moving_variance]``, each of shape
@@ -144,7 +140,7 @@ class BatchNormalization(Layer):
         list of WeightSpec
         """
         channels = (self.input_shape[-1],)
-        return scale_and_offset_specs(self) + [
+        return super().weight_specs() + [
             WeightSpec("moving_mean", channels, False, trainable=False),
             WeightSpec("moving_variance", channels, False, trainable=False),
         ]
@@ -158,32 +154,11 @@ class BatchNormalization(Layer):
         gradients : list of ndarray or None
         """
         super().bind(weights, gradients)
-        names = [spec.name for spec in self.weight_specs()]
-        named = dict(zip(names, self.weights))
-        self.gamma, self.beta = named.get("gamma"), named.get("beta")
+        named = self._named(self.weights)
         self.moving_mean, self.moving_variance = named["moving_mean"], named["moving_variance"]
-        self._gradients = dict(zip(names, gradients)) if gradients is not None else {}
-
-    def initialize(self, random_state, factor=6.0):
-        """Draw each weight from its initializer.
-
-        Parameters
-        ----------
-        random_state : numpy.random.RandomState
-        factor : float, default=6.0
-            Ignored.
-        """
-        for spec, weight in zip(self.weight_specs(), self.weights):
-            draw_weight(weight, self._initializers[spec.name], random_state)
-
-    def _rows(self, n):
-        """Number of rows of a batch of ``n`` samples seen as ``(rows,
-        channels)``."""
-        return n * int(np.prod(self.input_shape[:-1], dtype=np.int64))
 
     def allocate(self, n_rows, needs_input_gradient=True):
-        """Buffers for the normalised batch, the output, the input gradient
-        and the batch's statistics.
+        """The buffers of :class:`Normalization` and the batch's statistics.
 
         Parameters
         ----------
@@ -191,76 +166,105 @@ class BatchNormalization(Layer):
         needs_input_gradient : bool, default=True
         """
         super().allocate(n_rows, needs_input_gradient)
-        rows, channels = self._rows(n_rows), self.input_shape[-1]
-        scratch = self.scratch
-        scratch.normalised = np.empty((rows, channels), dtype=self.dtype)
-        scratch.out = np.empty((rows, channels), dtype=self.dtype)
-        scratch.dx = (np.empty((rows, channels), dtype=self.dtype)
-                      if needs_input_gradient else None)
-        for name in ("mean", "variance", "inverse_std", "gamma_grad", "beta_grad"):
-            setattr(scratch, name, np.empty(channels, dtype=self.dtype))
-        # what stands for gamma and beta where the flags leave them out
-        scratch.ones = np.ones(channels, dtype=self.dtype)
-        scratch.zeros = np.zeros(channels, dtype=self.dtype)
+        for name in ("mean", "variance", "inverse_std"):
+            setattr(self.scratch, name, np.empty(self.input_shape[-1], dtype=self.dtype))
 
-    def forward(self, x, rng=None):
-        """Training pass: normalise by the batch's statistics and move the
-        moving ones towards them (see :meth:`Layer.forward`).
+    def forward(self, x, rng=None, mask=None):
+        """Training pass (see :meth:`Layer.forward`): normalise by the
+        batch's statistics, over the unmasked steps when ``mask`` is given,
+        and move the moving statistics towards them.
 
         Parameters
         ----------
         x : ndarray of shape (n,) + input_shape
             Or a sparse matrix of rows, when the layer is the first.
         rng : ignored
+        mask : ndarray of bool of shape (n, timesteps), default=None
+            For sequences ``(timesteps, channels)``: the steps that hold data.
 
         Returns
         -------
         ndarray of shape (n,) + input_shape
         """
-        if sp.issparse(x):
-            x = x.toarray()
-        n, rows = x.shape[0], self._rows(x.shape[0])
+        if mask is not None and len(self.input_shape) != 2:
+            self._refuse(
+                f"takes a mask on sequences of shape (timesteps, channels) only, got input of "
+                f"shape {self.input_shape} and a mask of shape {np.shape(mask)}; end the mask "
+                "before (a layer that does not pass it) or reshape the input."
+            )
+        self.scratch.step_weights = (None if mask is None else
+                                     np.asarray(mask, dtype=self.dtype).reshape(-1))
+        return super().forward(x, rng)
+
+    def _normalise(self, x, out):
+        """Normalise each channel of ``x``, ``(rows, channels)``, by the
+        batch's statistics into ``out``, and move the moving statistics
+        towards them."""
         scratch = self.scratch
-        out = scratch.out[:rows]
-        normalization_routines.batch_norm_forward(
-            np.ascontiguousarray(x, dtype=self.dtype).reshape(rows, -1),
-            scratch.ones if self.gamma is None else self.gamma,
-            scratch.zeros if self.beta is None else self.beta,
-            float(self.epsilon), scratch.mean, scratch.variance, scratch.inverse_std,
-            scratch.normalised[:rows], out,
-        )
+        if scratch.step_weights is None:
+            normalization_routines.batch_norm_forward(
+                x, *self._scale_and_offset(), float(self.epsilon), scratch.mean,
+                scratch.variance, scratch.inverse_std, scratch.normalised[: x.shape[0]], out,
+            )
+        else:
+            self._normalise_masked(x, out)
         for moving, batch in ((self.moving_mean, scratch.mean),
                               (self.moving_variance, scratch.variance)):
             moving *= self.momentum
             moving += (1 - self.momentum) * batch
-        return out.reshape(n, *self.output_shape)
 
-    def backward(self, delta):
-        """Backward pass through the normalization and the batch's
-        statistics (see :meth:`Layer.backward` and
-        :func:`skdl.backend.normalization.batch_norm_backward`).
-
-        Parameters
-        ----------
-        delta : ndarray of shape (n,) + input_shape
-
-        Returns
-        -------
-        ndarray of shape (n,) + input_shape or None
-        """
-        n, rows = delta.shape[0], self._rows(delta.shape[0])
+    def _normalise_masked(self, x, out):
+        """:meth:`_normalise` with Keras's masked moments: each row weighed
+        by its step's mask, the sums divided by ``sum(weights) + 1e-7``."""
         scratch = self.scratch
-        gamma_grad = self._gradients.get("gamma", scratch.gamma_grad)
-        beta_grad = self._gradients.get("beta", scratch.beta_grad)
-        dx = scratch.dx[:rows] if self._needs_input_gradient else None
-        normalization_routines.batch_norm_backward(
-            np.ascontiguousarray(delta).reshape(rows, -1), scratch.normalised[:rows],
-            scratch.inverse_std, scratch.ones if self.gamma is None else self.gamma,
-            gamma_grad, beta_grad, dx,
-        )
-        return None if dx is None else dx.reshape(n, *self.input_shape)
+        weights = scratch.step_weights
+        scratch.denominator = weights.sum() + MASKED_EPSILON
+        normalised = scratch.normalised[: x.shape[0]]
+        np.divide(weights @ x, scratch.denominator, out=scratch.mean)
+        np.subtract(x, scratch.mean, out=normalised)
+        # what the weighted centred values sum to: not quite 0, for the 1e-7
+        scratch.centred_sum = weights @ normalised
+        np.divide(weights @ (normalised * normalised), scratch.denominator,
+                  out=scratch.variance)
+        np.divide(1.0, np.sqrt(scratch.variance + self.epsilon), out=scratch.inverse_std)
+        normalised *= scratch.inverse_std
+        gamma, beta = self._scale_and_offset()
+        np.multiply(normalised, gamma, out=out)
+        out += beta
 
-    def predict(self, x):
+    def _inverse_std(self, rows):
+        return self.scratch.inverse_std
+
+    def _gradients_into(self, delta, normalised, inverse_std, gamma, gamma_grad, beta_grad,
+                        dx):
+        """The gradient through the batch's statistics included (see
+        :func:`skdl.backend.normalization.batch_norm_backward`); with a
+        mask, through the masked statistics::
+
+            dx = gamma * inverse_std * (delta - w / D * (sum(delta) - inverse_std
+                 * sum(delta * x_hat) * C / D) - w * x_hat * sum(delta * x_hat) / D)
+
+        with ``w`` each row's mask, ``D = sum(w) + 1e-7`` and ``C`` the
+        weighted sum of the centred input (0 but for the 1e-7).
+        """
+        scratch = self.scratch
+        weights = scratch.step_weights
+        normalization_routines.batch_norm_backward(
+            delta, normalised, inverse_std, gamma, gamma_grad, beta_grad,
+            dx if weights is None else None,
+        )
+        if weights is None or dx is None:
+            return
+        denominator = scratch.denominator
+        shared = (beta_grad - inverse_std * gamma_grad * scratch.centred_sum / denominator) \
+            / denominator
+        np.multiply(normalised, gamma_grad / denominator, out=dx)
+        dx += shared
+        dx *= weights[:, None]
+        np.subtract(delta, dx, out=dx)
+        dx *= gamma * inverse_std
+
+    def predict(self, x, mask=None):
         """Normalise by the moving statistics, in a fresh array (see
         :meth:`Layer.predict`).
 
@@ -268,6 +272,8 @@ class BatchNormalization(Layer):
         ----------
         x : ndarray of shape (n,) + input_shape
             Or a sparse matrix of rows, when the layer is the first.
+        mask : ndarray of bool, default=None
+            Ignored, as Keras ignores it at inference.
 
         Returns
         -------
@@ -275,12 +281,10 @@ class BatchNormalization(Layer):
         """
         if sp.issparse(x):
             x = x.toarray()
-        gamma = 1.0 if self.gamma is None else self.gamma
-        beta = 0.0 if self.beta is None else self.beta
-        return gamma * ((x - self.moving_mean) / np.sqrt(self.moving_variance + self.epsilon)) \
-            + beta
+        return self._scaled((x - self.moving_mean)
+                            / np.sqrt(self.moving_variance + self.epsilon))
 
-    def to_onnx(self, graph, x):
+    def to_onnx(self, graph, x, mask=None):
         """Write ONNX's ``BatchNormalization`` at inference, with the moving
         statistics, channels moved to axis 1 and back (see
         :meth:`Layer.to_onnx`); after a convolution those transposes cancel
@@ -290,18 +294,17 @@ class BatchNormalization(Layer):
         ----------
         graph : OnnxGraph
         x : str
+        mask : str or None
+            Ignored, as in :meth:`predict`.
 
         Returns
         -------
         str
         """
-        channels = self.input_shape[-1]
-        gamma = np.ones(channels) if self.gamma is None else self.gamma
-        beta = np.zeros(channels) if self.beta is None else self.beta
         rank = len(self.input_shape) + 1
         if rank > 2:
             x = graph.transpose(x, (0, rank - 1, *range(1, rank - 1)))
         inputs = [x] + [graph.constant(value) for value in
-                        (gamma, beta, self.moving_mean, self.moving_variance)]
+                        (*self._onnx_weights(), self.moving_mean, self.moving_variance)]
         normalised = graph.node("BatchNormalization", inputs, epsilon=float(self.epsilon))
         return normalised if rank == 2 else graph.transpose(normalised, (0, *range(2, rank), 1))

@@ -19,6 +19,12 @@ class _GlobalPool(Layer):
     spatial_axes = 1
     """Number of axes pooled away: 1 for sequences, 2 for images."""
 
+    reduction = None
+    """The NumPy reduction of the positions (``np.mean``, ``np.max``)."""
+
+    onnx_reduction = None
+    """The ONNX operator of that reduction."""
+
     def __init__(self, keepdims=False, name=None):
         self.keepdims = keepdims
         self.name = name
@@ -59,12 +65,41 @@ class _GlobalPool(Layer):
         """``(n, channels)`` in the output shape."""
         return pooled.reshape(pooled.shape[0], *self.output_shape)
 
-    def _axes(self):
-        return list(range(1, self.spatial_axes + 1))
+    def predict(self, x):
+        """Each channel's mean or maximum, in a fresh array.
+
+        Parameters
+        ----------
+        x : ndarray of shape (n,) + input_shape
+
+        Returns
+        -------
+        ndarray of shape (n,) + output_shape
+        """
+        return self._shaped(self.reduction(self._positions(x), axis=1))
+
+    def to_onnx(self, graph, x):
+        """Write ONNX's ``ReduceMean`` or ``ReduceMax`` over the pooled axes
+        (see :meth:`Layer.to_onnx`).
+
+        Parameters
+        ----------
+        graph : OnnxGraph
+        x : str
+
+        Returns
+        -------
+        str
+        """
+        axes = graph.shape_constant(list(range(1, self.spatial_axes + 1)))
+        return graph.node(self.onnx_reduction, [x, axes], keepdims=int(self.keepdims))
 
 
 class _GlobalAveragePool(_GlobalPool):
     """The mean over positions, forward and backward."""
+
+    reduction = staticmethod(np.mean)
+    onnx_reduction = "ReduceMean"
 
     def forward(self, x, rng=None):
         """Training pass (see :meth:`Layer.forward`).
@@ -101,39 +136,13 @@ class _GlobalAveragePool(_GlobalPool):
         np.multiply(delta.reshape(n, 1, -1), 1.0 / dx.shape[1], out=dx)
         return self.scratch.dx[:n]
 
-    def predict(self, x):
-        """The mean of each channel, in a fresh array.
-
-        Parameters
-        ----------
-        x : ndarray of shape (n,) + input_shape
-
-        Returns
-        -------
-        ndarray of shape (n,) + output_shape
-        """
-        return self._shaped(self._positions(x).mean(axis=1))
-
-    def to_onnx(self, graph, x):
-        """Write ONNX's ``ReduceMean`` over the pooled axes (see
-        :meth:`Layer.to_onnx`).
-
-        Parameters
-        ----------
-        graph : OnnxGraph
-        x : str
-
-        Returns
-        -------
-        str
-        """
-        return graph.node("ReduceMean", [x, graph.shape_constant(self._axes())],
-                          keepdims=int(self.keepdims))
-
 
 class _GlobalMaxPool(_GlobalPool):
     """The maximum over positions; the backward pass routes each channel's
     gradient to the position of its first maximum."""
+
+    reduction = staticmethod(np.max)
+    onnx_reduction = "ReduceMax"
 
     def allocate(self, n_rows, needs_input_gradient=True):
         """Buffers for the output, the positions of the maxima and the
@@ -185,35 +194,6 @@ class _GlobalMaxPool(_GlobalPool):
         dx[...] = 0
         np.put_along_axis(dx, self.scratch.argmax[:n], delta.reshape(n, 1, -1), axis=1)
         return self.scratch.dx[:n]
-
-    def predict(self, x):
-        """The maximum of each channel, in a fresh array.
-
-        Parameters
-        ----------
-        x : ndarray of shape (n,) + input_shape
-
-        Returns
-        -------
-        ndarray of shape (n,) + output_shape
-        """
-        return self._shaped(self._positions(x).max(axis=1))
-
-    def to_onnx(self, graph, x):
-        """Write ONNX's ``ReduceMax`` over the pooled axes (see
-        :meth:`Layer.to_onnx`).
-
-        Parameters
-        ----------
-        graph : OnnxGraph
-        x : str
-
-        Returns
-        -------
-        str
-        """
-        return graph.node("ReduceMax", [x, graph.shape_constant(self._axes())],
-                          keepdims=int(self.keepdims))
 
 
 class GlobalAveragePooling1D(_GlobalAveragePool):

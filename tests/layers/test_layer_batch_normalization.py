@@ -2,7 +2,8 @@
 by the batch's mean and biased variance and move the moving statistics as
 Keras does; predictions use the moving statistics; the backward pass, the
 batch's statistics included, gradient-checked alone and in stacks on both
-back-ends; what L-BFGS's evaluations do to the moving statistics."""
+back-ends; masked statistics on masked sequences, as Keras's; what
+L-BFGS's evaluations do to the moving statistics."""
 
 import numpy as np
 import pytest
@@ -10,10 +11,11 @@ from numpy.testing import assert_allclose
 
 from skdl import NeuralNetRegressor
 from skdl.gradcheck import check_gradients
-from skdl.layers import BatchNormalization, Conv1D, Conv2D, Dense, Flatten
+from skdl.layers import BatchNormalization, Conv1D, Conv2D, Dense, Flatten, LayerNormalization
 from skdl.network import Network
 
 from layer_reference import bind_weights
+from padding_mask import PadMask
 
 
 def normalised(x, mean, variance, gamma, beta, epsilon=1e-3):
@@ -109,6 +111,53 @@ def test_float32(compute_backend):
     assert_allclose(out, normalised(x, flat.mean(0), flat.var(0), gamma, beta), atol=1e-5)
 
 
+MASK = np.array([[True, True, False, False], [True, False, True, True],
+                 [True, True, True, False]])
+
+
+def test_masked_training_takes_the_statistics_of_the_unmasked_steps(compute_backend):
+    layer = bind_weights(BatchNormalization(momentum=0.5), (4, 3))
+    layer.moving_mean[...], layer.moving_variance[...] = 0, 1
+    gamma, beta = layer.gamma.copy(), layer.beta.copy()
+    x = np.random.RandomState(2).normal(1.0, 2.0, size=(3, 4, 3))
+    steps = x[MASK]  # the 8 unmasked steps
+    denominator = MASK.sum() + 1e-7  # Keras's masked moments
+    mean = steps.sum(axis=0) / denominator
+    variance = ((steps - mean) ** 2).sum(axis=0) / denominator
+    layer.allocate(3)
+    out = layer.forward(x, mask=MASK)
+    # every step, masked or not, is normalised by those statistics
+    assert_allclose(out, normalised(x, mean, variance, gamma, beta), rtol=1e-10)
+    assert_allclose(layer.moving_mean, 0.5 * mean, rtol=1e-12)
+    # predictions use the moving statistics and ignore the mask; the mask passes on
+    assert_allclose(layer.predict(x, mask=MASK), layer.predict(x), rtol=0)
+    assert layer.compute_mask(x, MASK) is MASK
+
+
+def test_masked_gradients(compute_backend):
+    # a weighted layer before it, which passes the mask, so that its input
+    # gradient is checked too
+    rs = np.random.RandomState(0)
+    network = Network([PadMask(), LayerNormalization(), BatchNormalization(), Flatten(),
+                       Dense(2)], (4, 3))
+    network.initialize(rs)
+    network.layers[1].set_weights([rs.normal(size=3), rs.normal(size=3)])
+    network.layers[2].set_weights([rs.normal(size=3), rs.normal(size=3), np.zeros(3),
+                                   np.ones(3)])
+    X = rs.normal(size=(3, 4, 3)) * MASK[:, :, None]  # PadMask masks the zero steps
+    error, analytic, _ = check_gradients(network, X.reshape(3, -1), rs.normal(size=(3, 2)),
+                                         "squared_error")
+    assert error < 1e-6 and np.abs(analytic[:3]).max() > 1e-6
+
+
+def test_a_mask_on_images_is_refused():
+    layer = bind_weights(BatchNormalization(), (2, 2, 3))
+    layer.allocate(1)
+    with pytest.raises(ValueError, match=r"takes a mask on sequences of shape \(timesteps, "
+                                         r"channels\) only, got input of shape \(2, 2, 3\)"):
+        layer.forward(np.zeros((1, 2, 2, 3)), mask=np.ones((1, 2), bool))
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_lbfgs_moves_the_statistics_at_every_evaluation(monkeypatch):
     # BatchNormalization first: the statistics of its input do not depend on
@@ -136,7 +185,7 @@ def test_lbfgs_moves_the_statistics_at_every_evaluation(monkeypatch):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"axis": 1}, r"normalises the channels of the last axis only, got axis=1 for input of "
+    ({"axis": 1}, r"normalises the last axis only, got axis=1 for input of "
                   r"shape \(4, 3\); pass axis=-1"),
     ({"momentum": 1.5}, r"momentum must be a number in \[0, 1\], got 1.5"),
     ({"epsilon": -1.0}, r"epsilon must be a positive number"),
@@ -167,3 +216,15 @@ def test_keras_gives_the_same_outputs_and_statistics():
                         rtol=1e-6, atol=1e-6)
         for ours, keras_weight in zip(layer.get_weights(), theirs.get_weights()):
             assert_allclose(ours, keras_weight, rtol=1e-6, atol=1e-6)
+    # masked sequences: Keras's masked moments
+    layer = bind_weights(BatchNormalization(momentum=0.8), (4, 3))
+    layer.moving_variance[...] = 1
+    theirs = keras.layers.BatchNormalization(momentum=0.8, dtype="float64")
+    theirs.build((None, 4, 3))
+    theirs.set_weights(layer.get_weights())
+    x = rs.normal(1.0, 2.0, size=(3, 4, 3))
+    layer.allocate(3)
+    assert_allclose(layer.forward(x, mask=MASK),
+                    np.asarray(theirs(x, training=True, mask=MASK)), rtol=1e-6, atol=1e-6)
+    for ours, keras_weight in zip(layer.get_weights(), theirs.get_weights()):
+        assert_allclose(ours, keras_weight, rtol=1e-6, atol=1e-6)

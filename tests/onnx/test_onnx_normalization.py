@@ -11,6 +11,7 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("skl2onnx")
 
 from onnx_helpers import TOLERANCE, op_types, session
+from padding_mask import PadMask
 
 from skdl import NeuralNetRegressor
 from skdl.layers import (
@@ -20,6 +21,7 @@ from skdl.layers import (
     Conv2D,
     Dense,
     Flatten,
+    GlobalAveragePooling1D,
     LayerNormalization,
 )
 from skdl.onnx import to_onnx
@@ -77,3 +79,17 @@ def test_batch_normalization(layers, shape, transposes, dtype):
     ops = op_types(onx)
     assert "BatchNormalization" in ops and ops.count("Transpose") == transposes
     assert_matches_skdl(model, X)
+
+
+@DTYPES
+def test_masked_sequences_pass_the_mask_on(dtype):
+    # the normalizations pass the mask to the average pool, in ONNX as in skdl
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(8, 5, 3))
+    X[:4, 3:] = 0
+    X = X.reshape(8, -1).astype(dtype)
+    model = NeuralNetRegressor([PadMask(), BatchNormalization(), LayerNormalization(),
+                                GlobalAveragePooling1D()], input_shape=(5, 3), max_iter=3,
+                               random_state=0).fit(X, rng.normal(size=(8, 2)))
+    ops = assert_matches_skdl(model, X)
+    assert "ReduceMean" not in ops  # the masked average
