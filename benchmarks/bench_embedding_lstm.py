@@ -21,6 +21,10 @@ Contenders:
   ``nn.Linear(64, 2)``, ``CrossEntropyLoss`` and Adam (lr 1e-3); a fresh
   ``randperm`` per epoch, one epoch timed after a warm-up one, in a child
   process of its own each round.
+- ``torch (unpacked)``: the same without ``pack_padded_sequence``, the
+  padding read as data (what skdl computes, but not what masking gives): a
+  reference for the cost of torch's packed path, whose backward pass on
+  the CPU is the slower one.
 - the floor, "GEMMs only": the LSTM's and the Dense layer's matrix products
   of the epoch over every step (as skdl computes them), into preallocated
   outputs: the input projection ``(200 b, 64) @ (64, 256)``, one ``(b, 64)
@@ -129,7 +133,7 @@ def skdl_fit_seconds(X, y, backend):
         return time.perf_counter() - started
 
 
-def torch_epoch_seconds(n_rows):
+def torch_epoch_seconds(n_rows, packed=True):
     """Seconds of one torch epoch after a warm-up one (run in a child)."""
     import torch
     from torch import nn
@@ -149,9 +153,11 @@ def torch_epoch_seconds(n_rows):
             self.out = nn.Linear(UNITS, 2)
 
         def forward(self, ids, lengths):
-            packed = pack_padded_sequence(self.embedding(ids), lengths, batch_first=True,
-                                          enforce_sorted=False)
-            _, (h, _) = self.lstm(packed)
+            steps = self.embedding(ids)
+            if packed:
+                steps = pack_padded_sequence(steps, lengths, batch_first=True,
+                                             enforce_sorted=False)
+            _, (h, _) = self.lstm(steps)
             return self.out(h[-1])
 
     model = Model()
@@ -172,14 +178,15 @@ def torch_epoch_seconds(n_rows):
     return time.perf_counter() - started
 
 
-def torch_child(n_rows, torch_path):
+def torch_child(n_rows, torch_path, packed=True):
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(THREADS)
     if torch_path:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [torch_path, env.get("PYTHONPATH")]))
     code = (f"import sys, json; sys.path.insert(0, {str(HERE)!r}); "
-            f"import bench_embedding_lstm as b; print(json.dumps(b.torch_epoch_seconds({n_rows})))")
+            f"import bench_embedding_lstm as b; "
+            f"print(json.dumps(b.torch_epoch_seconds({n_rows}, {packed})))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=False, env=env, cwd=str(HERE.parent))
     if out.returncode != 0:
@@ -216,7 +223,9 @@ def main():
     backends = [b for b in ("numba", "numpy") if b in skdl_backend.available()]
     for b in backends:
         skdl_fit_seconds(X[:200], y[:200], b)
-    contenders = {} if args.no_torch else {"torch": lambda: torch_child(rows, args.torch_path)}
+    contenders = {} if args.no_torch else {
+        "torch": lambda: torch_child(rows, args.torch_path),
+        "torch (unpacked)": lambda: torch_child(rows, args.torch_path, packed=False)}
     for b in backends:
         contenders[b] = lambda b=b: skdl_fit_seconds(X, y, b)
     floors = [floor()]
@@ -241,7 +250,7 @@ def main():
         if not seconds[name]:
             continue
         to_torch = best_to_torch = "n/a"
-        if name != "torch" and seconds.get("torch"):
+        if not name.startswith("torch") and seconds.get("torch"):
             to_torch = f"{statistics.median(a / t for a, t in zip(ratios[name], ratios['torch'])):.2f}"
             best_to_torch = f"{min(seconds[name]) / torch_best:.2f}"
         print(f"| {name} | {statistics.median(seconds[name]):.2f} | {min(seconds[name]):.2f} "

@@ -312,7 +312,7 @@ class Network:
             (an ``Embedding`` an id outside its vocabulary, naming the row).
         """
         X = _check_X(X, self.input_shape)
-        self.layers[0].check_input(_shaped(X, self.input_shape, self.dtype))
+        _check_first_layer_input(self.layers[0], X, self.input_shape, self.dtype)
 
     def predict(self, X, return_logits=False):
         """Outputs for ``X`` at the current weights, in fresh arrays: the
@@ -509,7 +509,7 @@ def predict_layers(layers, input_shape, X, return_logits=False):
 def _predict(layers, input_shape, X, return_logits, whole=True):
     X = _check_X(X, input_shape)
     if whole:  # the rows named in a message are X's, not a chunk's
-        layers[0].check_input(_shaped(X, input_shape, np.result_type(X.dtype, np.float32)))
+        _check_first_layer_input(layers[0], X, input_shape, np.result_type(X.dtype, np.float32))
     structured = len(input_shape) > 1 or any(len(layer.output_shape) > 1 for layer in layers)
     if structured and X.shape[0] > PREDICT_CHUNK:
         parts = [
@@ -529,6 +529,14 @@ def _predict(layers, input_shape, X, return_logits, whole=True):
     out = np.empty_like(z)
     layers[-1].activation_.forward(z, out)
     return (out, z) if return_logits else out
+
+
+def _check_first_layer_input(layer, X, input_shape, dtype):
+    """Hand the rows of ``X`` (already checked), as samples, to ``layer``'s
+    ``check_input`` when its class has one of its own (the base's accepts
+    everything, and images need not be copied for it)."""
+    if type(layer).check_input is not Layer.check_input:
+        layer.check_input(_shaped(X, input_shape, dtype))
 
 
 def _checked_output(position, layer, method, out):

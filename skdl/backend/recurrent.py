@@ -248,9 +248,23 @@ def lstm_sequence_forward(gates, bias, recurrent_kernel, states, cells, tanh_cel
     masked = _check_mask("lstm_sequence_forward", mask, gates)
     bias, recurrent_kernel = contiguous(bias, recurrent_kernel)
     cell = _routine("lstm_cell_forward")
-    _loop_forward_masked(recurrent_kernel, states, recurrent, lambda t, product: cell(
-        gates[t], bias, product, cells[t], cells[t + 1], tanh_cells[t], states[t + 1]),
-        masked, (states, cells))
+    if masked is None:
+        _loop_forward(recurrent_kernel, states, recurrent, lambda t, product: cell(
+            gates[t], bias, product, cells[t], cells[t + 1], tanh_cells[t], states[t + 1]))
+        return
+    # one routine computes the rows that hold data and copies the others
+    cell_masked = _routine("lstm_cell_forward_masked")
+    any_masked = masked.any(axis=1)
+
+    def step(t, product):
+        if any_masked[t]:
+            cell_masked(gates[t], bias, product, cells[t], cells[t + 1], tanh_cells[t],
+                        states[t], states[t + 1], masked[t])
+        else:
+            cell(gates[t], bias, product, cells[t], cells[t + 1], tanh_cells[t],
+                 states[t + 1])
+
+    _loop_forward(recurrent_kernel, states, recurrent, step)
 
 
 def lstm_sequence_backward(d_out, gates, cells, tanh_cells, recurrent_kernel, dh, dc,
@@ -300,19 +314,26 @@ def lstm_sequence_backward(d_out, gates, cells, tanh_cells, recurrent_kernel, dh
     masked = _check_mask("lstm_sequence_backward", mask, gates)
     cell = _routine("lstm_cell_backward")
     dc[...] = 0
-    kept_h, kept_c = (None, None) if masked is None else (np.empty_like(dh), np.empty_like(dc))
-
-    def before(t, m):  # what the masked rows carry: dh + d_out[t], and dc
-        _routine("add_masked_rows")(m, dh, d_out[t], kept_h)
-        _routine("hold_masked_rows")(m, dc, kept_c)
-
-    def after(t, m):
-        _routine("hold_masked_rows")(m, kept_h, dh)
-        _routine("hold_masked_rows")(m, kept_c, dc)
-
-    _loop_backward_masked(recurrent_kernel, d_gates, dh, lambda t: cell(
-        gates[t], cells[t], tanh_cells[t], dh, d_out[t], dc, d_gates[t]),
-        masked, before, lambda t: (d_gates[t],), after)
+    if masked is None:
+        _loop_backward(recurrent_kernel, d_gates, dh, lambda t: cell(
+            gates[t], cells[t], tanh_cells[t], dh, d_out[t], dc, d_gates[t]))
+        return
+    # one routine per step: the masked rows' dh + d_out[t] kept aside (their
+    # gate gradients zero, so the product gives them nothing), put back after
+    cell_masked, hold = _routine("lstm_cell_backward_masked"), _routine("hold_masked_rows")
+    any_masked = masked.any(axis=1)
+    kept_h, kept_c = np.empty_like(dh), np.empty_like(dc)
+    dh[...] = 0
+    kernel_t = recurrent_kernel.T
+    for t in range(gates.shape[0] - 1, -1, -1):
+        if any_masked[t]:
+            cell_masked(gates[t], cells[t], tanh_cells[t], dh, d_out[t], dc, d_gates[t],
+                        masked[t], kept_h, kept_c)
+            np.matmul(d_gates[t], kernel_t, out=dh)
+            hold(masked[t], kept_h, dh)
+        else:
+            cell(gates[t], cells[t], tanh_cells[t], dh, d_out[t], dc, d_gates[t])
+            np.matmul(d_gates[t], kernel_t, out=dh)
 
 
 def gru_sequence_forward(gates, bias, recurrent_kernel, recurrent, states, mask=None):

@@ -3,14 +3,14 @@
 import numpy as np
 
 from .base import Layer
-from .recurrent import Recurrent
+from .recurrent import Recurrent, SequenceMask
 
 __all__ = ["Bidirectional"]
 
 MERGE_MODES = ("concat", "sum", "mul", "ave")
 
 
-class Bidirectional(Layer):
+class Bidirectional(SequenceMask, Layer):
     """Run a recurrent layer over the sequence both ways and merge the two
     outputs, as Keras's ``Bidirectional``.
 
@@ -265,38 +265,7 @@ class Bidirectional(Layer):
             out[padding] = 0
         return out
 
-    # ------------------------------------------------------------- masking
-    def compute_mask(self, x, mask):
-        """The input's mask with ``return_sequences=True``, else None (see
-        :meth:`Layer.compute_mask`).
-
-        Parameters
-        ----------
-        x : ndarray of shape (n, timesteps, features)
-        mask : ndarray of bool of shape (n, timesteps) or None
-
-        Returns
-        -------
-        ndarray of bool or None
-        """
-        return mask if self.return_sequences else None
-
-    def onnx_mask(self, graph, x, mask):
-        """As :meth:`compute_mask`, in an ONNX graph (see
-        :meth:`Layer.onnx_mask`).
-
-        Parameters
-        ----------
-        graph : OnnxGraph
-        x : str
-        mask : str or None
-
-        Returns
-        -------
-        str or None
-        """
-        return mask if self.return_sequences else None
-
+    # -------------------------------------------------------------- export
     def to_onnx(self, graph, x, mask=None):
         """Each copy's ONNX form, the backward one's over the steps reversed
         by a ``Slice`` of step -1 (its mask too, and its every-step output

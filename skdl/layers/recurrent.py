@@ -21,10 +21,48 @@ import numpy as np
 
 from .base import Layer, WeightSpec, glorot_uniform, positive_int
 
-__all__ = ["Recurrent", "orthogonal", "batch_view"]
+__all__ = ["Recurrent", "SequenceMask", "orthogonal", "batch_view"]
 
 
-class Recurrent(Layer):
+class SequenceMask:
+    """The output mask of a layer whose ``return_sequences`` says whether
+    it outputs every step (:class:`Recurrent`, ``Bidirectional``): the
+    input's mask then, None for the last state alone."""
+
+    def compute_mask(self, x, mask):
+        """The input's mask with ``return_sequences=True`` (one output a
+        step), else None: the last state is one vector (see
+        :meth:`Layer.compute_mask`).
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, timesteps, features)
+        mask : ndarray of bool of shape (n, timesteps) or None
+
+        Returns
+        -------
+        ndarray of bool or None
+        """
+        return mask if self.return_sequences else None
+
+    def onnx_mask(self, graph, x, mask):
+        """As :meth:`compute_mask`, in an ONNX graph (see
+        :meth:`Layer.onnx_mask`).
+
+        Parameters
+        ----------
+        graph : OnnxGraph
+        x : str
+        mask : str or None
+
+        Returns
+        -------
+        str or None
+        """
+        return mask if self.return_sequences else None
+
+
+class Recurrent(SequenceMask, Layer):
     """Base of the recurrent layers. Not for direct use.
 
     Subclasses set ``n_gates`` and implement ``_cell_buffers``,
@@ -261,39 +299,6 @@ class Recurrent(Layer):
         if self.return_sequences:
             return np.ascontiguousarray(states[1:].transpose(1, 0, 2))
         return states[-1].copy()
-
-    # ------------------------------------------------------------- masking
-    def compute_mask(self, x, mask):
-        """The input's mask with ``return_sequences=True`` (one output a
-        step), else None: the last state is one vector (see
-        :meth:`Layer.compute_mask`).
-
-        Parameters
-        ----------
-        x : ndarray of shape (n, timesteps, features)
-        mask : ndarray of bool of shape (n, timesteps) or None
-
-        Returns
-        -------
-        ndarray of bool or None
-        """
-        return mask if self.return_sequences else None
-
-    def onnx_mask(self, graph, x, mask):
-        """As :meth:`compute_mask`, in an ONNX graph (see
-        :meth:`Layer.onnx_mask`).
-
-        Parameters
-        ----------
-        graph : OnnxGraph
-        x : str
-        mask : str or None
-
-        Returns
-        -------
-        str or None
-        """
-        return mask if self.return_sequences else None
 
 
 def _time_major(mask):

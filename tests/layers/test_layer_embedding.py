@@ -92,16 +92,16 @@ def test_scatter_gradient_over_successive_batches(compute_backend):
 
 
 def test_bad_ids_are_refused_before_any_weight_moves():
-    X = _ids(40, 5, 9)
-    y = np.arange(40) % 2
+    X = _ids(300, 5, 9)  # more rows than predict's chunks: the row named is X's
+    y = np.arange(300) % 2
     model = NeuralNetClassifier(layers=[Embedding(9, 2), Flatten()], input_shape=(5,),
                                 max_iter=2, random_state=0).fit(X, y)
     before = pickle.dumps(model)
-    for value, message in [(9.0, r"row 31 of X holds the id 9 at step 2, outside \[0, 9\)"),
-                           (-1.0, "row 31 of X holds the id -1 at step 2"),
-                           (2.5, "row 31 of X holds 2.5 at step 2, which is not an integer")]:
+    for value, message in [(9.0, r"row 290 of X holds the id 9 at step 2, outside \[0, 9\)"),
+                           (-1.0, "row 290 of X holds the id -1 at step 2"),
+                           (2.5, "row 290 of X holds 2.5 at step 2, which is not an integer")]:
         bad = X.copy()
-        bad[31, 2] = value
+        bad[290, 2] = value
         for call in (lambda: model.predict(bad), lambda: model.fit(bad, y),
                      lambda: model.partial_fit(bad, y)):
             with pytest.raises(ValueError, match=r"Embedding\(input_dim=9.*" + message):

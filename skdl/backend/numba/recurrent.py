@@ -206,15 +206,23 @@ def _lstm_unit_forward(xi, xf, xg, xo, cp):
 
 
 @jit
-def _lstm_cells_forward_sum(a, bias, recurrent, c_prev, c, tanh_c, h):
+def _lstm_cells_forward_sum(a, bias, recurrent, c_prev, c, tanh_c, h, h_prev, masked):
     """One step's cells from ``a = (a + bias) + recurrent``, the additions
-    fused into the pass."""
+    fused into the pass. Where ``masked`` (None, or one flag a row) is
+    True, the row keeps ``c_prev`` and ``h_prev`` and nothing else of it is
+    computed (numba compiles the None case without the test)."""
     n, units = c.shape
     bi = bias[:units]
     bf = bias[units:2 * units]
     bg = bias[2 * units:3 * units]
     bo = bias[3 * units:]
     for row in range(n):
+        if masked is not None:
+            if masked[row]:
+                for j in range(units):
+                    c[row, j] = c_prev[row, j]
+                    h[row, j] = h_prev[row, j]
+                continue
         gates = a[row]
         gi = gates[:units]
         gf = gates[units:2 * units]
@@ -253,11 +261,20 @@ def _lstm_unit_backward(i, f, g, o, cp, t, d, dc, one):
 
 
 @jit
-def _lstm_cells_backward(a, c_prev, tanh_c, dh, d_out, dc, d_a, one):
+def _lstm_cells_backward(a, c_prev, tanh_c, dh, d_out, dc, d_a, one, masked, kept):
     """One step backward, the output's gradient ``dh + d_out`` (the
-    addition fused in)."""
+    addition fused in). Where ``masked`` (None, or one flag a row) is True,
+    that gradient goes into the row of ``kept``, the row's gate gradients
+    are zero and its ``dc`` stays as it is."""
     n, units = dc.shape
     for row in range(n):
+        if masked is not None:
+            if masked[row]:
+                for j in range(units):
+                    kept[row, j] = dh[row, j] + d_out[row, j]
+                for j in range(4 * units):
+                    d_a[row, j] = 0
+                continue
         gates = a[row]
         gi = gates[:units]
         gf = gates[units:2 * units]
@@ -280,13 +297,27 @@ def _lstm_cells_backward(a, c_prev, tanh_c, dh, d_out, dc, d_a, one):
 
 def lstm_cell_forward(a, bias, recurrent, c_prev, c, tanh_c, h):
     """See :func:`skdl.backend.numpy.recurrent.lstm_cell_forward`."""
-    _lstm_cells_forward_sum(a, bias, recurrent, c_prev, c, tanh_c, h)
+    _lstm_cells_forward_sum(a, bias, recurrent, c_prev, c, tanh_c, h, None, None)
 
 
 def lstm_cell_backward(a, c_prev, tanh_c, dh, d_out, dc, d_a):
     """See :func:`skdl.backend.numpy.recurrent.lstm_cell_backward` (``dh``
     is left as it is)."""
-    _lstm_cells_backward(a, c_prev, tanh_c, dh, d_out, dc, d_a, dc.dtype.type(1))
+    _lstm_cells_backward(a, c_prev, tanh_c, dh, d_out, dc, d_a, dc.dtype.type(1), None, None)
+
+
+def lstm_cell_forward_masked(a, bias, recurrent, c_prev, c, tanh_c, h_prev, h, masked):
+    """See :func:`skdl.backend.numpy.recurrent.lstm_cell_forward_masked`;
+    the masked rows are copied, not computed (their ``a`` and ``tanh_c``
+    are left as they are)."""
+    _lstm_cells_forward_sum(a, bias, recurrent, c_prev, c, tanh_c, h, h_prev, masked)
+
+
+def lstm_cell_backward_masked(a, c_prev, tanh_c, dh, d_out, dc, d_a, masked, kept_h, kept_c):
+    """See :func:`skdl.backend.numpy.recurrent.lstm_cell_backward_masked`;
+    the masked rows' ``dc`` is never changed, so ``kept_c`` is not used."""
+    _lstm_cells_backward(a, c_prev, tanh_c, dh, d_out, dc, d_a, dc.dtype.type(1), masked,
+                         kept_h)
 
 
 # ----------------------------------------------------------------- GRU

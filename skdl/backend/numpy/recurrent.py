@@ -45,6 +45,28 @@ def lstm_cell_backward(a, c_prev, tanh_c, dh, d_out, dc, d_a):
     dc *= f
 
 
+def lstm_cell_forward_masked(a, bias, recurrent, c_prev, c, tanh_c, h_prev, h, masked):
+    """:func:`lstm_cell_forward`, then the rows where ``masked`` is True
+    keep ``c_prev`` and ``h_prev`` (see
+    :func:`skdl.backend.recurrent.lstm_sequence_forward`)."""
+    lstm_cell_forward(a, bias, recurrent, c_prev, c, tanh_c, h)
+    hold_masked_rows(masked, c_prev, c)
+    hold_masked_rows(masked, h_prev, h)
+
+
+def lstm_cell_backward_masked(a, c_prev, tanh_c, dh, d_out, dc, d_a, masked, kept_h, kept_c):
+    """:func:`lstm_cell_backward` where the rows of ``masked`` are False;
+    where they are True, ``kept_h`` gets ``dh + d_out`` (the gradient the
+    previous state receives through the masked step), the gate gradients
+    ``d_a`` are zero and ``dc`` is as it was (``kept_c`` holds it
+    meanwhile; see :func:`skdl.backend.recurrent.lstm_sequence_backward`)."""
+    add_masked_rows(masked, dh, d_out, kept_h)
+    hold_masked_rows(masked, dc, kept_c)
+    lstm_cell_backward(a, c_prev, tanh_c, dh, d_out, dc, d_a)
+    zero_masked_rows(masked, d_a)
+    hold_masked_rows(masked, kept_c, dc)
+
+
 def gru_cell_forward(a, bias, recurrent, h_prev, h):
     """One GRU step from its input projection ``a`` (overwritten with the
     gates), the biases and the recurrent product (``recurrent``, to which
