@@ -123,7 +123,8 @@ def name_layers(hidden, output, reserved=()):
 def nested_layer_params(layers, names):
     """Each layer by its name, and each of its hyperparameters as
     ``<name>__<param>``, as ``Pipeline.get_params(deep=True)`` lists its
-    steps.
+    steps; a layer that holds layers (:class:`~skdl.layers.Residual`)
+    lists theirs too, as ``<name>__<inner name>__<param>``.
 
     Parameters
     ----------
@@ -139,7 +140,7 @@ def nested_layer_params(layers, names):
     for name, layer in zip(names, layers):
         params[name] = layer
         params.update(
-            (f"{name}__{key}", value) for key, value in layer.get_params(deep=False).items()
+            (f"{name}__{key}", value) for key, value in layer.get_params(deep=True).items()
         )
     return params
 
@@ -193,7 +194,7 @@ def with_layer_params(layers, names, params):
     for key, value in params.items():
         if "__" in key:
             i, param = indices[key], key.partition("__")[2]
-            valid = layers[i].get_params(deep=False)
+            valid = layers[i].get_params(deep=True)
             if param not in valid:
                 raise ValueError(
                     f"Invalid parameter {key!r}: layer {names[i]!r}, {layers[i]!r}, has "

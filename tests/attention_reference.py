@@ -1,12 +1,9 @@
 """What the attention tests share: a plain-loop reference of multi-head
 self-attention written from the definitions (one head, one query at a
-time), and a test layer that marks all-zero steps as padding, as Keras's
-``Masking(0.0)`` does, so that masks reach the layers under test."""
+time), and padded sequences, whose all-zero steps
+:class:`padding_mask.PadMask` marks as padding."""
 
 import numpy as np
-
-from skdl.layers import Layer
-
 
 def attention(x, weights, heads, mask=None, causal=False, use_bias=True):
     """Self-attention of ``x`` ``(n, T, d)`` with Keras's weights: each
@@ -41,37 +38,6 @@ def attention(x, weights, heads, mask=None, causal=False, use_bias=True):
             heads_out.append(np.array(rows))
         out[s] = np.concatenate(heads_out, axis=1) @ wo.reshape(-1, x.shape[2]) + bo
     return out
-
-
-class ZeroStepMask(Layer):
-    """Passes its input on and masks the steps whose features are all 0."""
-
-    def __init__(self, name=None):
-        self.name = name
-
-    def _build(self, input_shape):
-        return input_shape
-
-    def compute_mask(self, x, mask):
-        return np.any(x != 0, axis=-1)
-
-    def onnx_mask(self, graph, x, mask):
-        nonzero = graph.node("Not", [graph.node("Equal", [x, graph.constant(0.0)])])
-        return graph.node("Cast", [graph.node("ReduceMax", [
-            graph.node("Cast", [nonzero], to=6), graph.shape_constant([-1])], keepdims=0)],
-            to=9)
-
-    def forward(self, x, rng=None):
-        return x
-
-    def backward(self, delta):
-        return delta
-
-    def predict(self, x):
-        return x
-
-    def to_onnx(self, graph, x):
-        return x
 
 
 def padded_sequences(n, steps, features, seed=0):

@@ -27,6 +27,7 @@ EXAMPLES = ROOT / "examples"
 EXPECTED = {
     "plot_activation_gallery.py": ["activations.png"],
     "plot_adamw_cosine_schedule.py": ["adamw_cosine_schedule.png"],
+    "plot_attention_digits.py": ["attention_digits_weights.png"],
     "plot_cnn_batch_normalization.py": ["cnn_batch_normalization.png"],
     "plot_cnn_digits.py": ["cnn_digits_scores.png", "cnn_filters.png", "cnn_feature_maps.png"],
     "plot_custom_layer.py": ["custom_layer.png"],

@@ -538,10 +538,11 @@ def test_dropout_trains_but_does_not_predict(digits):
      r"layers\[0\] is the class Conv2D, where an instance is needed"),
     (dict(layers=[Conv2D(2, 3), Flatten]), TypeError, r"layers\[1\] is the class Flatten"),
     (dict(layers=[Conv2D(2, 3), Dense(4)]), ValueError,
-     r"Layer 1 cannot take inputs of shape \(6, 6, 2\): Dense\(units=4.*put Flatten\(\)"),
+     r"Layer 2, the output layer Dense\(units=10, .*gets inputs of shape \(6, 6, 4\).*"
+     r"put GlobalAveragePooling1D or Flatten before it"),
     (dict(layers=[Conv2D(2, 3)]), ValueError,
-     r"Layer 1 cannot take inputs of shape \(6, 6, 2\): Dense\(units=10, "
-     r"activation='softmax', name='output'\).*put Flatten\(\)"),
+     r"Layer 1, the output layer Dense\(units=10, activation='softmax', name='output'\), "
+     r"gets inputs of shape \(6, 6, 2\).*put GlobalAveragePooling1D or Flatten before it"),
     (dict(layers=[Flatten(), Conv2D(2, 3)]), ValueError, r"Conv2D.*needs images"),
     (dict(layers=[Flatten(), Dropout(0.2)], solver="lbfgs"), ValueError,
      "dropout makes the objective random, which L-BFGS cannot follow"),
@@ -754,7 +755,8 @@ def test_conv1d_regressor_learns_a_series(series, solver):
                                   r"\(timesteps, features\)"),
     (dict(layers=[Flatten(), LSTM(4)]), r"Layer 1 cannot take inputs of shape \(64,\): "
                                         r"LSTM\(units=4.*if a Flatten comes before this layer, drop it"),
-    (dict(layers=[LSTM(4, return_sequences=True)]), r"Dense\(units=10.*put Flatten\(\)"),
+    (dict(layers=[LSTM(4, return_sequences=True)]),
+     r"Dense\(units=10.*put GlobalAveragePooling1D or Flatten before it"),
     (dict(layers=[LSTM(4), GRU(4)]), r"Layer 1 cannot take inputs of shape \(4,\): GRU"),
     (dict(layers=[GRU(0)]), r"GRU\(units=0.*units must be a positive integer"),
     (dict(layers=[SimpleRNN(4, return_sequences="no")]),

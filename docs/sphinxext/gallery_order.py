@@ -15,6 +15,7 @@ COURSE = [
     "plot_forecasting.py",
     "plot_tabular_embeddings.py",
     "plot_text_classification.py",
+    "plot_attention_digits.py",
     "plot_onnx_export.py",
     "plot_custom_layer.py",
     "quickstart.py",

@@ -14,6 +14,7 @@ module a checked, documented front:
 - :mod:`skdl.backend.convolution`: convolution and pooling;
 - :mod:`skdl.backend.recurrent`: the recurrent layers' time loops;
 - :mod:`skdl.backend.normalization`: the batch normalization;
+- :mod:`skdl.backend.attention`: the attention's masked softmax;
 - :mod:`skdl.backend.perceptron`: the classic perceptron rule.
 
 Each front checks its arrays before any loop runs: float32 or float64 NumPy

@@ -121,7 +121,9 @@ class Layer:
       its prediction for the tensor named ``x`` through
       :class:`skdl.onnx.OnnxGraph` and returns the output's name;
     - takes part in masking through :attr:`passes_mask`,
-      :attr:`takes_mask`, :meth:`compute_mask` and :meth:`onnx_mask`.
+      :attr:`takes_mask`, :meth:`compute_mask` and :meth:`onnx_mask`;
+    - sets :attr:`draws_in_training` if its training passes draw from the
+      ``rng`` they are given (as dropout does).
 
     Attributes
     ----------

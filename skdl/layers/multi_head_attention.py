@@ -4,6 +4,8 @@ import numbers
 
 import numpy as np
 
+from ..backend import attention as attention_routines
+from ..backend.attention import hidden_floor
 from ..scratch import Scratch
 from .base import Layer, WeightSpec, draw_weight, positive_int, resolved_initializer
 
@@ -192,17 +194,16 @@ class MultiHeadAttention(Layer):
         parts = np.split(projected, [h * k, 2 * h * k], axis=1)
         return [part.reshape(n, steps, h, -1).transpose(0, 2, 1, 3) for part in parts]
 
-    def _allowed(self, mask, n):
-        """Which keys each query may see, ``(n or 1, 1, T, T)`` bool, or
-        None when it sees all: the query's and the key's masks (Keras's
+    def _allowed(self, mask):
+        """Which keys each query may see, ``(n or 1, T, T)`` bool, or None
+        when it sees all: the query's and the key's masks (Keras's
         combination) and the causal mask."""
-        steps = self.input_shape[0]
         allowed = None
         if mask is not None:
             mask = np.asarray(mask, dtype=bool)
-            allowed = mask[:, None, :, None] & mask[:, None, None, :]
+            allowed = mask[:, :, None] & mask[:, None, :]
         if self.use_causal_mask:
-            causal = np.tri(steps, dtype=bool)[None, None]
+            causal = np.tri(self.input_shape[0], dtype=bool)[None]
             allowed = causal if allowed is None else allowed & causal
         return allowed
 
@@ -220,15 +221,9 @@ class MultiHeadAttention(Layer):
         queries, keys, values = self._heads(projected, n)
         scores = buffers.scores
         np.matmul(queries, keys.transpose(0, 1, 3, 2), out=scores)
-        allowed = self._allowed(mask, n)
+        allowed = self._allowed(mask)
         buffers.hidden = None if allowed is None else ~allowed
-        if allowed is not None:
-            # as Keras's attention kernel: a finite floor, so that a query with
-            # every key hidden (a padding step) gets even weights, not NaN
-            np.copyto(scores, -0.7 * np.finfo(scores.dtype).max, where=buffers.hidden)
-        scores -= scores.max(axis=-1, keepdims=True)
-        np.exp(scores, out=scores)
-        scores /= scores.sum(axis=-1, keepdims=True)
+        attention_routines.softmax_forward(scores, buffers.hidden)
         weights = scores
         buffers.kept = None
         if rng is not None and self.dropout > 0:
@@ -286,6 +281,7 @@ class MultiHeadAttention(Layer):
         scratch.d_weights = np.empty_like(scratch.scores)
         scratch.d_attended = np.empty_like(scratch.attended)
         scratch.dx = np.empty((n_rows * steps, d), dtype) if needs_input_gradient else None
+        scratch.weight_names = [spec.name for spec in self.weight_specs()]
 
     def forward(self, x, rng=None, mask=None):
         """Training pass (see :meth:`Layer.forward`).
@@ -324,7 +320,7 @@ class MultiHeadAttention(Layer):
         scratch, batch = self.scratch, self.scratch.batch
         n, steps, d = delta.shape
         h, k, v = self.heads_, self.key_dim_, self.value_dim_
-        grads = dict(zip([spec.name for spec in self.weight_specs()], self.gradients))
+        grads = dict(zip(self.scratch.weight_names, self.gradients))
         delta = delta.reshape(n * steps, d)
         # output projection
         np.matmul(batch.attended.T, delta, out=grads["output_kernel"].reshape(h * v, d))
@@ -343,13 +339,7 @@ class MultiHeadAttention(Layer):
         if batch.kept is not None:
             d_weights *= batch.kept
             d_weights *= 1.0 / (1.0 - self.dropout)
-        # softmax: dS = A * (dA - sum(dA * A))
-        probabilities = batch.scores
-        inner = np.sum(d_weights * probabilities, axis=-1, keepdims=True)
-        d_weights -= inner
-        d_weights *= probabilities
-        if batch.hidden is not None:
-            np.copyto(d_weights, 0.0, where=batch.hidden)
+        attention_routines.softmax_backward(d_weights, batch.scores, batch.hidden)
         # scores = (q / sqrt(k)) @ keys.T: the scale is already in the queries
         np.matmul(d_weights.transpose(0, 1, 3, 2), queries, out=d_keys)
         np.matmul(d_weights, keys, out=d_queries)
@@ -429,7 +419,7 @@ class MultiHeadAttention(Layer):
             causal = graph.constant(np.tri(steps, dtype=bool)[None, None], dtype=bool)
             allowed = causal if allowed is None else graph.node("And", [allowed, causal])
         if allowed is not None:
-            floor = graph.constant(-0.7 * np.finfo(graph.dtype).max)
+            floor = graph.constant(hidden_floor(graph.dtype))
             scores = graph.node("Where", [allowed, scores, floor])
         weights = graph.node("Softmax", [scores], axis=-1)
         attended = graph.reshape(

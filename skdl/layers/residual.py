@@ -44,8 +44,10 @@ class Residual(Layer):
     changes the shape, and cannot sit in a block.
 
     A shape mismatch is refused when the network is built, before any
-    training, naming both shapes. An estimator names the block (its
-    parameters are ``residual__layers``, say), not the layers inside it.
+    training, naming both shapes. Its layers are named as an estimator
+    names its own (``"dense"``, or ``"dense-1"``, ``"dense-2"``, ...), so an
+    estimator's nested parameters reach them:
+    ``residual__dense-2__units``.
 
     Examples
     --------
@@ -62,6 +64,69 @@ class Residual(Layer):
     def __init__(self, layers, name=None):
         self.layers = layers
         self.name = name
+
+    def get_params(self, deep=True):
+        """The block's hyperparameters, with ``deep=True`` its layers' too.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also list each of its layers by its name (its ``name``, or its
+            class's as ``make_pipeline`` names steps) and each of their
+            hyperparameters as ``<layer name>__<param>``, as an estimator
+            lists its layers; an estimator's nested parameters then reach
+            them (``residual__dense__units``).
+
+        Returns
+        -------
+        dict
+        """
+        params = self.get_config()
+        if deep:
+            from .._layer_params import layer_names, nested_layer_params
+
+            try:
+                layers = self._checked_layers()
+                params.update(nested_layer_params(layers, layer_names(layers)))
+            except (TypeError, ValueError):  # build says what is wrong
+                pass
+        return params
+
+    def set_params(self, **params):
+        """Set hyperparameters, its layers' as ``<layer name>__<param>``.
+
+        The layers are never changed: ``layers`` becomes a new list in
+        which each changed layer is a changed copy, as an estimator's
+        :meth:`~skdl.NeuralNetClassifier.set_params` does.
+
+        Parameters
+        ----------
+        **params
+            ``layers``, ``name``, ``<layer name>`` (a layer to put in that
+            one's place) or ``<layer name>__<param>``.
+
+        Returns
+        -------
+        self : Residual
+
+        Raises
+        ------
+        ValueError
+            If a key names no parameter, no layer, or a parameter its layer
+            does not have; nothing is set.
+        """
+        from .._layer_params import layer_names, with_layer_params
+
+        own = {key: value for key, value in params.items() if key in self.get_config()}
+        inner = {key: value for key, value in params.items() if key not in own}
+        layers = own.get("layers", self.layers)
+        if inner:
+            layers = self._checked_layers() if "layers" not in own else layers
+            layers = with_layer_params(layers, layer_names(layers), inner)
+        super().set_params(**own)
+        if inner:
+            self.layers = layers
+        return self
 
     @property
     def draws_in_training(self):
@@ -252,10 +317,7 @@ class Residual(Layer):
         -------
         ndarray of bool or None
         """
-        masks = [m for m in (mask, self._layer_masks(x, mask)[-1]) if m is not None]
-        if len(masks) < 2:
-            return masks[0] if masks else None
-        return masks[0] & masks[1]
+        return _both(mask, self._layer_masks(x, mask)[-1], np.logical_and)
 
     def onnx_mask(self, graph, x, mask):
         """Write the output's mask into an ONNX graph, as
@@ -274,10 +336,9 @@ class Residual(Layer):
         inner = mask
         for i, layer in enumerate(self.layers):
             inner = layer.onnx_mask(graph, x if i == 0 else None, inner)
-        masks = [m for m in dict.fromkeys((mask, inner)) if m is not None]
-        if len(masks) < 2:
-            return masks[0] if masks else None
-        return graph.node("And", masks)
+        if inner is mask:
+            return mask
+        return _both(mask, inner, lambda a, b: graph.node("And", [a, b]))
 
     def to_onnx(self, graph, x, mask=None):
         """Write its layers' forms, then the addition, into an ONNX graph
@@ -300,3 +361,12 @@ class Residual(Layer):
             next_mask = layer.onnx_mask(graph, inner, mask)
             inner, mask = layer_to_onnx(graph, layer, inner, mask), next_mask
         return graph.node("Add", [x, inner])
+
+
+def _both(mask, other, combine):
+    """Where both masks say a step holds data, as Keras's ``Add`` combines
+    its inputs' masks: a missing mask (None) marks every step, and
+    ``combine(mask, other)`` is their AND when both are given."""
+    if mask is None or other is None:
+        return other if mask is None else mask
+    return combine(mask, other)

@@ -12,6 +12,7 @@ from skdl.layers import Dense, Flatten, MultiHeadAttention
 from skdl.network import Network
 
 import attention_reference as ref
+from padding_mask import PadMask
 import layer_reference
 
 
@@ -39,24 +40,25 @@ def test_predict_and_forward_equal_the_reference(compute_backend, options):
 def test_weights_are_kerass_and_outputs_equal_kerass_on_padded_sequences():
     keras = pytest.importorskip("keras")
     x = ref.padded_sequences(3, 5, 6)
-    for causal in (False, True):
-        layer = _built(MultiHeadAttention(2, 3, use_causal_mask=causal))
-        inputs = keras.Input((5, 6), dtype="float64")
-        masked = keras.layers.Masking(0.0, dtype="float64")(inputs)
-        theirs = keras.layers.MultiHeadAttention(2, 3, dtype="float64")
-        model = keras.Model(inputs, theirs(masked, masked, use_causal_mask=causal))
-        assert [w.shape for w in theirs.get_weights()] == [
-            s.shape for s in layer.weight_specs()]
-        theirs.set_weights(layer.get_weights())
-        mask = np.any(x != 0, axis=-1)
-        # Keras's JAX attention kernel takes the softmax in float32
-        assert_allclose(layer.predict(x, mask=mask), np.asarray(model(x)),
-                        rtol=1e-5, atol=1e-6)
-    unbiased = _built(MultiHeadAttention(2, 3, use_bias=False))
+    mask = np.any(x != 0, axis=-1)
+    # Keras's own combination of the masks, through a Masking layer
+    layer = _built(MultiHeadAttention(2, 3))
+    inputs = keras.Input((5, 6), dtype="float64")
+    masked = keras.layers.Masking(0.0, dtype="float64")(inputs)
+    theirs = keras.layers.MultiHeadAttention(2, 3, dtype="float64")
+    model = keras.Model(inputs, theirs(masked, masked))
+    assert [w.shape for w in theirs.get_weights()] == [s.shape for s in layer.weight_specs()]
+    theirs.set_weights(layer.get_weights())
+    # Keras's JAX attention kernel takes the softmax in float32
+    assert_allclose(layer.predict(x, mask=mask), np.asarray(model(x)), rtol=1e-5, atol=1e-6)
+    # the causal mask, and no biases, called directly with that combination
+    both = mask[:, :, None] & mask[:, None, :]
+    unbiased = _built(MultiHeadAttention(2, 3, use_bias=False, use_causal_mask=True))
     theirs = keras.layers.MultiHeadAttention(2, 3, use_bias=False, dtype="float64")
     theirs(x, x)
     theirs.set_weights(unbiased.get_weights())
-    assert_allclose(unbiased.predict(x), np.asarray(theirs(x, x)), rtol=1e-5, atol=1e-6)
+    want = theirs(x, x, attention_mask=both, use_causal_mask=True)
+    assert_allclose(unbiased.predict(x, mask=mask), np.asarray(want), rtol=1e-5, atol=1e-6)
 
 
 def test_dropout_acts_on_attention_weights_in_training_passes_only():
@@ -75,7 +77,7 @@ def test_dropout_acts_on_attention_weights_in_training_passes_only():
 
 
 def _stack(attention, steps=4, features=3, dtype=np.float64):
-    layers = [ref.ZeroStepMask(), attention, Flatten(), Dense(2)]
+    layers = [PadMask(), attention, Flatten(), Dense(2)]
     network = Network(layers, (steps, features), dtype)
     network.initialize(np.random.RandomState(0))
     network.params[:] += np.random.RandomState(1).normal(scale=0.3, size=network.params.size)

@@ -18,7 +18,6 @@ from skdl.layers import (
     Dropout,
     Flatten,
     GlobalAveragePooling1D,
-    Layer,
     LayerNormalization,
     MultiHeadAttention,
     PositionEmbedding,
@@ -27,32 +26,18 @@ from skdl.layers import (
 from skdl.network import Network
 
 import attention_reference as ref
+from padding_mask import PadMask
 
 
-class HideFirstStep(Layer):
-    """Passes its input on and marks its first step as padding."""
+class HideFirstStep(PadMask):
+    """Passes its input on and marks its first step as padding too."""
 
     passes_mask = True
 
-    def __init__(self, name=None):
-        self.name = name
-
-    def _build(self, input_shape):
-        return input_shape
-
     def compute_mask(self, x, mask):
-        hidden = np.ones((len(x) if x is not None else len(mask), self.input_shape[0]), bool)
-        hidden[:, 0] = False
-        return hidden if mask is None else mask & hidden
-
-    def forward(self, x, rng=None):
-        return x
-
-    def backward(self, delta):
-        return delta
-
-    def predict(self, x):
-        return x
+        shown = np.ones((len(x if x is not None else mask), self.input_shape[0]), bool)
+        shown[:, 0] = False
+        return shown if mask is None else mask & shown
 
 
 def _network(layers, shape, dtype=np.float64):
@@ -94,7 +79,7 @@ def test_gradients_through_both_paths(compute_backend):
 
 def test_masks_go_through_its_layers_and_combine_as_kerass_add():
     block = Residual([HideFirstStep(), MultiHeadAttention(1, 2)])
-    network = _network([ref.ZeroStepMask(), block, Flatten(), Dense(2)], (4, 3))
+    network = _network([PadMask(), block, Flatten(), Dense(2)], (4, 3))
     x = ref.padded_sequences(5, 4, 3, seed=1)
     mask = np.any(x != 0, axis=-1)
     out_mask = block.compute_mask(x, mask)
@@ -155,7 +140,7 @@ def _transformer_layers(d=8, heads=2, key_dim=4, ffn=16, causal=False):
 
 
 def test_pre_norm_transformer_blocks_gradients(compute_backend):
-    layers = [ref.ZeroStepMask(), *_transformer_layers(d=4, key_dim=2, ffn=6, causal=True)]
+    layers = [PadMask(), *_transformer_layers(d=4, key_dim=2, ffn=6, causal=True)]
     network = _network([*layers, Dense(2)], (5, 4))
     network.params[:] += np.random.RandomState(2).normal(scale=0.2, size=network.params.size)
     X = ref.padded_sequences(4, 5, 4, seed=3).reshape(4, -1)
@@ -177,3 +162,18 @@ def test_pre_norm_transformer_trains_in_an_estimator():
     assert model.score(X[120:], y[120:]) > 0.9
     assert [type(layer).__name__ for layer in model.layers_][-2:] == [
         "GlobalAveragePooling1D", "Dense"]
+
+
+def test_its_layers_are_nested_parameters_of_the_estimator():
+    block = Residual([Dense(8, activation="relu"), Dense(4)])
+    model = NeuralNetRegressor(layers=[block])
+    params = model.get_params()
+    assert params["residual__dense-1__units"] == 8 and params["residual__dense-2"] is block.layers[1]
+    model.set_params(**{"residual__dense-1__units": 16})
+    assert block.layers[0].units == 8  # the user's layers are never changed
+    assert model.layers[0].layers[0].units == 16 and model.layers[0] is not block
+    with pytest.raises(ValueError, match="has no parameter 'dense-1__size'"):
+        model.set_params(**{"residual__dense-1__size": 3})
+    X = np.random.RandomState(0).normal(size=(30, 4))
+    model.set_params(max_iter=2).fit(X, X[:, 0])
+    assert model.layers_[0].get_weights()[0].shape == (4, 16)

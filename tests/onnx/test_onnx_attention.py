@@ -9,7 +9,8 @@ import pytest
 pytest.importorskip("onnxruntime")
 pytest.importorskip("skl2onnx")
 
-from attention_reference import ZeroStepMask, padded_sequences  # noqa: E402
+from attention_reference import padded_sequences  # noqa: E402
+from padding_mask import PadMask  # noqa: E402
 from onnx_helpers import assert_close, op_types, run_onnx  # noqa: E402
 
 from skdl import NeuralNetRegressor  # noqa: E402
@@ -38,7 +39,7 @@ def _fitted(layers, dtype, steps=5, features=4):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_attention_with_masks_equals_skdl(dtype):
     for options in (dict(), dict(use_causal_mask=True, value_dim=3, use_bias=False)):
-        model, X = _fitted([ZeroStepMask(), MultiHeadAttention(2, 3, **options), Flatten()],
+        model, X = _fitted([PadMask(), MultiHeadAttention(2, 3, **options), Flatten()],
                            dtype)
         assert_close(run_onnx(model, X)[0].ravel(), model.predict(X))
     ops = op_types(to_onnx(model, X))
@@ -52,6 +53,6 @@ def test_pre_norm_transformer_blocks_equal_skdl(dtype):
         blocks += [Residual([LayerNormalization(), MultiHeadAttention(2, 2,
                                                                       use_causal_mask=causal)]),
                    Residual([LayerNormalization(), Dense(8, activation="relu"), Dense(4)])]
-    layers = [ZeroStepMask(), PositionEmbedding(7), *blocks, GlobalAveragePooling1D()]
+    layers = [PadMask(), PositionEmbedding(7), *blocks, GlobalAveragePooling1D()]
     model, X = _fitted(layers, dtype)
     assert_close(run_onnx(model, X)[0].ravel(), model.predict(X))
