@@ -5,7 +5,7 @@ Multi-layer perceptrons, a perceptron and networks of any layers
 backpropagation engine.
 """
 
-from . import activations, layers, losses, optimizers, schedules
+from . import activations, layers, losses, optimizers, preprocessing, schedules
 from .gradcheck import check_gradients
 from .mlp import MLPClassifier, MLPRegressor
 from .neural_net import NeuralNetClassifier, NeuralNetRegressor
@@ -21,6 +21,7 @@ __all__ = [
     "layers",
     "losses",
     "optimizers",
+    "preprocessing",
     "schedules",
     "check_gradients",
 ]

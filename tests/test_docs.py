@@ -182,7 +182,7 @@ def test_user_guide_pictures_are_copied(site):
 
 @builds_the_site
 def test_every_public_name_has_an_api_page(site):
-    modules = ("layers", "activations", "losses", "optimizers", "schedules")
+    modules = ("layers", "activations", "losses", "optimizers", "preprocessing", "schedules")
     names = [f"skdl.{name}" for name in skdl.__all__ if name not in modules]
     for module in modules:
         public = getattr(skdl, module).__all__
@@ -206,7 +206,8 @@ def test_estimator_page_documents_parameters_and_methods(site):
 @builds_the_site
 def test_html_repr_links_point_at_built_pages(site):
     for cls in (skdl.MLPClassifier, skdl.MLPRegressor, skdl.PerceptronClassifier,
-                skdl.NeuralNetClassifier, skdl.NeuralNetRegressor):
+                skdl.NeuralNetClassifier, skdl.NeuralNetRegressor,
+                skdl.preprocessing.TextVectorization):
         link = cls()._get_doc_link()
         assert link.startswith(DOCS_URL)
         assert (site / link[len(DOCS_URL):]).is_file(), link

@@ -40,6 +40,9 @@ EXPECTED = {
     "plot_perceptron_vs_mlp.py": ["perceptron_vs_mlp.png"],
     "plot_regression_losses.py": ["regression_losses.png"],
     "plot_solver_loss_curves.py": ["solver_loss_curves.png"],
+    "plot_tabular_embeddings.py": ["tabular_embeddings_scores.png",
+                                   "tabular_embeddings_titles.png"],
+    "plot_text_classification.py": ["text_classification_scores.png"],
 }
 """The PNGs each page's figures are saved as, in the order drawn."""
 

@@ -13,6 +13,8 @@ COURSE = [
     "plot_cnn_batch_normalization.py",
     "plot_lstm_digits.py",
     "plot_forecasting.py",
+    "plot_tabular_embeddings.py",
+    "plot_text_classification.py",
     "plot_attention_digits.py",
     "plot_onnx_export.py",
     "plot_custom_layer.py",

@@ -17,6 +17,7 @@ from .activation import Activation
 from .base import Layer, Scratch, WeightSpec
 from .batch_normalization import BatchNormalization
 from .bidirectional import Bidirectional
+from .category_embedding import CategoryEmbedding
 from .conv1d import Conv1D
 from .conv2d import Conv2D
 from .dense import Dense
@@ -59,6 +60,7 @@ BUILT_IN_LAYERS = (
     GRU,
     Bidirectional,
     Embedding,
+    CategoryEmbedding,
     MultiHeadAttention,
     PositionEmbedding,
     Residual,

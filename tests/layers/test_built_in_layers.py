@@ -95,9 +95,10 @@ def test_the_onnx_export_imports_no_layer():
         assert not re.search(r"from \.\.layers|skdl\.layers import", text), path
 
 
-REQUIRED_ARGUMENTS = {"units": 3, "filters": 2, "kernel_size": 2, "rate": 0.5, "input_dim": 5,
-                      "output_dim": 2, "activation": "relu", "num_heads": 2, "key_dim": 4,
-                      "sequence_length": 8, "layers": [Dense(3)]}
+REQUIRED_ARGUMENTS = {"units": 3, "filters": 2, "kernel_size": 2, "rate": 0.5,
+                      "activation": "relu", "num_heads": 2, "key_dim": 4,
+                      "sequence_length": 8, "layers": [Dense(3)], "input_dim": 5,
+                      "output_dim": 2, "columns": [0], "input_dims": [3], "output_dims": 2}
 """A value for each argument some built-in layer requires."""
 
 
