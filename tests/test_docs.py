@@ -43,7 +43,8 @@ def builds_the_site(test):
 
 USER_GUIDE = [
     "perceptron", "activations", "mlp", "losses", "loss_landscape", "optimizers",
-    "training", "initializers", "convolution", "recurrent", "onnx", "custom_layers",
+    "training", "initializers", "convolution", "recurrent", "normalization", "embeddings",
+    "attention", "onnx", "custom_layers",
 ]
 ILLUSTRATED = [name for name in USER_GUIDE if name != "onnx"]
 """The user guide's pages with formulas and a picture."""

@@ -19,10 +19,10 @@ class _GlobalPool(Layer):
     spatial_axes = 1
     """Number of axes pooled away: 1 for sequences, 2 for images."""
 
-    reduction = None
+    _reduction = None
     """The NumPy reduction of the positions (``np.mean``, ``np.max``)."""
 
-    onnx_reduction = None
+    _onnx_reduction = None
     """The ONNX operator of that reduction."""
 
     def __init__(self, keepdims=False, name=None):
@@ -76,7 +76,7 @@ class _GlobalPool(Layer):
         -------
         ndarray of shape (n,) + output_shape
         """
-        return self._shaped(self.reduction(self._positions(x), axis=1))
+        return self._shaped(self._reduction(self._positions(x), axis=1))
 
     def to_onnx(self, graph, x):
         """Write ONNX's ``ReduceMean`` or ``ReduceMax`` over the pooled axes
@@ -92,14 +92,14 @@ class _GlobalPool(Layer):
         str
         """
         axes = graph.shape_constant(list(range(1, self.spatial_axes + 1)))
-        return graph.node(self.onnx_reduction, [x, axes], keepdims=int(self.keepdims))
+        return graph.node(self._onnx_reduction, [x, axes], keepdims=int(self.keepdims))
 
 
 class _GlobalAveragePool(_GlobalPool):
     """The mean over positions, forward and backward."""
 
-    reduction = staticmethod(np.mean)
-    onnx_reduction = "ReduceMean"
+    _reduction = staticmethod(np.mean)
+    _onnx_reduction = "ReduceMean"
 
     def forward(self, x, rng=None):
         """Training pass (see :meth:`Layer.forward`).
@@ -141,8 +141,8 @@ class _GlobalMaxPool(_GlobalPool):
     """The maximum over positions; the backward pass routes each channel's
     gradient to the position of its first maximum."""
 
-    reduction = staticmethod(np.max)
-    onnx_reduction = "ReduceMax"
+    _reduction = staticmethod(np.max)
+    _onnx_reduction = "ReduceMax"
 
     def allocate(self, n_rows, needs_input_gradient=True):
         """Buffers for the output, the positions of the maxima and the
@@ -214,8 +214,9 @@ class GlobalAveragePooling1D(_GlobalAveragePool):
     With a mask (from an ``Embedding(mask_zero=True)``, say), each
     sequence's output is the sum of its unmasked steps divided by their
     number, as Keras computes it: padding does not dilute the mean. A
-    sequence with no unmasked step gets NaN (0 / 0), as in Keras; give every
-    sequence at least one step that holds data. The mask stops here.
+    sequence with no unmasked step (an empty text) gets the zero vector,
+    where Keras gives NaN (0 / 0), which would make a fit fail and a
+    prediction meaningless. The mask stops here.
 
     Examples
     --------
@@ -321,6 +322,7 @@ class GlobalAveragePooling1D(_GlobalAveragePool):
 
         weights = graph.node("Cast", [mask], to=helper.np_dtype_to_tensor_dtype(graph.dtype))
         counts = graph.node("ReduceSum", [weights, graph.shape_constant([1])], keepdims=1)
+        counts = graph.node("Max", [counts, graph.constant(1.0)])  # an empty sequence: 0
         weights = graph.node("Unsqueeze", [weights, graph.shape_constant([2])])
         total = graph.node("ReduceSum", [graph.node("Mul", [x, weights]),
                                          graph.shape_constant([1])], keepdims=1)
@@ -410,9 +412,8 @@ class GlobalMaxPooling2D(_GlobalMaxPool):
 
 def _step_weights(mask, out):
     """Each step's weight in its sequence's mean: ``mask / (number of
-    unmasked steps)``, NaN throughout for a sequence with none (0 / 0, as
-    Keras)."""
-    counts = mask.sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        np.divide(mask, counts, out=out)
+    unmasked steps)``, zero throughout for a sequence with none (whose mean
+    is then the zero vector, where Keras's is 0 / 0, NaN)."""
+    counts = np.maximum(mask.sum(axis=1, keepdims=True), 1)
+    np.divide(mask, counts, out=out)
     return out

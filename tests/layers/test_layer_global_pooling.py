@@ -1,6 +1,6 @@
 """skdl.layers' global pools: the mean or maximum of each channel over a
 sequence's steps or an image's pixels, as Keras's; the 1-D average over
-the unmasked steps only when a mask comes, NaN for a sequence with none
+the unmasked steps only when a mask comes, zeros for a sequence with none
 (as Keras); gradients checked alone and in stacks on both back-ends."""
 
 import numpy as np
@@ -83,8 +83,8 @@ def test_masked_average_is_kerass_formula_with_its_adjoint(compute_backend):
     want = masked_mean(x, mask)
     assert_allclose(out[:2], want[:2], rtol=1e-12)
     assert_allclose(out[0], x[0, [0, 2]].mean(axis=0), rtol=1e-12)
-    # a sequence with no unmasked step gets 0 / 0, as in Keras
-    assert np.all(np.isnan(out[2])) and np.all(np.isnan(layer.predict(x, mask=mask)[2]))
+    # a sequence with no unmasked step gets zeros (Keras's 0 / 0 is NaN)
+    assert np.all(out[2] == 0) and np.all(layer.predict(x, mask=mask)[2] == 0)
     assert_allclose(layer.predict(x, mask=mask)[:2], want[:2], rtol=1e-12)
     delta = rs.normal(size=(2, 3))
     layer.forward(x[:2], mask=mask[:2])
@@ -160,5 +160,5 @@ def test_keras_gives_the_same_outputs():
     ours.build((4, 2))
     ours, theirs = ours.predict(seqs, mask=mask), np.asarray(theirs(seqs, mask=mask))
     assert_allclose(ours[:2], theirs[:2], rtol=1e-12)
-    # NaN for the row with no unmasked step, in both
-    assert np.all(np.isnan(ours[2])) and np.all(np.isnan(theirs[2]))
+    # the row with no unmasked step: Keras's 0 / 0 is NaN, skdl's zeros
+    assert np.all(np.isnan(theirs[2])) and np.all(ours[2] == 0)

@@ -62,6 +62,7 @@ def test_masked_average_over_the_unmasked_steps(dtype):
     X[0, 3:] = 0
     X[1, :1] = 0
     X[2, 1::2] = 0
+    X[3] = 0  # no unmasked step: zeros
     for keepdims in (False, True):
         layers = [PadMask(), GlobalAveragePooling1D(keepdims=keepdims)] + (
             [Flatten()] if keepdims else [])
