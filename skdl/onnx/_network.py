@@ -60,7 +60,7 @@ def layer_to_onnx(graph, layer, x, mask=None):
         For a layer without an ONNX form (:meth:`skdl.layers.Layer.to_onnx`
         refuses), or whose method returns no tensor name.
     """
-    keywords = {"mask": mask} if layer.takes_mask else {}
+    keywords = {"mask": mask} if getattr(layer, "takes_mask", False) else {}
     return method_onnx_form(graph, layer, *_layer_method(layer), x, **keywords)
 
 
