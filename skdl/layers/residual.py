@@ -37,9 +37,9 @@ class Residual(Layer):
     layer's in its own order: ``get_weights`` gives that list, and the
     block's layers hold views into the network's one vector as any layer
     does. The mask of the input goes through the layers, to those that
-    take it, and the output's mask is the input's and the layers' output
-    masks combined (both must hold data), as Keras's ``Add`` combines
-    them. The layers' masks are worked out from the mask the block gets:
+    take it, and the output's mask is that of Keras 3's ``Add``: none if
+    the input has none or a layer of the block ends it (a ``Conv1D``, say),
+    else the OR of the input's and the layers' output masks. The layers' masks are worked out from the mask the block gets:
     a layer that makes a mask from its input's values (an ``Embedding``)
     changes the shape, and cannot sit in a block.
 
@@ -317,7 +317,7 @@ class Residual(Layer):
         -------
         ndarray of bool or None
         """
-        return _both(mask, self._layer_masks(x, mask)[-1], np.logical_and)
+        return _both(mask, self._layer_masks(x, mask)[-1], np.logical_or)
 
     def onnx_mask(self, graph, x, mask):
         """Write the output's mask into an ONNX graph, as
@@ -338,7 +338,7 @@ class Residual(Layer):
             inner = layer.onnx_mask(graph, x if i == 0 else None, inner)
         if inner is mask:
             return mask
-        return _both(mask, inner, lambda a, b: graph.node("And", [a, b]))
+        return _both(mask, inner, lambda a, b: graph.node("Or", [a, b]))
 
     def to_onnx(self, graph, x, mask=None):
         """Write its layers' forms, then the addition, into an ONNX graph
@@ -364,9 +364,9 @@ class Residual(Layer):
 
 
 def _both(mask, other, combine):
-    """Where both masks say a step holds data, as Keras's ``Add`` combines
-    its inputs' masks: a missing mask (None) marks every step, and
-    ``combine(mask, other)`` is their AND when both are given."""
+    """The mask of the sum, as Keras 3's ``Add`` computes it: none when
+    either mask is missing (a layer of the block that ends the mask ends the
+    block's), else ``combine(mask, other)``, their OR."""
     if mask is None or other is None:
-        return other if mask is None else mask
+        return None
     return combine(mask, other)

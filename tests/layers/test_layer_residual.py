@@ -1,6 +1,6 @@
 """skdl.layers.Residual: ``x + layers(x)``, its layers' weights in order as
 views of the network's vector, gradients through both paths on both
-back-ends, masks threaded through its layers and combined as Keras's Add,
+back-ends, masks threaded through its layers and combined as Keras 3's Add,
 the refusals, and the block as a hyperparameter (clone, pickle, summary)."""
 
 import pickle
@@ -14,6 +14,8 @@ from sklearn.base import clone
 from skdl import NeuralNetClassifier, NeuralNetRegressor
 from skdl.gradcheck import check_gradients
 from skdl.layers import (
+    Conv1D,
+    Embedding,
     Dense,
     Dropout,
     Flatten,
@@ -82,12 +84,16 @@ def test_masks_go_through_its_layers_and_combine_as_kerass_add():
     network = _network([PadMask(), block, Flatten(), Dense(2)], (4, 3))
     x = ref.padded_sequences(5, 4, 3, seed=1)
     mask = np.any(x != 0, axis=-1)
-    out_mask = block.compute_mask(x, mask)
-    assert_array_equal(out_mask, mask & np.array([False, True, True, True]))
-    assert block.compute_mask(x, None)[:, 0].sum() == 0
+    inner_mask = mask & np.array([False, True, True, True])
+    # Keras 3's Add: the OR of the two masks, none when either is missing
+    assert_array_equal(block.compute_mask(x, mask), mask | inner_mask)
+    assert block.compute_mask(x, None) is None
+    conv_block = Residual([Conv1D(3, 2, padding="same")])
+    conv_block.build((4, 3))
+    assert conv_block.compute_mask(x, mask) is None
     # the attention inside was handed the mask with the first step hidden
     attention = block.layers[1]
-    inner = attention.predict(x, mask=out_mask)
+    inner = attention.predict(x, mask=inner_mask)
     assert_allclose(block.predict(x, mask=mask), x + inner, rtol=1e-12)
     Y = np.random.RandomState(3).normal(size=(5, 2))
     error, _, _ = check_gradients(network, x.reshape(5, -1), Y, "squared_error")
@@ -177,3 +183,28 @@ def test_its_layers_are_nested_parameters_of_the_estimator():
     X = np.random.RandomState(0).normal(size=(30, 4))
     model.set_params(max_iter=2).fit(X, X[:, 0])
     assert model.layers_[0].get_weights()[0].shape == (4, 16)
+
+
+def test_masks_after_a_block_equal_kerass_add():
+    keras = pytest.importorskip("keras")
+    rs = np.random.RandomState(0)
+    ids = rs.randint(1, 30, size=(4, 7)).astype(float)
+    ids[0, 4:] = 0
+    ids[1, :3] = 0
+    # a Conv1D in the block ends the mask, so the pool averages every step;
+    # a Dense passes it on, so the pool averages the unmasked steps
+    for inner, keras_inner in [
+        (Conv1D(4, 3, padding="same"), keras.layers.Conv1D(4, 3, padding="same", dtype="float64")),
+        (Dense(4), keras.layers.Dense(4, dtype="float64")),
+    ]:
+        tokens = keras.Input((7,), dtype="int32")
+        embedded = keras.layers.Embedding(30, 4, mask_zero=True, dtype="float64")(tokens)
+        added = keras.layers.Add(dtype="float64")([embedded, keras_inner(embedded)])
+        pooled = keras.layers.GlobalAveragePooling1D(dtype="float64")(added)
+        model = keras.Model(tokens, keras.layers.Dense(1, dtype="float64")(pooled))
+        model.set_weights([w + rs.normal(scale=0.3, size=w.shape) for w in model.get_weights()])
+        network = _network([Embedding(30, 4, mask_zero=True), Residual([inner]),
+                            GlobalAveragePooling1D(), Dense(1)], (7,))
+        network.set_weights(model.get_weights())
+        assert_allclose(network.predict(ids), np.asarray(model(ids.astype("int32"))),
+                        rtol=1e-6, atol=1e-7)
