@@ -486,9 +486,10 @@ def get_initializer(initializer):
 
     Parameters
     ----------
-    initializer : str or Initializer
+    initializer : str, Initializer or Initializer subclass
         One of :data:`INITIALIZER_NAMES`, Keras's class name of one
-        (``"GlorotUniform"``), or an object, returned as it is.
+        (``"GlorotUniform"``), an object, returned as it is, or a class,
+        made with its defaults.
 
     Returns
     -------
@@ -509,6 +510,8 @@ def get_initializer(initializer):
     """
     if isinstance(initializer, Initializer):
         return initializer
+    if isinstance(initializer, type) and issubclass(initializer, Initializer):
+        return initializer()  # Keras takes the class for its default object
     if isinstance(initializer, str):
         by_class = {cls.__name__: cls for cls in _NAMED.values()}
         cls = _NAMED.get(initializer) or by_class.get(initializer)

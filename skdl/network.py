@@ -132,6 +132,12 @@ class Network:
         self.input_shape = _check_shape(input_shape)
         shape = self.input_shape
         for i, layer in enumerate(self.layers):
+            if i > 0 and type(layer).check_input is not Layer.check_input:
+                raise ValueError(
+                    f"Layer {i}, {layer!r}, reads its input from the columns of X (ids "
+                    "or codes, which it checks before any pass), so it must be the "
+                    "network's first layer: move it first."
+                )
             try:
                 shape = layer.build(shape, self.dtype)
             except ValueError as error:

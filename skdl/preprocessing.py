@@ -351,6 +351,14 @@ class TextVectorization(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
                 f"shape {documents.shape}; select the text column alone (in a "
                 "ColumnTransformer, give it as 'column' or ['column'])."
             )
+        for row, document in enumerate(documents):
+            if not isinstance(document, (str, bytes)):
+                raise ValueError(
+                    f"TextVectorization: document {row} is {document!r}, of type "
+                    f"{type(document).__name__}, not text; fill missing texts with '' "
+                    "(SimpleImputer(strategy='constant', fill_value='') on the column) "
+                    "and convert other values with str."
+                )
         return documents
 
     def __sklearn_tags__(self):

@@ -176,7 +176,7 @@ def test_unknown_names_and_other_objects_are_refused():
     with pytest.raises(TypeError, match="must be a name such as 'glorot_uniform'"):
         get_initializer(0.1)
     with pytest.raises(TypeError):
-        get_initializer(GlorotUniform)  # the class, not an object
+        get_initializer(dict)  # a class, but not an initializer's
 
 
 # ------------------------------------------------------ hyperparameters
@@ -272,3 +272,8 @@ def test_names_defaults_fans_and_statistics_match_keras():
         theirs = np.asarray(keras.initializers.get(name)(shape=shape, dtype="float64"))
         assert_allclose(ours.std(), theirs.std(), rtol=0.03, err_msg=name)
         assert_allclose(np.abs(ours).max(), np.abs(theirs).max(), rtol=0.05, err_msg=name)
+
+
+def test_a_class_is_made_with_its_defaults_as_keras_takes_it():
+    assert repr(get_initializer(HeNormal)) == "HeNormal()"
+    assert get_initializer(RandomNormal).stddev == 0.05

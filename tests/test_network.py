@@ -1055,3 +1055,14 @@ def test_a_mask_goes_down_the_stack_to_the_layers_that_take_it():
             assert_array_equal(mask, X != 0)
     # the second reader does not pass the mask on: the third gets none
     assert readers[2].seen == [("forward", None), ("predict", None)]
+
+
+@pytest.mark.parametrize("reader", ["Embedding", "CategoryEmbedding"])
+def test_a_layer_that_reads_the_columns_of_x_must_come_first(reader):
+    from skdl import layers
+
+    layer = (layers.Embedding(20, 4) if reader == "Embedding"
+             else layers.CategoryEmbedding([0], [20], 4))
+    with pytest.raises(ValueError, match=rf"Layer 1, {reader}\(.*must be the network's first "
+                                         r"layer: move it first"):
+        Network([Dropout(0.2), layer, Flatten(), Dense(1)], (6,))

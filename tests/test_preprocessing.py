@@ -195,3 +195,12 @@ def test_it_feeds_a_network_under_cross_validation_and_a_search():
     # the first token, good or bad, is enough; the fourth is always padding
     assert search.best_estimator_[-1].n_features_in_ in (1, 4)
     assert search.best_score_ == 1.0
+
+
+@pytest.mark.parametrize("bad", [None, 3, float("nan")])
+def test_a_document_that_is_not_text_is_refused_by_row(bad):
+    vectorizer = TextVectorization(max_tokens=10, output_sequence_length=4).fit(["ab cd", "cd"])
+    with pytest.raises(ValueError, match=r"document 1 is .*not text; fill missing texts"):
+        vectorizer.transform(["a", bad])
+    with pytest.raises(ValueError, match=r"document 0 is .*not text"):
+        TextVectorization().fit([bad, "ab"])
