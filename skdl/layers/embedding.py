@@ -44,9 +44,12 @@ class Embedding(Layer):
     Notes
     -----
     The input is a sequence of ``timesteps`` ids per sample, shape
-    ``(timesteps,)``: give the estimator ``input_shape=(timesteps,)`` and
-    rows of ids, floats holding integers being fine (scikit-learn's
-    arrays are floats). An id that is not an integer, or lies outside
+    ``(timesteps,)``: rows of ids, one column per step, as
+    :class:`~skdl.preprocessing.TextVectorization` makes them, floats
+    holding integers being fine (scikit-learn's arrays are floats). That
+    is the estimator's default ``input_shape``, ``(n_features,)``: leave it
+    out, so that a search over the rows' length
+    (``textvectorization__output_sequence_length``) needs nothing more. An id that is not an integer, or lies outside
     ``[0, input_dim)``, is refused before any pass, naming its row and
     value: in ``fit`` the whole of ``X`` is checked before training, and a
     refused ``predict`` changes nothing.
