@@ -465,6 +465,13 @@ class BaseNetwork(CallbackSupportMixin, StochasticTrainingMixin, DocLinkMixin, B
             fit_tasks.begin(X, y, score_weight)
             rng = check_random_state(self.random_state)
             network = self._build_network(X, Y.shape[1], rng, first_pass)
+            if validation is not None and validation.given:
+                try:
+                    network.check_input(validation.X)
+                except ValueError as error:
+                    raise ValueError(
+                        f"X_val was refused, its rows counted from 0 in X_val: {error}"
+                    ) from None
             # callbacks see the weights as they train
             self._keep_network(network)
             n_before = len(self.loss_curve_)

@@ -107,6 +107,13 @@ def test_bad_ids_are_refused_before_any_weight_moves():
             with pytest.raises(ValueError, match=r"Embedding\(input_dim=9.*" + message):
                 call()
         assert pickle.dumps(model) == before
+    # in X_val, before any epoch: the row is X_val's
+    bad = X[:10].copy()
+    bad[4, 2] = 9.0
+    with pytest.raises(ValueError, match=r"^X_val was refused, its rows counted from 0 in "
+                                         r"X_val: Embedding\(.*row 4 of X holds the id 9"):
+        model.set_params(warm_start=True).fit(X, y, X_val=bad, y_val=y[:10])
+    assert pickle.dumps(model.set_params(warm_start=False)) == before
 
 
 def test_against_keras():
