@@ -5,8 +5,8 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
-from ..backend import embedding as embedding_routines
 from .base import Layer, WeightSpec, draw_weight, positive_int, resolved_initializer
+from .embedding import scatter_gradient
 
 __all__ = ["CategoryEmbedding"]
 
@@ -314,15 +314,11 @@ class CategoryEmbedding(Layer):
         offsets = self.offsets_
         seen = []
         for j, gradient in enumerate(self.gradients):
-            if touched is None:
-                gradient[...] = 0
-            else:
-                gradient[touched[j]] = 0
             known = codes[:, j] != UNKNOWN
             ids = np.ascontiguousarray(codes[known, j])
             rows = np.ascontiguousarray(delta[known, offsets[j]:offsets[j + 1]],
                                         dtype=gradient.dtype)
-            embedding_routines.scatter_add_rows(ids, rows, gradient)
+            scatter_gradient(gradient, None if touched is None else touched[j], ids, rows)
             seen.append(ids)
         self.scratch.touched = seen
         if not self._needs_input_gradient:

@@ -222,14 +222,9 @@ class Embedding(Layer):
             not needed.
         """
         (gradient,) = self.gradients
-        touched = getattr(self.scratch, "touched", None)
-        if touched is None:
-            gradient[...] = 0
-        else:
-            gradient[touched] = 0
         ids = self.scratch.ids
         rows = np.ascontiguousarray(delta, dtype=gradient.dtype).reshape(ids.shape[0], -1)
-        embedding_routines.scatter_add_rows(ids, rows, gradient)
+        scatter_gradient(gradient, getattr(self.scratch, "touched", None), ids, rows)
         self.scratch.touched = ids
         if not self._needs_input_gradient:
             return None
@@ -303,3 +298,25 @@ class Embedding(Layer):
 
         ids = graph.node("Cast", [x], to=TensorProto.INT64)
         return graph.node("Gather", [graph.constant(self.get_weights()[0]), ids], axis=0)
+
+
+def scatter_gradient(gradient, touched, ids, rows):
+    """A table's gradient for one batch: zero the rows the previous batch
+    touched (every row when ``touched`` is None: a gradient view new to the
+    layer holds what its owner left there), then add each of ``rows`` into
+    the row of its id.
+
+    Parameters
+    ----------
+    gradient : ndarray of shape (input_dim, output_dim)
+        The table's gradient, written in place.
+    touched : ndarray of intp or None
+        The ids of the previous batch.
+    ids : ndarray of intp of shape (m,)
+    rows : ndarray of shape (m, output_dim), of ``gradient``'s dtype
+    """
+    if touched is None:
+        gradient[...] = 0
+    else:
+        gradient[touched] = 0
+    embedding_routines.scatter_add_rows(ids, rows, gradient)
