@@ -37,6 +37,7 @@ __all__ = [
     "LecunUniform",
     "LecunNormal",
     "Orthogonal",
+    "Identity",
     "get_initializer",
     "compute_fans",
     "INITIALIZER_NAMES",
@@ -466,6 +467,55 @@ class Orthogonal(Initializer):
         return self.gain * q.reshape(shape)
 
 
+class Identity(Initializer):
+    """The identity matrix times ``gain``, as Keras's ``Identity``: ones on
+    the main diagonal of a 2-D weight, zeros elsewhere (for a square
+    recurrent kernel, say).
+
+    Parameters
+    ----------
+    gain : float, default=1.0
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdl.initializers import Identity
+    >>> Identity(2.0)((2, 3), np.random.RandomState(0))
+    array([[2., 0., 0.],
+           [0., 2., 0.]])
+    """
+
+    def __init__(self, gain=1.0):
+        self.gain = gain
+        self._check_params()
+
+    def _check_params(self):
+        check_number("Identity", "gain", self.gain)
+
+    def draw(self, shape, random_state):
+        """``gain`` times the identity of ``shape``.
+
+        Parameters
+        ----------
+        shape : tuple of int
+            Two axes.
+        random_state : ignored
+
+        Returns
+        -------
+        ndarray
+
+        Raises
+        ------
+        ValueError
+            For a weight of other than two axes.
+        """
+        if len(shape) != 2:
+            raise ValueError(f"Identity needs a 2-D weight; got shape {shape}. Use it for "
+                             "Dense or recurrent kernels.")
+        return self.gain * np.eye(*shape)
+
+
 _NAMED = {
     "zeros": Zeros, "ones": Ones, "constant": Constant,
     "random_uniform": RandomUniform, "uniform": RandomUniform,
@@ -474,7 +524,7 @@ _NAMED = {
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "he_uniform": HeUniform, "he_normal": HeNormal,
     "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
-    "orthogonal": Orthogonal,
+    "orthogonal": Orthogonal, "identity": Identity,
 }
 
 INITIALIZER_NAMES = tuple(_NAMED)

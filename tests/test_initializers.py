@@ -5,6 +5,7 @@ hyperparameters (clone, pickle, get_params, set_params) and what they
 refuse; where Keras is installed, their statistics and names against
 ``keras.initializers``' (not their draws: the random streams differ)."""
 
+import inspect
 import math
 import pickle
 
@@ -152,7 +153,7 @@ def test_draws_are_reproducible_and_take_the_dtype(name):
     single = init(shape, np.random.RandomState(3), dtype=np.float32)
     assert single.dtype == np.float32
     assert_allclose(single, first, rtol=1e-6, atol=1e-7)
-    if name not in ("zeros", "ones", "constant"):
+    if name not in ("zeros", "ones", "constant", "identity"):
         assert not np.array_equal(first, init(shape, np.random.RandomState(4)))
 
 
@@ -259,9 +260,10 @@ def test_names_defaults_fans_and_statistics_match_keras():
         # Keras's own get("constant") fails, its registry does not
         ours, theirs = get_initializer(name), ALL_OBJECTS_DICT[name]()
         assert type(ours).__name__ == type(theirs).__name__, name
-        config = theirs.get_config()
-        for key, value in ours.get_params().items():  # the defaults
-            assert config[key] == value, (name, key)
+        # the defaults, from Keras's signature (its Identity's config is empty)
+        defaults = inspect.signature(type(theirs).__init__).parameters
+        for key, value in ours.get_params().items():
+            assert defaults[key].default == value, (name, key)
     # statistics of one draw each (the streams differ, the laws do not);
     # Orthogonal aside, whose law test_orthogonal_* pins down and whose QR
     # costs JAX seconds to compile
@@ -277,3 +279,13 @@ def test_names_defaults_fans_and_statistics_match_keras():
 def test_a_class_is_made_with_its_defaults_as_keras_takes_it():
     assert repr(get_initializer(HeNormal)) == "HeNormal()"
     assert get_initializer(RandomNormal).stddev == 0.05
+
+
+def test_identity_is_the_scaled_identity_matrix():
+    from skdl.initializers import Identity
+
+    rng = np.random.RandomState(0)
+    assert_array_equal(get_initializer("identity")((3, 3), rng), np.eye(3))
+    assert_array_equal(Identity(0.5)((2, 4), rng), 0.5 * np.eye(2, 4))
+    with pytest.raises(ValueError, match="Identity needs a 2-D weight"):
+        Identity()((3,), rng)
