@@ -1044,6 +1044,13 @@ class ProgressBar:
         """Restore the attributes, a standard stream as this process's own."""
         vars(self).update(state)
         if isinstance(self.stream, _StandardStream):
+            # only the four standard streams: a name read from a file
+            # reaches no other attribute of sys
+            if self.stream.name not in _STANDARD_STREAMS:
+                raise ValueError(
+                    f"A ProgressBar's stream was saved as sys.{self.stream.name}, which is "
+                    f"not one of the standard streams {_STANDARD_STREAMS}."
+                )
             self.stream = getattr(sys, self.stream.name)
 
 
