@@ -27,6 +27,7 @@ from ._training import (
     EpochRateRule,
     StochasticTrainingMixin,
 )
+from ._versioned_state import VersionedStateMixin
 from .activations import ACTIVATIONS, Softmax, Step, get_activation
 from .callbacks import CallbackList, TrainingModel, check_callbacks
 from .layers import Dense
@@ -247,7 +248,8 @@ _NESTING_HINTS = {
 a plain value (see :meth:`BaseNetwork.set_params`)."""
 
 
-class BaseNetwork(CallbackSupportMixin, StochasticTrainingMixin, DocLinkMixin, BaseEstimator):
+class BaseNetwork(CallbackSupportMixin, StochasticTrainingMixin, DocLinkMixin, VersionedStateMixin,
+                  BaseEstimator):
     """Base class of the estimators trained by gradient: the MLPs and the
     layer networks. Not for direct use.
 

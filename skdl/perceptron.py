@@ -24,6 +24,7 @@ from ._docstrings import document_validation_parameters
 from ._linear_outputs import LinearOutputsMixin, activation_crossing
 from ._perceptron_training import PerceptronGradientMixin, PerceptronRuleMixin
 from ._sklearn_callbacks import CallbackSupportMixin, FitTasks
+from ._versioned_state import VersionedStateMixin
 from .activations import Sigmoid, Softmax, Step, get_activation
 from .losses import PerceptronCriterion, get_loss
 
@@ -40,7 +41,8 @@ _AUTO_LOSS = {
 
 class PerceptronClassifier(
     CallbackSupportMixin, DocLinkMixin, LinearOutputsMixin, ClassifierOutputsMixin,
-    ClassifierMixin, PerceptronRuleMixin, PerceptronGradientMixin, BaseEstimator,
+    ClassifierMixin, PerceptronRuleMixin, PerceptronGradientMixin, VersionedStateMixin,
+    BaseEstimator,
 ):
     """Perceptron: one layer of neurons, a weighted sum passed through an activation.
 

@@ -12,6 +12,11 @@ sets its attributes, or calls an argument-free constructor (a layer's empty
 (:class:`~skdl.callbacks.ProgressBar`) only looks up one of the four
 standard streams by name.
 
+An estimator saved by one version of skdl warns, with
+:class:`InconsistentVersionWarning`, when another version loads it, by
+pickle or by skops: only the version that saved a model promises to load
+it as it was.
+
 A model that holds an object of another library, or one of your own (an
 activation, a loss, a layer), lists that type among the untrusted ones, as
 skops does for any type it does not know: look at
@@ -47,9 +52,10 @@ from . import (
 from .mlp import MLPClassifier, MLPRegressor
 from .neural_net import NeuralNetClassifier, NeuralNetRegressor
 from .perceptron import PerceptronClassifier
+from ._versioned_state import InconsistentVersionWarning
 from .scratch import Scratch
 
-__all__ = ["trusted_types"]
+__all__ = ["trusted_types", "InconsistentVersionWarning"]
 
 _MODULES = (activations, losses, optimizers, schedules, initializers, callbacks)
 """The modules whose public classes a fitted model or its parameters may hold."""

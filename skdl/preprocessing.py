@@ -25,6 +25,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import DOCS_URL
+from ._versioned_state import VersionedStateMixin
 
 __all__ = ["TextVectorization"]
 
@@ -51,7 +52,8 @@ ANALYZER_OPTIONS = (
 tokens; :meth:`TextVectorization.build_analyzer` hands them over as they are."""
 
 
-class TextVectorization(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class TextVectorization(ClassNamePrefixFeaturesOutMixin, TransformerMixin, VersionedStateMixin,
+                        BaseEstimator):
     """Raw documents to padded rows of token ids, the vocabulary learnt in
     ``fit``: Keras's ``TextVectorization(output_mode="int")`` as a
     scikit-learn transformer.

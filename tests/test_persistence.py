@@ -5,6 +5,7 @@ file's choosing when it is loaded."""
 
 import inspect
 import io
+import pickle
 import sys
 import warnings
 
@@ -15,6 +16,8 @@ from sklearn.base import BaseEstimator
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+import skdl
+from skdl import backend as backends
 from skdl import (
     MLPClassifier,
     MLPRegressor,
@@ -27,7 +30,8 @@ from skdl.activations import ACTIVATIONS
 from skdl.callbacks import EarlyStopping, ProgressBar, ReduceLROnPlateau
 from skdl.losses import LOSSES
 from skdl.optimizers import AdamW
-from skdl.persistence import trusted_types
+from skdl._versioned_state import VersionedStateMixin
+from skdl.persistence import InconsistentVersionWarning, trusted_types
 from skdl.preprocessing import TextVectorization
 from skdl.schedules import CosineDecay
 from skdl.scratch import Scratch
@@ -162,7 +166,8 @@ def test_no_trusted_type_runs_code_of_the_files_choosing():
     """skops rebuilds an object by its class's __new__ then __setstate__ (or
     by a __reduce__ it calls): every trusted skdl class keeps Python's, or
     scikit-learn's, or one of the two reviewed here."""
-    reviewed = {(Scratch, "__reduce__"), (ProgressBar, "__setstate__")}
+    reviewed = {(Scratch, "__reduce__"), (ProgressBar, "__setstate__"),
+                (VersionedStateMixin, "__setstate__")}
     for name in trusted_types():
         module_name, _, class_name = name.rpartition(".")
         if not module_name.startswith("skdl"):
@@ -172,3 +177,39 @@ def test_no_trusted_type_runs_code_of_the_files_choosing():
             owner = next((base for base in cls.__mro__ if method in vars(base)), object)
             if owner.__module__.startswith("skdl"):
                 assert (owner, method) in reviewed, f"{name}.{method} runs on load: review it"
+
+
+@pytest.mark.parametrize("make", [
+    lambda: MLPRegressor(hidden_layer_sizes=(3,), max_iter=2, random_state=0).fit(X_FLAT,
+                                                                                   Y_VALUE),
+    lambda: PerceptronClassifier(max_iter=2, random_state=0).fit(X_FLAT, Y_CLASS),
+    lambda: TextVectorization(max_tokens=5, output_sequence_length=2).fit(["ab cd", "cd"]),
+])
+def test_a_pickle_of_another_version_warns_naming_both(make, monkeypatch):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        saved = pickle.dumps(make())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        skops_saved = sio.dumps(pickle.loads(saved))  # this version: silent
+        sio.loads(skops_saved, trusted=trusted_types())
+    monkeypatch.setattr(skdl, "__version__", "9.9.9")
+    with pytest.warns(InconsistentVersionWarning, match=r"from version 0\.1\.0 of skdl with "
+                                                       r"version 9\.9\.9"):
+        pickle.loads(saved)
+    with pytest.warns(InconsistentVersionWarning, match=r"from version 0\.1\.0 .*9\.9\.9"):
+        sio.loads(skops_saved, trusted=trusted_types())
+
+
+def test_a_pickle_made_under_one_back_end_predicts_the_same_under_the_other():
+    if "numba" not in backends.available():
+        pytest.skip("numba is not installed: one back-end only")
+    model, X, _ = MODELS["sequences"]
+    with backends.use("numba"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, Y_CLASS)
+        expected = model.predict_proba(X)
+        saved = pickle.dumps(model)
+    with backends.use("numpy"):
+        np.testing.assert_allclose(pickle.loads(saved).predict_proba(X), expected,
+                                   rtol=1e-12, atol=1e-12)
