@@ -375,3 +375,372 @@ def save_model(estimator, path):
         archive.writestr("metadata.json", json.dumps(metadata))
         archive.writestr("config.json", json.dumps(model_config))
         archive.writestr("model.weights.h5", buffer.getvalue())
+
+
+# --------------------------------------------------------------- load_model
+def _activation_from_keras(class_name, name, value):
+    if not isinstance(value, str) or value not in _FROM_KERAS_ACTIVATION:
+        raise ValueError(
+            f"Layer {name!r} ({class_name}) has activation {value!r}, which skdl does "
+            f"not have as Keras defines it; skdl reads {sorted(_FROM_KERAS_ACTIVATION)}."
+        )
+    return _FROM_KERAS_ACTIVATION[value]
+
+
+def _int_or_tuple(rank):
+    def convert(class_name, name, value):
+        if value is None:
+            return None
+        values = [value] * rank if isinstance(value, int) else [int(v) for v in value]
+        return values[0] if rank == 1 else tuple(values)
+    return convert
+
+
+def _same(class_name, name, value):
+    return value
+
+
+_CONV = {"filters": _same, "kernel_size": None, "strides": None, "padding": _same,
+         "activation": _activation_from_keras}
+_POOL = {"pool_size": None, "strides": None, "padding": _same}
+_CHANNELS_LAST = {"data_format": ("channels_last", None)}
+_RNN_OFF = {"return_state": False, "go_backwards": False, "stateful": False,
+            "unroll": False, "zero_output_for_mask": False}
+
+
+def _conv_arguments(rank):
+    return {**_CONV, "kernel_size": _int_or_tuple(rank), "strides": _int_or_tuple(rank)}
+
+
+def _pool_arguments(rank):
+    return {**_POOL, "pool_size": _int_or_tuple(rank), "strides": _int_or_tuple(rank)}
+
+
+# Keras class name -> (skdl class, {Keras argument: converter to skdl's},
+# {Keras argument: the values skdl's layer computes, as a tuple})
+_FROM_KERAS = {
+    "Dense": (Dense, {"units": _same, "activation": _activation_from_keras},
+              {"use_bias": (True,)}),
+    "Conv1D": (Conv1D, _conv_arguments(1),
+               {"use_bias": (True,), "dilation_rate": (1, [1]), "groups": (1,),
+                **_CHANNELS_LAST}),
+    "Conv2D": (Conv2D, _conv_arguments(2),
+               {"use_bias": (True,), "dilation_rate": (1, [1, 1]), "groups": (1,),
+                **_CHANNELS_LAST}),
+    "MaxPooling1D": (MaxPool1D, _pool_arguments(1), _CHANNELS_LAST),
+    "MaxPooling2D": (MaxPool2D, _pool_arguments(2), _CHANNELS_LAST),
+    "AveragePooling1D": (AvgPool1D, _pool_arguments(1), _CHANNELS_LAST),
+    "AveragePooling2D": (AvgPool2D, _pool_arguments(2), _CHANNELS_LAST),
+    "Flatten": (Flatten, {}, _CHANNELS_LAST),
+    "Dropout": (Dropout, {"rate": _same}, {}),
+    "Activation": (Activation, {"activation": _activation_from_keras}, {}),
+    "SimpleRNN": (SimpleRNN, {"units": _same, "activation": _activation_from_keras,
+                              "return_sequences": _same},
+                  {"use_bias": (True,), **_RNN_OFF}),
+    "LSTM": (LSTM, {"units": _same, "return_sequences": _same},
+             {"use_bias": (True,), "activation": ("tanh",),
+              "recurrent_activation": ("sigmoid",), **_RNN_OFF}),
+    "GRU": (GRU, {"units": _same, "return_sequences": _same},
+            {"use_bias": (True,), "activation": ("tanh",),
+             "recurrent_activation": ("sigmoid",), "reset_after": (True,), **_RNN_OFF}),
+    "BatchNormalization": (BatchNormalization, {
+        "axis": _same, "momentum": _same, "epsilon": _same, "center": _same, "scale": _same,
+    }, {}),
+    "LayerNormalization": (LayerNormalization, {
+        "axis": _same, "epsilon": _same, "center": _same, "scale": _same,
+    }, {}),
+    "Embedding": (Embedding, {"input_dim": _same, "output_dim": _same, "mask_zero": _same},
+                  {}),
+    "GlobalAveragePooling1D": (GlobalAveragePooling1D, {"keepdims": _same}, _CHANNELS_LAST),
+    "GlobalAveragePooling2D": (GlobalAveragePooling2D, {"keepdims": _same}, _CHANNELS_LAST),
+}
+
+# arguments that do not change what a loaded layer computes or stores:
+# its name and dtype policy (skdl computes in float64 or float32 as the
+# data), initializers (the weights come from the file), training seeds
+_IGNORED = {"name", "trainable", "dtype", "seed", "unit_forget_bias", "renorm_momentum",
+            "input_length", "lora_alpha"}
+
+
+def _layer_from_keras(entry):
+    """The skdl layer of one Keras layer entry of a config, refused naming
+    the layer and the option when skdl lacks it."""
+    class_name = entry.get("class_name")
+    config = dict(entry.get("config", {}))
+    name = config.get("name")
+    if class_name not in _FROM_KERAS:
+        raise ValueError(
+            f"Layer {name!r} is a Keras {class_name}, which skdl cannot read; skdl reads "
+            f"{sorted(_FROM_KERAS)}. Rebuild the model from these layers in Keras, or "
+            "in skdl."
+        )
+    cls, arguments, required = _FROM_KERAS[class_name]
+    kwargs = {}
+    for key, value in config.items():
+        if key in arguments:
+            kwargs[key] = arguments[key](class_name, name, value)
+        elif key in required:
+            if value not in required[key]:
+                raise ValueError(
+                    f"Layer {name!r} ({class_name}) has {key}={value!r}, which skdl's "
+                    f"{cls.__name__} does not have; it computes {key}="
+                    f"{required[key][0]!r} only. Rebuild the model in Keras with "
+                    f"{key}={required[key][0]!r}."
+                )
+        elif key in _IGNORED or key.endswith("_initializer"):
+            continue
+        elif value is None or value is False or (
+            isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
+        ):
+            # an option switched off: regularizers, constraints, dropout,
+            # quantization and the like
+            continue
+        else:
+            raise ValueError(
+                f"Layer {name!r} ({class_name}) has {key}={value!r}, an option skdl's "
+                f"{cls.__name__} does not have; skdl reads this layer only with {key} "
+                "unset (None, False or 0). Rebuild the model in Keras without it."
+            )
+    if name is not None:
+        kwargs["name"] = name
+    return cls(**kwargs)
+
+
+def _sequential_entries(config):
+    """The layer entries and the input shape of a Sequential config, or of
+    a functional model that is a chain of single-input layers."""
+    class_name = config.get("class_name")
+    inner = config.get("config", {})
+    entries = list(inner.get("layers", []))
+    if class_name == "Functional":
+        by_name = {entry["config"]["name"]: entry for entry in entries}
+        inputs = [entry for entry in entries if entry["class_name"] == "InputLayer"]
+        chain = []
+        for entry in entries:
+            if entry["class_name"] == "InputLayer":
+                continue
+            nodes = entry.get("inbound_nodes", [])
+            sources = [
+                arg["config"]["keras_history"][0]
+                for node in nodes for arg in node.get("args", [])
+                if isinstance(arg, dict) and "keras_history" in arg.get("config", {})
+            ]
+            previous = chain[-1]["config"]["name"] if chain else (
+                inputs[0]["config"]["name"] if inputs else None)
+            if len(nodes) != 1 or sources != [previous] or len(inputs) != 1:
+                raise ValueError(
+                    f"The functional model {inner.get('name')!r} is not a chain of "
+                    f"layers each taking the previous one's output (layer "
+                    f"{entry['config']['name']!r} takes {sources}); skdl reads "
+                    "Sequential models and functional chains only."
+                )
+            chain.append(entry)
+        del by_name
+        entries = [*inputs, *chain]
+    elif class_name != "Sequential":
+        raise ValueError(
+            f"The file holds a Keras {class_name}; skdl reads Sequential models and "
+            "functional chains of layers."
+        )
+    shape = None
+    if entries and entries[0]["class_name"] == "InputLayer":
+        layer_config = entries[0]["config"]
+        shape = layer_config.get("batch_shape") or layer_config.get("batch_input_shape")
+        entries = entries[1:]
+    shape = shape or inner.get("build_input_shape") or config.get(
+        "build_config", {}).get("input_shape")
+    if shape is None or any(s is None for s in shape[1:]):
+        raise ValueError(
+            f"The model's input shape is {shape!r}: skdl needs every dimension of a "
+            "sample known (no None but the batch's); give the Keras model an Input of "
+            "a fixed shape."
+        )
+    return entries, tuple(int(s) for s in shape[1:])
+
+
+def _layer_weights(h5, key, class_name):
+    group = h5["layers"][key]
+    arrays = []
+    for part in ("vars", "cell/vars"):
+        if part.split("/")[0] in group and (part == "vars" or class_name in _CELL_LAYERS):
+            variables = group[part]
+            arrays.extend(np.asarray(variables[str(i)]) for i in range(len(variables)))
+    return arrays
+
+
+def _loss_kind(compile_config):
+    """Keras's loss of the config, in snake case (None when not compiled)."""
+    loss = (compile_config or {}).get("loss")
+    if isinstance(loss, dict):
+        loss = loss.get("class_name")
+    if loss is None:
+        return None
+    if not isinstance(loss, str):
+        raise ValueError(f"The model's loss is {loss!r}; skdl reads one loss by name.")
+    loss = _snake_case(loss)
+    return {"mse": "mean_squared_error", "mae": "mean_absolute_error"}.get(loss, loss)
+
+
+_REGRESSION_LOSSES = {
+    None: "squared_error", "mean_squared_error": "squared_error",
+    "mean_absolute_error": "absolute_error", "huber": "huber", "poisson": "poisson",
+}
+_CROSSENTROPY = {"categorical_crossentropy", "sparse_categorical_crossentropy",
+                 "binary_crossentropy"}
+
+
+def _fitted_estimator(estimator, network, target_kind, classes):
+    """Make ``estimator`` (unfitted, its parameters describing ``network``:
+    its hidden layers, ``input_shape`` and ``output_activation``) fitted to
+    hold ``network``'s weights, as a fit that trained for no epoch would
+    leave it: ``n_iter_`` 0 and empty curves.
+
+    This is skdl's private path from given weights to a fitted estimator;
+    ``network`` is built by the estimator's own ``_new_network`` so that
+    the fitted layers are those a fit would make.
+    """
+    estimator.n_features_in_ = int(network.n_features)
+    if classes is not None:
+        binarizer = LabelBinarizer()
+        if target_kind == "multilabel":
+            binarizer.fit(np.eye(len(classes), dtype=int))
+        else:
+            binarizer.fit(classes)
+        estimator._label_binarizer = binarizer
+        estimator.classes_ = binarizer.classes_ if target_kind != "multilabel" else (
+            np.asarray(classes))
+    estimator._setup_layers(target_kind)
+    fitted = estimator._new_network(network.n_features, network.n_outputs, network.dtype)
+    fitted.set_weights(network.get_weights())
+    estimator.n_outputs_ = int(network.n_outputs)
+    estimator.n_iter_ = 0
+    estimator.t_ = 0
+    estimator.optimizer_ = None
+    estimator._reset_curves()
+    estimator._keep_network(fitted)
+    return estimator
+
+
+def load_model(path, classes=None):
+    """Read a Keras 3 ``.keras`` file as a fitted skdl estimator.
+
+    Keras, TensorFlow, JAX and torch are not needed: the file's JSON
+    configs are read with :mod:`json` and its weights with ``h5py``. The
+    file must hold a Sequential model, or a functional chain, of layers
+    skdl has, ending in a ``Dense`` layer.
+
+    The estimator is a :class:`~skdl.NeuralNetClassifier` when the output
+    activation is softmax or sigmoid and the compiled loss is a
+    cross-entropy, and a :class:`~skdl.NeuralNetRegressor` otherwise. It
+    predicts what the Keras model predicts (``predict_proba`` for a
+    classifier); its ``n_iter_`` is 0 and its curves empty, as it has not
+    trained in skdl. With ``warm_start=True``, ``fit`` continues training
+    from the loaded weights.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.keras`` file.
+    classes : array-like of shape (n_classes,), default=None
+        A classifier's labels, in the order of the output columns (for a
+        single sigmoid output, the negative then the positive label).
+        None: ``0, 1, ..., n_classes - 1``. Ignored for a regressor.
+
+    Returns
+    -------
+    estimator : NeuralNetClassifier or NeuralNetRegressor
+        Fitted, its ``layers`` and ``input_shape`` those of the file.
+
+    Raises
+    ------
+    ValueError
+        If the model holds a layer, or a layer an option, that skdl lacks
+        (the message names the layer and the option), or is not a chain of
+        layers, or ``classes`` does not match the outputs.
+    ImportError
+        If h5py is not installed.
+
+    See Also
+    --------
+    save_model : Write a fitted estimator as a ``.keras`` file.
+    """
+    import io
+
+    from .neural_net import NeuralNetClassifier, NeuralNetRegressor
+
+    h5py = _h5py()
+    with zipfile.ZipFile(path) as archive:
+        config = json.loads(archive.read("config.json"))
+        weights_file = archive.read("model.weights.h5")
+    entries, input_shape = _sequential_entries(config)
+    if not entries or entries[-1].get("class_name") != "Dense":
+        raise ValueError(
+            "skdl reads models whose last layer is a Dense layer (the output layer, "
+            f"with its activation); this one ends in "
+            f"{entries[-1].get('class_name') if entries else 'no layer'}. Fold a final "
+            "Activation into the Dense layer before it."
+        )
+    layers = [_layer_from_keras(entry) for entry in entries]
+    class_names = [entry["class_name"] for entry in entries]
+    with h5py.File(io.BytesIO(weights_file), "r") as h5:
+        weights = [
+            w for key, class_name in zip(_weight_keys(class_names), class_names)
+            for w in _layer_weights(h5, key, class_name)
+        ]
+    from .network import Network
+
+    network = Network(layers, input_shape)
+    network.set_weights(weights)
+
+    output = resolved_activation(layers[-1]).name
+    compile_config = config.get("compile_config")
+    loss = _loss_kind(compile_config)
+    n_outputs = network.n_outputs
+    # the estimator's parameters: unbuilt layers, as a user gives them
+    hidden = [_layer_from_keras(entry) for entry in entries[:-1]]
+    params = {"layers": hidden, "input_shape": input_shape}
+    optimizer = (compile_config or {}).get("optimizer")
+    if isinstance(optimizer, dict) and optimizer.get("class_name") == "Adam":
+        opt = optimizer.get("config", {})
+        for keras_name, skdl_name in (("learning_rate", "learning_rate_init"),
+                                      ("beta_1", "beta_1"), ("beta_2", "beta_2"),
+                                      ("epsilon", "epsilon")):
+            if isinstance(opt.get(keras_name), (int, float)):
+                params[skdl_name] = float(opt[keras_name])
+    if output in ("softmax", "sigmoid") and loss in _CROSSENTROPY:
+        if output == "softmax":
+            kind, n_classes = "multiclass", n_outputs
+        elif n_outputs == 1:
+            kind, n_classes = "binary", 2
+        else:
+            kind, n_classes = "multilabel", n_outputs
+        labels = np.arange(n_classes) if classes is None else np.asarray(classes)
+        if labels.ndim != 1 or len(labels) != n_classes or len(set(labels.tolist())) != n_classes:
+            raise ValueError(
+                f"classes has {len(labels)} labels, but the model's {output} output of "
+                f"{n_outputs} unit(s) gives {n_classes} distinct classes; give "
+                f"{n_classes} distinct labels."
+            )
+        if kind != "multilabel":
+            order = np.argsort(labels, kind="stable")
+            if not np.array_equal(order, np.arange(n_classes)):
+                raise ValueError(
+                    f"classes={labels.tolist()!r} is not sorted; skdl's classifiers, as "
+                    "scikit-learn's, keep their labels sorted, one per output column in "
+                    "that order: give them sorted, in the order of the outputs."
+                )
+        estimator = NeuralNetClassifier(
+            output_activation="softmax" if output == "softmax" else "logistic",
+            loss="log_loss", **params,
+        )
+        return _fitted_estimator(estimator, network, kind, labels)
+    if loss not in _REGRESSION_LOSSES:
+        raise ValueError(
+            f"The model's loss is {loss!r} with a {output!r} output, which skdl has no "
+            f"estimator for; skdl reads cross-entropy losses of softmax or sigmoid "
+            f"outputs, and the regression losses {sorted(k for k in _REGRESSION_LOSSES if k)}."
+        )
+    estimator = NeuralNetRegressor(
+        output_activation=output, loss=_REGRESSION_LOSSES[loss], **params
+    )
+    return _fitted_estimator(estimator, network, "continuous", None)
