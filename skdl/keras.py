@@ -404,8 +404,8 @@ _CONV = {"filters": _same, "kernel_size": None, "strides": None, "padding": _sam
          "activation": _activation_from_keras}
 _POOL = {"pool_size": None, "strides": None, "padding": _same}
 _CHANNELS_LAST = {"data_format": ("channels_last", None)}
-_RNN_OFF = {"return_state": False, "go_backwards": False, "stateful": False,
-            "unroll": False, "zero_output_for_mask": False}
+_RNN_OFF = {"return_state": (False,), "go_backwards": (False,), "stateful": (False,),
+            "unroll": (False,), "zero_output_for_mask": (False,)}
 
 
 def _conv_arguments(rank):
