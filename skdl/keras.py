@@ -32,6 +32,7 @@ from .layers import (
     AvgPool1D,
     AvgPool2D,
     BatchNormalization,
+    Bidirectional,
     Conv1D,
     Conv2D,
     Dense,
@@ -177,7 +178,28 @@ _TO_KERAS = {
     GlobalAveragePooling2D: ("GlobalAveragePooling2D", lambda l: {
         "data_format": "channels_last", "keepdims": bool(l.keepdims),
     }),
+    Bidirectional: ("Bidirectional", lambda l: _bidirectional_config(l)),
 }
+
+
+def _bidirectional_config(layer):
+    """A Bidirectional's config: its merge mode and the forward layer's
+    entry, from which Keras makes the backward one (``go_backwards``)."""
+    inner = layer.layer
+    if type(inner) not in (SimpleRNN, LSTM, GRU):
+        raise ValueError(
+            f"Layer {layer.name!r} (Bidirectional) wraps {inner!r}, which save_model "
+            "cannot write; it writes Bidirectional of SimpleRNN, LSTM or GRU."
+        )
+    class_name, config_of = _TO_KERAS[type(inner)]
+    return {
+        "merge_mode": layer.merge_mode,
+        "layer": {
+            "module": "keras.layers", "class_name": class_name,
+            "config": {"name": f"forward_{_snake_case(class_name)}", **config_of(inner)},
+            "registered_name": None,
+        },
+    }
 
 # Keras class names whose weights sit in a ``cell`` sub-group of the file
 _CELL_LAYERS = {"SimpleRNN", "LSTM", "GRU"}
@@ -357,6 +379,18 @@ def save_model(estimator, path):
             own = layer_group.create_group("vars")
             own.attrs["name"] = layer.name or key
             target = own
+            if class_name == "Bidirectional":
+                weights = layer.get_weights()
+                half = len(weights) // 2
+                for part, arrays in (("forward_layer", weights[:half]),
+                                     ("backward_layer", weights[half:])):
+                    sub = layer_group.create_group(part)
+                    sub.create_group("vars").attrs["name"] = part
+                    cell = sub.create_group("cell").create_group("vars")
+                    cell.attrs["name"] = f"{part}_cell"
+                    for j, weight in enumerate(arrays):
+                        cell.create_dataset(str(j), data=np.asarray(weight, np.float32))
+                continue
             if class_name in _CELL_LAYERS:
                 cell = layer_group.create_group("cell").create_group("vars")
                 cell.attrs["name"] = f"{key}_cell"
@@ -453,7 +487,47 @@ _FROM_KERAS = {
                   {}),
     "GlobalAveragePooling1D": (GlobalAveragePooling1D, {"keepdims": _same}, _CHANNELS_LAST),
     "GlobalAveragePooling2D": (GlobalAveragePooling2D, {"keepdims": _same}, _CHANNELS_LAST),
+    "Bidirectional": (Bidirectional, {
+        "merge_mode": _same, "layer": lambda class_name, name, value: _wrapped(name, value),
+        "backward_layer": lambda class_name, name, value: None,
+    }, {}),
 }
+
+
+def _wrapped(name, entry):
+    """The recurrent layer a Bidirectional wraps (Keras's forward layer)."""
+    if entry.get("class_name") not in ("SimpleRNN", "LSTM", "GRU"):
+        raise ValueError(
+            f"Layer {name!r} (Bidirectional) wraps a Keras {entry.get('class_name')}; "
+            "skdl's Bidirectional wraps SimpleRNN, LSTM or GRU."
+        )
+    # Keras zeroes a wrapped layer's outputs at masked steps of a returned
+    # sequence, as skdl's Bidirectional does for its copies
+    config = {k: v for k, v in entry.get("config", {}).items() if k != "zero_output_for_mask"}
+    layer = _layer_from_keras({**entry, "config": config})
+    layer.name = None
+    return layer
+
+
+def _check_backward(name, config):
+    """Refuse a Bidirectional whose backward layer is not the forward one
+    run backwards, which is all skdl's computes."""
+    backward = config.get("backward_layer")
+    if backward is None:
+        return
+    forward = dict(config["layer"]["config"])
+    other = dict(backward.get("config", {}))
+    for entry in (forward, other):
+        for key in ("name", "go_backwards"):
+            entry.pop(key, None)
+        for key in [k for k in entry if k.endswith("_initializer")]:
+            entry.pop(key)
+    if backward.get("class_name") != config["layer"].get("class_name") or forward != other:
+        raise ValueError(
+            f"Layer {name!r} (Bidirectional) has a backward_layer of its own, unlike its "
+            "forward layer; skdl's Bidirectional runs the forward layer's copy "
+            "backwards only. Rebuild it in Keras without backward_layer."
+        )
 
 # arguments that do not change what a loaded layer computes or stores:
 # its name and dtype policy (skdl computes in float64 or float32 as the
@@ -475,6 +549,9 @@ def _layer_from_keras(entry):
             "in skdl."
         )
     cls, arguments, required = _FROM_KERAS[class_name]
+    if class_name == "Bidirectional":
+        _check_backward(name, config)
+        config.pop("backward_layer", None)
     kwargs = {}
     for key, value in config.items():
         if key in arguments:
@@ -561,6 +638,11 @@ def _sequential_entries(config):
 def _layer_weights(h5, key, class_name):
     group = h5["layers"][key]
     arrays = []
+    if class_name == "Bidirectional":
+        for part in ("forward_layer", "backward_layer"):
+            variables = group[part]["cell"]["vars"]
+            arrays.extend(np.asarray(variables[str(i)]) for i in range(len(variables)))
+        return arrays
     for part in ("vars", "cell/vars"):
         if part.split("/")[0] in group and (part == "vars" or class_name in _CELL_LAYERS):
             variables = group[part]

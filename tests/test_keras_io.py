@@ -25,6 +25,7 @@ from skdl.layers import (  # noqa: E402
     AvgPool1D,
     AvgPool2D,
     BatchNormalization,
+    Bidirectional,
     Conv1D,
     Conv2D,
     Dense,
@@ -61,6 +62,9 @@ CASES = {
         Dense(4), BatchNormalization(), Activation("elu"), Dropout(0.2),
         LayerNormalization(),
     ], (5,)),
+    "bidirectional": (lambda: [
+        Bidirectional(GRU(2, return_sequences=True)), Bidirectional(LSTM(2), "sum"),
+    ], (4, 3)),
     "embedding": (lambda: [Embedding(7, 3), Flatten()], (4,)),
 }
 
@@ -236,6 +240,14 @@ def _keras_file(tmp_path, *layers, shape=(6, 6, 2)):
 def test_load_refuses_what_skdl_lacks(layers, match, tmp_path):
     with pytest.raises(ValueError, match=match):
         load_model(_keras_file(tmp_path, *layers()))
+
+
+def test_load_refuses_a_backward_layer_of_its_own(tmp_path):
+    path = _keras_file(tmp_path, keras.layers.Bidirectional(
+        keras.layers.GRU(2), backward_layer=keras.layers.GRU(3, go_backwards=True),
+        name="b"), keras.layers.Dense(1), shape=(4, 3))
+    with pytest.raises(ValueError, match=r"'b' \(Bidirectional\) has a backward_layer"):
+        load_model(path)
 
 
 def test_load_refuses_bad_classes(tmp_path):
