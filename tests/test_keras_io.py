@@ -300,3 +300,24 @@ def test_h5py_missing_is_an_import_error(tmp_path, monkeypatch):
         save_model(estimator, tmp_path / "m.keras")
     with pytest.raises(ImportError, match="pip install h5py"):
         load_model(tmp_path / "m.keras")
+
+
+def test_multilabel_and_continued_training(tmp_path):
+    """Several sigmoid outputs under a binary cross-entropy load as a
+    multi-label classifier, which warm_start trains on from Keras's
+    weights."""
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu"),
+                              keras.layers.Dense(3, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy", optimizer="adam")
+    model.save(tmp_path / "m.keras")
+    clf = load_model(tmp_path / "m.keras")
+    X = np.random.RandomState(0).normal(size=(20, 3))
+    expected = _keras_outputs(model, X, (3,))
+    np.testing.assert_allclose(clf.predict_proba(X), expected, atol=TOL)
+    np.testing.assert_array_equal(clf.predict(X), (expected > 0.5).astype(int))
+    before = [w.copy() for w in clf._fitted_weights()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.set_params(warm_start=True, max_iter=2).fit(X, (X > 0).astype(int))
+    assert clf.n_iter_ == 2
+    assert any(not np.allclose(a, b) for a, b in zip(before, clf._fitted_weights()))
