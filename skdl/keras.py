@@ -18,6 +18,7 @@ and betas, not its moments), callbacks, and skdl's training parameters.
 """
 
 import datetime
+import io
 import json
 import re
 import zipfile
@@ -41,10 +42,14 @@ from .layers import (
     Flatten,
     GlobalAveragePooling1D,
     GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
     LayerNormalization,
     MaxPool1D,
     MaxPool2D,
     SimpleRNN,
+    ZeroPadding1D,
+    ZeroPadding2D,
 )
 from .layers.base import resolved_activation
 
@@ -178,8 +183,32 @@ _TO_KERAS = {
     GlobalAveragePooling2D: ("GlobalAveragePooling2D", lambda l: {
         "data_format": "channels_last", "keepdims": bool(l.keepdims),
     }),
+    GlobalMaxPooling1D: ("GlobalMaxPooling1D", lambda l: {
+        "data_format": "channels_last", "keepdims": bool(l.keepdims),
+    }),
+    GlobalMaxPooling2D: ("GlobalMaxPooling2D", lambda l: {
+        "data_format": "channels_last", "keepdims": bool(l.keepdims),
+    }),
+    ZeroPadding1D: ("ZeroPadding1D", lambda l: {"padding": _padding_pair(l.padding)}),
+    ZeroPadding2D: ("ZeroPadding2D", lambda l: {
+        "padding": _padding_pairs(l.padding), "data_format": "channels_last",
+    }),
     Bidirectional: ("Bidirectional", lambda l: _bidirectional_config(l)),
 }
+
+
+def _padding_pair(padding):
+    """A padding of one axis as Keras's ``[before, after]``."""
+    if isinstance(padding, (int, np.integer)):
+        return [int(padding)] * 2
+    return [int(p) for p in padding]
+
+
+def _padding_pairs(padding):
+    """A 2-D padding as Keras's ``[[top, bottom], [left, right]]``."""
+    if isinstance(padding, (int, np.integer)):
+        return [[int(padding)] * 2] * 2
+    return [_padding_pair(axis) for axis in padding]
 
 
 def _bidirectional_config(layer):
@@ -368,8 +397,6 @@ def save_model(estimator, path):
         "keras_version": _KERAS_VERSION,
         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
     }
-    import io
-
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5:
         group = h5.create_group("layers")
@@ -487,6 +514,15 @@ _FROM_KERAS = {
                   {}),
     "GlobalAveragePooling1D": (GlobalAveragePooling1D, {"keepdims": _same}, _CHANNELS_LAST),
     "GlobalAveragePooling2D": (GlobalAveragePooling2D, {"keepdims": _same}, _CHANNELS_LAST),
+    "GlobalMaxPooling1D": (GlobalMaxPooling1D, {"keepdims": _same}, _CHANNELS_LAST),
+    "GlobalMaxPooling2D": (GlobalMaxPooling2D, {"keepdims": _same}, _CHANNELS_LAST),
+    "ZeroPadding1D": (ZeroPadding1D, {
+        "padding": lambda class_name, name, value: tuple(_padding_pair(value)),
+    }, _CHANNELS_LAST),
+    "ZeroPadding2D": (ZeroPadding2D, {
+        "padding": lambda class_name, name, value: tuple(
+            tuple(pair) for pair in _padding_pairs(value)),
+    }, _CHANNELS_LAST),
     "Bidirectional": (Bidirectional, {
         "merge_mode": _same, "layer": lambda class_name, name, value: _wrapped(name, value),
         "backward_layer": lambda class_name, name, value: None,
@@ -590,7 +626,6 @@ def _sequential_entries(config):
     inner = config.get("config", {})
     entries = list(inner.get("layers", []))
     if class_name == "Functional":
-        by_name = {entry["config"]["name"]: entry for entry in entries}
         inputs = [entry for entry in entries if entry["class_name"] == "InputLayer"]
         chain = []
         for entry in entries:
@@ -612,7 +647,6 @@ def _sequential_entries(config):
                     "Sequential models and functional chains only."
                 )
             chain.append(entry)
-        del by_name
         entries = [*inputs, *chain]
     elif class_name != "Sequential":
         raise ValueError(
@@ -746,8 +780,6 @@ def load_model(path, classes=None):
     --------
     save_model : Write a fitted estimator as a ``.keras`` file.
     """
-    import io
-
     from .neural_net import NeuralNetClassifier, NeuralNetRegressor
 
     h5py = _h5py()

@@ -34,11 +34,15 @@ from skdl.layers import (  # noqa: E402
     Flatten,
     GlobalAveragePooling1D,
     GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
     LayerNormalization,
     MaxPool1D,
     MaxPool2D,
+    PositionEmbedding,
     SimpleRNN,
     ZeroPadding1D,
+    ZeroPadding2D,
 )
 
 TOL = 1e-5
@@ -47,17 +51,23 @@ TOL = 1e-5
 CASES = {
     "dense": (lambda: [Dense(4, activation="relu"), Dense(3, activation="tanh")], (5,)),
     "conv1d_pools": (lambda: [
-        Conv1D(3, 2, padding="same", activation="relu"), MaxPool1D(2),
+        ZeroPadding1D((2, 0)), Conv1D(3, 2, padding="same", activation="relu"), MaxPool1D(2),
         AvgPool1D(2, strides=1), Flatten(),
     ], (8, 2)),
     "conv2d_pools": (lambda: [
         Conv2D(2, 3, activation="softplus"), MaxPool2D(2), AvgPool2D(1),
         GlobalAveragePooling2D(),
     ], (6, 6, 2)),
+    "padding_global_max": (lambda: [
+        ZeroPadding2D(((1, 0), (0, 2))), Conv2D(2, 2), GlobalMaxPooling2D(),
+    ], (3, 3, 2)),
     "simple_rnn": (lambda: [
-        SimpleRNN(3, return_sequences=True), GlobalAveragePooling1D(),
+        SimpleRNN(3, return_sequences=True), GlobalMaxPooling1D(),
     ], (4, 3)),
-    "lstm_gru": (lambda: [LSTM(3, return_sequences=True), GRU(2)], (4, 3)),
+    "lstm_gru": (lambda: [
+        LSTM(3, return_sequences=True), GRU(2, return_sequences=True),
+        GlobalAveragePooling1D(),
+    ], (4, 3)),
     "norms": (lambda: [
         Dense(4), BatchNormalization(), Activation("elu"), Dropout(0.2),
         LayerNormalization(),
@@ -265,11 +275,11 @@ def test_save_refuses_what_keras_lacks(tmp_path):
     y = np.arange(20) % 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        padded = NeuralNetClassifier([ZeroPadding1D(1), Flatten()], input_shape=(4, 2),
+        padded = NeuralNetClassifier([PositionEmbedding(4), Flatten()], input_shape=(4, 2),
                                      max_iter=1).fit(X, y)
         leaky = NeuralNetClassifier([Dense(3, activation="leaky_relu")], max_iter=1).fit(X, y)
         hinge = NeuralNetClassifier([Dense(3)], loss="hinge", max_iter=1).fit(X, y)
-    with pytest.raises(ValueError, match="is a ZeroPadding1D, which save_model cannot"):
+    with pytest.raises(ValueError, match="is a PositionEmbedding, which save_model cannot"):
         save_model(padded, tmp_path / "a.keras")
     with pytest.raises(ValueError, match="activation LeakyReLU"):
         save_model(leaky, tmp_path / "b.keras")
