@@ -280,12 +280,14 @@ def _loss_name(estimator, output):
         return "binary_crossentropy"
     if loss == "squared_error":
         return "mean_squared_error"
+    if loss == "absolute_error":
+        return "mean_absolute_error"
     if loss == "poisson":
         return "poisson"
     raise ValueError(
         f"{type(estimator).__name__} has loss={loss!r} with a {output!r} output, which "
         "Keras has no built-in loss for; save an estimator with loss='log_loss' "
-        "(softmax or sigmoid output) or 'squared_error'."
+        "(softmax or sigmoid output), 'squared_error', 'absolute_error' or 'poisson'."
     )
 
 
