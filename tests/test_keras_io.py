@@ -332,3 +332,18 @@ def test_multilabel_and_continued_training(tmp_path):
         clf.set_params(warm_start=True, max_iter=2).fit(X, (X > 0).astype(int))
     assert clf.n_iter_ == 2
     assert any(not np.allclose(a, b) for a, b in zip(before, clf._fitted_weights()))
+
+
+def test_model_built_without_input_layer_and_open_shapes(tmp_path):
+    """A Sequential model built with ``build`` (no InputLayer) takes its
+    input shape from the build; a sample shape with None is refused."""
+    model = keras.Sequential([keras.layers.Dense(2, activation="relu"), keras.layers.Dense(1)])
+    model.build((None, 3))
+    model.save(tmp_path / "built.keras")
+    X = np.random.RandomState(0).normal(size=(4, 3))
+    np.testing.assert_allclose(load_model(tmp_path / "built.keras").predict(X),
+                               _keras_outputs(model, X, (3,))[:, 0], atol=TOL)
+    path = _keras_file(tmp_path, keras.layers.LSTM(2), keras.layers.Dense(1),
+                       shape=(None, 3))
+    with pytest.raises(ValueError, match=r"input shape is \[None, None, 3\].*Input of a fixed"):
+        load_model(path)
