@@ -47,6 +47,7 @@ from .layers import (
     LayerNormalization,
     MaxPool1D,
     MaxPool2D,
+    MultiHeadAttention,
     SimpleRNN,
     ZeroPadding1D,
     ZeroPadding2D,
@@ -525,6 +526,10 @@ _FROM_KERAS = {
         "padding": lambda class_name, name, value: tuple(
             tuple(pair) for pair in _padding_pairs(value)),
     }, _CHANNELS_LAST),
+    "MultiHeadAttention": (MultiHeadAttention, {
+        "num_heads": _same, "key_dim": _same, "value_dim": _same, "dropout": _same,
+        "use_bias": _same, "use_causal_mask": _same,
+    }, {"attention_axes": (None, [1], 1, -2)}),
     "Bidirectional": (Bidirectional, {
         "merge_mode": _same, "layer": lambda class_name, name, value: _wrapped(name, value),
         "backward_layer": lambda class_name, name, value: None,
@@ -641,12 +646,29 @@ def _sequential_entries(config):
             ]
             previous = chain[-1]["config"]["name"] if chain else (
                 inputs[0]["config"]["name"] if inputs else None)
-            if len(nodes) != 1 or sources != [previous] or len(inputs) != 1:
+            attention = entry["class_name"] == "MultiHeadAttention"
+            calls_itself = attention and len(sources) in (2, 3) and set(sources) == {previous}
+            if len(nodes) != 1 or len(inputs) != 1 or not (
+                sources == [previous] or calls_itself
+            ):
                 raise ValueError(
                     f"The functional model {inner.get('name')!r} is not a chain of "
                     f"layers each taking the previous one's output (layer "
                     f"{entry['config']['name']!r} takes {sources}); skdl reads "
-                    "Sequential models and functional chains only."
+                    "Sequential models and functional chains only (a MultiHeadAttention "
+                    "called on the previous output as query, value and key)."
+                )
+            kwargs = {k: v for k, v in nodes[0].get("kwargs", {}).items() if v is not None}
+            if attention and "use_causal_mask" in kwargs:
+                # skdl's layer holds Keras's call argument as an option
+                entry = {**entry, "config": {**entry["config"],
+                                             "use_causal_mask": kwargs.pop("use_causal_mask")}}
+            kwargs.pop("training", None)
+            if kwargs:
+                raise ValueError(
+                    f"Layer {entry['config']['name']!r} ({entry['class_name']}) is called "
+                    f"with {kwargs}, which skdl's layer does not take; call it on its "
+                    "input alone."
                 )
             chain.append(entry)
         entries = [*inputs, *chain]
@@ -674,6 +696,11 @@ def _sequential_entries(config):
 def _layer_weights(h5, key, class_name):
     group = h5["layers"][key]
     arrays = []
+    if class_name == "MultiHeadAttention":
+        for part in ("query_dense", "key_dense", "value_dense", "output_dense"):
+            variables = group[part]["vars"]
+            arrays.extend(np.asarray(variables[str(i)]) for i in range(len(variables)))
+        return arrays
     if class_name == "Bidirectional":
         for part in ("forward_layer", "backward_layer"):
             variables = group[part]["cell"]["vars"]

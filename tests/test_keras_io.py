@@ -347,3 +347,23 @@ def test_model_built_without_input_layer_and_open_shapes(tmp_path):
                        shape=(None, 3))
     with pytest.raises(ValueError, match=r"input shape is \[None, None, 3\].*Input of a fixed"):
         load_model(path)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_functional_self_attention(causal, tmp_path):
+    """Keras's MultiHeadAttention called on one tensor as query and value,
+    in a functional chain, loads as skdl's self-attention layer."""
+    inputs = keras.Input((4, 5))
+    x = keras.layers.MultiHeadAttention(2, 3)(inputs, inputs, use_causal_mask=causal)
+    x = keras.layers.LayerNormalization()(x)
+    outputs = keras.layers.Dense(1)(keras.layers.GlobalAveragePooling1D()(x))
+    model = keras.Model(inputs, outputs)
+    rng = np.random.RandomState(0)
+    model.set_weights([w + rng.normal(scale=0.3, size=w.shape).astype(np.float32)
+                       for w in model.get_weights()])
+    model.save(tmp_path / "m.keras")
+    loaded = load_model(tmp_path / "m.keras")
+    assert loaded.layers_[0].use_causal_mask is causal
+    X = rng.normal(size=(6, 20))
+    np.testing.assert_allclose(loaded.predict(X), _keras_outputs(model, X, (4, 5))[:, 0],
+                               atol=TOL)
