@@ -195,7 +195,35 @@ _TO_KERAS = {
         "padding": _padding_pairs(l.padding), "data_format": "channels_last",
     }),
     Bidirectional: ("Bidirectional", lambda l: _bidirectional_config(l)),
+    MultiHeadAttention: ("MultiHeadAttention", lambda l: {
+        "num_heads": int(l.num_heads), "key_dim": int(l.key_dim),
+        "value_dim": int(l.key_dim if l.value_dim is None else l.value_dim),
+        "dropout": float(l.dropout), "use_bias": bool(l.use_bias),
+        "output_shape": None, "attention_axes": None,
+    }),
 }
+
+
+def _chain_nodes(keras_layers, layers, input_shape):
+    """Give the entries of a functional config (the InputLayer's, then one
+    per layer) their names and inbound nodes: each layer called on the
+    previous one's output, a MultiHeadAttention on it as query and value,
+    with skdl's ``use_causal_mask`` as Keras's call argument."""
+    keras_layers[0]["name"] = keras_layers[0]["config"]["name"]
+    keras_layers[0]["inbound_nodes"] = []
+    shapes = [input_shape, *(layer.output_shape for layer in layers)]
+    for before, entry, layer, shape in zip(keras_layers, keras_layers[1:], layers, shapes):
+        previous = before["name"]
+        tensor = {"class_name": "__keras_tensor__", "config": {
+            "shape": [None, *(int(s) for s in shape)], "dtype": "float32",
+            "keras_history": [previous, 0, 0]}}
+        if isinstance(layer, MultiHeadAttention):
+            node = {"args": [tensor, tensor],
+                    "kwargs": {"use_causal_mask": bool(layer.use_causal_mask)}}
+        else:
+            node = {"args": [tensor], "kwargs": {}}
+        entry["name"] = entry["config"]["name"]
+        entry["inbound_nodes"] = [node]
 
 
 def _padding_pair(padding):
@@ -383,11 +411,26 @@ def save_model(estimator, path):
             "config": {"name": name, "trainable": True, "dtype": "float32", **config},
             "registered_name": None,
         })
-    model_config = {
-        "module": "keras", "class_name": "Sequential",
-        "config": {"name": "sequential", "trainable": True, "dtype": "float32",
-                   "layers": keras_layers, "build_input_shape": [None, *input_shape]},
-        "registered_name": None,
+    # self-attention is Keras's MultiHeadAttention called on one tensor
+    # twice, which a Sequential model cannot say: a functional chain then
+    functional = any(class_name == "MultiHeadAttention" for class_name, _, _ in entries)
+    if functional:
+        _chain_nodes(keras_layers, [layer for _, layer, _ in entries], input_shape)
+        model_config = {
+            "module": "keras.src.models.functional", "class_name": "Functional",
+            "config": {"name": "functional", "trainable": True, "layers": keras_layers,
+                       "input_layers": [keras_layers[0]["name"], 0, 0],
+                       "output_layers": [keras_layers[-1]["name"], 0, 0]},
+            "registered_name": "Functional",
+        }
+    else:
+        model_config = {
+            "module": "keras", "class_name": "Sequential",
+            "config": {"name": "sequential", "trainable": True, "dtype": "float32",
+                       "layers": keras_layers, "build_input_shape": [None, *input_shape]},
+            "registered_name": None,
+        }
+    model_config.update({
         "build_config": {"input_shape": [None, *input_shape]},
         "compile_config": {
             "optimizer": _adam_config(estimator),
@@ -395,7 +438,7 @@ def save_model(estimator, path):
             "loss_weights": None, "metrics": None, "weighted_metrics": None,
             "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False,
         },
-    }
+    })
     metadata = {
         "keras_version": _KERAS_VERSION,
         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
@@ -403,12 +446,30 @@ def save_model(estimator, path):
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5:
         group = h5.create_group("layers")
-        keys = _weight_keys([class_name for class_name, _, _ in entries])
+        class_names = [class_name for class_name, _, _ in entries]
+        if functional:
+            # a functional model's layers, and so its weights file, hold its input
+            keys = _weight_keys(["InputLayer", *class_names])
+            group.create_group(keys.pop(0)).create_group("vars").attrs["name"] = "input_layer"
+        else:
+            keys = _weight_keys(class_names)
         for key, (class_name, layer, _) in zip(keys, entries):
             layer_group = group.create_group(key)
             own = layer_group.create_group("vars")
             own.attrs["name"] = layer.name or key
             target = own
+            if class_name == "MultiHeadAttention":
+                weights = layer.get_weights()
+                per_part = len(weights) // 4
+                for j, part in enumerate(("query_dense", "key_dense", "value_dense",
+                                          "output_dense")):
+                    sub = layer_group.create_group(part).create_group("vars")
+                    sub.attrs["name"] = part
+                    for k, weight in enumerate(weights[j * per_part:(j + 1) * per_part]):
+                        sub.create_dataset(str(k), data=np.asarray(weight, np.float32))
+                for part in ("_dropout_layer", "_softmax"):
+                    layer_group.create_group(part).create_group("vars")
+                continue
             if class_name == "Bidirectional":
                 weights = layer.get_weights()
                 half = len(weights) // 2

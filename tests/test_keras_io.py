@@ -40,6 +40,7 @@ from skdl.layers import (
     LayerNormalization,
     MaxPool1D,
     MaxPool2D,
+    MultiHeadAttention,
     PositionEmbedding,
     SimpleRNN,
     ZeroPadding1D,
@@ -75,6 +76,10 @@ CASES = {
     ], (5,)),
     "bidirectional": (lambda: [
         Bidirectional(GRU(2, return_sequences=True)), Bidirectional(LSTM(2), "sum"),
+    ], (4, 3)),
+    "attention": (lambda: [
+        Conv1D(4, 1), MultiHeadAttention(2, 3, use_causal_mask=True),
+        MultiHeadAttention(1, 2, value_dim=2), GlobalAveragePooling1D(),
     ], (4, 3)),
     "embedding": (lambda: [Embedding(7, 3), Flatten()], (4,)),
 }
