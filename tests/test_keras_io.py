@@ -49,7 +49,9 @@ from skdl.layers import (
 
 TOL = 1e-5
 
-# name -> (hidden layers, input_shape); every supported layer appears
+# name -> (hidden layers, input_shape); every supported layer appears in the
+# round trips ("dense", the smallest, serves the other tests; its layers and
+# activations appear in the others)
 CASES = {
     "dense": (lambda: [Dense(4, activation="relu"), Dense(3, activation="tanh")], (5,)),
     "conv1d_pools": (lambda: [
@@ -71,7 +73,7 @@ CASES = {
         GlobalAveragePooling1D(),
     ], (4, 3)),
     "norms": (lambda: [
-        Dense(4), BatchNormalization(), Activation("elu"), Dropout(0.2),
+        Dense(4, activation="tanh"), BatchNormalization(), Activation("elu"), Dropout(0.2),
         LayerNormalization(),
     ], (5,)),
     "bidirectional": (lambda: [
@@ -127,7 +129,7 @@ def kind(request):
     return request.param
 
 
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("name", [name for name in CASES if name != "dense"])
 def test_round_trips(name, kind, tmp_path):
     estimator, X = _fit(kind, name)
     shape = CASES[name][1]
@@ -354,10 +356,11 @@ def test_model_built_without_input_layer_and_open_shapes(tmp_path):
         load_model(path)
 
 
-@pytest.mark.parametrize("causal", [False, True])
-def test_functional_self_attention(causal, tmp_path):
+def test_functional_self_attention(tmp_path):
     """Keras's MultiHeadAttention called on one tensor as query and value,
-    in a functional chain, loads as skdl's self-attention layer."""
+    in a functional chain built in Keras, loads as skdl's self-attention
+    layer (the round trips cover files skdl writes, causal or not)."""
+    causal = True
     inputs = keras.Input((4, 5))
     x = keras.layers.MultiHeadAttention(2, 3)(inputs, inputs, use_causal_mask=causal)
     x = keras.layers.LayerNormalization()(x)
