@@ -11,6 +11,16 @@ skdl's layers already use Keras's names, arguments and weight layouts
 (channels-last), so a layer's Keras config is its skdl config in Keras's
 spelling, and its weights are the same arrays in the same order.
 
+Layers read and written: Dense, Conv1D, Conv2D, MaxPooling1D/2D and
+AveragePooling1D/2D (skdl's MaxPool1D... AvgPool2D), ZeroPadding1D/2D,
+Flatten, Dropout, Activation, SimpleRNN, LSTM, GRU, Bidirectional (of a
+recurrent layer), BatchNormalization, LayerNormalization, Embedding,
+GlobalAveragePooling1D/2D, GlobalMaxPooling1D/2D, and MultiHeadAttention
+called on one tensor as query and value (skdl's self-attention; such a
+model is written as a functional chain, any other as a Sequential model).
+Activations: linear, relu, tanh, sigmoid, softmax, softplus, elu and
+exponential, as Keras defines them by name.
+
 What is carried over: the architecture, the weights (a batch
 normalization's moving statistics included) and the loss. What is not: the
 optimizer's state (the file holds Adam's config with skdl's learning rate
