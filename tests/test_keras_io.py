@@ -375,3 +375,21 @@ def test_functional_self_attention(tmp_path):
     X = rng.normal(size=(6, 20))
     np.testing.assert_allclose(loaded.predict(X), _keras_outputs(model, X, (4, 5))[:, 0],
                                atol=TOL)
+
+
+@pytest.mark.slow  # compiles Keras's training step
+def test_keras_continues_training(tmp_path):
+    """The file's compile config (Keras's loss name, Adam) lets Keras train
+    on from skdl's weights, and the result comes back to skdl."""
+    estimator, X = _fit(NeuralNetClassifier, "dense")
+    save_model(estimator, tmp_path / "m.keras")
+    model = _keras_load(tmp_path / "m.keras")
+    before = [w.copy() for w in model.get_weights()]
+    Y = np.eye(3)[estimator.predict(X)]
+    history = model.fit(X.astype(np.float32), Y, epochs=1, batch_size=8, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    assert any(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
+    model.save(tmp_path / "trained.keras")
+    back = load_model(tmp_path / "trained.keras", classes=estimator.classes_)
+    np.testing.assert_allclose(back.predict_proba(X), _keras_outputs(model, X, (5,)),
+                               atol=TOL)
