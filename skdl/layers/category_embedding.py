@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .base import Layer, WeightSpec, draw_weight, positive_int, resolved_initializer
-from .embedding import scatter_gradient
+from .embedding import first_invalid_id, scatter_gradient
 
 __all__ = ["CategoryEmbedding"]
 
@@ -228,10 +228,9 @@ class CategoryEmbedding(Layer):
                 "give the ColumnTransformer sparse_threshold=0."
             )
         codes = np.asarray(x)[:, self.columns_]
-        with np.errstate(invalid="ignore"):
-            bad = ~((codes >= UNKNOWN) & (codes < self.input_dims_) & (codes == np.floor(codes)))
-        if bad.any():
-            row, j = np.argwhere(bad)[0]
+        invalid = first_invalid_id(codes, UNKNOWN, self.input_dims_)
+        if invalid is not None:
+            row, j = invalid
             value = codes[row, j].item()
             column = self.columns_[j]
             if float(value).is_integer():

@@ -152,13 +152,9 @@ class Embedding(Layer):
             self._refuse("takes dense rows of ids, got a sparse matrix; convert it with "
                          "X.toarray().")
         x = np.asarray(x)
-        if x.dtype.kind in "iu":
-            bad = (x < 0) | (x >= self.input_dim)
-        else:
-            with np.errstate(invalid="ignore"):
-                bad = ~((x >= 0) & (x < self.input_dim) & (x == np.floor(x)))
-        if bad.any():
-            row, step = np.argwhere(bad)[0]
+        invalid = first_invalid_id(x, 0, self.input_dim)
+        if invalid is not None:
+            row, step = invalid
             value = x[row, step].item()
             if isinstance(value, numbers.Integral) or float(value).is_integer():
                 value = int(value)
@@ -320,3 +316,29 @@ def scatter_gradient(gradient, touched, ids, rows):
     else:
         gradient[touched] = 0
     embedding_routines.scatter_add_rows(ids, rows, gradient)
+
+
+def first_invalid_id(values, low, high):
+    """Where ``values`` first holds other than an integer in ``[low, high)``.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n, k)
+        Ids or codes, of an integer or a float dtype.
+    low : int
+    high : int or ndarray of shape (k,)
+        The end of the range, one per column if an array.
+
+    Returns
+    -------
+    tuple of int or None
+        ``(row, column)`` of the first invalid entry in row-major order,
+        None when every entry is valid.
+    """
+    if values.dtype.kind in "iu":
+        bad = (values < low) | (values >= high)
+    else:
+        with np.errstate(invalid="ignore"):
+            bad = ~((values >= low) & (values < high) & (values == np.floor(values)))
+    hits = np.argwhere(bad)
+    return tuple(int(i) for i in hits[0]) if hits.size else None
