@@ -3,6 +3,7 @@
 import numpy as np
 import scipy.sparse as sp
 
+from ._keras_form import activation_from_keras
 from .base import Layer, resolved_activation
 
 __all__ = ["Activation"]
@@ -38,6 +39,9 @@ class Activation(Layer):
     """
 
     passes_mask = True
+
+    keras_class_name = "Activation"
+    keras_arguments = {"activation": activation_from_keras}
 
     def __init__(self, activation, name=None):
         self.activation = activation

@@ -41,6 +41,7 @@ from ..backend import dense as dense_routines
 from ..activations import get_activation
 from ..initializers import get_initializer
 from ..scratch import Scratch
+from ._keras_form import as_json, keras_activation, read_keras_config
 
 __all__ = ["Layer", "Scratch", "WeightSpec"]
 
@@ -592,6 +593,106 @@ class Layer:
         from ..onnx._network import missing_layer_form
 
         raise missing_layer_form(self)
+
+
+    # --------------------------------------------------------------- Keras
+    keras_class_name = None
+    """Keras's class name of the layer in a ``.keras`` file
+    (:mod:`skdl.keras`), or None: the layer has no Keras form. A layer
+    class gives its Keras form by setting it, with
+    :attr:`keras_arguments` and :attr:`keras_fixed`, and overrides the
+    methods below where its form is not the plain one."""
+
+    keras_arguments = {}
+    """Keras's options that are the layer's arguments of the same name,
+    each with the function that converts Keras's JSON value (None: taken
+    as it is). Read-only."""
+
+    keras_fixed = {}
+    """Keras's options that the layer computes one way only, each with the
+    values that mean that way, the one written first. Read-only."""
+
+    keras_call_inputs = 1
+    """How many arguments Keras's call of the layer takes, each the
+    previous layer's output: 2 for self-attention (query and value)."""
+
+    def keras_config(self):
+        """The layer's ``config`` in a ``.keras`` file: :attr:`keras_fixed`
+        at the values written, and :attr:`keras_arguments` as the layer
+        holds them (an ``activation`` by Keras's name of it).
+
+        Returns
+        -------
+        dict
+            JSON values in Keras's spelling; :mod:`skdl.keras` adds the
+            layer's name and dtype.
+
+        Raises
+        ------
+        ValueError
+            If the layer has no Keras form, or an option (an activation)
+            has none; the message names the layer.
+        """
+        if self.keras_class_name is None:
+            raise ValueError(
+                f"Layer {self.name!r} is a {type(self).__name__}, which has no Keras form "
+                "(its class sets no keras_class_name), so it cannot be written to a "
+                ".keras file."
+            )
+        config = {key: values[0] for key, values in self.keras_fixed.items()}
+        for key in self.keras_arguments:
+            if key == "activation":
+                config[key] = keras_activation(self, resolved_activation(self))
+            else:
+                config[key] = as_json(getattr(self, key))
+        return config
+
+    def keras_call_arguments(self):
+        """The keyword arguments of Keras's call of the layer (beyond its
+        inputs), which :meth:`from_keras_config` reads back with the
+        config.
+
+        Returns
+        -------
+        dict
+            Here, none.
+        """
+        return {}
+
+    @classmethod
+    def from_keras_config(cls, config):
+        """The layer of a ``.keras`` file's ``config`` entry, its call's
+        keyword arguments merged in.
+
+        Parameters
+        ----------
+        config : dict
+            Keras's options of the layer.
+
+        Returns
+        -------
+        Layer
+            Unbuilt, named as in the file.
+
+        Raises
+        ------
+        ValueError
+            If an option is not one the layer has; the message names the
+            layer and the option.
+        """
+        return cls(**read_keras_config(cls, config))
+
+    def keras_weight_groups(self):
+        """Where the built layer's weights sit in a ``.keras`` weights file:
+        each group's path under the layer's own group, with its arrays, in
+        the order of :meth:`get_weights`.
+
+        Returns
+        -------
+        list of (str, list of ndarray)
+            Here, all weights in ``"vars"``.
+        """
+        return [("vars", self.get_weights())]
 
 
 def checked_weights(weights, targets, refuse, owner="the layer"):

@@ -8,6 +8,7 @@ import scipy.sparse as sp
 
 from ..backend import normalization as normalization_routines
 from ._normalization import Normalization
+from ._keras_form import single_int
 from .base import WeightSpec
 
 __all__ = ["BatchNormalization"]
@@ -100,6 +101,10 @@ class BatchNormalization(Normalization):
     >>> [(spec.name, spec.trainable) for spec in layer.weight_specs()]
     [('gamma', True), ('beta', True), ('moving_mean', False), ('moving_variance', False)]
     """
+
+    keras_class_name = "BatchNormalization"
+    keras_arguments = {"axis": single_int, "momentum": float, "epsilon": float,
+                       "center": bool, "scale": bool}
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=0.001, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",

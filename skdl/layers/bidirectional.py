@@ -2,8 +2,12 @@
 
 import numpy as np
 
+from ._keras_form import keras_entry, read_keras_config
 from .base import Layer
+from .gru import GRU
+from .lstm import LSTM
 from .recurrent import Recurrent, SequenceMask
+from .simple_rnn import SimpleRNN
 
 __all__ = ["Bidirectional"]
 
@@ -68,6 +72,9 @@ class Bidirectional(SequenceMask, Layer):
 
     takes_mask = True
     """The mask goes to both copies (see Notes)."""
+
+    keras_class_name = "Bidirectional"
+    keras_arguments = {"merge_mode": None}
 
     def __init__(self, layer, merge_mode="concat", name=None):
         self.layer = layer
@@ -145,6 +152,72 @@ class Bidirectional(SequenceMask, Layer):
             copy.initialize(random_state, factor)
 
     # ------------------------------------------------------------- passes
+    def keras_config(self):
+        """Keras's config (see :meth:`Layer.keras_config`): the merge mode
+        and the forward copy's entry, from which Keras makes the backward
+        one.
+
+        Returns
+        -------
+        dict
+        """
+        config = super().keras_config()
+        config["layer"] = keras_entry(self.forward_layer_, self.forward_layer_.name)
+        return config
+
+    @classmethod
+    def from_keras_config(cls, config):
+        """The layer of Keras's config (see :meth:`Layer.from_keras_config`),
+        its wrapped layer read from Keras's forward layer.
+
+        Parameters
+        ----------
+        config : dict
+
+        Returns
+        -------
+        Bidirectional
+
+        Raises
+        ------
+        ValueError
+            If the wrapped layer is not a recurrent layer skdl reads, or
+            Keras's backward layer is not the forward one run backwards.
+        """
+        config = dict(config)
+        forward, backward = config.pop("layer", {}), config.pop("backward_layer", None)
+        name = config.get("name")
+        readable = {layer.keras_class_name: layer for layer in (SimpleRNN, LSTM, GRU)}
+        wrapped = readable.get(forward.get("class_name"))
+        if wrapped is None:
+            raise ValueError(
+                f"Layer {name!r} (Bidirectional) wraps a Keras {forward.get('class_name')}; "
+                f"skdl's Bidirectional wraps {sorted(readable)}."
+            )
+        # Keras's wrapper sets zero_output_for_mask on its copies, as skdl's does
+        forward_config = {**forward.get("config", {}), "name": None}
+        forward_config.pop("zero_output_for_mask", None)
+        layer = wrapped.from_keras_config(forward_config)
+        if backward is not None and not _same_layer(layer, backward):
+            raise ValueError(
+                f"Layer {name!r} (Bidirectional) has a backward_layer of its own, unlike its "
+                "forward layer; skdl's Bidirectional runs the forward layer's copy "
+                "backwards only. Rebuild it in Keras without backward_layer."
+            )
+        return cls(layer, **read_keras_config(cls, config))
+
+    def keras_weight_groups(self):
+        """The forward copy's groups under ``forward_layer/``, then the
+        backward copy's (see :meth:`Layer.keras_weight_groups`).
+
+        Returns
+        -------
+        list of (str, list of ndarray)
+        """
+        return [(f"{direction}_layer/{path}", arrays)
+                for direction, copy in zip(("forward", "backward"), self._copies())
+                for path, arrays in copy.keras_weight_groups()]
+
     def allocate(self, n_rows, needs_input_gradient=True):
         """Each copy's buffers, the reversed input's and the output's.
 
@@ -314,3 +387,17 @@ def _onnx_flip(graph, tensor):
     last = np.iinfo(np.int64).min
     return graph.node("Slice", [tensor, graph.shape_constant([-1]), graph.shape_constant([last]),
                                 graph.shape_constant([1]), graph.shape_constant([-1])])
+
+
+
+def _same_layer(layer, entry):
+    """Whether Keras's layer ``entry``, run backwards, reads as ``layer``."""
+    config = {**entry.get("config", {}), "name": None}
+    config.pop("zero_output_for_mask", None)
+    if entry.get("class_name") != layer.keras_class_name or config.pop(
+            "go_backwards", None) is not True:
+        return False
+    try:
+        return type(layer).from_keras_config(config).get_config() == layer.get_config()
+    except ValueError:
+        return False

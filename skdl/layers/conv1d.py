@@ -1,6 +1,7 @@
 """The 1-D convolution layer, over channels-last sequences."""
 
 from ..backend.convolution import conv_output_size
+from ._keras_form import activation_from_keras, single_int
 from .base import (
     WeightSpec,
     check_initializers,
@@ -74,6 +75,12 @@ class Conv1D(Conv2D):
     >>> Conv1D(8, 5, padding="causal").build((28, 3))
     (28, 8)
     """
+
+    keras_class_name = "Conv1D"
+    keras_arguments = {"filters": int, "kernel_size": single_int, "strides": single_int,
+                       "padding": None, "activation": activation_from_keras}
+    keras_fixed = {"use_bias": (True,), "dilation_rate": (1, [1]), "groups": (1,),
+                   "data_format": ("channels_last",)}
 
     def _build(self, input_shape):
         filters = positive_int(self, "filters", self.filters)

@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..backend import convolution as convolution_routines
+from ._keras_form import activation_from_keras, int_tuple
 from .base import (
     Layer,
     WeightSpec,
@@ -80,6 +81,12 @@ class Conv2D(Layer):
     >>> Conv2D(8, 5, strides=2).build((28, 28, 1))
     (12, 12, 8)
     """
+
+    keras_class_name = "Conv2D"
+    keras_arguments = {"filters": int, "kernel_size": int_tuple, "strides": int_tuple,
+                       "padding": None, "activation": activation_from_keras}
+    keras_fixed = {"use_bias": (True,), "dilation_rate": (1, [1, 1]), "groups": (1,),
+                   "data_format": ("channels_last",)}
 
     def __init__(
         self, filters, kernel_size, strides=1, padding="valid", activation=None,

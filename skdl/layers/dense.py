@@ -3,6 +3,7 @@
 import numpy as np
 import scipy.sparse as sp
 
+from ._keras_form import activation_from_keras
 from .base import (
     Layer,
     WeightSpec,
@@ -76,6 +77,10 @@ class Dense(Layer):
     """
 
     passes_mask = True
+
+    keras_class_name = "Dense"
+    keras_arguments = {"units": int, "activation": activation_from_keras}
+    keras_fixed = {"use_bias": (True,)}
 
     def __init__(self, units, activation=None, kernel_initializer=None,
                  bias_initializer=None, name=None):

@@ -33,6 +33,9 @@ class Dropout(Layer):
 
     passes_mask = True
 
+    keras_class_name = "Dropout"
+    keras_arguments = {"rate": float}
+
     def __init__(self, rate, name=None):
         self.rate = rate
         self.name = name

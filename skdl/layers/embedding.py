@@ -70,6 +70,9 @@ class Embedding(Layer):
     (50, 16)
     """
 
+    keras_class_name = "Embedding"
+    keras_arguments = {"input_dim": int, "output_dim": int, "mask_zero": bool}
+
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  mask_zero=False, name=None):
         self.input_dim = input_dim

@@ -24,6 +24,9 @@ class Flatten(Layer):
     (128,)
     """
 
+    keras_class_name = "Flatten"
+    keras_fixed = {"data_format": ("channels_last", None)}
+
     def __init__(self, name=None):
         self.name = name
 

@@ -25,6 +25,9 @@ class _GlobalPool(Layer):
     _onnx_reduction = None
     """The ONNX operator of that reduction."""
 
+    keras_arguments = {"keepdims": None}
+    keras_fixed = {"data_format": ("channels_last", None)}
+
     def __init__(self, keepdims=False, name=None):
         self.keepdims = keepdims
         self.name = name
@@ -227,6 +230,8 @@ class GlobalAveragePooling1D(_GlobalAveragePool):
 
     takes_mask = True
 
+    keras_class_name = "GlobalAveragePooling1D"
+
     def allocate(self, n_rows, needs_input_gradient=True):
         """Buffers for the output, the steps' weights and the input gradient.
 
@@ -358,6 +363,8 @@ class GlobalMaxPooling1D(_GlobalMaxPool):
     (1, 8)
     """
 
+    keras_class_name = "GlobalMaxPooling1D"
+
 
 class GlobalAveragePooling2D(_GlobalAveragePool):
     """Mean of each channel over the pixels of an image, as Keras's
@@ -381,6 +388,8 @@ class GlobalAveragePooling2D(_GlobalAveragePool):
     """
 
     spatial_axes = 2
+
+    keras_class_name = "GlobalAveragePooling2D"
 
 
 class GlobalMaxPooling2D(_GlobalMaxPool):
@@ -408,6 +417,8 @@ class GlobalMaxPooling2D(_GlobalMaxPool):
     """
 
     spatial_axes = 2
+
+    keras_class_name = "GlobalMaxPooling2D"
 
 
 def _step_weights(mask, out):

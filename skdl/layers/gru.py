@@ -60,6 +60,11 @@ class GRU(Recurrent):
 
     n_gates = 3
 
+    keras_class_name = "GRU"
+    keras_arguments = {"units": int, "return_sequences": bool}
+    keras_fixed = {"activation": ("tanh",), "recurrent_activation": ("sigmoid",),
+                   "use_bias": (True,), "reset_after": (True,)}
+
     def __init__(self, units, return_sequences=False, kernel_initializer=None,
                  recurrent_initializer=None, bias_initializer=None, name=None):
         self.units = units

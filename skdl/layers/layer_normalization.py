@@ -4,6 +4,7 @@ rescaled to mean 0 and variance 1, then scaled and shifted."""
 import numpy as np
 import scipy.sparse as sp
 
+from ._keras_form import single_int
 from ..backend import normalization as normalization_routines
 from ._normalization import Normalization
 
@@ -64,6 +65,9 @@ class LayerNormalization(Normalization):
     """
 
     passes_mask = True
+
+    keras_class_name = "LayerNormalization"
+    keras_arguments = {"axis": single_int, "epsilon": float, "center": bool, "scale": bool}
 
     def __init__(self, axis=-1, epsilon=0.001, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", name=None):

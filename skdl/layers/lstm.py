@@ -65,6 +65,11 @@ class LSTM(Recurrent):
 
     n_gates = 4
 
+    keras_class_name = "LSTM"
+    keras_arguments = {"units": int, "return_sequences": bool}
+    keras_fixed = {"activation": ("tanh",), "recurrent_activation": ("sigmoid",),
+                   "use_bias": (True,)}
+
     def __init__(self, units, return_sequences=False, kernel_initializer=None,
                  recurrent_initializer=None, bias_initializer=None, name=None):
         self.units = units

@@ -88,6 +88,12 @@ class MultiHeadAttention(Layer):
     passes_mask = True
     takes_mask = True
 
+    keras_class_name = "MultiHeadAttention"
+    keras_arguments = {"num_heads": int, "key_dim": int, "value_dim": None, "dropout": float,
+                       "use_bias": bool, "use_causal_mask": bool}
+    keras_fixed = {"attention_axes": (None, [1], 1, -2)}
+    keras_call_inputs = 2
+
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
                  use_causal_mask=False, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", name=None):
@@ -157,6 +163,43 @@ class MultiHeadAttention(Layer):
         super().bind(weights, gradients)
         for spec, weight in zip(self.weight_specs(), self.weights):
             setattr(self, spec.name, weight)
+
+    def keras_config(self):
+        """Keras's config (see :meth:`Layer.keras_config`), without
+        ``use_causal_mask``, an argument of Keras's call.
+
+        Returns
+        -------
+        dict
+        """
+        config = super().keras_config()
+        del config["use_causal_mask"]
+        return config
+
+    def keras_call_arguments(self):
+        """``use_causal_mask``, which Keras's layer takes in its call.
+
+        Returns
+        -------
+        dict
+        """
+        return {"use_causal_mask": bool(self.use_causal_mask)}
+
+    def keras_weight_groups(self):
+        """The query's, key's, value's and output's kernels and biases in
+        the groups of Keras's four projections (see
+        :meth:`Layer.keras_weight_groups`).
+
+        Returns
+        -------
+        list of (str, list of ndarray)
+        """
+        weights = self.get_weights()
+        per_part = len(weights) // 4
+        parts = ("query_dense", "key_dense", "value_dense", "output_dense")
+        return [(f"{part}/vars", weights[i * per_part:(i + 1) * per_part])
+                for i, part in enumerate(parts)] + [
+            ("_dropout_layer/vars", []), ("_softmax/vars", [])]
 
     def initialize(self, random_state, factor=6.0):
         """Draw the kernels with ``kernel_initializer`` and the biases with

@@ -4,6 +4,7 @@ an image (2-D) or a sequence (1-D)."""
 import numpy as np
 
 from ..backend import convolution as convolution_routines
+from ._keras_form import int_tuple, single_int
 from .base import Layer, int_pair, one_int, padding_option
 from .conv1d import sequence_as_image
 from .conv2d import window_geometry
@@ -17,6 +18,9 @@ the window as one byte."""
 
 class _Pool2D(Layer):
     """What the two pools share: hyperparameters, shapes and buffers."""
+
+    keras_arguments = {"pool_size": int_tuple, "strides": int_tuple, "padding": None}
+    keras_fixed = {"data_format": ("channels_last", None)}
 
     def __init__(self, pool_size=2, strides=None, padding="valid", name=None):
         self.pool_size = pool_size
@@ -90,6 +94,8 @@ class MaxPool2D(_Pool2D):
     >>> MaxPool2D(2).build((28, 28, 6))
     (14, 14, 6)
     """
+
+    keras_class_name = "MaxPooling2D"
 
     def _build(self, input_shape):
         shape = super()._build(input_shape)
@@ -218,6 +224,8 @@ class AvgPool2D(_Pool2D):
     (4, 4, 4)
     """
 
+    keras_class_name = "AveragePooling2D"
+
     def forward(self, x, rng=None):
         """Training pass (see :meth:`Layer.forward`).
 
@@ -309,6 +317,8 @@ class _Pool1D:
     """What the 1-D pools add to the 2-D ones: sequences of shape
     ``(timesteps, channels)``, run as images one row high."""
 
+    keras_arguments = {"pool_size": single_int, "strides": single_int, "padding": None}
+
     def _build(self, input_shape):
         size = one_int(self, "pool_size", self.pool_size)
         step = size if self.strides is None else one_int(self, "strides", self.strides)
@@ -347,6 +357,8 @@ class MaxPool1D(_Pool1D, MaxPool2D):
     (14, 8)
     """
 
+    keras_class_name = "MaxPooling1D"
+
     def _build(self, input_shape):
         shape = _Pool1D._build(self, input_shape)
         if self._window[1] > MAX_POOL_CELLS:
@@ -376,3 +388,5 @@ class AvgPool1D(_Pool1D, AvgPool2D):
     >>> AvgPool1D(3, strides=1, padding="same").build((10, 4))
     (10, 4)
     """
+
+    keras_class_name = "AveragePooling1D"

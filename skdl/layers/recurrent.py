@@ -126,6 +126,16 @@ class Recurrent(SequenceMask, Layer):
             WeightSpec("bias", self._bias_shape(), False),
         ]
 
+    def keras_weight_groups(self):
+        """The weights in the group of Keras's cell, ``"cell/vars"``, in
+        :meth:`weight_specs`'s order (see :meth:`Layer.keras_weight_groups`).
+
+        Returns
+        -------
+        list of (str, list of ndarray)
+        """
+        return [("vars", []), ("cell/vars", self.get_weights())]
+
     def _bias_shape(self):
         return (self.n_gates * self.units,)
 

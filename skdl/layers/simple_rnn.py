@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..backend import recurrent as recurrent_routines
+from ._keras_form import activation_from_keras
 from .base import resolved_activation
 from .recurrent import Recurrent
 
@@ -59,6 +60,11 @@ class SimpleRNN(Recurrent):
     """
 
     n_gates = 1
+
+    keras_class_name = "SimpleRNN"
+    keras_arguments = {"units": int, "activation": activation_from_keras,
+                       "return_sequences": bool}
+    keras_fixed = {"use_bias": (True,)}
 
     def __init__(self, units, activation="tanh", return_sequences=False,
                  kernel_initializer=None, recurrent_initializer=None, bias_initializer=None,

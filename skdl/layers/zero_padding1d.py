@@ -34,6 +34,8 @@ class ZeroPadding1D(ZeroPadding2D):
     (14, 3)
     """
 
+    keras_class_name = "ZeroPadding1D"
+
     def __init__(self, padding=1, name=None):
         self.padding = padding
         self.name = name

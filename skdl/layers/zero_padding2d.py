@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 
+from ._keras_form import as_json, nested_tuple
 from .base import Layer
 
 __all__ = ["ZeroPadding2D"]
@@ -42,6 +43,10 @@ class ZeroPadding2D(Layer):
     (5, 9, 3)
     """
 
+    keras_class_name = "ZeroPadding2D"
+    keras_arguments = {"padding": nested_tuple}
+    keras_fixed = {"data_format": ("channels_last", None)}
+
     def __init__(self, padding=(1, 1), name=None):
         self.padding = padding
         self.name = name
@@ -54,6 +59,19 @@ class ZeroPadding2D(Layer):
             )
         self._pads = self._side_pads(2)
         return self._padded_shape(input_shape)
+
+    def keras_config(self):
+        """The padding as Keras writes it: ``[before, after]`` for a
+        sequence, ``[[top, bottom], [left, right]]`` for an image (see
+        :meth:`Layer.keras_config`).
+
+        Returns
+        -------
+        dict
+        """
+        config = super().keras_config()
+        config["padding"] = as_json(self._pads[0] if len(self._pads) == 1 else self._pads)
+        return config
 
     def _side_pads(self, axes):
         """``padding`` as one ``(before, after)`` pair per spatial axis:

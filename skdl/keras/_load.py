@@ -1,0 +1,317 @@
+"""Reading a Keras 3 ``.keras`` file as a fitted skdl estimator."""
+
+import inspect
+import io
+import warnings
+
+import numpy as np
+from sklearn.preprocessing import LabelBinarizer
+
+from .. import optimizers, schedules
+from ..layers import BUILT_IN_LAYERS
+from ..layers.base import resolved_activation
+from ..network import Network
+from ._archive import h5py_module, read_archive, snake_case, weight_keys
+
+_READERS = {layer.keras_class_name: layer for layer in BUILT_IN_LAYERS
+            if layer.keras_class_name is not None}
+"""Keras's class name -> the skdl layer class that reads it."""
+
+
+def _layer_from_keras(entry, call_arguments=None):
+    """The skdl layer of one layer entry of a Keras config, refused naming
+    the layer when skdl has no layer of its class."""
+    class_name = entry.get("class_name")
+    config = {**entry.get("config", {}), **(call_arguments or {})}
+    if class_name not in _READERS:
+        raise ValueError(
+            f"Layer {config.get('name')!r} is a Keras {class_name}, which skdl cannot "
+            f"read; skdl reads {sorted(_READERS)}. Rebuild the model from these layers "
+            "in Keras, or in skdl."
+        )
+    return _READERS[class_name].from_keras_config(config)
+
+
+def _chain(config):
+    """The layer entries of a functional model that is a chain, each with
+    the keyword arguments of its call: every layer called once, on the
+    previous one's output only (as many times as its Keras call takes it)."""
+    inner = config.get("config", {})
+    entries = list(inner.get("layers", []))
+    inputs = [entry for entry in entries if entry["class_name"] == "InputLayer"]
+    previous = inputs[0]["config"]["name"] if len(inputs) == 1 else None
+    chain = []
+    for entry in entries:
+        if entry["class_name"] == "InputLayer":
+            continue
+        nodes = entry.get("inbound_nodes", [])
+        sources = [arg["config"]["keras_history"][0]
+                   for node in nodes for arg in node.get("args", [])
+                   if isinstance(arg, dict) and "keras_history" in arg.get("config", {})]
+        reader = _READERS.get(entry["class_name"])
+        takes = {1} if reader is None or reader.keras_call_inputs == 1 else {
+            reader.keras_call_inputs, reader.keras_call_inputs + 1}
+        if previous is None or len(nodes) != 1 or len(sources) not in takes or set(
+                sources) != {previous}:
+            raise ValueError(
+                f"The functional model {inner.get('name')!r} is not a chain of layers "
+                f"each taking the previous one's output (layer "
+                f"{entry['config']['name']!r} takes {sources}); skdl reads Sequential "
+                "models and functional chains of layers only (self-attention called on "
+                "the previous output as query and value)."
+            )
+        kwargs = {key: value for key, value in nodes[0].get("kwargs", {}).items()
+                  if value is not None and key != "training"}
+        chain.append((entry, kwargs))
+        previous = entry["config"]["name"]
+    return [(entry, {}) for entry in inputs] + chain
+
+
+def _model_layers(config):
+    """The (entry, call arguments) of each layer of a Sequential config or
+    a functional chain, and the input shape."""
+    class_name = config.get("class_name")
+    inner = config.get("config", {})
+    if class_name == "Functional":
+        entries = _chain(config)
+    elif class_name == "Sequential":
+        entries = [(entry, {}) for entry in inner.get("layers", [])]
+    else:
+        raise ValueError(
+            f"The file holds a Keras {class_name}; skdl reads Sequential models and "
+            "functional chains of layers."
+        )
+    shape = None
+    if entries and entries[0][0]["class_name"] == "InputLayer":
+        input_config = entries.pop(0)[0]["config"]
+        shape = input_config.get("batch_shape") or input_config.get("batch_input_shape")
+    shape = shape or inner.get("build_input_shape") or config.get(
+        "build_config", {}).get("input_shape")
+    if shape is None or any(s is None for s in shape[1:]):
+        raise ValueError(
+            f"The model's input shape is {shape!r}: skdl needs every dimension of a "
+            "sample known (no None but the batch's); give the Keras model an Input of "
+            "a fixed shape."
+        )
+    return entries, tuple(int(s) for s in shape[1:])
+
+
+def _read_weights(h5, keys, layers):
+    """The weights of the built ``layers``, read from their groups."""
+    weights = []
+    for key, layer in zip(keys, layers):
+        for path, _ in layer.keras_weight_groups():
+            group = h5["layers"].get(f"{key}/{path}")
+            if group is None:
+                raise ValueError(
+                    f"The weights file has no group layers/{key}/{path} for layer "
+                    f"{layer.name!r} ({layer.keras_class_name}): the file is not one "
+                    "Keras 3 wrote for this model."
+                )
+            weights.extend(np.asarray(group[str(i)]) for i in range(len(group)))
+    return weights
+
+
+def _loss_kind(compile_config):
+    """Keras's loss of the config, in snake case (None when not compiled)."""
+    loss = (compile_config or {}).get("loss")
+    if isinstance(loss, dict):
+        loss = loss.get("class_name")
+    if loss is None:
+        return None
+    if not isinstance(loss, str):
+        raise ValueError(f"The model's loss is {loss!r}; skdl reads one loss by name.")
+    loss = snake_case(loss)
+    return {"mse": "mean_squared_error", "mae": "mean_absolute_error"}.get(loss, loss)
+
+
+_REGRESSION_LOSSES = {
+    None: "squared_error", "mean_squared_error": "squared_error",
+    "mean_absolute_error": "absolute_error", "huber": "huber", "poisson": "poisson",
+}
+_CROSSENTROPY = {"categorical_crossentropy", "sparse_categorical_crossentropy",
+                 "binary_crossentropy"}
+
+
+def _float32_value(value):
+    """A float Keras stored from float32 (``0.0010000000474974513``) as the
+    number it was given (0.001)."""
+    return float(str(np.float32(value))) if isinstance(value, float) else value
+
+
+def _skdl_object(module, entry, what):
+    """skdl's namesake (in ``module``) of Keras's optimizer or schedule
+    ``entry``, or None with a warning when skdl has no such class or not
+    all of its options."""
+    class_name = entry.get("class_name") if isinstance(entry, dict) else None
+    cls = getattr(module, class_name, None) if isinstance(class_name, str) else None
+    if cls is None or not isinstance(cls, type):
+        warnings.warn(
+            f"The file's {what} is Keras's {class_name or entry!r}, which skdl does not "
+            "have; the estimator keeps skdl's default solver.", UserWarning, stacklevel=4)
+        return None
+    accepted = set(inspect.signature(cls).parameters)
+    kwargs, dropped = {}, {}
+    for key, value in entry.get("config", {}).items():
+        if isinstance(value, dict) and "class_name" in value:
+            value = _skdl_object(schedules, value, "learning-rate schedule")
+            if value is None:
+                return None
+        if key in accepted:
+            kwargs[key] = _float32_value(value)
+        elif key not in ("name", "ema_momentum") and value not in (None, False):
+            dropped[key] = value
+    if dropped:
+        warnings.warn(
+            f"skdl's {class_name} has no option {dropped}; the estimator's solver leaves "
+            "it out.", UserWarning, stacklevel=4)
+    return cls(**kwargs)
+
+
+def fitted_estimator(estimator, network, target_kind, classes):
+    """Make ``estimator`` (unfitted, its parameters describing ``network``:
+    its hidden layers, ``input_shape`` and ``output_activation``) fitted to
+    hold ``network``'s weights, as a fit that trained for no epoch would
+    leave it: ``n_iter_`` 0 and empty curves.
+
+    The estimator's own ``_new_network`` builds the fitted layers, so that
+    they are those a fit would make.
+    """
+    estimator.n_features_in_ = int(network.n_features)
+    if classes is not None:
+        binarizer = LabelBinarizer()
+        if target_kind == "multilabel":
+            binarizer.fit(np.eye(len(classes), dtype=int))
+        else:
+            binarizer.fit(classes)
+        estimator._label_binarizer = binarizer
+        estimator.classes_ = binarizer.classes_ if target_kind != "multilabel" else (
+            np.asarray(classes))
+    estimator._setup_layers(target_kind)
+    fitted = estimator._new_network(network.n_features, network.n_outputs, network.dtype)
+    fitted.set_weights(network.get_weights())
+    estimator.n_outputs_ = int(network.n_outputs)
+    estimator.n_iter_ = 0
+    estimator.t_ = 0
+    estimator.optimizer_ = None
+    estimator._reset_curves()
+    estimator._keep_network(fitted)
+    return estimator
+
+
+def _classes(labels, output, n_outputs):
+    """The target kind and the checked labels of a classifier's output."""
+    if output == "softmax":
+        kind, n_classes = "multiclass", n_outputs
+    elif n_outputs == 1:
+        kind, n_classes = "binary", 2
+    else:
+        kind, n_classes = "multilabel", n_outputs
+    labels = np.arange(n_classes) if labels is None else np.asarray(labels)
+    if labels.ndim != 1 or len(labels) != n_classes or len(set(labels.tolist())) != n_classes:
+        raise ValueError(
+            f"classes has {len(labels)} labels, but the model's {output} output of "
+            f"{n_outputs} unit(s) gives {n_classes} distinct classes; give "
+            f"{n_classes} distinct labels."
+        )
+    if kind != "multilabel" and not np.array_equal(
+            np.argsort(labels, kind="stable"), np.arange(n_classes)):
+        raise ValueError(
+            f"classes={labels.tolist()!r} is not sorted; skdl's classifiers, as "
+            "scikit-learn's, keep their labels sorted, one per output column in that "
+            "order: give them sorted, in the order of the outputs."
+        )
+    return kind, labels
+
+
+def load_model(path, classes=None):
+    """Read a Keras 3 ``.keras`` file as a fitted skdl estimator.
+
+    Keras, TensorFlow, JAX and torch are not needed: the file's JSON
+    configs are read with :mod:`json` and its weights with ``h5py``. The
+    file must hold a Sequential model, or a functional chain, of layers
+    skdl has, ending in a ``Dense`` layer.
+
+    The estimator is a :class:`~skdl.NeuralNetClassifier` when the output
+    activation is softmax or sigmoid and the compiled loss is a
+    cross-entropy, and a :class:`~skdl.NeuralNetRegressor` otherwise. It
+    predicts what the Keras model predicts (``predict_proba`` for a
+    classifier); its ``n_iter_`` is 0 and its curves empty, as it has not
+    trained in skdl. Its ``solver`` is skdl's namesake of the file's
+    optimizer (with its schedule), when skdl has it; with
+    ``warm_start=True``, ``fit`` continues training from the loaded
+    weights.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.keras`` file.
+    classes : array-like of shape (n_classes,), default=None
+        A classifier's labels, sorted, in the order of the output columns
+        (for a single sigmoid output, the negative then the positive
+        label). None: ``0, 1, ..., n_classes - 1``. Ignored for a
+        regressor.
+
+    Returns
+    -------
+    estimator : NeuralNetClassifier or NeuralNetRegressor
+        Fitted, its ``layers`` and ``input_shape`` those of the file.
+
+    Raises
+    ------
+    ValueError
+        If the model holds a layer, or a layer an option, that skdl lacks
+        (the message names the layer and the option), or is not a chain of
+        layers, or ``classes`` does not match the outputs.
+    ImportError
+        If h5py is not installed.
+
+    See Also
+    --------
+    save_model : Write a fitted estimator as a ``.keras`` file.
+    """
+    from ..neural_net import NeuralNetClassifier, NeuralNetRegressor
+
+    config, weights_file = read_archive(path)
+    entries, input_shape = _model_layers(config)
+    if not entries or entries[-1][0].get("class_name") != "Dense":
+        raise ValueError(
+            "skdl reads models whose last layer is a Dense layer (the output layer, "
+            "with its activation); this one ends in "
+            f"{entries[-1][0].get('class_name') if entries else 'no layer'}. Fold a final "
+            "Activation into the Dense layer before it."
+        )
+    layers = [_layer_from_keras(entry, kwargs) for entry, kwargs in entries]
+    network = Network(layers, input_shape)
+    class_names = [layer.keras_class_name for layer in layers]
+    keys = weight_keys(class_names)
+    if config.get("class_name") == "Functional":
+        keys = weight_keys(["InputLayer", *class_names])[1:]
+    with h5py_module().File(io.BytesIO(weights_file), "r") as h5:
+        network.set_weights(_read_weights(h5, keys, layers))
+
+    compile_config = config.get("compile_config") or {}
+    params = {"layers": [_layer_from_keras(entry, kwargs) for entry, kwargs in entries[:-1]],
+              "input_shape": input_shape}
+    if compile_config.get("optimizer") is not None:
+        solver = _skdl_object(optimizers, compile_config["optimizer"], "optimizer")
+        if solver is not None:
+            params["solver"] = solver
+    output = resolved_activation(layers[-1]).name
+    loss = _loss_kind(compile_config)
+    if output in ("softmax", "sigmoid") and loss in _CROSSENTROPY:
+        kind, labels = _classes(classes, output, network.n_outputs)
+        estimator = NeuralNetClassifier(
+            output_activation="softmax" if output == "softmax" else "logistic",
+            loss="log_loss", **params,
+        )
+        return fitted_estimator(estimator, network, kind, labels)
+    if loss not in _REGRESSION_LOSSES:
+        raise ValueError(
+            f"The model's loss is {loss!r} with a {output!r} output, which skdl has no "
+            "estimator for; skdl reads cross-entropy losses of softmax or sigmoid "
+            f"outputs, and the regression losses {sorted(k for k in _REGRESSION_LOSSES if k)}."
+        )
+    estimator = NeuralNetRegressor(output_activation=output,
+                                   loss=_REGRESSION_LOSSES[loss], **params)
+    return fitted_estimator(estimator, network, "continuous", None)

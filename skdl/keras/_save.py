@@ -1,0 +1,190 @@
+"""Writing a fitted network as a Keras 3 ``.keras`` file."""
+
+import datetime
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ..layers._keras_form import as_json, keras_entry
+from ._archive import KERAS_VERSION, snake_case, weight_keys, write_archive
+
+_KERAS_LOSSES = {
+    "cross_entropy": "categorical_crossentropy",
+    "binary_cross_entropy": "binary_crossentropy",
+    "squared_error": "mean_squared_error",
+    "absolute_error": "mean_absolute_error",
+    "poisson": "poisson",
+    "huber": "huber",
+}
+"""skdl's loss name -> Keras's, for the losses Keras has with the same
+minimum (Keras averages where skdl halves: the scale differs, not the fit)."""
+
+
+def _keras_loss(estimator):
+    """Keras's name of the fitted loss, for the file's compile config."""
+    loss = estimator._loss
+    keras_name = _KERAS_LOSSES.get(loss.name)
+    if keras_name is None or (loss.name == "huber" and loss.delta != 1.0):
+        raise ValueError(
+            f"{type(estimator).__name__} was fitted with the loss {loss.name!r}"
+            f"{f' (delta={loss.delta})' if loss.name == 'huber' else ''}, which Keras has "
+            "no built-in loss for; a .keras file holds log_loss (a cross-entropy), "
+            "squared_error, absolute_error, poisson and huber (delta=1.0)."
+        )
+    return keras_name
+
+
+def _serialized(kind, obj):
+    """A skdl optimizer or schedule as Keras serializes its namesake: the
+    class name and the parameters, which skdl spells as Keras does."""
+    config = {}
+    for key, value in obj.get_params(deep=False).items():
+        config[key] = (_serialized("keras.optimizers.schedules", value)
+                       if hasattr(value, "get_params") else as_json(value))
+    return {"module": kind, "class_name": type(obj).__name__, "config": config,
+            "registered_name": None}
+
+
+def _keras_optimizer(estimator):
+    """The fitted optimizer as Keras's config of its namesake; Keras's
+    default Adam when the estimator trained with L-BFGS, which Keras
+    lacks, or has not trained in skdl."""
+    optimizer = getattr(estimator, "optimizer_", None)
+    if optimizer is None:
+        return {"module": "keras.optimizers", "class_name": "Adam", "config": {},
+                "registered_name": None}
+    return _serialized("keras.optimizers", optimizer)
+
+
+def _chain_nodes(entries, layers, shapes):
+    """Give the entries of a functional config (the InputLayer's, then one
+    per layer) their names and inbound nodes: each layer called on the
+    previous one's output, as many times as its Keras call takes it, with
+    its call's keyword arguments."""
+    entries[0]["name"] = entries[0]["config"]["name"]
+    entries[0]["inbound_nodes"] = []
+    for before, entry, layer, shape in zip(entries, entries[1:], layers, shapes):
+        tensor = {"class_name": "__keras_tensor__", "config": {
+            "shape": [None, *shape], "dtype": "float32",
+            "keras_history": [before["name"], 0, 0]}}
+        entry["name"] = entry["config"]["name"]
+        entry["inbound_nodes"] = [{"args": [tensor] * layer.keras_call_inputs,
+                                   "kwargs": layer.keras_call_arguments()}]
+
+
+def _write_weights(h5, keys, layers, functional):
+    group = h5.create_group("layers")
+    if functional:
+        # a functional model's layers, and so its weights file, hold its input
+        group.create_group("input_layer").create_group("vars")
+    for key, layer in zip(keys, layers):
+        for path, arrays in layer.keras_weight_groups():
+            variables = group.create_group(f"{key}/{path}")
+            for i, array in enumerate(arrays):
+                variables.create_dataset(str(i), data=np.asarray(array, np.float32))
+    # an optimizer that has not stepped, as Keras writes a compiled model
+    # before training: Keras, on loading, warns that it skips it
+    h5.create_group("optimizer").create_group("vars")
+    h5.create_group("vars")
+
+
+def save_model(estimator, path):
+    """Write a fitted network as a Keras 3 ``.keras`` file.
+
+    The file holds a Sequential model (a functional chain when a layer's
+    Keras call takes its input twice, as self-attention does): an
+    ``InputLayer`` of the fitted ``input_shape_`` (channels-last), each
+    layer under Keras's class name with its configuration in Keras's
+    spelling, the output ``Dense`` layer with its activation, and a compile
+    config of Keras's name of the fitted loss and Keras's config of the
+    fitted optimizer (skdl's optimizers and schedules are Keras's
+    namesakes; L-BFGS, which Keras lacks, is written as Keras's default
+    Adam). ``keras.saving.load_model(path)`` then predicts as the estimator
+    does, and ``model.fit`` continues training. The optimizer's state is
+    not carried over.
+
+    Parameters
+    ----------
+    estimator : NeuralNetClassifier, NeuralNetRegressor, MLPClassifier or MLPRegressor
+        A fitted estimator whose layers, activations and loss Keras has.
+    path : str or path-like
+        Where to write; Keras opens files named ``*.keras``.
+
+    Raises
+    ------
+    ValueError
+        If a layer, an activation or the loss has no Keras form; the
+        message names it.
+    ImportError
+        If h5py is not installed.
+    sklearn.exceptions.NotFittedError
+        If the estimator is not fitted.
+
+    See Also
+    --------
+    load_model : Read a ``.keras`` file as a fitted estimator.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skdl import NeuralNetClassifier
+    >>> from skdl.keras import load_model, save_model
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = NeuralNetClassifier(max_iter=20, random_state=0).fit(X, y)
+    >>> save_model(clf, "iris.keras")  # doctest: +SKIP
+    >>> load_model("iris.keras", classes=clf.classes_).predict(X[:3])  # doctest: +SKIP
+    array([0, 0, 0])
+    """
+    check_is_fitted(estimator)
+    network = estimator._fitted_network(np.float32)
+    layers = network.layers
+    input_shape = [int(s) for s in network.input_shape]
+    loss = _keras_loss(estimator)
+    names, entries = set(), []
+    for i, layer in enumerate(layers):
+        entry = keras_entry(layer, None)  # refuses a layer without a Keras form
+        name = layer.name or snake_case(layer.keras_class_name)
+        name = f"{name}_{i}" if name in names else name
+        names.add(name)
+        entry["config"]["name"] = name
+        entries.append(entry)
+    input_entry = {
+        "module": "keras.layers", "class_name": "InputLayer",
+        "config": {"batch_shape": [None, *input_shape], "dtype": "float32",
+                   "sparse": False, "name": "input_layer"},
+        "registered_name": None,
+    }
+    functional = any(layer.keras_call_inputs > 1 or layer.keras_call_arguments()
+                     for layer in layers)
+    if functional:
+        shapes = [input_shape, *([int(s) for s in layer.output_shape] for layer in layers)]
+        _chain_nodes([input_entry, *entries], layers, shapes)
+        model_config = {
+            "module": "keras.src.models.functional", "class_name": "Functional",
+            "config": {"name": "functional", "trainable": True,
+                       "layers": [input_entry, *entries],
+                       "input_layers": [input_entry["name"], 0, 0],
+                       "output_layers": [entries[-1]["name"], 0, 0]},
+            "registered_name": "Functional",
+        }
+    else:
+        model_config = {
+            "module": "keras", "class_name": "Sequential",
+            "config": {"name": "sequential", "trainable": True, "dtype": "float32",
+                       "layers": [input_entry, *entries],
+                       "build_input_shape": [None, *input_shape]},
+            "registered_name": None,
+        }
+    model_config["build_config"] = {"input_shape": [None, *input_shape]}
+    model_config["compile_config"] = {
+        "optimizer": _keras_optimizer(estimator), "loss": loss, "loss_weights": None,
+        "metrics": None, "weighted_metrics": None, "run_eagerly": False,
+        "steps_per_execution": 1, "jit_compile": False,
+    }
+    metadata = {"keras_version": KERAS_VERSION,
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+    keys = weight_keys([layer.keras_class_name for layer in layers])
+    if functional:
+        keys = weight_keys(["InputLayer", *(layer.keras_class_name for layer in layers)])[1:]
+    write_archive(path, model_config, metadata,
+                  lambda h5: _write_weights(h5, keys, layers, functional))
