@@ -1,0 +1,159 @@
+"""skdl.keras.load_model: files Keras writes, read without Keras, as the
+estimator their output and loss call for; and the refusals of what skdl
+lacks, naming the layer and the option."""
+
+import sys
+import warnings
+
+import keras
+import numpy as np
+import pytest
+from keras_cases import TOL, fitted, keras_file, keras_outputs, skdl_outputs
+
+from skdl import NeuralNetClassifier, NeuralNetRegressor
+from skdl.keras import load_model, save_model
+
+
+def test_keras_built_model_and_functional_chain(tmp_path):
+    """Models built in Keras (not written by skdl): a Sequential model of
+    Keras's own configs, and the same layers as a functional chain."""
+    layers = [keras.layers.Conv1D(3, 2, activation="relu"), keras.layers.LSTM(2),
+              keras.layers.BatchNormalization(), keras.layers.Dense(3, activation="softmax")]
+    sequential = keras.Sequential([keras.Input((6, 4)), *layers])
+    inputs = keras.Input((6, 4))
+    x = inputs
+    for layer in [keras.layers.Conv1D(3, 2, activation="relu"), keras.layers.GRU(2),
+                  keras.layers.Dense(3, activation="softmax")]:
+        x = layer(x)
+    functional = keras.Model(inputs, x)
+    X = np.random.RandomState(0).normal(size=(10, 24))
+    for i, model in enumerate([sequential, functional]):
+        model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(0.01))
+        path = tmp_path / f"m{i}.keras"
+        model.save(path)
+        clf = load_model(path, classes=["a", "b", "c"])
+        assert isinstance(clf, NeuralNetClassifier)
+        assert list(clf.classes_) == ["a", "b", "c"]
+        assert clf.solver.get_params()["learning_rate"] == 0.01
+        expected = keras_outputs(model, X, (6, 4))
+        np.testing.assert_allclose(clf.predict_proba(X), expected, atol=TOL)
+        np.testing.assert_array_equal(clf.predict(X), np.array(["a", "b", "c"])[
+            expected.argmax(axis=1)])
+
+
+@pytest.mark.parametrize("output, loss, expected", [
+    ("sigmoid", "binary_crossentropy", NeuralNetClassifier),
+    ("sigmoid", "mse", NeuralNetRegressor),
+    ("linear", "mse", NeuralNetRegressor),
+    ("softmax", None, NeuralNetRegressor),
+])
+def test_estimator_kind_from_output_and_loss(output, loss, expected, tmp_path):
+    units = 3 if output == "softmax" else 1
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(units, activation=output)])
+    if loss is not None:
+        model.compile(loss=loss, optimizer="adam")
+    model.save(tmp_path / "m.keras")
+    loaded = load_model(tmp_path / "m.keras")
+    assert type(loaded) is expected
+    X = np.random.RandomState(0).normal(size=(5, 3))
+    ours = skdl_outputs(loaded, X)
+    if expected is NeuralNetClassifier:  # the positive class's column
+        ours = ours[:, 1:]
+    np.testing.assert_allclose(ours, keras_outputs(model, X, (3,)), atol=TOL)
+    if expected is NeuralNetClassifier:
+        assert list(loaded.classes_) == [0, 1]
+
+
+@pytest.mark.parametrize("layers, match", [
+    (lambda: [keras.layers.Conv2D(2, 3, dilation_rate=2, name="c"), keras.layers.Flatten(),
+              keras.layers.Dense(1)], r"'c' \(Conv2D\) has dilation_rate=\[2, 2\]"),
+    (lambda: [keras.layers.Reshape((72,), name="r"), keras.layers.Dense(1)],
+     r"'r' is a Keras Reshape, which skdl cannot read"),
+    (lambda: [keras.layers.Flatten(), keras.layers.Dense(2, use_bias=False, name="d")],
+     r"'d' \(Dense\) has use_bias=False"),
+    (lambda: [keras.layers.Flatten(),
+              keras.layers.Dense(2, kernel_regularizer="l2", name="d")],
+     r"'d' \(Dense\) has kernel_regularizer=.*an option skdl's Dense does not have"),
+    (lambda: [keras.layers.Flatten(), keras.layers.Dense(2, activation="selu", name="d")],
+     r"'d' \(Dense\) has activation 'selu'"),
+    (lambda: [keras.layers.Flatten(), keras.layers.Dense(2), keras.layers.Activation("relu")],
+     r"last layer is a Dense layer"),
+])
+def test_load_refuses_what_skdl_lacks(layers, match, tmp_path):
+    with pytest.raises(ValueError, match=match):
+        load_model(keras_file(tmp_path, *layers()))
+
+
+def test_load_refuses_a_backward_layer_of_its_own(tmp_path):
+    path = keras_file(tmp_path, keras.layers.Bidirectional(
+        keras.layers.GRU(2), backward_layer=keras.layers.GRU(3, go_backwards=True),
+        name="b"), keras.layers.Dense(1), shape=(4, 3))
+    with pytest.raises(ValueError, match=r"'b' \(Bidirectional\) has a backward_layer"):
+        load_model(path)
+
+
+def test_load_refuses_bad_classes(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile(loss="categorical_crossentropy")
+    model.save(tmp_path / "m.keras")
+    with pytest.raises(ValueError, match="classes has 2 labels"):
+        load_model(tmp_path / "m.keras", classes=[0, 1])
+    with pytest.raises(ValueError, match="not sorted"):
+        load_model(tmp_path / "m.keras", classes=[2, 1, 0])
+
+
+def test_multilabel_and_continued_training(tmp_path):
+    """Several sigmoid outputs under a binary cross-entropy load as a
+    multi-label classifier, which warm_start trains on from Keras's
+    weights."""
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu"),
+                              keras.layers.Dense(3, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy", optimizer="adam")
+    model.save(tmp_path / "m.keras")
+    clf = load_model(tmp_path / "m.keras")
+    X = np.random.RandomState(0).normal(size=(20, 3))
+    expected = keras_outputs(model, X, (3,))
+    np.testing.assert_allclose(clf.predict_proba(X), expected, atol=TOL)
+    np.testing.assert_array_equal(clf.predict(X), (expected > 0.5).astype(int))
+    before = [w.copy() for w in clf._fitted_weights()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.set_params(warm_start=True, max_iter=2).fit(X, (X > 0).astype(int))
+    assert clf.n_iter_ == 2
+    assert any(not np.allclose(a, b) for a, b in zip(before, clf._fitted_weights()))
+
+
+def test_model_built_without_input_layer_and_open_shapes(tmp_path):
+    """A Sequential model built with ``build`` (no InputLayer) takes its
+    input shape from the build; a sample shape with None is refused."""
+    model = keras.Sequential([keras.layers.Dense(2, activation="relu"), keras.layers.Dense(1)])
+    model.build((None, 3))
+    model.save(tmp_path / "built.keras")
+    X = np.random.RandomState(0).normal(size=(4, 3))
+    np.testing.assert_allclose(load_model(tmp_path / "built.keras").predict(X),
+                               keras_outputs(model, X, (3,))[:, 0], atol=TOL)
+    path = keras_file(tmp_path, keras.layers.LSTM(2), keras.layers.Dense(1),
+                       shape=(None, 3))
+    with pytest.raises(ValueError, match=r"input shape is \[None, None, 3\].*Input of a fixed"):
+        load_model(path)
+
+
+def test_functional_self_attention(tmp_path):
+    """Keras's MultiHeadAttention called on one tensor as query and value,
+    in a functional chain built in Keras, loads as skdl's self-attention
+    layer (the round trips cover files skdl writes, causal or not)."""
+    causal = True
+    inputs = keras.Input((4, 5))
+    x = keras.layers.MultiHeadAttention(2, 3)(inputs, inputs, use_causal_mask=causal)
+    x = keras.layers.LayerNormalization()(x)
+    outputs = keras.layers.Dense(1)(keras.layers.GlobalAveragePooling1D()(x))
+    model = keras.Model(inputs, outputs)
+    rng = np.random.RandomState(0)
+    model.set_weights([w + rng.normal(scale=0.3, size=w.shape).astype(np.float32)
+                       for w in model.get_weights()])
+    model.save(tmp_path / "m.keras")
+    loaded = load_model(tmp_path / "m.keras")
+    assert loaded.layers_[0].use_causal_mask is causal
+    X = rng.normal(size=(6, 20))
+    np.testing.assert_allclose(loaded.predict(X), keras_outputs(model, X, (4, 5))[:, 0],
+                               atol=TOL)
