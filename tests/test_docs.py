@@ -193,7 +193,8 @@ def test_every_public_name_has_an_api_page(site):
     names += [f"skdl.plot.{name}" for name in skdl.plot.__all__]
     names += ["skdl.network.Network", "skdl.backend.use", "skdl.onnx.to_onnx",
               "skdl.onnx.OnnxGraph", "skdl.persistence.trusted_types",
-              "skdl.persistence.InconsistentVersionWarning"]
+              "skdl.persistence.InconsistentVersionWarning", "skdl.keras.save_model",
+              "skdl.keras.load_model"]
     missing = [name for name in names if not (site / "generated" / f"{name}.html").is_file()]
     assert not missing
 
