@@ -48,6 +48,16 @@ def weight_keys(class_names):
     return keys
 
 
+def keras_layer_order(layers):
+    """``layers`` as Keras holds them: a layer's :meth:`keras_sublayers`
+    (a residual block's), in turn, before the layer itself."""
+    ordered = []
+    for layer in layers:
+        ordered.extend(keras_layer_order(layer.keras_sublayers()))
+        ordered.append(layer)
+    return ordered
+
+
 def write_archive(path, model_config, metadata, weight_writer):
     """Write a ``.keras`` file: the configs as JSON, and the weights file
     that ``weight_writer(h5)`` fills."""

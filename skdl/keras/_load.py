@@ -11,7 +11,13 @@ from .. import optimizers, schedules
 from ..layers import BUILT_IN_LAYERS
 from ..layers.base import resolved_activation
 from ..network import Network
-from ._archive import h5py_module, read_archive, snake_case, weight_keys
+from ._archive import (
+    h5py_module,
+    keras_layer_order,
+    read_archive,
+    snake_case,
+    weight_keys,
+)
 
 _READERS = {layer.keras_class_name: layer for layer in BUILT_IN_LAYERS
             if layer.keras_class_name is not None}
@@ -32,59 +38,92 @@ def _layer_from_keras(entry, call_arguments=None):
     return _READERS[class_name].from_keras_config(config)
 
 
-def _chain(config):
-    """The layer entries of a functional model that is a chain, each with
-    the keyword arguments of its call: every layer called once, on the
-    previous one's output only (as many times as its Keras call takes it)."""
+def _sources(node):
+    """The names of the layers whose outputs a call node takes, its list
+    arguments (an Add's) flattened."""
+    found = []
+    for arg in node.get("args", []):
+        for tensor in arg if isinstance(arg, list) else [arg]:
+            if isinstance(tensor, dict) and "keras_history" in tensor.get("config", {}):
+                found.append(tensor["config"]["keras_history"][0])
+    return found
+
+
+def _graph_items(config):
+    """The layers of a functional model that is a chain, as items
+    ``(entry, call keyword arguments, block items or None)``: each layer
+    called once, on the previous one's output only (as many times as its
+    Keras call takes it), or a residual block's ``Add`` of an earlier
+    output and the previous one, the layers between them its items."""
     inner = config.get("config", {})
-    entries = list(inner.get("layers", []))
-    inputs = [entry for entry in entries if entry["class_name"] == "InputLayer"]
-    previous = inputs[0]["config"]["name"] if len(inputs) == 1 else None
-    chain = []
-    for entry in entries:
+    inputs = [entry for entry in inner.get("layers", []) if entry["class_name"] == "InputLayer"]
+    if len(inputs) != 1:
+        raise ValueError(
+            f"The functional model {inner.get('name')!r} has {len(inputs)} inputs; skdl "
+            "reads models of one input."
+        )
+    chain = [(inputs[0]["config"]["name"], None)]  # (output name, item)
+    for entry in inner["layers"]:
         if entry["class_name"] == "InputLayer":
             continue
         nodes = entry.get("inbound_nodes", [])
-        sources = [arg["config"]["keras_history"][0]
-                   for node in nodes for arg in node.get("args", [])
-                   if isinstance(arg, dict) and "keras_history" in arg.get("config", {})]
+        sources = _sources(nodes[0]) if len(nodes) == 1 else []
         reader = _READERS.get(entry["class_name"])
-        takes = {1} if reader is None or reader.keras_call_inputs == 1 else {
-            reader.keras_call_inputs, reader.keras_call_inputs + 1}
-        if previous is None or len(nodes) != 1 or len(sources) not in takes or set(
-                sources) != {previous}:
+        previous = chain[-1][0]
+        outputs = [name for name, _ in chain]
+        name = entry["config"]["name"]
+        if reader is not None and reader.keras_adds_input and len(sources) == 2 and (
+                previous in sources) and set(sources) - {previous} <= set(outputs[:-1]):
+            skip = (set(sources) - {previous}).pop()
+            start = outputs.index(skip) + 1
+            block = [item for _, item in chain[start:]]
+            del chain[start:]
+            chain.append((name, (entry, {}, block)))
+            continue
+        takes = reader.keras_call_inputs if reader is not None else 1
+        if not sources or set(sources) != {previous} or len(sources) not in (takes, takes + 1):
             raise ValueError(
                 f"The functional model {inner.get('name')!r} is not a chain of layers "
-                f"each taking the previous one's output (layer "
-                f"{entry['config']['name']!r} takes {sources}); skdl reads Sequential "
-                "models and functional chains of layers only (self-attention called on "
-                "the previous output as query and value)."
+                f"each taking the previous one's output (layer {name!r} takes "
+                f"{sources}); skdl reads Sequential models and functional chains of "
+                "layers only, with self-attention called on the previous output as query "
+                "and value, and residual blocks (an Add of a block's input and output)."
             )
         kwargs = {key: value for key, value in nodes[0].get("kwargs", {}).items()
                   if value is not None and key != "training"}
-        chain.append((entry, kwargs))
-        previous = entry["config"]["name"]
-    return [(entry, {}) for entry in inputs] + chain
+        chain.append((name, (entry, kwargs, None)))
+    return [item for _, item in chain[1:]], inputs[0]
+
+
+def _layers(items):
+    """Fresh skdl layers of the items of a model."""
+    return [_layer_from_keras(entry, kwargs) if block is None
+            else _layer_from_keras(entry, {"layers": _layers(block)})
+            for entry, kwargs, block in items]
 
 
 def _model_layers(config):
-    """The (entry, call arguments) of each layer of a Sequential config or
-    a functional chain, and the input shape."""
+    """The items of a Sequential config or a functional chain (see
+    :func:`_graph_items`), and the input shape."""
     class_name = config.get("class_name")
     inner = config.get("config", {})
+    input_entry = None
     if class_name == "Functional":
-        entries = _chain(config)
+        items, input_entry = _graph_items(config)
     elif class_name == "Sequential":
-        entries = [(entry, {}) for entry in inner.get("layers", [])]
+        entries = list(inner.get("layers", []))
+        if entries and entries[0]["class_name"] == "InputLayer":
+            input_entry = entries.pop(0)
+        items = [(entry, {}, None) for entry in entries]
     else:
         raise ValueError(
             f"The file holds a Keras {class_name}; skdl reads Sequential models and "
             "functional chains of layers."
         )
     shape = None
-    if entries and entries[0][0]["class_name"] == "InputLayer":
-        input_config = entries.pop(0)[0]["config"]
-        shape = input_config.get("batch_shape") or input_config.get("batch_input_shape")
+    if input_entry is not None:
+        shape = (input_entry["config"].get("batch_shape")
+                 or input_entry["config"].get("batch_input_shape"))
     shape = shape or inner.get("build_input_shape") or config.get(
         "build_config", {}).get("input_shape")
     if shape is None or any(s is None for s in shape[1:]):
@@ -93,7 +132,7 @@ def _model_layers(config):
             "sample known (no None but the batch's); give the Keras model an Input of "
             "a fixed shape."
         )
-    return entries, tuple(int(s) for s in shape[1:])
+    return items, tuple(int(s) for s in shape[1:])
 
 
 def _read_weights(h5, keys, layers):
@@ -273,26 +312,26 @@ def load_model(path, classes=None):
     from ..neural_net import NeuralNetClassifier, NeuralNetRegressor
 
     config, weights_file = read_archive(path)
-    entries, input_shape = _model_layers(config)
-    if not entries or entries[-1][0].get("class_name") != "Dense":
+    items, input_shape = _model_layers(config)
+    if not items or items[-1][0].get("class_name") != "Dense":
         raise ValueError(
             "skdl reads models whose last layer is a Dense layer (the output layer, "
             "with its activation); this one ends in "
-            f"{entries[-1][0].get('class_name') if entries else 'no layer'}. Fold a final "
+            f"{items[-1][0].get('class_name') if items else 'no layer'}. Fold a final "
             "Activation into the Dense layer before it."
         )
-    layers = [_layer_from_keras(entry, kwargs) for entry, kwargs in entries]
+    layers = _layers(items)
     network = Network(layers, input_shape)
-    class_names = [layer.keras_class_name for layer in layers]
+    ordered = keras_layer_order(layers)
+    class_names = [layer.keras_class_name for layer in ordered]
     keys = weight_keys(class_names)
     if config.get("class_name") == "Functional":
         keys = weight_keys(["InputLayer", *class_names])[1:]
     with h5py_module().File(io.BytesIO(weights_file), "r") as h5:
-        network.set_weights(_read_weights(h5, keys, layers))
+        network.set_weights(_read_weights(h5, keys, ordered))
 
     compile_config = config.get("compile_config") or {}
-    params = {"layers": [_layer_from_keras(entry, kwargs) for entry, kwargs in entries[:-1]],
-              "input_shape": input_shape}
+    params = {"layers": _layers(items[:-1]), "input_shape": input_shape}
     if compile_config.get("optimizer") is not None:
         solver = _skdl_object(optimizers, compile_config["optimizer"], "optimizer")
         if solver is not None:

@@ -6,7 +6,13 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ..layers._keras_form import as_json, keras_entry
-from ._archive import KERAS_VERSION, snake_case, weight_keys, write_archive
+from ._archive import (
+    KERAS_VERSION,
+    keras_layer_order,
+    snake_case,
+    weight_keys,
+    write_archive,
+)
 
 _KERAS_LOSSES = {
     "cross_entropy": "categorical_crossentropy",
@@ -56,28 +62,55 @@ def _keras_optimizer(estimator):
     return _serialized("keras.optimizers", optimizer)
 
 
-def _chain_nodes(entries, layers, shapes):
-    """Give the entries of a functional config (the InputLayer's, then one
-    per layer) their names and inbound nodes: each layer called on the
-    previous one's output, as many times as its Keras call takes it, with
-    its call's keyword arguments."""
-    entries[0]["name"] = entries[0]["config"]["name"]
-    entries[0]["inbound_nodes"] = []
-    for before, entry, layer, shape in zip(entries, entries[1:], layers, shapes):
-        tensor = {"class_name": "__keras_tensor__", "config": {
-            "shape": [None, *shape], "dtype": "float32",
-            "keras_history": [before["name"], 0, 0]}}
+def _named_entries(layers):
+    """Each layer's Keras entry, in Keras's order, named as the layer is or
+    after Keras's class, unique."""
+    names, entries = set(), []
+    for i, layer in enumerate(keras_layer_order(layers)):
+        entry = keras_entry(layer, None)  # refuses a layer without a Keras form
+        name = layer.name or snake_case(layer.keras_class_name)
+        name = f"{name}_{i}" if name in names else name
+        names.add(name)
+        entry["config"]["name"] = name
+        entries.append(entry)
+    return entries
+
+
+def _link(layers, source, shape, entries):
+    """Give the entries of ``layers`` (Keras's order, consumed from the
+    front of ``entries``) their inbound nodes: each called on the output
+    before it, from the tensor ``source`` of sample shape ``shape``, as
+    many times as its Keras call takes it; a residual block's ``Add`` on
+    its input and its layers' output. Returns the last output's name."""
+    def tensor(name, shape):
+        return {"class_name": "__keras_tensor__", "config": {
+            "shape": [None, *(int(s) for s in shape)], "dtype": "float32",
+            "keras_history": [name, 0, 0]}}
+
+    for layer in layers:
+        if layer.keras_adds_input:
+            inner = _link(layer.keras_sublayers(), source, shape, entries)
+            args = [[tensor(source, shape), tensor(inner, shape)]]
+        else:
+            args = [tensor(source, shape)] * layer.keras_call_inputs
+        entry = entries.pop(0)
         entry["name"] = entry["config"]["name"]
-        entry["inbound_nodes"] = [{"args": [tensor] * layer.keras_call_inputs,
-                                   "kwargs": layer.keras_call_arguments()}]
+        entry["inbound_nodes"] = [{"args": args, "kwargs": layer.keras_call_arguments()}]
+        source, shape = entry["name"], layer.output_shape
+    return source
 
 
-def _write_weights(h5, keys, layers, functional):
+def _write_weights(h5, layers, functional):
+    """The weights file: each layer's groups under its key, in Keras's
+    order; a functional model's input too."""
+    ordered = keras_layer_order(layers)
+    class_names = [layer.keras_class_name for layer in ordered]
+    keys = (weight_keys(["InputLayer", *class_names])[1:] if functional
+            else weight_keys(class_names))
     group = h5.create_group("layers")
     if functional:
-        # a functional model's layers, and so its weights file, hold its input
         group.create_group("input_layer").create_group("vars")
-    for key, layer in zip(keys, layers):
+    for key, layer in zip(keys, ordered):
         for path, arrays in layer.keras_weight_groups():
             variables = group.create_group(f"{key}/{path}")
             for i, array in enumerate(arrays):
@@ -140,31 +173,25 @@ def save_model(estimator, path):
     layers = network.layers
     input_shape = [int(s) for s in network.input_shape]
     loss = _keras_loss(estimator)
-    names, entries = set(), []
-    for i, layer in enumerate(layers):
-        entry = keras_entry(layer, None)  # refuses a layer without a Keras form
-        name = layer.name or snake_case(layer.keras_class_name)
-        name = f"{name}_{i}" if name in names else name
-        names.add(name)
-        entry["config"]["name"] = name
-        entries.append(entry)
+    entries = _named_entries(layers)
     input_entry = {
         "module": "keras.layers", "class_name": "InputLayer",
         "config": {"batch_shape": [None, *input_shape], "dtype": "float32",
                    "sparse": False, "name": "input_layer"},
         "registered_name": None,
     }
+    ordered = keras_layer_order(layers)
     functional = any(layer.keras_call_inputs > 1 or layer.keras_call_arguments()
-                     for layer in layers)
+                     or layer.keras_adds_input for layer in ordered)
     if functional:
-        shapes = [input_shape, *([int(s) for s in layer.output_shape] for layer in layers)]
-        _chain_nodes([input_entry, *entries], layers, shapes)
+        input_entry["name"], input_entry["inbound_nodes"] = "input_layer", []
+        last = _link(layers, "input_layer", input_shape, list(entries))
         model_config = {
             "module": "keras.src.models.functional", "class_name": "Functional",
             "config": {"name": "functional", "trainable": True,
                        "layers": [input_entry, *entries],
-                       "input_layers": [input_entry["name"], 0, 0],
-                       "output_layers": [entries[-1]["name"], 0, 0]},
+                       "input_layers": ["input_layer", 0, 0],
+                       "output_layers": [last, 0, 0]},
             "registered_name": "Functional",
         }
     else:
@@ -183,8 +210,5 @@ def save_model(estimator, path):
     }
     metadata = {"keras_version": KERAS_VERSION,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
-    keys = weight_keys([layer.keras_class_name for layer in layers])
-    if functional:
-        keys = weight_keys(["InputLayer", *(layer.keras_class_name for layer in layers)])[1:]
     write_archive(path, model_config, metadata,
-                  lambda h5: _write_weights(h5, keys, layers, functional))
+                  lambda h5: _write_weights(h5, layers, functional))

@@ -616,6 +616,11 @@ class Layer:
     """How many arguments Keras's call of the layer takes, each the
     previous layer's output: 2 for self-attention (query and value)."""
 
+    keras_adds_input = False
+    """Whether the layer's Keras form is Keras's ``Add`` of its input and
+    the output of its :meth:`keras_sublayers`, which Keras holds as layers
+    of their own, called before it: a residual block's form."""
+
     def keras_config(self):
         """The layer's ``config`` in a ``.keras`` file: :attr:`keras_fixed`
         at the values written, and :attr:`keras_arguments` as the layer
@@ -681,6 +686,18 @@ class Layer:
             layer and the option.
         """
         return cls(**read_keras_config(cls, config))
+
+    def keras_sublayers(self):
+        """The layers Keras holds as layers of their own in the layer's
+        place, called in turn on its input before it (see
+        :attr:`keras_adds_input`); their weights are the layer's.
+
+        Returns
+        -------
+        list of Layer
+            Here, none.
+        """
+        return []
 
     def keras_weight_groups(self):
         """Where the built layer's weights sit in a ``.keras`` weights file:

@@ -61,6 +61,10 @@ class Residual(Layer):
 
     takes_mask = True
 
+    keras_class_name = "Add"
+    keras_arguments = {"layers": None}
+    keras_adds_input = True
+
     def __init__(self, layers, name=None):
         self.layers = layers
         self.name = name
@@ -166,6 +170,35 @@ class Residual(Layer):
                 f"the input's shape (a Dense({input_shape[-1]}) ends a feed-forward block)."
             )
         return input_shape
+
+    def keras_config(self):
+        """Keras's ``Add``, which has no options: the block's layers are
+        Keras layers of their own (:meth:`keras_sublayers`).
+
+        Returns
+        -------
+        dict
+        """
+        return {}
+
+    def keras_sublayers(self):
+        """The block's layers, which Keras calls in turn on the block's
+        input before adding it to their output.
+
+        Returns
+        -------
+        list of Layer
+        """
+        return list(self.layers)
+
+    def keras_weight_groups(self):
+        """None: the weights are the block's layers', in their groups.
+
+        Returns
+        -------
+        list of (str, list of ndarray)
+        """
+        return [("vars", [])]
 
     def weight_specs(self):
         """Its layers' weights, layer after layer.

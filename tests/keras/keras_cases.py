@@ -34,6 +34,7 @@ from skdl.layers import (
     MaxPool1D,
     MaxPool2D,
     MultiHeadAttention,
+    Residual,
     SimpleRNN,
     ZeroPadding1D,
     ZeroPadding2D,
@@ -74,6 +75,12 @@ CASES = {
         MultiHeadAttention(1, 2, value_dim=2), GlobalAveragePooling1D(),
     ], (4, 3)),
     "embedding": (lambda: [Embedding(7, 3), Flatten()], (4,)),
+    "residual": (lambda: [
+        Conv1D(4, 1), Residual([LayerNormalization(), MultiHeadAttention(2, 2)]),
+        Residual([Dense(6, activation="relu"), Dense(4)]),
+        Residual([Residual([Dense(4, activation="tanh")]), Dense(4)]),
+        GlobalAveragePooling1D(),
+    ], (4, 3)),
     "masked_sequences": (lambda: [
         Embedding(7, 3, mask_zero=True), LSTM(3, return_sequences=True),
         Bidirectional(GRU(2, return_sequences=True)), GlobalAveragePooling1D(),

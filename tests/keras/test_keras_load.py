@@ -157,3 +157,36 @@ def test_functional_self_attention(tmp_path):
     X = rng.normal(size=(6, 20))
     np.testing.assert_allclose(loaded.predict(X), keras_outputs(model, X, (4, 5))[:, 0],
                                atol=TOL)
+
+
+def test_residual_blocks_built_in_keras(tmp_path):
+    """A pre-norm transformer block written in Keras's functional API (an
+    Add of a block's input and its output) reads as skdl's Residual."""
+    inputs = keras.Input((5, 4))
+    x = keras.layers.Add()([inputs, keras.layers.MultiHeadAttention(2, 3)(
+        *[keras.layers.LayerNormalization()(inputs)] * 2)])
+    feed = keras.layers.Dense(4)(keras.layers.Dense(8, activation="gelu")(x))
+    x = keras.layers.Add()([feed, x])  # the skip second, as Add is commutative
+    outputs = keras.layers.Dense(1)(keras.layers.GlobalAveragePooling1D()(x))
+    model = keras.Model(inputs, outputs)
+    rng = np.random.RandomState(0)
+    model.set_weights([w + rng.normal(scale=0.3, size=w.shape).astype(np.float32)
+                       for w in model.get_weights()])
+    model.save(tmp_path / "m.keras")
+    loaded = load_model(tmp_path / "m.keras")
+    assert [type(layer).__name__ for layer in loaded.layers_] == [
+        "Residual", "Residual", "GlobalAveragePooling1D", "Dense"]
+    assert [type(layer).__name__ for layer in loaded.layers_[0].layers] == [
+        "LayerNormalization", "MultiHeadAttention"]
+    X = rng.normal(size=(6, 20))
+    np.testing.assert_allclose(loaded.predict(X), keras_outputs(model, X, (5, 4))[:, 0],
+                               atol=TOL)
+
+
+def test_branches_that_are_not_a_block_are_refused(tmp_path):
+    inputs = keras.Input((3,))
+    x = keras.layers.Add(name="both")([keras.layers.Dense(2)(inputs),
+                                       keras.layers.Dense(2)(inputs)])
+    keras.Model(inputs, keras.layers.Dense(1)(x)).save(tmp_path / "m.keras")
+    with pytest.raises(ValueError, match=r"not a chain of layers each taking the previous one's output \(layer 'dense"):
+        load_model(tmp_path / "m.keras")

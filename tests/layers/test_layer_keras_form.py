@@ -16,16 +16,15 @@ from skdl.layers import (
     Dense,
     Layer,
     PositionEmbedding,
-    Residual,
 )
 from skdl.layers._keras_form import activation_from_keras, keras_activation
 
 ROOT = Path(__file__).resolve().parents[2]
 
-WITHOUT_KERAS_FORM = {Residual, PositionEmbedding, CategoryEmbedding}
+WITHOUT_KERAS_FORM = {PositionEmbedding, CategoryEmbedding}
 """Keras has no layer of these (keras-hub's PositionEmbedding returns the
-positions; a residual block is an Add in a functional graph): the docs
-name them."""
+positions, and needs keras-hub; a table's columns are split in a graph):
+the docs name them."""
 
 
 @pytest.mark.parametrize("layer_class", BUILT_IN_LAYERS)
