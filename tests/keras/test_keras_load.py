@@ -138,6 +138,16 @@ def test_model_built_without_input_layer_and_open_shapes(tmp_path):
         load_model(path)
 
 
+def _saved_with_new_weights(model, tmp_path):
+    """``model`` with its weights moved off Keras's start (zero biases,
+    unit scales), saved by Keras as m.keras; and the random state."""
+    rng = np.random.RandomState(0)
+    model.set_weights([w + rng.normal(scale=0.3, size=w.shape).astype(np.float32)
+                       for w in model.get_weights()])
+    model.save(tmp_path / "m.keras")
+    return model, rng
+
+
 def test_functional_self_attention(tmp_path):
     """Keras's MultiHeadAttention called on one tensor as query and value,
     in a functional chain built in Keras, loads as skdl's self-attention
@@ -147,11 +157,7 @@ def test_functional_self_attention(tmp_path):
     x = keras.layers.MultiHeadAttention(2, 3)(inputs, inputs, use_causal_mask=causal)
     x = keras.layers.LayerNormalization()(x)
     outputs = keras.layers.Dense(1)(keras.layers.GlobalAveragePooling1D()(x))
-    model = keras.Model(inputs, outputs)
-    rng = np.random.RandomState(0)
-    model.set_weights([w + rng.normal(scale=0.3, size=w.shape).astype(np.float32)
-                       for w in model.get_weights()])
-    model.save(tmp_path / "m.keras")
+    model, rng = _saved_with_new_weights(keras.Model(inputs, outputs), tmp_path)
     loaded = load_model(tmp_path / "m.keras")
     assert loaded.layers_[0].use_causal_mask is causal
     X = rng.normal(size=(6, 20))
@@ -168,11 +174,7 @@ def test_residual_blocks_built_in_keras(tmp_path):
     feed = keras.layers.Dense(4)(keras.layers.Dense(8, activation="gelu")(x))
     x = keras.layers.Add()([feed, x])  # the skip second, as Add is commutative
     outputs = keras.layers.Dense(1)(keras.layers.GlobalAveragePooling1D()(x))
-    model = keras.Model(inputs, outputs)
-    rng = np.random.RandomState(0)
-    model.set_weights([w + rng.normal(scale=0.3, size=w.shape).astype(np.float32)
-                       for w in model.get_weights()])
-    model.save(tmp_path / "m.keras")
+    model, rng = _saved_with_new_weights(keras.Model(inputs, outputs), tmp_path)
     loaded = load_model(tmp_path / "m.keras")
     assert [type(layer).__name__ for layer in loaded.layers_] == [
         "Residual", "Residual", "GlobalAveragePooling1D", "Dense"]
