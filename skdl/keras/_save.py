@@ -5,6 +5,7 @@ import datetime
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from .._base import BaseNetwork
 from ..layers._keras_form import as_json, keras_entry
 from ._archive import (
     KERAS_VERSION,
@@ -148,6 +149,9 @@ def save_model(estimator, path):
     ValueError
         If a layer, an activation or the loss has no Keras form; the
         message names it.
+    TypeError
+        If ``estimator`` is not one of skdl's networks (a Pipeline: save
+        its last step).
     ImportError
         If h5py is not installed.
     sklearn.exceptions.NotFittedError
@@ -168,6 +172,13 @@ def save_model(estimator, path):
     >>> load_model("iris.keras", classes=clf.classes_).predict(X[:3])  # doctest: +SKIP
     array([0, 0, 0])
     """
+    if not isinstance(estimator, BaseNetwork):
+        last = "; save its last step, save_model(pipeline[-1], path)" if hasattr(
+            estimator, "steps") else ""
+        raise TypeError(
+            f"save_model writes skdl's networks (NeuralNetClassifier, NeuralNetRegressor, "
+            f"MLPClassifier, MLPRegressor), not {type(estimator).__name__}{last}."
+        )
     check_is_fitted(estimator)
     network = estimator._fitted_network(np.float32)
     layers = network.layers

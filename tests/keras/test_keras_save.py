@@ -114,3 +114,20 @@ def test_an_activation_keras_lacks_is_refused_naming_it(tmp_path):
         with pytest.raises(ValueError, match=r"Layer 'hidden' \(Dense\) has activation"):
             save_model(clf, tmp_path / "m.keras")
         assert not (tmp_path / "m.keras").exists()
+
+
+def test_a_pipeline_or_another_estimator_is_refused_with_the_fix(tmp_path):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skdl import PerceptronClassifier
+
+    estimator, X = fitted(NeuralNetRegressor, "dense")
+    pipeline = make_pipeline(StandardScaler(), estimator)
+    with pytest.raises(TypeError, match=r"not Pipeline; save its last step, "
+                                        r"save_model\(pipeline\[-1\], path\)"):
+        save_model(pipeline, tmp_path / "m.keras")
+    with pytest.raises(TypeError, match="not PerceptronClassifier"):
+        save_model(PerceptronClassifier(), tmp_path / "m.keras")
+    save_model(pipeline[-1], tmp_path / "m.keras")
+    assert (tmp_path / "m.keras").is_file()
