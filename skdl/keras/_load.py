@@ -152,16 +152,18 @@ def _read_weights(h5, keys, layers):
 
 
 def _loss_kind(compile_config):
-    """Keras's loss of the config, in snake case (None when not compiled)."""
+    """Keras's loss of the config in snake case (None when not compiled),
+    and its options (a loss object's, such as ``from_logits``)."""
     loss = (compile_config or {}).get("loss")
+    options = {}
     if isinstance(loss, dict):
-        loss = loss.get("class_name")
+        loss, options = loss.get("class_name"), loss.get("config") or {}
     if loss is None:
-        return None
+        return None, options
     if not isinstance(loss, str):
         raise ValueError(f"The model's loss is {loss!r}; skdl reads one loss by name.")
     loss = snake_case(loss)
-    return {"mse": "mean_squared_error", "mae": "mean_absolute_error"}.get(loss, loss)
+    return {"mse": "mean_squared_error", "mae": "mean_absolute_error"}.get(loss, loss), options
 
 
 _REGRESSION_LOSSES = {
@@ -273,9 +275,11 @@ def load_model(path, classes=None):
 
     The estimator is a :class:`~skdl.NeuralNetClassifier` when the output
     activation is softmax or sigmoid and the compiled loss is a
-    cross-entropy, and a :class:`~skdl.NeuralNetRegressor` otherwise. It
-    predicts what the Keras model predicts (``predict_proba`` for a
-    classifier); its ``n_iter_`` is 0 and its curves empty, as it has not
+    cross-entropy, or the output is linear and the loss a cross-entropy
+    ``from_logits`` (the classifier's output then applies the softmax or
+    sigmoid the loss applied), and a :class:`~skdl.NeuralNetRegressor`
+    otherwise. It predicts what the Keras model predicts (``predict_proba``
+    for a classifier); its ``n_iter_`` is 0 and its curves empty, as it has not
     trained in skdl. Its ``solver`` is skdl's namesake of the file's
     optimizer (with its schedule), when skdl has it; with
     ``warm_start=True``, ``fit`` continues training from the loaded
@@ -337,7 +341,10 @@ def load_model(path, classes=None):
         if solver is not None:
             params["solver"] = solver
     output = resolved_activation(layers[-1]).name
-    loss = _loss_kind(compile_config)
+    loss, options = _loss_kind(compile_config)
+    if output == "identity" and loss in _CROSSENTROPY and options.get("from_logits"):
+        # Keras's logits output: skdl's classifier applies what the loss did
+        output = "sigmoid" if loss == "binary_crossentropy" else "softmax"
     if output in ("softmax", "sigmoid") and loss in _CROSSENTROPY:
         kind, labels = _classes(classes, output, network.n_outputs)
         estimator = NeuralNetClassifier(
@@ -351,6 +358,6 @@ def load_model(path, classes=None):
             "estimator for; skdl reads cross-entropy losses of softmax or sigmoid "
             f"outputs, and the regression losses {sorted(k for k in _REGRESSION_LOSSES if k)}."
         )
-    estimator = NeuralNetRegressor(output_activation=output,
-                                   loss=_REGRESSION_LOSSES[loss], **params)
+    estimator = NeuralNetRegressor(output_activation=output, loss=_REGRESSION_LOSSES[loss],
+                                   **params)
     return fitted_estimator(estimator, network, "continuous", None)

@@ -192,3 +192,36 @@ def test_branches_that_are_not_a_block_are_refused(tmp_path):
     keras.Model(inputs, keras.layers.Dense(1)(x)).save(tmp_path / "m.keras")
     with pytest.raises(ValueError, match=r"not a chain of layers each taking the previous one's output \(layer 'dense"):
         load_model(tmp_path / "m.keras")
+
+
+@pytest.mark.parametrize("loss, units", [
+    (keras.losses.SparseCategoricalCrossentropy(from_logits=True), 3),
+    (keras.losses.BinaryCrossentropy(from_logits=True), 1),
+])
+def test_a_logits_output_loads_as_a_classifier(loss, units, tmp_path):
+    """Keras's idiom, a linear output under a cross-entropy from logits,
+    is a classifier: skdl's output applies the loss's softmax or sigmoid."""
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(units)])
+    model.compile(loss=loss)
+    model.save(tmp_path / "m.keras")
+    clf = load_model(tmp_path / "m.keras")
+    assert isinstance(clf, NeuralNetClassifier)
+    X = np.random.RandomState(0).normal(size=(8, 3))
+    logits = keras_outputs(model, X, (3,))
+    if units == 1:
+        expected = 1 / (1 + np.exp(-logits))
+        np.testing.assert_allclose(clf.predict_proba(X)[:, 1:], expected, atol=TOL)
+    else:
+        expected = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        np.testing.assert_allclose(clf.predict_proba(X), expected, atol=TOL)
+
+
+
+def test_a_huber_loss_object_loads_as_huber(tmp_path):
+    # Keras 3.15 leaves Huber's delta out of the file: skdl's default, 1.0
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(loss=keras.losses.Huber())
+    model.save(tmp_path / "m.keras")
+    regressor = load_model(tmp_path / "m.keras")
+    assert isinstance(regressor, NeuralNetRegressor)
+    assert regressor.loss == "huber"
