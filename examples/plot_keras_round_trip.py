@@ -51,7 +51,8 @@ X_train, X_test, y_train, y_test = train_test_split(
 cnn = NeuralNetClassifier(
     [Conv2D(16, 3, padding="same", activation="relu"), MaxPool2D(2),
      Flatten(), Dense(64, "relu")],
-    input_shape=(8, 8, 1), max_iter=2 if QUICK else 10, random_state=0,
+    input_shape=(8, 8, 1), learning_rate_init=0.01, max_iter=2 if QUICK else 10,
+    random_state=0,
 )
 pipe = make_pipeline(MinMaxScaler(), cnn)
 with warnings.catch_warnings():  # a few epochs end before the loss settles
@@ -106,8 +107,12 @@ print(f"  test accuracy {accuracy['Keras, loaded']:.4f}")
 # The file carried the loss, ``categorical_crossentropy``, which wants
 # one-hot targets, and an Adam optimizer of skdl's learning rate and betas,
 # so ``model.fit`` goes on at once. Adam's moments were not carried over:
-# Keras starts them from zero. Keras then saves the model itself.
+# Keras starts them from zero, and a fresh Adam's first steps move every
+# weight by about the learning rate. A network that has settled is
+# fine-tuned at a tenth of skdl's rate, so that they do not shake it.
+# Keras then saves the model itself.
 keras.utils.set_random_seed(0)
+model.optimizer.learning_rate = 1e-3
 history = model.fit(images(X_train), keras.utils.to_categorical(y_train, 10),
                     epochs=1, batch_size=32, verbose=0)
 proba_keras = model.predict(images(X_test), verbose=0)
