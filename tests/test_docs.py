@@ -44,9 +44,10 @@ def builds_the_site(test):
 USER_GUIDE = [
     "perceptron", "activations", "mlp", "losses", "loss_landscape", "optimizers",
     "training", "initializers", "convolution", "recurrent", "normalization", "embeddings",
-    "attention", "onnx", "persistence", "custom_layers",
+    "attention", "onnx", "persistence", "moving_to_gpu", "custom_layers",
 ]
-ILLUSTRATED = [name for name in USER_GUIDE if name not in ("onnx", "persistence")]
+ILLUSTRATED = [name for name in USER_GUIDE
+               if name not in ("onnx", "persistence", "moving_to_gpu")]
 """The user guide's pages with formulas and a picture."""
 PAGES = [
     "index", "install", "quickstart", "api", "benchmarks", "scaling_out",

@@ -33,6 +33,7 @@ EXPECTED = {
     "plot_custom_layer.py": ["custom_layer.png"],
     "plot_forecasting.py": ["forecasting.png"],
     "plot_grid_search.py": ["grid_search.png"],
+    "plot_keras_round_trip.py": ["keras_round_trip.png"],
     "plot_learning_rate_schedules.py": ["learning_rate_schedules.png"],
     "plot_loss_landscape.py": ["loss_landscape.png"],
     "plot_lstm_digits.py": ["lstm_digits_scores.png", "lstm_hidden_states.png"],
@@ -52,7 +53,8 @@ PAGES = sorted([*EXPECTED, "quickstart.py"])
 SCRIPTS = sorted([*PAGES, "make_gallery.py"])
 """Every script in examples/."""
 
-NEEDS = {"plot_onnx_export.py": "onnxruntime", "plot_custom_layer.py": "onnxruntime"}
+NEEDS = {"plot_onnx_export.py": "onnxruntime", "plot_custom_layer.py": "onnxruntime",
+         "plot_keras_round_trip.py": "keras"}
 """Pages that need an optional package."""
 
 LONGEST_CELL = 70
@@ -174,6 +176,11 @@ def _run_page(path, folder, output_dir):
         with contextlib.redirect_stdout(printed), \
                 warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)  # ConvergenceWarning too
+            # as `python page.py` shows them: a library's DeprecationWarning
+            # (Keras's on JAX's arrays, say) is hidden, the page's own shown
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            warnings.filterwarnings("default", category=DeprecationWarning,
+                                    module="__main__")
             runpy.run_path(str(path), run_name="__main__")
         labels = []
         for number in plt.get_fignums():

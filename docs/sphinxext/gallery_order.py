@@ -17,6 +17,7 @@ COURSE = [
     "plot_text_classification.py",
     "plot_attention_digits.py",
     "plot_onnx_export.py",
+    "plot_keras_round_trip.py",
     "plot_custom_layer.py",
     "quickstart.py",
 ]
