@@ -72,15 +72,19 @@ def write_archive(path, model_config, metadata, weight_writer):
 
 
 def read_archive(path):
-    """The model config of a ``.keras`` file, and its weights file's bytes."""
+    """The model config of a ``.keras`` file, its metadata and its weights
+    file's bytes."""
     h5py_module()
     try:
         with zipfile.ZipFile(path) as archive:
             config = json.loads(archive.read("config.json"))
+            names = archive.namelist()
+            metadata = (json.loads(archive.read("metadata.json"))
+                        if "metadata.json" in names else {})
             weights = archive.read("model.weights.h5")
     except (zipfile.BadZipFile, KeyError) as error:
         raise ValueError(
             f"{path!s} is not a Keras 3 .keras file (a zip holding config.json and "
             f"model.weights.h5): {error}"
         ) from None
-    return config, weights
+    return config, metadata, weights

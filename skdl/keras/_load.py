@@ -275,10 +275,10 @@ def load_model(path, classes=None):
 
     The estimator is a :class:`~skdl.NeuralNetClassifier` when the output
     activation is softmax or sigmoid and the compiled loss is a
-    cross-entropy, or the output is linear and the loss a cross-entropy
+    cross-entropy, when the output is linear and the loss a cross-entropy
     ``from_logits`` (the classifier's output then applies the softmax or
-    sigmoid the loss applied), and a :class:`~skdl.NeuralNetRegressor`
-    otherwise. It predicts what the Keras model predicts (``predict_proba``
+    sigmoid the loss applied), or when the output is softmax and the model
+    not compiled; a :class:`~skdl.NeuralNetRegressor` otherwise. It predicts what the Keras model predicts (``predict_proba``
     for a classifier); its ``n_iter_`` is 0 and its curves empty, as it has not
     trained in skdl. Its ``solver`` is skdl's namesake of the file's
     optimizer (with its schedule), when skdl has it; with
@@ -292,8 +292,10 @@ def load_model(path, classes=None):
     classes : array-like of shape (n_classes,), default=None
         A classifier's labels, sorted, in the order of the output columns
         (for a single sigmoid output, the negative then the positive
-        label). None: ``0, 1, ..., n_classes - 1``. Ignored for a
-        regressor.
+        label). None: the labels :func:`save_model` wrote in the file's
+        metadata (strings, integers or booleans), else ``0, 1, ...,
+        n_classes - 1`` (Keras keeps no labels: a file Keras saved has
+        none). Ignored for a regressor.
 
     Returns
     -------
@@ -315,7 +317,7 @@ def load_model(path, classes=None):
     """
     from ..neural_net import NeuralNetClassifier, NeuralNetRegressor
 
-    config, weights_file = read_archive(path)
+    config, metadata, weights_file = read_archive(path)
     items, input_shape = _model_layers(config)
     if not items or items[-1][0].get("class_name") != "Dense":
         raise ValueError(
@@ -345,7 +347,10 @@ def load_model(path, classes=None):
     if output == "identity" and loss in _CROSSENTROPY and options.get("from_logits"):
         # Keras's logits output: skdl's classifier applies what the loss did
         output = "sigmoid" if loss == "binary_crossentropy" else "softmax"
-    if output in ("softmax", "sigmoid") and loss in _CROSSENTROPY:
+    if (output in ("softmax", "sigmoid") and loss in _CROSSENTROPY) or (
+            output == "softmax" and loss is None):
+        if classes is None and "skdl_classes" in metadata:
+            classes = metadata["skdl_classes"]
         kind, labels = _classes(classes, output, network.n_outputs)
         estimator = NeuralNetClassifier(
             output_activation="softmax" if output == "softmax" else "logistic",

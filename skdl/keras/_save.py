@@ -63,6 +63,17 @@ def _keras_optimizer(estimator):
     return _serialized("keras.optimizers", optimizer)
 
 
+def _json_labels(classes):
+    """A classifier's labels as a JSON list, or None when JSON cannot hold
+    them as they are (labels that are not strings, integers or booleans)."""
+    if classes is None:
+        return None
+    labels = np.asarray(classes).tolist()
+    if all(isinstance(label, (str, int, bool)) for label in labels):
+        return labels
+    return None
+
+
 def _named_entries(layers):
     """Each layer's Keras entry, in Keras's order, named as the layer is or
     after Keras's class, unique."""
@@ -221,5 +232,9 @@ def save_model(estimator, path):
     }
     metadata = {"keras_version": KERAS_VERSION,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+    labels = _json_labels(getattr(estimator, "classes_", None))
+    if labels is not None:
+        # Keras ignores it; load_model reads it when not given classes
+        metadata["skdl_classes"] = labels
     write_archive(path, model_config, metadata,
                   lambda h5: _write_weights(h5, layers, functional))

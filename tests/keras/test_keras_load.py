@@ -45,7 +45,8 @@ def test_keras_built_model_and_functional_chain(tmp_path):
     ("sigmoid", "binary_crossentropy", NeuralNetClassifier),
     ("sigmoid", "mse", NeuralNetRegressor),
     ("linear", "mse", NeuralNetRegressor),
-    ("softmax", None, NeuralNetRegressor),
+    ("softmax", None, NeuralNetClassifier),
+    ("sigmoid", None, NeuralNetRegressor),
 ])
 def test_estimator_kind_from_output_and_loss(output, loss, expected, tmp_path):
     units = 3 if output == "softmax" else 1
@@ -57,11 +58,11 @@ def test_estimator_kind_from_output_and_loss(output, loss, expected, tmp_path):
     assert type(loaded) is expected
     X = np.random.RandomState(0).normal(size=(5, 3))
     ours = skdl_outputs(loaded, X)
-    if expected is NeuralNetClassifier:  # the positive class's column
+    if expected is NeuralNetClassifier and output == "sigmoid":  # the positive class
         ours = ours[:, 1:]
     np.testing.assert_allclose(ours, keras_outputs(model, X, (3,)), atol=TOL)
     if expected is NeuralNetClassifier:
-        assert list(loaded.classes_) == [0, 1]
+        assert list(loaded.classes_) == list(range(max(units, 2)))
 
 
 @pytest.mark.parametrize("layers, match", [
@@ -225,3 +226,22 @@ def test_a_huber_loss_object_loads_as_huber(tmp_path):
     regressor = load_model(tmp_path / "m.keras")
     assert isinstance(regressor, NeuralNetRegressor)
     assert regressor.loss == "huber"
+
+
+def test_skdls_labels_come_back_from_the_file_not_from_kerass(tmp_path):
+    X = np.random.RandomState(0).normal(size=(30, 5))
+    y = np.array(["cat", "dog", "emu"])[np.arange(30) % 3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = NeuralNetClassifier(max_iter=2, random_state=0).fit(X, y)
+    save_model(clf, tmp_path / "m.keras")
+    loaded = load_model(tmp_path / "m.keras")
+    assert list(loaded.classes_) == ["cat", "dog", "emu"]
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+    # given labels win; a file Keras saves again keeps none
+    assert list(load_model(tmp_path / "m.keras", classes=["a", "b", "c"]).classes_) == [
+        "a", "b", "c"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        keras.saving.load_model(tmp_path / "m.keras").save(tmp_path / "again.keras")
+    assert list(load_model(tmp_path / "again.keras").classes_) == [0, 1, 2]
