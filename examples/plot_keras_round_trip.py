@@ -105,8 +105,8 @@ print(f"  test accuracy {accuracy['Keras, loaded']:.4f}")
 # One more epoch in Keras
 # -----------------------
 # The file carried the loss, ``categorical_crossentropy``, which wants
-# one-hot targets, and an Adam optimizer of skdl's learning rate and betas,
-# so ``model.fit`` goes on at once. Adam's moments were not carried over:
+# one-hot targets, and the optimizer skdl trained with, Adam with skdl's
+# learning rate and betas, so ``model.fit`` goes on at once. Adam's moments were not carried over:
 # Keras starts them from zero, and a fresh Adam's first steps move every
 # weight by about the learning rate. A network that has settled is
 # fine-tuned at a tenth of skdl's rate, so that they do not shake it.
@@ -128,7 +128,7 @@ model.save(keras_file)
 # :func:`skdl.keras.load_model` reads Keras's file without Keras: a
 # ``.keras`` file is a zip of JSON and HDF5. The softmax output and the
 # cross-entropy loss make it a :class:`~skdl.NeuralNetClassifier`;
-# ``classes=`` gives it its labels, which the file does not hold. A
+# ``classes=`` gives it its labels, which Keras does not keep. A
 # pipeline of the fitted scaler and the loaded network predicts without a
 # new ``fit``.
 loaded = skdl.keras.load_model(keras_file, classes=cnn.classes_)
