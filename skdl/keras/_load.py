@@ -38,23 +38,56 @@ def _layer_from_keras(entry, call_arguments=None):
     return _READERS[class_name].from_keras_config(config)
 
 
-def _sources(node):
-    """The names of the layers whose outputs a call node takes, its list
-    arguments (an Add's) flattened."""
-    found = []
+def _tensor_source(value):
+    """The name of the layer whose output ``value`` is, if it is a tensor."""
+    if isinstance(value, dict) and "keras_history" in value.get("config", {}):
+        return value["config"]["keras_history"][0]
+    return None
+
+
+def _call(node, masks):
+    """The layers a call node takes the outputs of (its arguments, lists
+    flattened, and the query, value and key of an attention's call by
+    keyword), and its other keyword arguments: masks that Keras computed
+    from an embedding's input are left out, as skdl computes them itself."""
+    sources = []
     for arg in node.get("args", []):
-        for tensor in arg if isinstance(arg, list) else [arg]:
-            if isinstance(tensor, dict) and "keras_history" in tensor.get("config", {}):
-                found.append(tensor["config"]["keras_history"][0])
-    return found
+        for value in arg if isinstance(arg, list) else [arg]:
+            source = _tensor_source(value)
+            if source is not None:
+                sources.append(source)
+    kwargs = {}
+    for key, value in node.get("kwargs", {}).items():
+        source = _tensor_source(value)
+        if source is not None and key in ("query", "value", "key"):
+            sources.append(source)
+        elif source in masks and key.endswith("mask"):
+            continue
+        elif value is not None and key != "training":
+            kwargs[key] = value
+    return sources, kwargs
+
+
+def _is_operation(entry):
+    """Whether a functional config's entry is an operation (``x + y``, a
+    mask's ``x != 0``), not a layer: it has no group in the weights file."""
+    return str(entry.get("module", "")).startswith("keras.src.ops")
+
+
+_MASK_OPERATIONS = {"NotEqual", "LogicalOr", "LogicalAnd"}
+"""The operations by which Keras's functional models compute masks: an
+embedding's ``input != 0``, and an ``Add``'s OR of its inputs' masks."""
 
 
 def _graph_items(config):
     """The layers of a functional model that is a chain, as items
     ``(entry, call keyword arguments, block items or None)``: each layer
     called once, on the previous one's output only (as many times as its
-    Keras call takes it), or a residual block's ``Add`` of an earlier
-    output and the previous one, the layers between them its items."""
+    Keras call takes it), or a residual block's ``Add`` (a layer or the
+    ``+`` operation) of an earlier output and the previous one, the layers
+    between them its items. The masks Keras computes (``input != 0`` for an
+    embedding's ``mask_zero``, their OR after an ``Add``) are left out:
+    skdl's layers compute the same by the same rules."""
     inner = config.get("config", {})
     inputs = [entry for entry in inner.get("layers", []) if entry["class_name"] == "InputLayer"]
     if len(inputs) != 1:
@@ -63,15 +96,34 @@ def _graph_items(config):
             "reads models of one input."
         )
     chain = [(inputs[0]["config"]["name"], None)]  # (output name, item)
+    masks = set()
     for entry in inner["layers"]:
         if entry["class_name"] == "InputLayer":
             continue
         nodes = entry.get("inbound_nodes", [])
-        sources = _sources(nodes[0]) if len(nodes) == 1 else []
+        sources, kwargs = _call(nodes[0], masks) if len(nodes) == 1 else ([], {})
+        name = entry["config"]["name"]
+        if _is_operation(entry) and entry["class_name"] in _MASK_OPERATIONS and set(
+                sources) <= masks | {chain[0][0]}:
+            masks.add(name)  # a mask from the input, or from masks
+            continue
+        if _is_operation(entry) and entry["class_name"] != "Add":
+            raise ValueError(
+                f"The functional model {inner.get('name')!r} computes {name!r} with "
+                f"Keras's operation {entry['class_name']}, which skdl cannot read; skdl "
+                "reads layers, and + (an Add) between a block's input and output."
+            )
+        if _is_operation(entry) and any(
+                item[0]["class_name"] == "Embedding" and item[0]["config"].get("mask_zero")
+                for _, item in chain[1:]):
+            raise ValueError(
+                f"{name!r} is Keras's + operation on masked sequences, after which Keras "
+                "drops the mask, where skdl's Residual keeps it, as Keras's Add layer "
+                "does; write the block with keras.layers.Add()([x, y])."
+            )
         reader = _READERS.get(entry["class_name"])
         previous = chain[-1][0]
-        outputs = [name for name, _ in chain]
-        name = entry["config"]["name"]
+        outputs = [output for output, _ in chain]
         if reader is not None and reader.keras_adds_input and len(sources) == 2 and (
                 previous in sources) and set(sources) - {previous} <= set(outputs[:-1]):
             skip = (set(sources) - {previous}).pop()
@@ -89,10 +141,18 @@ def _graph_items(config):
                 "layers only, with self-attention called on the previous output as query "
                 "and value, and residual blocks (an Add of a block's input and output)."
             )
-        kwargs = {key: value for key, value in nodes[0].get("kwargs", {}).items()
-                  if value is not None and key != "training"}
         chain.append((name, (entry, kwargs, None)))
     return [item for _, item in chain[1:]], inputs[0]
+
+
+def _keras_order(items):
+    """The entries of the items, as Keras holds its layers: a block's
+    before the block's own."""
+    ordered = []
+    for entry, _, block in items:
+        ordered.extend(_keras_order(block or []))
+        ordered.append(entry)
+    return ordered
 
 
 def _layers(items):
@@ -136,9 +196,12 @@ def _model_layers(config):
 
 
 def _read_weights(h5, keys, layers):
-    """The weights of the built ``layers``, read from their groups."""
+    """The weights of the built ``layers`` (Keras's order), read from the
+    groups ``keys`` names; None for an operation, which has none."""
     weights = []
     for key, layer in zip(keys, layers):
+        if key is None:  # an operation: no weights, no group
+            continue
         for path, _ in layer.keras_weight_groups():
             group = h5["layers"].get(f"{key}/{path}")
             if group is None:
@@ -240,19 +303,25 @@ def fitted_estimator(estimator, network, target_kind, classes):
     return estimator
 
 
-def _classes(labels, output, n_outputs):
-    """The target kind and the checked labels of a classifier's output."""
+def _classes(labels, output, n_outputs, target_kind=None):
+    """The target kind and the checked labels of a classifier's output;
+    ``target_kind``, skdl's own from the file, tells a one-vs-rest output
+    (sigmoids over classes that exclude each other) from a multi-label one."""
     if output == "softmax":
         kind, n_classes = "multiclass", n_outputs
     elif n_outputs == 1:
         kind, n_classes = "binary", 2
     else:
-        kind, n_classes = "multilabel", n_outputs
+        kind = "multiclass" if target_kind == "multiclass" else "multilabel"
+        n_classes = n_outputs
     labels = np.arange(n_classes) if labels is None else np.asarray(labels)
-    if labels.ndim != 1 or len(labels) != n_classes or len(set(labels.tolist())) != n_classes:
+    distinct = len(set(labels.tolist())) if labels.ndim == 1 else 0
+    if labels.ndim != 1 or len(labels) != n_classes or distinct != n_classes:
+        repeated = (f" ({len(labels) - distinct} repeated)"
+                    if labels.ndim == 1 and distinct < len(labels) else "")
         raise ValueError(
-            f"classes has {len(labels)} labels, but the model's {output} output of "
-            f"{n_outputs} unit(s) gives {n_classes} distinct classes; give "
+            f"classes has {len(labels)} labels{repeated}, but the model's {output} output "
+            f"of {n_outputs} unit(s) gives {n_classes} distinct classes; give "
             f"{n_classes} distinct labels."
         )
     if kind != "multilabel" and not np.array_equal(
@@ -265,13 +334,20 @@ def _classes(labels, output, n_outputs):
     return kind, labels
 
 
+_LOSS_OPTIONS_KEPT = {"name", "reduction", "from_logits", "ignore_class", "axis", "dtype"}
+"""Options of a Keras loss object that skdl's loss has too (``from_logits``
+is read), or that do not change the fit."""
+
+
 def load_model(path, classes=None):
     """Read a Keras 3 ``.keras`` file as a fitted skdl estimator.
 
     Keras, TensorFlow, JAX and torch are not needed: the file's JSON
     configs are read with :mod:`json` and its weights with ``h5py``. The
     file must hold a Sequential model, or a functional chain, of layers
-    skdl has, ending in a ``Dense`` layer.
+    skdl has, ending in a ``Dense`` layer; a functional chain may hold
+    residual blocks (Keras's ``Add``, or ``+``, of a block's input and its
+    output) and self-attention, and the masks Keras computes for them.
 
     The estimator is a :class:`~skdl.NeuralNetClassifier` when the output
     activation is softmax or sigmoid and the compiled loss is a
@@ -328,13 +404,13 @@ def load_model(path, classes=None):
         )
     layers = _layers(items)
     network = Network(layers, input_shape)
-    ordered = keras_layer_order(layers)
-    class_names = [layer.keras_class_name for layer in ordered]
-    keys = weight_keys(class_names)
-    if config.get("class_name") == "Functional":
-        keys = weight_keys(["InputLayer", *class_names])[1:]
+    entries = _keras_order(items)
+    class_names = [entry["class_name"] for entry in entries if not _is_operation(entry)]
+    keys = iter(weight_keys(class_names) if config.get("class_name") != "Functional"
+                else weight_keys(["InputLayer", *class_names])[1:])
+    keys = [None if _is_operation(entry) else next(keys) for entry in entries]
     with h5py_module().File(io.BytesIO(weights_file), "r") as h5:
-        network.set_weights(_read_weights(h5, keys, ordered))
+        network.set_weights(_read_weights(h5, keys, keras_layer_order(layers)))
 
     compile_config = config.get("compile_config") or {}
     params = {"layers": _layers(items[:-1]), "input_shape": input_shape}
@@ -344,24 +420,37 @@ def load_model(path, classes=None):
             params["solver"] = solver
     output = resolved_activation(layers[-1]).name
     loss, options = _loss_kind(compile_config)
+    dropped = {key: value for key, value in options.items()
+               if key not in _LOSS_OPTIONS_KEPT and value not in (None, False, 0, 0.0)}
+    if dropped:
+        warnings.warn(
+            f"The file's loss {loss!r} has the options {dropped}, which skdl's loss does "
+            "not have; fit with warm_start=True trains without them.", UserWarning,
+            stacklevel=2)
     if output == "identity" and loss in _CROSSENTROPY and options.get("from_logits"):
         # Keras's logits output: skdl's classifier applies what the loss did
         output = "sigmoid" if loss == "binary_crossentropy" else "softmax"
     if (output in ("softmax", "sigmoid") and loss in _CROSSENTROPY) or (
             output == "softmax" and loss is None):
+        target_kind = None
         if classes is None and "skdl_classes" in metadata:
             classes = metadata["skdl_classes"]
-        kind, labels = _classes(classes, output, network.n_outputs)
+            target_kind = metadata.get("skdl_target_kind")
+        kind, labels = _classes(classes, output, network.n_outputs, target_kind)
         estimator = NeuralNetClassifier(
             output_activation="softmax" if output == "softmax" else "logistic",
             loss="log_loss", **params,
         )
         return fitted_estimator(estimator, network, kind, labels)
     if loss not in _REGRESSION_LOSSES:
+        keras_output = "linear" if output == "identity" else output
+        hint = (" (a linear output of logits wants the loss's from_logits=True)"
+                if loss in _CROSSENTROPY and output == "identity" else "")
         raise ValueError(
-            f"The model's loss is {loss!r} with a {output!r} output, which skdl has no "
-            "estimator for; skdl reads cross-entropy losses of softmax or sigmoid "
-            f"outputs, and the regression losses {sorted(k for k in _REGRESSION_LOSSES if k)}."
+            f"The model's loss is {loss!r} with a {keras_output!r} output, which skdl has "
+            f"no estimator for{hint}; skdl reads cross-entropy losses of softmax or "
+            "sigmoid outputs, and the regression losses "
+            f"{sorted(k for k in _REGRESSION_LOSSES if k)}."
         )
     estimator = NeuralNetRegressor(output_activation=output, loss=_REGRESSION_LOSSES[loss],
                                    **params)

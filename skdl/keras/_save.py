@@ -1,6 +1,7 @@
 """Writing a fitted network as a Keras 3 ``.keras`` file."""
 
 import datetime
+import os
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
@@ -65,11 +66,13 @@ def _keras_optimizer(estimator):
 
 def _json_labels(classes):
     """A classifier's labels as a JSON list, or None when JSON cannot hold
-    them as they are (labels that are not strings, integers or booleans)."""
+    them as they are (labels that are not strings, integers, booleans or
+    finite floats)."""
     if classes is None:
         return None
     labels = np.asarray(classes).tolist()
-    if all(isinstance(label, (str, int, bool)) for label in labels):
+    if all(isinstance(label, (str, int, bool)) or (
+            isinstance(label, float) and np.isfinite(label)) for label in labels):
         return labels
     return None
 
@@ -137,29 +140,32 @@ def save_model(estimator, path):
     """Write a fitted network as a Keras 3 ``.keras`` file.
 
     The file holds a Sequential model (a functional chain when a layer's
-    Keras call takes its input twice, as self-attention does): an
+    Keras call takes its input twice, as self-attention does, or the
+    network has residual blocks, Keras's ``Add``): an
     ``InputLayer`` of the fitted ``input_shape_`` (channels-last), each
     layer under Keras's class name with its configuration in Keras's
     spelling, the output ``Dense`` layer with its activation, and a compile
     config of Keras's name of the fitted loss and Keras's config of the
     fitted optimizer (skdl's optimizers and schedules are Keras's
     namesakes; L-BFGS, which Keras lacks, is written as Keras's default
-    Adam). ``keras.saving.load_model(path)`` then predicts as the estimator
-    does, and ``model.fit`` continues training. The optimizer's state is
-    not carried over.
+    Adam; an SGD of ``learning_rate="invscaling"`` or ``"adaptive"`` at its
+    last rate). ``keras.saving.load_model(path)`` then predicts as the
+    estimator does, and ``model.fit`` continues training. The optimizer's
+    state is not carried over. A classifier's labels go in the file's
+    metadata, which Keras ignores and :func:`load_model` reads.
 
     Parameters
     ----------
     estimator : NeuralNetClassifier, NeuralNetRegressor, MLPClassifier or MLPRegressor
         A fitted estimator whose layers, activations and loss Keras has.
     path : str or path-like
-        Where to write; Keras opens files named ``*.keras``.
+        Where to write, a name ending in ``.keras`` as Keras requires.
 
     Raises
     ------
     ValueError
-        If a layer, an activation or the loss has no Keras form; the
-        message names it.
+        If a layer, an activation or the loss has no Keras form (the
+        message names it), or ``path`` does not end in ``.keras``.
     TypeError
         If ``estimator`` is not one of skdl's networks (a Pipeline: save
         its last step).
@@ -180,15 +186,22 @@ def save_model(estimator, path):
     >>> X, y = load_iris(return_X_y=True)
     >>> clf = NeuralNetClassifier(max_iter=20, random_state=0).fit(X, y)
     >>> save_model(clf, "iris.keras")  # doctest: +SKIP
-    >>> load_model("iris.keras", classes=clf.classes_).predict(X[:3])  # doctest: +SKIP
+    >>> load_model("iris.keras").predict(X[:3])  # doctest: +SKIP
     array([0, 0, 0])
     """
     if not isinstance(estimator, BaseNetwork):
         last = "; save its last step, save_model(pipeline[-1], path)" if hasattr(
             estimator, "steps") else ""
+        kind = type(estimator)
+        where = "" if kind.__module__.startswith("skdl") else f"{kind.__module__}."
         raise TypeError(
             f"save_model writes skdl's networks (NeuralNetClassifier, NeuralNetRegressor, "
-            f"MLPClassifier, MLPRegressor), not {type(estimator).__name__}{last}."
+            f"MLPClassifier, MLPRegressor), not {where}{kind.__name__}{last}."
+        )
+    if isinstance(path, (str, os.PathLike)) and not os.fspath(path).endswith(".keras"):
+        raise ValueError(
+            f"path={os.fspath(path)!r} does not end in .keras, which Keras requires of "
+            "the files it opens; name it something.keras."
         )
     check_is_fitted(estimator)
     network = estimator._fitted_network(np.float32)
@@ -234,7 +247,10 @@ def save_model(estimator, path):
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     labels = _json_labels(getattr(estimator, "classes_", None))
     if labels is not None:
-        # Keras ignores it; load_model reads it when not given classes
+        # Keras ignores them; load_model reads them when not given classes
         metadata["skdl_classes"] = labels
+        target_type = estimator._label_binarizer.y_type_
+        metadata["skdl_target_kind"] = ("multilabel" if target_type.startswith("multilabel")
+                                        else target_type)
     write_archive(path, model_config, metadata,
                   lambda h5: _write_weights(h5, layers, functional))

@@ -53,10 +53,13 @@ def keras_activation(layer, activation):
         key: float(value) for key, value in vars(activation).items()} == params
     if not same:
         choices = ", ".join(
-            f"{skdl_name}{'' if not defaults else ' with ' + str(defaults)}"
+            skdl_name if not defaults else "{}({})".format(
+                type(get_activation(skdl_name)).__name__,
+                ", ".join(f"{key}={value}" for key, value in defaults.items()))
             for skdl_name, (_, defaults) in KERAS_ACTIVATIONS.items())
         raise ValueError(
-            f"Layer {layer.name!r} ({type(layer).__name__}) has activation {activation!r}, "
+            f"Layer {layer.name!r} ({type(layer).__name__}) has activation "
+            f"{getattr(layer, 'activation', None) or activation.name!r}, "
             "which Keras has no built-in activation for under the same arguments; a "
             f".keras file holds these: {choices}."
         )

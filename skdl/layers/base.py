@@ -642,7 +642,9 @@ class Layer:
             raise ValueError(
                 f"Layer {self.name!r} is a {type(self).__name__}, which has no Keras form "
                 "(its class sets no keras_class_name), so it cannot be written to a "
-                ".keras file."
+                ".keras file: replace it by layers Keras has, or keep the model with "
+                "pickle or skops, or export it to ONNX (the user guide's 'Saving and "
+                "loading models')."
             )
         config = {key: values[0] for key, values in self.keras_fixed.items()}
         for key in self.keras_arguments:

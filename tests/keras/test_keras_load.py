@@ -8,7 +8,7 @@ import warnings
 import keras
 import numpy as np
 import pytest
-from keras_cases import TOL, fitted, keras_file, keras_outputs, skdl_outputs
+from keras_cases import TOL, fitted, keras_file, keras_load, keras_outputs, skdl_outputs
 
 from skdl import NeuralNetClassifier, NeuralNetRegressor
 from skdl.keras import load_model, save_model
@@ -245,3 +245,101 @@ def test_skdls_labels_come_back_from_the_file_not_from_kerass(tmp_path):
         warnings.simplefilter("ignore")
         keras.saving.load_model(tmp_path / "m.keras").save(tmp_path / "again.keras")
     assert list(load_model(tmp_path / "again.keras").classes_) == [0, 1, 2]
+
+
+def test_masks_plus_and_keyword_calls_of_a_functional_model(tmp_path):
+    """What Keras's functional API writes beyond layers: the mask of an
+    embedding's ``mask_zero`` as the operation ``input != 0`` passed to the
+    next layers, attention called by keyword, and a residual block written
+    ``x + f(x)`` (an operation, without a group in the weights file)."""
+    inputs = keras.Input((7,))
+    x = keras.layers.Embedding(20, 6, mask_zero=True)(inputs)
+    x = keras.layers.Add()([x, keras.layers.MultiHeadAttention(2, 3)(query=x, value=x)])
+    x = keras.layers.LSTM(4)(x)
+    model, rng = _saved_with_new_weights(
+        keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x)), tmp_path)
+    loaded = load_model(tmp_path / "m.keras")
+    assert [type(layer).__name__ for layer in loaded.layers_] == [
+        "Embedding", "Residual", "LSTM", "Dense"]
+    X = rng.randint(1, 20, size=(10, 7)).astype(float)
+    X[:, 4:] = 0  # padding, masked
+    np.testing.assert_allclose(loaded.predict(X), keras_outputs(model, X, (7,))[:, 0],
+                               atol=TOL)
+
+    inputs = keras.Input((6, 4))
+    x = inputs + keras.layers.Dense(4)(inputs)
+    x = keras.layers.Dense(1)(keras.layers.GlobalAveragePooling1D()(x))
+    model, rng = _saved_with_new_weights(keras.Model(inputs, x), tmp_path)
+    loaded = load_model(tmp_path / "m.keras")
+    assert type(loaded.layers_[0]).__name__ == "Residual"
+    X = rng.normal(size=(5, 24))
+    np.testing.assert_allclose(loaded.predict(X), keras_outputs(model, X, (6, 4))[:, 0],
+                               atol=TOL)
+
+
+def test_plus_on_masked_sequences_is_refused(tmp_path):
+    # Keras drops the mask after the + operation; skdl's Residual keeps it
+    inputs = keras.Input((7,))
+    x = keras.layers.Embedding(20, 6, mask_zero=True)(inputs)
+    x = keras.layers.LSTM(4)(x + keras.layers.Dense(6)(x))
+    keras.Model(inputs, keras.layers.Dense(1)(x)).save(tmp_path / "m.keras")
+    with pytest.raises(ValueError, match=r"\+ operation on masked sequences.*keras.layers.Add"):
+        load_model(tmp_path / "m.keras")
+
+
+def test_a_file_keras_saved_again_keeps_the_mask(tmp_path):
+    estimator, X = fitted(NeuralNetClassifier, "masked_sequences")
+    save_model(estimator, tmp_path / "skdl.keras")
+    model = keras_load(tmp_path / "skdl.keras")
+    model.save(tmp_path / "again.keras")
+    again = load_model(tmp_path / "again.keras", classes=estimator.classes_)
+    np.testing.assert_allclose(again.predict_proba(X), estimator.predict_proba(X), atol=TOL)
+
+
+def test_other_operations_are_refused_naming_them(tmp_path):
+    inputs = keras.Input((3,))
+    x = keras.layers.Dense(2)(inputs) * 2.0
+    keras.Model(inputs, keras.layers.Dense(1)(x)).save(tmp_path / "m.keras")
+    with pytest.raises(ValueError, match=r"with Keras's operation Multiply, which skdl"):
+        load_model(tmp_path / "m.keras")
+
+
+def test_loss_options_skdl_lacks_are_named_in_a_warning(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(loss=keras.losses.BinaryCrossentropy(label_smoothing=0.1))
+    model.save(tmp_path / "m.keras")
+    with pytest.warns(UserWarning, match=r"options \{'label_smoothing': 0.1\}"):
+        assert isinstance(load_model(tmp_path / "m.keras"), NeuralNetClassifier)
+
+
+def test_a_linear_output_under_a_cross_entropy_asks_for_from_logits(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3)])
+    model.compile(loss="sparse_categorical_crossentropy")
+    model.save(tmp_path / "m.keras")
+    with pytest.raises(ValueError, match=r"a 'linear' output, .*from_logits=True"):
+        load_model(tmp_path / "m.keras")
+
+
+@pytest.mark.parametrize("output_activation, y", [
+    ("logistic", np.array(["a", "b", "c"])[np.arange(30) % 3]),  # one-vs-rest
+    ("auto", np.arange(30) % 3 * 1.0),  # float labels
+])
+def test_skdls_target_kind_comes_back_from_the_file(output_activation, y, tmp_path):
+    X = np.random.RandomState(0).normal(size=(30, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = NeuralNetClassifier(output_activation=output_activation, max_iter=5,
+                                  random_state=0).fit(X, y)
+    save_model(clf, tmp_path / "m.keras")
+    loaded = load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(loaded.classes_, clf.classes_)
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), atol=TOL)
+    assert loaded.score(X, y) == clf.score(X, y)
+
+
+def test_repeated_classes_are_named(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3, activation="softmax")])
+    model.save(tmp_path / "m.keras")
+    with pytest.raises(ValueError, match=r"classes has 3 labels \(1 repeated\)"):
+        load_model(tmp_path / "m.keras", classes=["a", "a", "b"])

@@ -29,7 +29,7 @@ def test_save_refuses_what_keras_lacks(tmp_path):
         hinge = NeuralNetClassifier([Dense(3)], loss="hinge", max_iter=1).fit(X, y)
     with pytest.raises(ValueError, match="is a PositionEmbedding, which has no Keras form"):
         save_model(padded, tmp_path / "a.keras")
-    with pytest.raises(ValueError, match="activation LeakyReLU"):
+    with pytest.raises(ValueError, match=r"activation 'leaky_relu', .*LeakyReLU\(negative_slope=0.2\)"):
         save_model(leaky, tmp_path / "b.keras")
     with pytest.raises(ValueError, match="fitted with the loss 'hinge', which Keras has no"):
         save_model(hinge, tmp_path / "c.keras")
@@ -124,10 +124,21 @@ def test_a_pipeline_or_another_estimator_is_refused_with_the_fix(tmp_path):
 
     estimator, X = fitted(NeuralNetRegressor, "dense")
     pipeline = make_pipeline(StandardScaler(), estimator)
-    with pytest.raises(TypeError, match=r"not Pipeline; save its last step, "
-                                        r"save_model\(pipeline\[-1\], path\)"):
+    with pytest.raises(TypeError, match=r"not sklearn.pipeline.Pipeline; save its last "
+                                        r"step, save_model\(pipeline\[-1\], path\)"):
         save_model(pipeline, tmp_path / "m.keras")
+    from sklearn.neural_network import MLPClassifier as ScikitLearnMLP
+
+    with pytest.raises(TypeError, match="not sklearn.neural_network._multilayer_perceptron"):
+        save_model(ScikitLearnMLP(), tmp_path / "m.keras")
     with pytest.raises(TypeError, match="not PerceptronClassifier"):
         save_model(PerceptronClassifier(), tmp_path / "m.keras")
     save_model(pipeline[-1], tmp_path / "m.keras")
     assert (tmp_path / "m.keras").is_file()
+
+
+def test_a_path_keras_would_not_open_is_refused(tmp_path):
+    estimator, _ = fitted(NeuralNetRegressor, "dense")
+    with pytest.raises(ValueError, match=r"does not end in .keras, which Keras requires"):
+        save_model(estimator, tmp_path / "model.h5")
+    assert list(tmp_path.iterdir()) == []
