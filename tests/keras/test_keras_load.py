@@ -333,6 +333,7 @@ def test_skdls_target_kind_comes_back_from_the_file(output_activation, y, tmp_pa
     save_model(clf, tmp_path / "m.keras")
     loaded = load_model(tmp_path / "m.keras")
     np.testing.assert_array_equal(loaded.classes_, clf.classes_)
+    assert loaded.classes_.dtype == clf.classes_.dtype
     np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
     np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), atol=TOL)
     assert loaded.score(X, y) == clf.score(X, y)
