@@ -87,18 +87,17 @@ torch is optional: without it the torch columns read "n/a".
 """
 
 import argparse
-import json
 import os
 import platform
 import statistics
-import subprocess
-import sys
 import time
 import tracemalloc
 import warnings
 from pathlib import Path
 
 import numpy as np
+from torch_peer import run_in_child, timed_epoch
+from torch_peer import torch_child as run_torch_child
 
 BATCH = 128
 N_CLASSES = 10
@@ -294,52 +293,18 @@ def torch_epoch_seconds(workload, n_rows, warmup=1):
             flat = spec[1]
     mods.append(torch.nn.Linear(flat, N_CLASSES))
     model = torch.nn.Sequential(*mods)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = torch.nn.CrossEntropyLoss()
     X, y = make_data(workload, n_rows)
     H, W, C = WORKLOADS[workload]["input"]
     Xt = torch.from_numpy(np.ascontiguousarray(X.reshape(-1, H, W, C).transpose(0, 3, 1, 2)))
     yt = torch.from_numpy(y.astype(np.int64))
-
-    def run_epoch():
-        order = torch.randperm(n_rows)
-        for start in range(0, n_rows, BATCH):
-            rows = order[start:start + BATCH]
-            opt.zero_grad()
-            loss_fn(model(Xt[rows]), yt[rows]).backward()
-            opt.step()
-
-    for _ in range(warmup):
-        run_epoch()
-    started = time.perf_counter()
-    run_epoch()
-    return time.perf_counter() - started
-
-
-def _child_env():
-    env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = str(THREADS)
-    return env
-
-
-def _run_child(code):
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
-                         env=_child_env(), cwd=str(HERE.parent))
-    if out.returncode != 0:
-        return None, out.stderr.strip().splitlines()[-1:] or ["(no message)"]
-    return json.loads(out.stdout.strip().splitlines()[-1]), None
+    return timed_epoch(model, (Xt,), yt, BATCH, warmup)
 
 
 def torch_child(workload, n_rows):
     """Seconds of one torch epoch, in a fresh child process; None if torch
     cannot run."""
-    code = (f"import sys, json; sys.path.insert(0, {str(HERE)!r}); import bench_cnn as b; "
-            f"print(json.dumps(b.torch_epoch_seconds({workload!r}, {n_rows})))")
-    value, error = _run_child(code)
-    if error:
-        print(f"  torch child failed: {error[0]}", flush=True)
-    return value
+    return run_torch_child("bench_cnn", f"b.torch_epoch_seconds({workload!r}, {n_rows})",
+                           THREADS)
 
 
 # ----------------------------------------------------------------- memory
@@ -364,11 +329,10 @@ def memory_child(workload, n_rows):
 def memory_lines(workload, rows_list):
     lines = []
     for n_rows in rows_list:
-        code = (f"import sys, json; sys.path.insert(0, {str(HERE)!r}); import bench_cnn as b; "
-                f"print(json.dumps(b.memory_child({workload!r}, {n_rows})))")
-        value, error = _run_child(code)
+        value, error = run_in_child("bench_cnn", f"b.memory_child({workload!r}, {n_rows})",
+                                    THREADS)
         if error:
-            lines.append(f"- {n_rows:,} rows: child failed: {error[0]}")
+            lines.append(f"- {n_rows:,} rows: child failed: {error}")
             continue
         mb = 2**20
         lines.append(

@@ -45,15 +45,14 @@ guide), torch importable in the child (``--torch-path``)::
 """
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from torch_peer import timed_epoch
+from torch_peer import torch_child as run_torch_child
 
 BATCH = 64
 VOCABULARY = 20000
@@ -160,39 +159,12 @@ def torch_epoch_seconds(n_rows, packed=True):
             _, (h, _) = self.lstm(steps)
             return self.out(h[-1])
 
-    model = Model()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss = nn.CrossEntropyLoss()
-
-    def epoch():
-        order = torch.randperm(n_rows)
-        for start in range(0, n_rows, BATCH):
-            rows = order[start:start + BATCH]
-            optimizer.zero_grad()
-            loss(model(X[rows], lengths[rows]), y[rows]).backward()
-            optimizer.step()
-
-    epoch()
-    started = time.perf_counter()
-    epoch()
-    return time.perf_counter() - started
+    return timed_epoch(Model(), (X, lengths), y, BATCH)
 
 
 def torch_child(n_rows, torch_path, packed=True):
-    env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = str(THREADS)
-    if torch_path:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [torch_path, env.get("PYTHONPATH")]))
-    code = (f"import sys, json; sys.path.insert(0, {str(HERE)!r}); "
-            f"import bench_embedding_lstm as b; "
-            f"print(json.dumps(b.torch_epoch_seconds({n_rows}, {packed})))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=False, env=env, cwd=str(HERE.parent))
-    if out.returncode != 0:
-        print("  torch child failed:", (out.stderr.strip().splitlines() or ["?"])[-1])
-        return None
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_torch_child("bench_embedding_lstm",
+                           f"b.torch_epoch_seconds({n_rows}, {packed})", THREADS, torch_path)
 
 
 def main():

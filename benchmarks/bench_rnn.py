@@ -73,17 +73,16 @@ torch is optional: without it the torch columns read "n/a".
 """
 
 import argparse
-import json
 import os
 import platform
 import statistics
-import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from torch_peer import timed_epoch
+from torch_peer import torch_child as run_torch_child
 
 BATCH = 64
 N_CLASSES = 10
@@ -251,25 +250,10 @@ def torch_epoch_seconds(workload, n_rows, warmup=1):
     w = WORKLOADS[workload]
     (steps, features), units = w["input"], w["units"]
     model = _torch_model(w["cell"], features, units)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = torch.nn.CrossEntropyLoss()
     X, y = make_data(workload, n_rows)
     Xt = torch.from_numpy(X.reshape(-1, steps, features))
     yt = torch.from_numpy(y.astype(np.int64))
-
-    def run_epoch():
-        order = torch.randperm(n_rows)
-        for start in range(0, n_rows, BATCH):
-            rows = order[start:start + BATCH]
-            opt.zero_grad()
-            loss_fn(model(Xt[rows]), yt[rows]).backward()
-            opt.step()
-
-    for _ in range(warmup):
-        run_epoch()
-    started = time.perf_counter()
-    run_epoch()
-    return time.perf_counter() - started
+    return timed_epoch(model, (Xt,), yt, BATCH, warmup)
 
 
 def torch_layer_ms(cell, steps, features, units, reps):
@@ -293,28 +277,8 @@ def torch_layer_ms(cell, steps, features, units, reps):
     return 1e3 * statistics.median(times)
 
 
-def _child_env():
-    env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = str(THREADS)
-    return env
-
-
-def _run_child(code):
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=False, env=_child_env(), cwd=str(HERE.parent))
-    if out.returncode != 0:
-        return None, out.stderr.strip().splitlines()[-1:] or ["(no message)"]
-    return json.loads(out.stdout.strip().splitlines()[-1]), None
-
-
 def _child_call(expression):
-    code = (f"import sys, json; sys.path.insert(0, {str(HERE)!r}); import bench_rnn as b; "
-            f"print(json.dumps({expression}))")
-    value, error = _run_child(code)
-    if error:
-        print(f"  torch child failed: {error[0]}", flush=True)
-    return value
+    return run_torch_child("bench_rnn", expression, THREADS)
 
 
 def torch_child(workload, n_rows):

@@ -42,16 +42,15 @@ column reads "n/a".
 """
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from torch_peer import timed_epoch
+from torch_peer import torch_child as run_torch_child
 
 BATCH = 64
 STEPS, D_MODEL, HEADS, KEY_DIM, FFN = 64, 64, 4, 16, 128
@@ -132,40 +131,16 @@ def torch_epoch_seconds(n_rows, threads=THREADS, warmup=1):
             return self.out(self.blocks(x).mean(dim=1))
 
     model = Model()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = nn.CrossEntropyLoss()
     X, y = make_data(n_rows)
     Xt = torch.from_numpy(X.reshape(-1, STEPS, D_MODEL))
     yt = torch.from_numpy(y.astype(np.int64))
-
-    def run_epoch():
-        order = torch.randperm(n_rows)
-        for start in range(0, n_rows, BATCH):
-            rows = order[start:start + BATCH]
-            opt.zero_grad()
-            loss_fn(model(Xt[rows]), yt[rows]).backward()
-            opt.step()
-
-    for _ in range(warmup):
-        run_epoch()
-    started = time.perf_counter()
-    run_epoch()
-    return time.perf_counter() - started
+    return timed_epoch(model, (Xt,), yt, BATCH, warmup)
 
 
 def torch_child(n_rows, threads):
     """One torch epoch's seconds in a fresh child process, or None."""
-    env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = str(threads)
-    code = (f"import sys, json; sys.path.insert(0, {str(HERE)!r}); import bench_transformer "
-            f"as b; print(json.dumps(b.torch_epoch_seconds({n_rows}, {threads})))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env, cwd=str(HERE.parent), check=False)
-    if out.returncode != 0:
-        print(f"  torch child failed: {(out.stderr.strip().splitlines() or ['?'])[-1]}")
-        return None
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_torch_child("bench_transformer", f"b.torch_epoch_seconds({n_rows}, {threads})",
+                           threads)
 
 
 class Floor:
