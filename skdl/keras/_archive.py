@@ -31,11 +31,12 @@ def snake_case(name):
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-def weight_keys(class_names):
+def weight_keys(class_names, functional):
     """The weights file's group of each layer of a model, in order: its
     class name in snake case, with ``_1``, ``_2``... after the first of a
-    class, as Keras's saving library keys the layers of a container."""
-    used = {}
+    class, as Keras's saving library keys the layers of a container. A
+    functional model's layers begin with its input, keyed ``input_layer``."""
+    used = {"input_layer": 0} if functional else {}
     keys = []
     for class_name in class_names:
         key = snake_case(class_name)

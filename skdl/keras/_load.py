@@ -406,8 +406,7 @@ def load_model(path, classes=None):
     network = Network(layers, input_shape)
     entries = _keras_order(items)
     class_names = [entry["class_name"] for entry in entries if not _is_operation(entry)]
-    keys = iter(weight_keys(class_names) if config.get("class_name") != "Functional"
-                else weight_keys(["InputLayer", *class_names])[1:])
+    keys = iter(weight_keys(class_names, config.get("class_name") == "Functional"))
     keys = [None if _is_operation(entry) else next(keys) for entry in entries]
     with h5py_module().File(io.BytesIO(weights_file), "r") as h5:
         network.set_weights(_read_weights(h5, keys, keras_layer_order(layers)))

@@ -77,11 +77,11 @@ def _json_labels(classes):
     return None
 
 
-def _named_entries(layers):
-    """Each layer's Keras entry, in Keras's order, named as the layer is or
-    after Keras's class, unique."""
+def _named_entries(ordered):
+    """Each layer's Keras entry (``ordered`` in Keras's order), named as
+    the layer is or after Keras's class, unique."""
     names, entries = set(), []
-    for i, layer in enumerate(keras_layer_order(layers)):
+    for i, layer in enumerate(ordered):
         entry = keras_entry(layer, None)  # refuses a layer without a Keras form
         name = layer.name or snake_case(layer.keras_class_name)
         name = f"{name}_{i}" if name in names else name
@@ -115,13 +115,10 @@ def _link(layers, source, shape, entries):
     return source
 
 
-def _write_weights(h5, layers, functional):
-    """The weights file: each layer's groups under its key, in Keras's
-    order; a functional model's input too."""
-    ordered = keras_layer_order(layers)
-    class_names = [layer.keras_class_name for layer in ordered]
-    keys = (weight_keys(["InputLayer", *class_names])[1:] if functional
-            else weight_keys(class_names))
+def _write_weights(h5, ordered, functional):
+    """The weights file: each layer's groups (``ordered`` in Keras's order)
+    under its key; a functional model's input too."""
+    keys = weight_keys([layer.keras_class_name for layer in ordered], functional)
     group = h5.create_group("layers")
     if functional:
         group.create_group("input_layer").create_group("vars")
@@ -208,14 +205,14 @@ def save_model(estimator, path):
     layers = network.layers
     input_shape = [int(s) for s in network.input_shape]
     loss = _keras_loss(estimator)
-    entries = _named_entries(layers)
+    ordered = keras_layer_order(layers)
+    entries = _named_entries(ordered)
     input_entry = {
         "module": "keras.layers", "class_name": "InputLayer",
         "config": {"batch_shape": [None, *input_shape], "dtype": "float32",
                    "sparse": False, "name": "input_layer"},
         "registered_name": None,
     }
-    ordered = keras_layer_order(layers)
     functional = any(layer.keras_call_inputs > 1 or layer.keras_call_arguments()
                      or layer.keras_adds_input for layer in ordered)
     if functional:
@@ -253,4 +250,4 @@ def save_model(estimator, path):
         metadata["skdl_target_kind"] = ("multilabel" if target_type.startswith("multilabel")
                                         else target_type)
     write_archive(path, model_config, metadata,
-                  lambda h5: _write_weights(h5, layers, functional))
+                  lambda h5: _write_weights(h5, ordered, functional))
