@@ -2,7 +2,6 @@
 estimator their output and loss call for; and the refusals of what skdl
 lacks, naming the layer and the option."""
 
-import sys
 import warnings
 
 import keras
